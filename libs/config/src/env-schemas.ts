@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+/** `true/false/1/0/yes/no` as a boolean; anything else is a configuration error. */
+export const envBoolean = (defaultValue: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'])
+    .default(defaultValue ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const envInt = (defaultValue: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().int().min(min).max(max).default(defaultValue);
+
+export const envNumber = (defaultValue: number, min = -Infinity, max = Infinity) =>
+  z.coerce.number().min(min).max(max).default(defaultValue);
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const optionalUrl = optionalString.refine((v) => v === undefined || URL.canParse(v), 'must be a URL');
+
+/** What every process of Lookalike reads: identity, logging, transport, tracing, data directory. */
+export const runtimeEnvSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: envBoolean(false),
+  TRANSPORT: z.enum(['local', 'nats']).default('local'),
+  NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  RPC_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).optional(),
+  LOOKALIKE_DATA_DIR: z.string().default('./data'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+});
+export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
+
+/** Storage adapters, chosen by configuration (DESIGN.md section 2). */
+export const storageEnvSchema = z.object({
+  VECTOR_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
+  QDRANT_URL: optionalUrl,
+  QDRANT_API_KEY: optionalString,
+  QDRANT_COLLECTION: z.string().default('images'),
+  ENABLE_QUANTIZATION: envBoolean(false),
+  QUANTIZATION: z.enum(['scalar', 'product', 'binary']).default('scalar'),
+  OBJECT_STORE: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().default('lookalike'),
+  S3_ACCESS_KEY: optionalString,
+  S3_SECRET_KEY: optionalString,
+  PUBLIC_BASE_URL: optionalUrl,
+  DATABASE_URL: optionalString,
+});
+export type StorageEnv = z.infer<typeof storageEnvSchema>;
+
+/** Adds the cross-field rules of the storage schema (Qdrant needs a URL, S3 needs keys). */
+export function refineStorage<T extends StorageEnv>(env: T, ctx: z.RefinementCtx): void {
+  if (env.VECTOR_STORE === 'qdrant' && !env.QDRANT_URL) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['QDRANT_URL'], message: 'required when VECTOR_STORE=qdrant' });
+  }
+  if (env.OBJECT_STORE === 's3') {
+    for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {
+      if (!env[key]) {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message: 'required when OBJECT_STORE=s3' });
+      }
+    }
+  }
+}

@@ -1,0 +1,5 @@
+export * from './request-context';
+export * from './logging';
+export * from './metrics';
+export * from './tracing';
+export * from './health';
