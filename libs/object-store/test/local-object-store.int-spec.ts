@@ -1,0 +1,178 @@
+import { ErrorCode, isLookalikeError } from '@lookalike/contracts';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalObjectStore, createObjectStore, generateObjectKey } from '../src';
+import { describeObjectStoreContract, tamperParam, uploadPresigned } from './object-store.contract';
+
+const SIGNING_KEY = 'test-signing-key-0123456789abcdef0123456789';
+const STATUS: Partial<Record<ErrorCode, number>> = {
+  [ErrorCode.PermissionDenied]: 403,
+  [ErrorCode.PayloadTooLarge]: 413,
+  [ErrorCode.NotFound]: 404,
+  [ErrorCode.InvalidArgument]: 400,
+};
+
+/** Stands in for the gateway route /api/objects/<key>: the same two calls, over real HTTP. */
+function objectRoute(store: () => LocalObjectStore) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const key = url.pathname
+      .replace(/^\/api\/objects\//, '')
+      .split('/')
+      .map(decodeURIComponent)
+      .join('/');
+    try {
+      if (req.method === 'PUT') {
+        const length = req.headers['content-length'];
+        const result = await store().acceptSignedUpload({
+          key,
+          query: url.searchParams,
+          contentType: req.headers['content-type'],
+          contentLength: length === undefined ? undefined : Number(length),
+          body: req,
+        });
+        res
+          .writeHead(200, { 'Content-Type': 'application/json', ETag: `"${result.etag}"` })
+          .end(JSON.stringify(result));
+        return;
+      }
+      const download = await store().openSignedDownload({ key, query: url.searchParams });
+      res.writeHead(200, {
+        'Content-Type': download.contentType,
+        'Content-Length': download.size,
+        ETag: `"${download.etag}"`,
+        ...(download.contentDisposition ? { 'Content-Disposition': download.contentDisposition } : {}),
+      });
+      download.stream.pipe(res);
+    } catch (error) {
+      const status = isLookalikeError(error) ? (STATUS[error.code] ?? 500) : 500;
+      req.resume();
+      res.writeHead(status, { 'Content-Type': 'application/problem+json', Connection: 'close' });
+      res.end(JSON.stringify({ type: isLookalikeError(error) ? error.code : 'internal' }));
+    }
+  };
+}
+
+async function startRoute(store: () => LocalObjectStore): Promise<{ server: Server; baseUrl: string }> {
+  const server = createServer((req, res) => void objectRoute(store)(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { server, baseUrl: `http://127.0.0.1:${port}/api/objects` };
+}
+
+describeObjectStoreContract(
+  'local files',
+  async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'lookalike-objects-'));
+    const holder: { store?: LocalObjectStore } = {};
+    const { server, baseUrl } = await startRoute(() => holder.store as LocalObjectStore);
+    const store = (await createObjectStore({
+      kind: 'local',
+      dir,
+      baseUrl,
+      signingKey: SIGNING_KEY,
+    })) as LocalObjectStore;
+    holder.store = store;
+    return {
+      store,
+      withClock: (now) => new LocalObjectStore({ dir, baseUrl, signingKey: SIGNING_KEY, now }),
+      close: async () => {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  },
+  { enforcesPresignedSize: true },
+);
+
+describe('LocalObjectStore', () => {
+  let dir: string;
+  let server: Server;
+  let baseUrl: string;
+  let store: LocalObjectStore;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lookalike-objects-'));
+    ({ server, baseUrl } = await startRoute(() => store));
+    store = new LocalObjectStore({ dir, baseUrl, signingKey: SIGNING_KEY });
+    await store.init();
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps objects across a new store instance over the same directory', async () => {
+    const key = generateObjectKey('tenant-a', 'jpg');
+    await store.put(key, Buffer.from('jpeg bytes'), { contentType: 'image/jpeg' });
+    const reopened = new LocalObjectStore({ dir, baseUrl, signingKey: SIGNING_KEY });
+    expect(await reopened.head(key)).toMatchObject({ size: 10, contentType: 'image/jpeg' });
+    expect((await reopened.getBuffer(key, { maxBytes: 100 })).toString()).toBe('jpeg bytes');
+  });
+
+  it('leaves no temp files behind after successful and refused writes', async () => {
+    const key = generateObjectKey('tenant-b', 'png');
+    await store.put(key, Buffer.alloc(10), { contentType: 'image/png' });
+    await expect(
+      store.put(key, Buffer.alloc(200), { contentType: 'image/png', maxBytes: 100 }),
+    ).rejects.toMatchObject({
+      code: ErrorCode.PayloadTooLarge,
+    });
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+    expect(await store.head(key)).toMatchObject({ size: 10 });
+  });
+
+  it('refuses an upload URL whose signed size limit, type or method was changed', async () => {
+    const key = generateObjectKey('tenant-c', 'png');
+    const presigned = await store.presignUpload({
+      key,
+      contentType: 'image/png',
+      maxBytes: 100,
+      expiresInSeconds: 60,
+    });
+
+    const raisedLimit = new URL(presigned.url);
+    raisedLimit.searchParams.set('max', '1000000');
+    expect(
+      (await fetch(raisedLimit, { method: 'PUT', headers: presigned.headers, body: Buffer.alloc(10) }))
+        .status,
+    ).toBe(403);
+
+    const badSignature = tamperParam(presigned.url, 'sig');
+    expect(
+      (await fetch(badSignature, { method: 'PUT', headers: presigned.headers, body: Buffer.alloc(10) }))
+        .status,
+    ).toBe(403);
+
+    const wrongType = await fetch(presigned.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'text/html' },
+      body: 'x',
+    });
+    expect(wrongType.status).toBe(403);
+
+    // An upload URL is not a download URL.
+    expect((await fetch(presigned.url)).status).toBe(403);
+    expect(await store.head(key)).toBeNull();
+
+    const ok = await uploadPresigned(presigned, Buffer.alloc(100), 'image/png');
+    expect(ok.status).toBe(200);
+  });
+
+  it('verifies full URLs with the exported signer', async () => {
+    const key = generateObjectKey('tenant-d', 'png');
+    const url = await store.presignDownload({ key, expiresInSeconds: 60, filename: 'a.png' });
+    expect(store.signer.verifyUrl('GET', url)).toMatchObject({ method: 'GET', key, filename: 'a.png' });
+    expect(() => store.signer.verifyUrl('PUT', url)).toThrow(
+      expect.objectContaining({ code: ErrorCode.PermissionDenied }),
+    );
+    expect(() => store.signer.verifyUrl('GET', url.replace('tenant-d', 'tenant-e'))).toThrow(
+      expect.objectContaining({ code: ErrorCode.PermissionDenied }),
+    );
+  });
+});
