@@ -1,0 +1,737 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Index, connect, type Connection, type Table, type VectorQuery } from '@lancedb/lancedb';
+import { LookalikeError } from '@lookalike/contracts';
+import { checkSpec, mergeSpec, VectorLayout, type CollectionState } from '../core/collection-schema';
+import { mergeMaxScore, pageHits, topWithTies } from '../core/hits';
+import { fromStoredPayload, toStoredPatch, toStoredPayload, type StoredPayload } from '../core/payload.codec';
+import { pointIdFor } from '../core/point-id';
+import {
+  checkEf,
+  checkIds,
+  checkLimit,
+  checkOffset,
+  checkOrderBy,
+  checkThreshold,
+  decodeCursor,
+  encodeCursor,
+  orderSignature,
+  requireOwner,
+} from '../core/requests';
+import { normalizeFilter, type NormalizedFilter, type VectorFilter } from '../filter/vector-filter';
+import {
+  DEFAULT_COLLECTION,
+  namedVectorsOf,
+  type CollectionDescription,
+  type CollectionSpec,
+  type GetOptions,
+  type MultiSearchRequest,
+  type NamedVectorDescription,
+  type NeighboursRequest,
+  type PayloadPatch,
+  type PointNeighbours,
+  type QuantizationSpec,
+  type ScrollPage,
+  type ScrollRequest,
+  type SearchHit,
+  type SearchRequest,
+  type StoredPoint,
+  type UpsertPoint,
+  type VectorStore,
+  type VectorUpdate,
+} from '../vector-store.port';
+import { PAYLOAD_COLUMN_NAMES, tableSchema, vectorField } from './lancedb-schema';
+import { sqlNumber, sqlString, sqlStringList, whereClause } from './lancedb-sql';
+
+export type LanceIndexType = 'ivf_hnsw_sq' | 'ivf_hnsw_pq' | 'ivf_pq' | 'ivf_flat' | 'ivf_rq';
+
+export interface LanceIndexPolicy {
+  /** Rows with a vector before its ANN index is built; smaller tables are scanned exactly. */
+  minRows: number;
+  /**
+   * Queries whose filter (owner included) leaves at most this many rows scan exactly even when
+   * an index exists: exact is cheap there, and an IVF index can miss a small tenant's rows.
+   */
+  exactBelowRows: number;
+  /** Index type per quantization option of the collection spec. */
+  types: Record<QuantizationSpec['kind'], LanceIndexType>;
+  /** Default search breadth (HNSW ef) when the query gives none. */
+  ef: number;
+  /** IVF partitions probed per query. */
+  nprobes: number;
+  /** Unindexed rows (after the index exists) that trigger an incremental index update. */
+  reindexAfterRows: number;
+  /** Rows before scalar (payload) indexes are built. */
+  scalarIndexMinRows: number;
+}
+
+export const DEFAULT_LANCE_INDEX_POLICY: LanceIndexPolicy = {
+  minRows: 50_000,
+  exactBelowRows: 20_000,
+  types: { none: 'ivf_hnsw_sq', scalar: 'ivf_hnsw_sq', product: 'ivf_pq', binary: 'ivf_rq' },
+  ef: 128,
+  nprobes: 20,
+  reindexAfterRows: 10_000,
+  scalarIndexMinRows: 10_000,
+};
+
+export interface LanceDbVectorStoreOptions {
+  /** Directory that holds the tables; everything survives a restart. */
+  dir: string;
+  collection?: string;
+  index?: Partial<LanceIndexPolicy>;
+  /** Build indexes in the background after writes (default true); `optimize()` runs it on demand. */
+  autoIndex?: boolean;
+  /** Receives failures of background index maintenance (the writes themselves had succeeded). */
+  onMaintenanceError?: (error: unknown) => void;
+}
+
+type Row = Record<string, unknown>;
+
+const SCALAR_INDEXES: readonly [string, 'btree' | 'labelList'][] = [
+  ['id', 'btree'],
+  ['owner_user_id', 'btree'],
+  ['sha256', 'btree'],
+  ['image_id', 'btree'],
+  ['created_at_ms', 'btree'],
+  ['quality_score', 'btree'],
+  ['nsfw_score', 'btree'],
+  ['anomaly_score', 'btree'],
+  ['tags', 'labelList'],
+  ['quality_flags', 'labelList'],
+  ['phash_chunks', 'labelList'],
+];
+
+const NEIGHBOUR_CONCURRENCY = 4;
+const NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
+/** Reads arrow values (Vector, typed array, plain array) into a Float32Array. */
+function toFloat32(value: unknown): Float32Array | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (value instanceof Float32Array) return Float32Array.from(value);
+  const v = value as { toArray?: () => ArrayLike<number> };
+  if (typeof v.toArray === 'function') return Float32Array.from(v.toArray());
+  if (Array.isArray(value)) return Float32Array.from(value as number[]);
+  return undefined;
+}
+
+function toCrops(value: unknown): Float32Array[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  const out: Float32Array[] = [];
+  for (const item of value as Iterable<unknown>) {
+    const f = toFloat32(item);
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+function toStrings(value: unknown): string[] {
+  if (value === null || value === undefined) return [];
+  const v = value as { toArray?: () => unknown[] };
+  const arr = typeof v.toArray === 'function' ? v.toArray() : (value as unknown[]);
+  return Array.from(arr).filter((x): x is string => typeof x === 'string');
+}
+
+function rowPayload(row: Row): StoredPayload {
+  return {
+    ...(row as unknown as StoredPayload),
+    tags: toStrings(row.tags),
+    quality_flags: toStrings(row.quality_flags),
+    phash_chunks: toStrings(row.phash_chunks),
+  };
+}
+
+/**
+ * LanceDB (embedded, on disk) adapter: one table per collection with named vector columns.
+ * Exact search until a vector column holds `minRows` rows, then an ANN index built in the
+ * background; crop multivectors are LanceDB multivector columns (max-similarity per query vector).
+ */
+export class LanceDbVectorStore implements VectorStore {
+  private readonly dir: string;
+  private readonly name: string;
+  private readonly policy: LanceIndexPolicy;
+  private readonly autoIndex: boolean;
+  private connection: Connection | null = null;
+  private table: Table | null = null;
+  private state: CollectionState | null = null;
+  private layout: VectorLayout | null = null;
+  private writes: Promise<unknown> = Promise.resolve();
+  private maintenance: Promise<void> | null = null;
+  private maintenanceAgain = false;
+  private closed = false;
+
+  constructor(private readonly options: LanceDbVectorStoreOptions) {
+    if (!options.dir) throw LookalikeError.invalid('the LanceDB store needs a data directory');
+    this.dir = options.dir;
+    this.name = options.collection ?? DEFAULT_COLLECTION;
+    if (!NAME_RE.test(this.name))
+      throw LookalikeError.invalid('collection names are letters, digits, "_" and "-"', {
+        collection: this.name,
+      });
+    this.policy = { ...DEFAULT_LANCE_INDEX_POLICY, ...(options.index ?? {}) };
+    this.autoIndex = options.autoIndex ?? true;
+  }
+
+  private get specPath(): string {
+    return join(this.dir, `${this.name}.collection.json`);
+  }
+
+  private async db(): Promise<Connection> {
+    if (this.closed) throw new LookalikeError('unavailable', 'the vector store is closed');
+    if (!this.connection) {
+      await mkdir(this.dir, { recursive: true });
+      this.connection = await connect(this.dir);
+    }
+    return this.connection;
+  }
+
+  private async readState(): Promise<CollectionState | null> {
+    try {
+      return JSON.parse(await readFile(this.specPath, 'utf8')) as CollectionState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  private async writeState(state: CollectionState): Promise<void> {
+    const tmp = `${this.specPath}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(state, null, 2));
+    await rename(tmp, this.specPath);
+  }
+
+  /** Opens the table and its recorded spec once; later calls reuse them. */
+  private async open(): Promise<{ table: Table; layout: VectorLayout }> {
+    if (this.table && this.layout) return { table: this.table, layout: this.layout };
+    const db = await this.db();
+    const state = await this.readState();
+    const names = await db.tableNames();
+    if (!state || !names.includes(this.name)) {
+      throw new LookalikeError(
+        'unavailable',
+        `collection ${this.name} does not exist; call ensureCollection first`,
+      );
+    }
+    this.table = await db.openTable(this.name);
+    this.state = state;
+    this.layout = new VectorLayout(state.models);
+    return { table: this.table, layout: this.layout };
+  }
+
+  private serialize<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.writes.then(work, work);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  async ensureCollection(spec: CollectionSpec): Promise<CollectionDescription> {
+    checkSpec(spec);
+    return this.serialize(async () => {
+      const db = await this.db();
+      const existing = await this.readState();
+      const exists = (await db.tableNames()).includes(this.name);
+      const { state, added } = mergeSpec(exists ? existing : null, spec);
+      if (!exists) {
+        this.table = await db.createEmptyTable(this.name, tableSchema(namedVectorsOf(state.models)), {
+          existOk: false,
+        });
+      } else {
+        this.table = await db.openTable(this.name);
+        const present = new Set((await this.table.schema()).fields.map((f) => f.name));
+        const missing = namedVectorsOf(added).filter((v) => !present.has(v.name));
+        // New models arrive as nullable columns: existing rows keep serving the old model.
+        if (missing.length > 0) await this.table.addColumns(missing.map(vectorField));
+      }
+      await this.writeState(state);
+      this.state = state;
+      this.layout = new VectorLayout(state.models);
+      return this.describe(this.table, state);
+    });
+  }
+
+  async describeCollection(): Promise<CollectionDescription | null> {
+    const db = await this.db();
+    if (!(await db.tableNames()).includes(this.name) || !(await this.readState())) return null;
+    const { table } = await this.open();
+    return this.describe(table, this.state!);
+  }
+
+  private async describe(table: Table, state: CollectionState): Promise<CollectionDescription> {
+    const indices = await table.listIndices();
+    const engine: Record<string, string | number | boolean> = { engine: 'lancedb' };
+    for (const v of namedVectorsOf(state.models)) {
+      const idx = indices.find((i) => i.columns.includes(v.name));
+      engine[`${v.name}.index`] = idx ? idx.indexType : 'exact';
+    }
+    return {
+      name: this.name,
+      vectors: namedVectorsOf(state.models),
+      models: state.models.map((m) => ({ ...m })),
+      pointsCount: await table.countRows(),
+      hnsw: { ...state.hnsw },
+      quantization: { ...state.quantization },
+      engine,
+    };
+  }
+
+  private toRow(
+    id: string,
+    payload: StoredPayload,
+    vectors: Map<string, Float32Array>,
+    multi: Map<string, Float32Array[]>,
+    all: NamedVectorDescription[],
+  ): Row {
+    const row: Row = { id, ...payload, created_at_ms: Date.parse(payload.created_at) };
+    for (const v of all) {
+      row[v.name] = v.kind === 'global' ? (vectors.get(v.name) ?? null) : (multi.get(v.name) ?? null);
+    }
+    return row;
+  }
+
+  async upsert(owner: string, points: readonly UpsertPoint[]): Promise<string[]> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const all = [...layout.vectors.values()];
+    const rows = new Map<string, Row>();
+    for (const point of points) {
+      if (point.payload?.ownerUserId !== owner)
+        throw LookalikeError.invalid('payload.ownerUserId must equal the owner of the call');
+      const payload = toStoredPayload(point.payload);
+      const id = pointIdFor(owner, payload.sha256);
+      const { vectors, multivectors } = layout.normalizePoint(point);
+      rows.set(id, this.toRow(id, payload, vectors, multivectors, all));
+    }
+    if (rows.size > 0) await this.serialize(() => this.merge(table, [...rows.values()]));
+    return points.map((p) => pointIdFor(owner, p.payload.sha256));
+  }
+
+  private async merge(table: Table, rows: Row[]): Promise<void> {
+    await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
+    this.scheduleMaintenance();
+  }
+
+  async updateVectors(owner: string, updates: readonly VectorUpdate[]): Promise<void> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const prepared = updates.map((u) => ({ id: checkIds([u.id])[0]!, ...layout.normalizePoint(u) }));
+    if (prepared.length === 0) return;
+    await this.serialize(async () => {
+      const existing = await this.rows(
+        table,
+        whereClause(owner, normalizeFilter({ ids: prepared.map((p) => p.id) })),
+        undefined,
+        prepared.length,
+      );
+      const byId = new Map(existing.map((r) => [r.id as string, r]));
+      const rows = prepared.map((u) => {
+        const row = byId.get(u.id);
+        if (!row) throw LookalikeError.notFound('point', u.id);
+        const next: Row = {
+          ...row,
+          tags: toStrings(row.tags),
+          quality_flags: toStrings(row.quality_flags),
+          phash_chunks: toStrings(row.phash_chunks),
+        };
+        for (const v of layout.vectors.values()) {
+          if (v.kind === 'global') next[v.name] = u.vectors.get(v.name) ?? toFloat32(row[v.name]) ?? null;
+          else next[v.name] = u.multivectors.get(v.name) ?? toCrops(row[v.name]) ?? null;
+        }
+        return next;
+      });
+      await this.merge(table, rows);
+    });
+  }
+
+  async delete(owner: string, ids: readonly string[]): Promise<void> {
+    requireOwner(owner);
+    const checked = checkIds(ids);
+    if (checked.length === 0) return;
+    const { table } = await this.open();
+    await this.serialize(() => table.delete(whereClause(owner, normalizeFilter({ ids: checked }))));
+  }
+
+  private async rows(
+    table: Table,
+    where: string,
+    columns: string[] | undefined,
+    limit: number,
+  ): Promise<Row[]> {
+    let q = table.query().where(where).limit(limit);
+    if (columns) q = q.select(columns);
+    return (await q.toArray()) as Row[];
+  }
+
+  private columnsFor(
+    layout: VectorLayout,
+    withVectors: GetOptions['withVectors'],
+  ): { columns: string[]; vectors: NamedVectorDescription[] } {
+    const vectors = [...layout.vectors.values()].filter(
+      (v) => withVectors === true || (Array.isArray(withVectors) && withVectors.includes(v.name)),
+    );
+    return { columns: [...PAYLOAD_COLUMN_NAMES, ...vectors.map((v) => v.name)], vectors };
+  }
+
+  private toPoint(row: Row, vectors: NamedVectorDescription[], withVectors: boolean): StoredPoint {
+    const point: StoredPoint = { id: row.id as string, payload: fromStoredPayload(rowPayload(row)) };
+    if (withVectors) {
+      point.vectors = {};
+      point.multivectors = {};
+      for (const v of vectors) {
+        if (v.kind === 'global') {
+          const f = toFloat32(row[v.name]);
+          if (f) point.vectors[v.name] = f;
+        } else {
+          const c = toCrops(row[v.name]);
+          if (c) point.multivectors[v.name] = c;
+        }
+      }
+    }
+    return point;
+  }
+
+  async get(owner: string, ids: readonly string[], options: GetOptions = {}): Promise<StoredPoint[]> {
+    requireOwner(owner);
+    const checked = checkIds(ids);
+    const { table, layout } = await this.open();
+    if (checked.length === 0) return [];
+    const { columns, vectors } = this.columnsFor(layout, options.withVectors);
+    const rows = await this.rows(
+      table,
+      whereClause(owner, normalizeFilter({ ids: checked })),
+      columns,
+      checked.length,
+    );
+    const byId = new Map(rows.map((r) => [r.id as string, r]));
+    return checked.flatMap((id) => {
+      const row = byId.get(id);
+      return row ? [this.toPoint(row, vectors, !!options.withVectors)] : [];
+    });
+  }
+
+  async setPayload(owner: string, ids: readonly string[], patch: PayloadPatch): Promise<void> {
+    requireOwner(owner);
+    const checked = checkIds(ids);
+    const stored = toStoredPatch(patch);
+    const { table } = await this.open();
+    if (checked.length === 0) return;
+    const valuesSql: Record<string, string> = {};
+    for (const [key, value] of Object.entries(stored)) {
+      if (Array.isArray(value)) valuesSql[key] = sqlStringList(value as string[]);
+      else if (typeof value === 'number') valuesSql[key] = sqlNumber(value);
+      else valuesSql[key] = sqlString(value as string);
+    }
+    if (stored.created_at !== undefined) valuesSql.created_at_ms = sqlNumber(Date.parse(stored.created_at));
+    await this.serialize(() =>
+      table.update({ valuesSql, where: whereClause(owner, normalizeFilter({ ids: checked })) }),
+    );
+  }
+
+  /** Whether this query should bypass the ANN index (none yet, asked to, or few rows to scan). */
+  private async useExact(
+    table: Table,
+    vectorName: string,
+    where: string,
+    exact: boolean | undefined,
+  ): Promise<boolean> {
+    if (exact) return true;
+    const indices = await table.listIndices();
+    if (!indices.some((i) => i.columns.includes(vectorName))) return true;
+    return (await table.countRows(where)) <= this.policy.exactBelowRows;
+  }
+
+  private tune(q: VectorQuery, exact: boolean, ef: number | undefined, fetch: number): VectorQuery {
+    if (exact) return q.bypassVectorIndex();
+    const quantized = this.state?.quantization;
+    let tuned = q.ef(Math.max(ef ?? this.policy.ef, fetch)).nprobes(this.policy.nprobes);
+    if (quantized && quantized.kind !== 'none' && quantized.rescore !== false) {
+      tuned = tuned.refineFactor(Math.max(1, Math.ceil(quantized.oversampling ?? 2)));
+    }
+    return tuned;
+  }
+
+  private async vectorHits(
+    table: Table,
+    query: Float32Array | Float32Array[],
+    vectorName: string,
+    where: string,
+    fetch: number,
+    exact: boolean,
+    ef: number | undefined,
+    withPayload: boolean,
+    minScore?: number,
+  ): Promise<SearchHit[]> {
+    const input = Array.isArray(query) ? query.map((q) => Array.from(q)) : query;
+    let base = table
+      .vectorSearch(input)
+      .column(vectorName)
+      .distanceType('cosine')
+      .where(where)
+      .limit(fetch)
+      .select(withPayload ? [...PAYLOAD_COLUMN_NAMES, '_distance'] : ['id', '_distance']);
+    // A little slack keeps float rounding from dropping the boundary hits themselves.
+    if (minScore !== undefined) base = base.distanceRange(undefined, 1 - minScore + 1e-6);
+    const rows = (await this.tune(base, exact, ef, fetch).toArray()) as Row[];
+    return rows.map((row) => {
+      const score = 1 - (row._distance as number);
+      return withPayload
+        ? { id: row.id as string, score, payload: fromStoredPayload(rowPayload(row)) }
+        : { id: row.id as string, score };
+    });
+  }
+
+  async search(owner: string, request: SearchRequest): Promise<SearchHit[]> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const query = layout.normalizeGlobal(request.vectorName, request.vector);
+    const { limit, offset, threshold, filter, ef } = this.checkSearch(request);
+    const where = whereClause(owner, filter, [`${request.vectorName} IS NOT NULL`]);
+    const exact = await this.useExact(table, request.vectorName, where, request.exact);
+    const withPayload = request.withPayload !== false;
+    const hits = await topWithTies(offset + limit, (n, min) =>
+      this.vectorHits(table, query, request.vectorName, where, n, exact, ef, withPayload, min),
+    );
+    return pageHits(hits, offset, limit, threshold);
+  }
+
+  private checkSearch(request: Omit<SearchRequest, 'vector'>) {
+    return {
+      limit: checkLimit(request.limit),
+      offset: checkOffset(request.offset),
+      threshold: checkThreshold(request.scoreThreshold),
+      filter: normalizeFilter(request.filter),
+      ef: checkEf(request.ef),
+    };
+  }
+
+  async searchMulti(owner: string, request: MultiSearchRequest): Promise<SearchHit[]> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const queries = layout.normalizeCrops(request.vectorName, request.vectors);
+    const { limit, offset, threshold, filter, ef } = this.checkSearch(request);
+    const where = whereClause(owner, filter, [`${request.vectorName} IS NOT NULL`]);
+    const fetch = offset + limit;
+    // One query vector per search: LanceDB scores a multivector by max similarity over the
+    // stored crops; the best of those per point across query vectors is the max-score merge.
+    // Each point's best query vector ranks it inside that query's top `fetch`, so the merge is exact.
+    const withPayload = request.withPayload !== false;
+    const lists = await Promise.all(
+      queries.map((q) =>
+        topWithTies(fetch, (n, min) =>
+          this.vectorHits(table, [q], request.vectorName, where, n, true, ef, withPayload, min),
+        ),
+      ),
+    );
+    return pageHits(mergeMaxScore(lists), offset, limit, threshold);
+  }
+
+  async batchSearch(owner: string, requests: readonly SearchRequest[]): Promise<SearchHit[][]> {
+    return Promise.all(requests.map((r) => this.search(owner, r)));
+  }
+
+  async scroll(owner: string, request: ScrollRequest): Promise<ScrollPage> {
+    requireOwner(owner);
+    checkOrderBy(request);
+    const limit = checkLimit(request.limit);
+    const order = orderSignature(request);
+    const cursor = decodeCursor(request.cursor, order);
+    const { table, layout } = await this.open();
+    const column = request.orderBy
+      ? request.orderBy.field === 'created_at'
+        ? 'created_at_ms'
+        : request.orderBy.field
+      : undefined;
+    const desc = request.orderBy?.direction === 'desc';
+    const extra: string[] = [];
+    if (cursor) {
+      const afterId = `id > ${sqlString(cursor.id)}`;
+      if (column && cursor.value !== undefined) {
+        const v = sqlNumber(cursor.value);
+        extra.push(`${column} ${desc ? '<' : '>'} ${v} OR (${column} = ${v} AND ${afterId})`);
+      } else extra.push(afterId);
+    }
+    const { columns, vectors } = this.columnsFor(layout, request.withVectors);
+    const ordering = [
+      ...(column ? [{ columnName: column, ascending: !desc }] : []),
+      { columnName: 'id', ascending: true },
+    ];
+    const rows = (await table
+      .query()
+      .where(whereClause(owner, normalizeFilter(request.filter), extra))
+      .orderBy(ordering)
+      .limit(limit + 1)
+      .select(columns)
+      .toArray()) as Row[];
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      points: page.map((r) => this.toPoint(r, vectors, !!request.withVectors)),
+      nextCursor:
+        rows.length > limit && last
+          ? encodeCursor({
+              order,
+              id: last.id as string,
+              value: column ? (last[column] as number) : undefined,
+            })
+          : undefined,
+    };
+  }
+
+  async count(owner: string, filter?: VectorFilter): Promise<number> {
+    requireOwner(owner);
+    const nf = normalizeFilter(filter);
+    const { table } = await this.open();
+    return table.countRows(whereClause(owner, nf));
+  }
+
+  async neighbours(owner: string, request: NeighboursRequest): Promise<PointNeighbours[]> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const vector = layout.require(request.vectorName, 'global');
+    const k = checkLimit(request.k, 'k');
+    const threshold = checkThreshold(request.scoreThreshold);
+    const ef = checkEf(request.ef);
+    const filter: NormalizedFilter = normalizeFilter(request.filter);
+    const hasVector = `${vector.name} IS NOT NULL`;
+    const candidatesWhere = whereClause(owner, filter, [hasVector]);
+    const sourceWhere = request.ids
+      ? whereClause(owner, normalizeFilter({ ids: checkIds(request.ids) }), [hasVector])
+      : candidatesWhere;
+    const sourceCount = request.ids ? request.ids.length : await table.countRows(sourceWhere);
+    if (sourceCount === 0) return [];
+    const sources = (await table
+      .query()
+      .where(sourceWhere)
+      .orderBy({ columnName: 'id', ascending: true })
+      .limit(sourceCount)
+      .select(['id', vector.name])
+      .toArray()) as Row[];
+    const exact = await this.useExact(table, vector.name, candidatesWhere, request.exact);
+    const out: PointNeighbours[] = new Array(sources.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < sources.length) {
+        const i = next++;
+        const src = sources[i]!;
+        const where = `${candidatesWhere} AND (id <> ${sqlString(src.id as string)})`;
+        const query = toFloat32(src[vector.name])!;
+        const hits = await topWithTies(k, (n, min) =>
+          this.vectorHits(table, query, vector.name, where, n, exact, ef, false, min),
+        );
+        out[i] = { id: src.id as string, neighbours: pageHits(hits, 0, k, threshold) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(NEIGHBOUR_CONCURRENCY, sources.length) }, worker));
+    if (request.ids) {
+      const order = new Map(checkIds(request.ids).map((id, i) => [id, i]));
+      out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    }
+    return out;
+  }
+
+  private scheduleMaintenance(): void {
+    if (!this.autoIndex || this.closed) return;
+    if (this.maintenance) {
+      this.maintenanceAgain = true;
+      return;
+    }
+    this.maintenance = this.maintain()
+      .catch((error: unknown) => this.options.onMaintenanceError?.(error))
+      .finally(() => {
+        this.maintenance = null;
+        if (this.maintenanceAgain) {
+          this.maintenanceAgain = false;
+          this.scheduleMaintenance();
+        }
+      });
+  }
+
+  /** Builds or refreshes the ANN and payload indexes now (benchmarks, admin jobs, tests). */
+  async optimize(): Promise<void> {
+    if (this.maintenance) await this.maintenance;
+    await this.maintain();
+  }
+
+  private async maintain(): Promise<void> {
+    const { table, layout } = await this.open();
+    const indices = await table.listIndices();
+    const total = await table.countRows();
+    let changed = false;
+    for (const v of layout.vectors.values()) {
+      if (v.kind !== 'global') continue;
+      const existing = indices.find((i) => i.columns.includes(v.name));
+      if (!existing) {
+        const rows = await table.countRows(`${v.name} IS NOT NULL`);
+        if (rows >= this.policy.minRows) {
+          await table.createIndex(v.name, { config: this.indexConfig(rows), replace: true });
+          changed = true;
+        }
+      } else {
+        const stats = await table.indexStats(existing.name);
+        if (stats && stats.numUnindexedRows >= this.policy.reindexAfterRows) {
+          await this.serialize(() => table.optimize());
+          changed = true;
+        }
+      }
+    }
+    if (total >= this.policy.scalarIndexMinRows) {
+      for (const [column, kind] of SCALAR_INDEXES) {
+        if (indices.some((i) => i.columns.includes(column))) continue;
+        await table.createIndex(column, {
+          config: kind === 'btree' ? Index.btree() : Index.labelList(),
+          replace: true,
+        });
+        changed = true;
+      }
+    }
+    if (changed) this.table = table;
+  }
+
+  private indexConfig(rows: number): Index {
+    const kind = this.state?.quantization.kind ?? 'none';
+    const type = this.policy.types[kind];
+    const { m, efConstruct } = this.state?.hnsw ?? { m: 16, efConstruct: 200 };
+    // Partitions ~ sqrt(rows) is the IVF rule of thumb; HNSW variants keep few large partitions.
+    const ivfPartitions = Math.max(1, Math.round(Math.sqrt(rows)));
+    const hnswPartitions = Math.max(1, Math.round(rows / 100_000));
+    const dim = this.layout ? ([...this.layout.vectors.values()][0]?.dimension ?? 512) : 512;
+    const subVectors = dim % 16 === 0 ? dim / 16 : dim % 8 === 0 ? dim / 8 : 1;
+    switch (type) {
+      case 'ivf_hnsw_sq':
+        return Index.hnswSq({
+          distanceType: 'cosine',
+          numPartitions: hnswPartitions,
+          m,
+          efConstruction: efConstruct,
+        });
+      case 'ivf_hnsw_pq':
+        return Index.hnswPq({
+          distanceType: 'cosine',
+          numPartitions: hnswPartitions,
+          m,
+          efConstruction: efConstruct,
+          numSubVectors: subVectors,
+        });
+      case 'ivf_pq':
+        return Index.ivfPq({
+          distanceType: 'cosine',
+          numPartitions: ivfPartitions,
+          numSubVectors: subVectors,
+        });
+      case 'ivf_rq':
+        return Index.ivfRq({ distanceType: 'cosine', numPartitions: ivfPartitions });
+      case 'ivf_flat':
+        return Index.ivfFlat({ distanceType: 'cosine', numPartitions: ivfPartitions });
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.maintenance) await this.maintenance;
+    await this.writes;
+    this.table?.close();
+    this.connection?.close();
+    this.table = null;
+    this.connection = null;
+  }
+}
