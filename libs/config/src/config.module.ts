@@ -13,7 +13,11 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 @Module({})
 export class LookalikeConfigModule {
   static forRoot(schema: ZodTypeAny, env?: Record<string, string | undefined>): DynamicModule {
-    const config = loadConfig(schema, env ?? process.env);
+    return LookalikeConfigModule.forValue(loadConfig(schema, env ?? process.env));
+  }
+
+  /** For a configuration already validated by the service's main.ts. */
+  static forValue(config: object): DynamicModule {
     return {
       module: LookalikeConfigModule,
       global: true,

@@ -27,6 +27,7 @@ export const runtimeEnvSchema = z.object({
   LOG_PRETTY: envBoolean(false),
   TRANSPORT: z.enum(['local', 'nats']).default('local'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+  NATS_SUBJECT_PREFIX: optionalString,
   RPC_TIMEOUT_MS: z.coerce.number().int().min(50).max(600_000).optional(),
   LOOKALIKE_DATA_DIR: z.string().default('./data'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,

@@ -6,3 +6,5 @@ export * from './rpc-client';
 export * from './bus-server';
 export * from './rpc-exception.filter';
 export * from './messaging.module';
+export * from './service/service-core.module';
+export * from './service/service-bootstrap';

@@ -1,5 +1,5 @@
-import { Controller, DynamicModule, FactoryProvider, Get, Inject, Module, ModuleMetadata } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { Controller, DynamicModule, FactoryProvider, Get, Inject, Module, ModuleMetadata, SetMetadata } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
 
 /** A dependency probe for /readyz: resolves when the dependency answers, throws when it does not. */
@@ -10,7 +10,22 @@ export interface ReadinessCheck {
 
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
 
-@ApiExcludeController()
+/** Metadata key of routes that need no authentication (probes, metrics, docs). */
+export const PUBLIC_ROUTE = 'lookalike:public';
+export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
+
+const healthSchema = {
+  type: 'object',
+  properties: {
+    status: { type: 'string', enum: ['ok', 'error'] },
+    info: { type: 'object', additionalProperties: true },
+    error: { type: 'object', additionalProperties: true },
+    details: { type: 'object', additionalProperties: true },
+  },
+};
+
+@ApiTags('operations')
+@PublicRoute()
 @Controller()
 export class HealthController {
   constructor(
@@ -20,12 +35,17 @@ export class HealthController {
   ) {}
 
   @Get('healthz')
+  @ApiOperation({ operationId: 'healthz', summary: 'Liveness: the process answers' })
+  @ApiOkResponse({ schema: healthSchema })
   @HealthCheck()
   liveness() {
     return this.health.check([]);
   }
 
   @Get('readyz')
+  @ApiOperation({ operationId: 'readyz', summary: 'Readiness: the transport and the dependencies answer' })
+  @ApiOkResponse({ schema: healthSchema })
+  @ApiServiceUnavailableResponse({ description: 'A dependency is down (per-dependency report in `errors`)' })
   @HealthCheck()
   readiness() {
     return this.health.check(this.checks.map((probe) => () => this.probe(probe)));

@@ -3,3 +3,4 @@ export * from './logging';
 export * from './metrics';
 export * from './tracing';
 export * from './health';
+export * from './metrics.controller';

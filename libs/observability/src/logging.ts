@@ -19,8 +19,8 @@ export function createLoggerModule(options: LoggingOptions): DynamicModule {
       name: options.service,
       level: options.level,
       base: { service: options.service },
-      genReqId: (req: IncomingMessage, res: ServerResponse) => {
-        const id = acceptRequestId(req.headers[REQUEST_ID_HEADER]);
+      genReqId: (req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
+        const id = typeof req.id === 'string' ? req.id : acceptRequestId(req.headers[REQUEST_ID_HEADER]);
         res.setHeader(REQUEST_ID_HEADER, id);
         return id;
       },
@@ -28,7 +28,14 @@ export function createLoggerModule(options: LoggingOptions): DynamicModule {
       autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: {
-        req: (req: { id: string; method: string; url: string }) => ({ method: req.method, url: req.url }),
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+        error || res.statusCode >= 500 ? 'warn' : 'info',
+      customErrorObject: (_req: IncomingMessage, _res: ServerResponse, _error: Error, value: Record<string, unknown>) => {
+        const { err: _err, ...rest } = value;
+        return rest;
       },
       transport: options.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
     },
@@ -40,11 +47,18 @@ function isProbe(url: string | undefined): boolean {
   return url === '/healthz' || url === '/readyz' || url === '/metrics';
 }
 
-/** Express middleware that exposes pino-http's request id to code running below it. */
+/**
+ * First middleware of an HTTP app: settles the request id (the caller's `x-request-id` when
+ * valid), echoes it in the response and makes it visible to everything below, the RPC client
+ * included, so it crosses the transport.
+ */
 export function requestContextMiddleware(
   req: IncomingMessage & { id?: unknown },
-  _res: ServerResponse,
+  res: ServerResponse,
   next: () => void,
 ): void {
-  runWithRequestContext({ requestId: acceptRequestId(req.id) }, next);
+  const requestId = acceptRequestId(req.headers[REQUEST_ID_HEADER]);
+  req.id = requestId;
+  res.setHeader(REQUEST_ID_HEADER, requestId);
+  runWithRequestContext({ requestId }, next);
 }

@@ -1,0 +1,3 @@
+export { startAnomaly } from './main';
+export { AnomalyModule } from './anomaly.module';
+export { anomalyEnvSchema, AnomalyConfig } from './anomaly.config';

@@ -1,0 +1,1 @@
+export { startEmbeddedStack, EmbeddedStack } from './embedded-host';

@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Subjects } from '@lookalike/contracts';
+import { devLogin, startTestStack, StackMode, TestStack } from './support/test-stack';
+
+const modes: StackMode[] = ['embedded', 'distributed'];
+
+describe.each(modes)('foundation through the gateway (%s)', (mode) => {
+  let stack: TestStack;
+  let token: string;
+
+  beforeAll(async () => {
+    // The feedback module is left out: the test stands in for it to show a downstream timeout.
+    stack = await startTestStack(mode, { omit: ['feedback'], env: { RPC_TIMEOUT_MS: '1500' } });
+    token = await devLogin(stack.url, 'alice');
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${stack.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    });
+
+  it('answers the probes, metrics and the OpenAPI document without a token', async () => {
+    expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
+    const metrics = await (await fetch(`${stack.url}/metrics`)).text();
+    expect(metrics).toContain('lookalike_http_request_duration_seconds');
+    const docs = await fetch(`${stack.url}/docs`);
+    expect(docs.status).toBe(200);
+    const openapi = (await (await fetch(`${stack.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/search/similar', '/api/images', '/api/jobs/{id}']));
+  });
+
+  it('refuses a request without a token with 401 problem+json', async () => {
+    const response = await fetch(`${stack.url}/api/images`);
+    expect(response.status).toBe(401);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    const problem = (await response.json()) as Record<string, unknown>;
+    expect(problem).toMatchObject({ status: 401, code: 'unauthenticated', type: 'https://lookalike.dev/problems/unauthenticated' });
+    expect(problem.request_id).toEqual(response.headers.get('x-request-id'));
+  });
+
+  it('refuses a forged token', async () => {
+    const [header, payload] = token.split('.');
+    const forged = `${header}.${payload}.${Buffer.from('not-a-signature').toString('base64url')}`;
+    const response = await fetch(`${stack.url}/api/images`, { headers: { authorization: `Bearer ${forged}` } });
+    expect(response.status).toBe(401);
+  });
+
+  it('answers a malformed JSON body with 400', async () => {
+    const response = await api('/api/search/cluster', { method: 'POST', body: '{"limit": 3,' });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'invalid_argument' });
+  });
+
+  it('answers an unknown field with 400 naming the field', async () => {
+    const response = await api('/api/search/cluster', { method: 'POST', body: JSON.stringify({ limit: 3, owner_user_id: 'bob' }) });
+    expect(response.status).toBe(400);
+    const problem = (await response.json()) as { errors: { fields: Record<string, string[]> } };
+    expect(Object.keys(problem.errors.fields)).toContain('owner_user_id');
+  });
+
+  it('answers an over-long body with 413', async () => {
+    const response = await api('/api/search/similar', {
+      method: 'POST',
+      body: JSON.stringify({ text_query: 'x', padding: 'y'.repeat(2 * 1024 * 1024) }),
+    });
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: 'payload_too_large' });
+  });
+
+  it('answers 504 when a downstream service does not answer in time', async () => {
+    const subscription = await stack.bus.serve(Subjects.FeedbackList.name, 'feedback', async () => {
+      await new Promise((r) => setTimeout(r, 4000));
+      return { data: new Uint8Array(), headers: {} };
+    });
+    try {
+      const response = await api('/api/feedback');
+      expect(response.status).toBe(504);
+      expect(await response.json()).toMatchObject({ code: 'timeout' });
+    } finally {
+      await subscription.unsubscribe();
+    }
+  });
+
+  it('answers 503 with Retry-After when no service answers a subject', async () => {
+    const response = await api('/api/feedback');
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('1');
+  });
+
+  it('carries the request id from the client through the transport to a service and back', async () => {
+    const requestId = `e2e-${randomUUID()}`;
+    const response = await api('/api/models', { headers: { 'x-request-id': requestId } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('x-request-id')).toBe(requestId);
+    if (mode === 'distributed') {
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stack.logs('gateway')).toContain(requestId);
+      expect(stack.logs('embedding')).toContain(requestId);
+    }
+  });
+});

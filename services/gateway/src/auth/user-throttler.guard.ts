@@ -1,0 +1,11 @@
+import { Injectable } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
+import type { AuthenticatedRequest } from './caller';
+
+/** Rate limits per user (the token subject) rather than per address. */
+@Injectable()
+export class UserThrottlerGuard extends ThrottlerGuard {
+  protected override async getTracker(request: AuthenticatedRequest & { ip?: string }): Promise<string> {
+    return request.caller ? `user:${request.caller.userId}` : `ip:${request.ip ?? 'unknown'}`;
+  }
+}

@@ -1,0 +1,233 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateNested,
+} from 'class-validator';
+import type { ClusterSearchResponse, SimilarSearchResponse } from '@lookalike/contracts';
+import { ImageFilterDto, ImagePayloadDto, ULID_PATTERN } from './common.dto';
+
+/** Multipart forms send every field as text; this turns "true"/"3" back into values. */
+const fromForm = (kind: 'number' | 'boolean' | 'json') => ({ value }: { value: unknown }) => {
+  if (typeof value !== 'string') {
+    return value;
+  }
+  if (kind === 'number') {
+    return value.trim() === '' ? undefined : Number(value);
+  }
+  if (kind === 'boolean') {
+    return value === 'true' ? true : value === 'false' ? false : value;
+  }
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+};
+
+export class SimilarSearchRequestDto {
+  @ApiPropertyOptional({ description: 'Query by a stored image (its stored vector is used)' })
+  @IsOptional()
+  @Matches(ULID_PATTERN)
+  image_id?: string;
+
+  @ApiPropertyOptional({ description: 'Query by text (needs a model with a text encoder, see GET /api/models)' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(1000)
+  text_query?: string;
+
+  @ApiPropertyOptional({ type: [Number], description: "Query by a raw vector of the active model's dimension" })
+  @IsOptional()
+  @Transform(fromForm('json'))
+  @IsArray()
+  @ArrayMaxSize(4096)
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
+  vector?: number[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 })
+  @IsOptional()
+  @Transform(fromForm('number'))
+  @IsInt()
+  @Min(1)
+  @Max(200)
+  limit?: number;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 10000, default: 0 })
+  @IsOptional()
+  @Transform(fromForm('number'))
+  @IsInt()
+  @Min(0)
+  @Max(10000)
+  offset?: number;
+
+  @ApiPropertyOptional({ minimum: -1, maximum: 1, description: 'Only hits with at least this cosine similarity' })
+  @IsOptional()
+  @Transform(fromForm('number'))
+  @IsNumber()
+  @Min(-1)
+  @Max(1)
+  score_threshold?: number;
+
+  @ApiPropertyOptional({ type: ImageFilterDto })
+  @IsOptional()
+  @Transform(fromForm('json'))
+  @ValidateNested()
+  @Type(() => ImageFilterDto)
+  filter?: ImageFilterDto;
+
+  @ApiPropertyOptional({ default: false, description: 'Also match salient crops; merged by max score per image' })
+  @IsOptional()
+  @Transform(fromForm('boolean'))
+  @IsBoolean()
+  use_crops?: boolean;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 32, description: 'Max pHash Hamming distance: hash candidates first, then vector rerank' })
+  @IsOptional()
+  @Transform(fromForm('number'))
+  @IsInt()
+  @Min(0)
+  @Max(32)
+  phash_gate?: number;
+
+  @ApiPropertyOptional({ default: false })
+  @IsOptional()
+  @Transform(fromForm('boolean'))
+  @IsBoolean()
+  include_payload?: boolean;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 4096, description: 'HNSW search breadth (recall vs latency)' })
+  @IsOptional()
+  @Transform(fromForm('number'))
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  ef?: number;
+
+  @ApiPropertyOptional({ description: 'Leave the query image out of the hits (default true for image_id queries)' })
+  @IsOptional()
+  @Transform(fromForm('boolean'))
+  @IsBoolean()
+  exclude_self?: boolean;
+
+  @ApiPropertyOptional({ default: false, description: 'Collapse exact/near copies of a hit into one row' })
+  @IsOptional()
+  @Transform(fromForm('boolean'))
+  @IsBoolean()
+  group_duplicates?: boolean;
+}
+
+export class SimilarSearchUploadDto extends SimilarSearchRequestDto {
+  @ApiProperty({ type: 'string', format: 'binary', description: 'Query image (embedded on the fly, never stored)' })
+  file!: unknown;
+}
+
+export class SearchHitDto {
+  @ApiProperty() image_id!: string;
+  @ApiProperty({ description: 'Cosine similarity' }) score!: number;
+  @ApiPropertyOptional({ type: ImagePayloadDto }) payload?: ImagePayloadDto;
+  @ApiProperty() preview_url!: string;
+  @ApiProperty() thumbnail_url!: string;
+  @ApiPropertyOptional({ type: [String], description: 'Copies collapsed into this hit (group_duplicates)' })
+  duplicates?: string[];
+}
+
+export class SimilarSearchResponseDto {
+  @ApiProperty({ description: 'Quote it in feedback to link a verdict to this query' }) query_id!: string;
+  @ApiProperty() model_name!: string;
+  @ApiProperty({ type: [SearchHitDto] }) hits!: SearchHitDto[];
+
+  static from(r: SimilarSearchResponse): SimilarSearchResponseDto {
+    return {
+      query_id: r.queryId,
+      model_name: r.modelName,
+      hits: r.hits.map((h) => ({
+        image_id: h.imageId,
+        score: h.score,
+        payload: h.payload ? ImagePayloadDto.from(h.payload) : undefined,
+        preview_url: h.previewUrl,
+        thumbnail_url: h.thumbnailUrl,
+        duplicates: h.duplicates.length > 0 ? h.duplicates : undefined,
+      })),
+    };
+  }
+}
+
+export class ClusterRequestDto {
+  @ApiPropertyOptional({ type: [String], maxItems: 5000 })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(5000)
+  @Matches(ULID_PATTERN, { each: true })
+  image_ids?: string[];
+
+  @ApiPropertyOptional({ type: ImageFilterDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ImageFilterDto)
+  filter?: ImageFilterDto;
+
+  @ApiPropertyOptional({ minimum: 2, maximum: 5000, default: 500 })
+  @IsOptional()
+  @IsInt()
+  @Min(2)
+  @Max(5000)
+  limit?: number;
+
+  @ApiPropertyOptional({ enum: ['agglomerative'], default: 'agglomerative' })
+  @IsOptional()
+  @IsIn(['agglomerative'])
+  method?: string;
+
+  @ApiPropertyOptional({ enum: ['average', 'complete', 'single'], default: 'average' })
+  @IsOptional()
+  @IsIn(['average', 'complete', 'single'])
+  linkage?: string;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 2, default: 0.25, description: 'Cosine distance at which the tree is cut' })
+  @IsOptional()
+  @IsNumber()
+  @Min(0)
+  @Max(2)
+  threshold?: number;
+}
+
+export class ClusterMemberDto {
+  @ApiProperty() image_id!: string;
+  @ApiProperty({ description: 'Cosine similarity to the representative' }) score!: number;
+}
+
+export class ClusterDto {
+  @ApiProperty() cluster_id!: string;
+  @ApiProperty({ type: [ClusterMemberDto] }) members!: ClusterMemberDto[];
+  @ApiProperty({ description: 'The medoid of the cluster' }) representative!: string;
+}
+
+export class ClusterResponseDto {
+  @ApiProperty({ type: [ClusterDto] }) clusters!: ClusterDto[];
+  @ApiPropertyOptional({ description: 'Set when the request runs as a job; poll /api/jobs/{id}' }) job_id?: string;
+
+  static from(r: ClusterSearchResponse): ClusterResponseDto {
+    return {
+      clusters: r.clusters.map((c) => ({
+        cluster_id: c.clusterId,
+        representative: c.representative,
+        members: c.members.map((m) => ({ image_id: m.imageId, score: m.score })),
+      })),
+      job_id: r.jobId || undefined,
+    };
+  }
+}

@@ -1,0 +1,73 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { MulterModule } from '@nestjs/platform-express';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { memoryStorage } from 'multer';
+import { Subjects } from '@lookalike/contracts';
+import { RpcClient, ServiceCoreModule } from '@lookalike/messaging';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
+import { UserThrottlerGuard } from './auth/user-throttler.guard';
+import { AuthController } from './controllers/auth.controller';
+import { ImagesController } from './controllers/images.controller';
+import { PlatformController } from './controllers/platform.controller';
+import { DedupController, FeedbackController, QaController } from './controllers/quality.controller';
+import { SearchController } from './controllers/search.controller';
+import { ProblemFilter } from './errors/problem.filter';
+import type { GatewayConfig } from './gateway.config';
+import { ImagesService } from './services/images.service';
+import { ObjectUploader } from './services/object-uploader';
+import { PlatformService } from './services/platform.service';
+import { QualityService } from './services/quality.service';
+import { SearchService } from './services/search.service';
+
+@Module({})
+export class GatewayModule {
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: GatewayModule,
+      imports: [
+        ServiceCoreModule.forRoot({
+          service: 'gateway',
+          config,
+          readiness: {
+            inject: [RpcClient],
+            useFactory: ((rpc: RpcClient) => [
+              {
+                name: 'embedding',
+                check: async () => {
+                  await rpc.send(Subjects.EmbeddingModelInfo, {}, { timeoutMs: 2000 });
+                },
+              },
+            ]) as never,
+          },
+        }),
+        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
+        MulterModule.register({
+          storage: memoryStorage(),
+          limits: { fileSize: config.MAX_IMAGE_BYTES, files: 1, fields: 40, fieldSize: 256 * 1024 },
+        }),
+      ],
+      controllers: [
+        AuthController,
+        ImagesController,
+        SearchController,
+        DedupController,
+        QaController,
+        FeedbackController,
+        PlatformController,
+      ],
+      providers: [
+        AuthService,
+        ImagesService,
+        SearchService,
+        QualityService,
+        PlatformService,
+        ObjectUploader,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: UserThrottlerGuard },
+        { provide: APP_FILTER, useClass: ProblemFilter },
+      ],
+    };
+  }
+}

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { Caller, ErrorCode, LookalikeError, Subjects } from '@lookalike/contracts';
+import { RpcClient } from '@lookalike/messaging';
+
+export interface StagedObject {
+  bucket: string;
+  key: string;
+}
+
+/**
+ * Puts bytes a client sent to the gateway into the object store the way any client would:
+ * through a URL presigned by the ingest service. The gateway never holds store credentials.
+ */
+@Injectable()
+export class ObjectUploader {
+  constructor(private readonly rpc: RpcClient) {}
+
+  async stage(caller: Caller, file: { buffer: Buffer; originalname: string; mimetype: string; size: number }): Promise<StagedObject> {
+    const target = await this.rpc.send(Subjects.IngestPresign, {
+      caller,
+      contentType: file.mimetype,
+      filename: file.originalname,
+      sizeBytes: file.size,
+    });
+    let response: Response;
+    if (target.method === 'POST') {
+      const form = new FormData();
+      for (const [name, value] of Object.entries(target.fields)) {
+        form.append(name, value);
+      }
+      form.append('file', new Blob([file.buffer]), file.originalname);
+      response = await fetch(target.url, { method: 'POST', body: form });
+    } else {
+      response = await fetch(target.url, { method: 'PUT', headers: target.headers, body: file.buffer });
+    }
+    if (!response.ok) {
+      throw new LookalikeError(
+        response.status === 413 ? ErrorCode.PayloadTooLarge : ErrorCode.Unavailable,
+        `the object store refused the upload (HTTP ${response.status})`,
+      );
+    }
+    return { bucket: target.bucket, key: target.key };
+  }
+}

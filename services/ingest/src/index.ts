@@ -1,0 +1,3 @@
+export { startIngest } from './main';
+export { IngestModule } from './ingest.module';
+export { ingestEnvSchema, IngestConfig } from './ingest.config';
