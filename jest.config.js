@@ -34,6 +34,9 @@ const common = {
   moduleNameMapper: {
     '^@lookalike/service-([a-z-]+)$': '<rootDir>/services/$1/src/index.ts',
     '^@lookalike/([a-z-]+)$': '<rootDir>/libs/$1/src/index.ts',
+    // file-type's exports map offers only `import`/`module-sync` under `node`, which Jest's CommonJS
+    // resolver does not try; point it at the ESM entry, which swc then transforms like the others.
+    '^file-type$': '<rootDir>/node_modules/file-type/index.js',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
 };
