@@ -1,0 +1,107 @@
+import { ChevronLeftIcon, ChevronRightIcon, MaximizeIcon } from 'lucide-react';
+import { createContext, useCallback, useContext, useMemo, useRef, type ReactNode } from 'react';
+import { Link, useSearchParams } from 'react-router';
+
+import { Button } from '@/components/ui/button';
+import { Sheet, SheetContent, SheetDescription, SheetTitle } from '@/components/ui/sheet';
+import { useHotkeys } from '@/lib/use-hotkeys';
+
+import { ImageDetail } from './image-detail';
+
+type OpenImage = (imageId: string, order?: string[]) => void;
+
+const DetailPanelContext = createContext<OpenImage | null>(null);
+
+/**
+ * The detail panel opens over any list view. The open image lives in the URL (`?image=`), so the panel
+ * survives a reload and the back button closes it; the list's order is kept for left/right navigation.
+ */
+export function DetailPanelProvider({ children }: { children: ReactNode }) {
+  const [params, setParams] = useSearchParams();
+  const order = useRef<string[]>([]);
+  const imageId = params.get('image');
+
+  const setImage = useCallback(
+    (id: string | null, replace = false) =>
+      setParams(
+        (current) => {
+          const next = new URLSearchParams(current);
+          if (id) next.set('image', id);
+          else next.delete('image');
+          return next;
+        },
+        { replace },
+      ),
+    [setParams],
+  );
+
+  const open = useCallback<OpenImage>(
+    (id, nextOrder) => {
+      if (nextOrder) order.current = nextOrder;
+      setImage(id, imageId !== null);
+    },
+    [setImage, imageId],
+  );
+
+  const position = imageId ? order.current.indexOf(imageId) : -1;
+  const step = (delta: number) => {
+    const target = order.current[position + delta];
+    if (position >= 0 && target) setImage(target, true);
+  };
+
+  useHotkeys({ ArrowLeft: () => step(-1), ArrowRight: () => step(1) }, imageId !== null);
+
+  const value = useMemo(() => open, [open]);
+  return (
+    <DetailPanelContext.Provider value={value}>
+      {children}
+      <Sheet open={imageId !== null} onOpenChange={(isOpen) => !isOpen && setImage(null)}>
+        <SheetContent aria-describedby={undefined} className="p-5">
+          {imageId && (
+            <>
+              <div className="flex items-center gap-2 pr-8">
+                <SheetTitle className="truncate font-mono text-sm">{imageId}</SheetTitle>
+                <SheetDescription className="sr-only">Details of image {imageId}</SheetDescription>
+                <div className="ml-auto flex items-center gap-1">
+                  <Button
+                    variant="ghost"
+                    size="icon-sm"
+                    aria-label="Previous image"
+                    disabled={position <= 0}
+                    onClick={() => step(-1)}
+                  >
+                    <ChevronLeftIcon />
+                  </Button>
+                  <span className="text-xs text-muted-foreground tabular-nums">
+                    {position >= 0 ? `${position + 1} / ${order.current.length}` : ''}
+                  </span>
+                  <Button
+                    variant="ghost"
+                    size="icon-sm"
+                    aria-label="Next image"
+                    disabled={position < 0 || position >= order.current.length - 1}
+                    onClick={() => step(1)}
+                  >
+                    <ChevronRightIcon />
+                  </Button>
+                  <Button variant="ghost" size="icon-sm" asChild aria-label="Open as a page">
+                    <Link to={`/images/${encodeURIComponent(imageId)}`}>
+                      <MaximizeIcon />
+                    </Link>
+                  </Button>
+                </div>
+              </div>
+              <ImageDetail imageId={imageId} onOpen={(id) => open(id)} />
+            </>
+          )}
+        </SheetContent>
+      </Sheet>
+    </DetailPanelContext.Provider>
+  );
+}
+
+export function useOpenImage(): OpenImage {
+  const open = useContext(DetailPanelContext);
+  if (!open) throw new Error('useOpenImage must be used inside DetailPanelProvider');
+  return open;
+}

@@ -1,0 +1,14 @@
+import { PageHeader } from '@/components/page-header';
+import { UploadPanel } from '@/features/upload/components/upload-panel';
+
+export function UploadRoute() {
+  return (
+    <>
+      <PageHeader
+        title="Upload"
+        description="Add images to your library. Duplicates are spotted as they arrive."
+      />
+      <UploadPanel />
+    </>
+  );
+}

@@ -1,0 +1,120 @@
+import { AlertCircleIcon, CheckCircle2Icon, CopyIcon, Loader2Icon, RotateCwIcon } from 'lucide-react';
+import { Link } from 'react-router';
+
+import { Badge } from '@/components/ui/badge';
+import { Button } from '@/components/ui/button';
+import { Progress } from '@/components/ui/progress';
+import { formatBytes, shortId } from '@/lib/format';
+
+import { isActive, type UploadItem } from './use-upload-queue';
+
+const statusLabel: Record<UploadItem['status'], string> = {
+  queued: 'Queued',
+  presigning: 'Preparing',
+  uploading: 'Uploading',
+  ingesting: 'Analysing',
+  created: 'Added',
+  duplicate: 'Duplicate',
+  failed: 'Failed',
+};
+
+export function UploadRow({ item, onRetry }: { item: UploadItem; onRetry: () => void }) {
+  const percent = item.file.size > 0 ? Math.round((item.loaded / item.file.size) * 100) : 100;
+  const near = item.result?.near_duplicates ?? [];
+  return (
+    <li className="grid gap-2 px-4 py-3" data-testid="upload-row" data-status={item.status}>
+      <div className="flex items-center gap-3">
+        <StatusIcon item={item} />
+        <div className="min-w-0 flex-1">
+          <div className="truncate text-sm font-medium" title={item.name}>
+            {item.name}
+          </div>
+          <div className="text-xs text-muted-foreground">
+            {formatBytes(item.file.size)}
+            {item.tags.length > 0 && <> · {item.tags.join(', ')}</>}
+          </div>
+        </div>
+        <Badge
+          variant={
+            item.status === 'failed'
+              ? 'destructive'
+              : item.status === 'duplicate'
+                ? 'warning'
+                : item.status === 'created'
+                  ? 'success'
+                  : 'secondary'
+          }
+        >
+          {statusLabel[item.status]}
+        </Badge>
+        {item.status === 'failed' && !item.rejectedLocally && (
+          <Button variant="ghost" size="sm" onClick={onRetry} aria-label={`Retry ${item.name}`}>
+            <RotateCwIcon /> Retry
+          </Button>
+        )}
+      </div>
+      {(isActive(item.status) || item.status === 'queued') && (
+        <Progress
+          value={item.status === 'queued' ? 0 : percent}
+          aria-label={`Upload progress of ${item.name}`}
+        />
+      )}
+      {item.status === 'created' && item.result && (
+        <p className="text-xs text-muted-foreground">
+          Added as{' '}
+          <Link className="font-mono text-primary hover:underline" to={`/images/${item.result.image_id}`}>
+            {shortId(item.result.image_id)}
+          </Link>
+          {near.length > 0 && (
+            <>
+              {' '}
+              · looks like{' '}
+              {near.slice(0, 3).map((n, i) => (
+                <span key={n.image_id}>
+                  {i > 0 && ', '}
+                  <Link className="font-mono text-primary hover:underline" to={`/images/${n.image_id}`}>
+                    {shortId(n.image_id)}
+                  </Link>{' '}
+                  ({n.kind})
+                </span>
+              ))}
+            </>
+          )}
+        </p>
+      )}
+      {item.status === 'duplicate' && item.result && (
+        <p className="text-xs">
+          <CopyIcon className="mr-1 inline size-3" />
+          Duplicate of{' '}
+          <Link
+            className="font-mono text-primary hover:underline"
+            to={`/images/${item.result.duplicate_of ?? item.result.image_id}`}
+          >
+            {item.result.duplicate_of ?? item.result.image_id}
+          </Link>
+          : the same bytes are already in your library, so nothing new was stored.
+        </p>
+      )}
+      {item.status === 'failed' && item.error && (
+        <p className="text-xs text-destructive" role="alert">
+          {item.error.problem.title}
+          {item.error.problem.detail && <>: {item.error.problem.detail}</>}
+          {item.error.problem.requestId && (
+            <span className="ml-1 font-mono opacity-70">(request {item.error.problem.requestId})</span>
+          )}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function StatusIcon({ item }: { item: UploadItem }) {
+  if (item.status === 'created') return <CheckCircle2Icon className="size-5 text-success" />;
+  if (item.status === 'duplicate') return <CopyIcon className="size-5 text-warning" />;
+  if (item.status === 'failed') return <AlertCircleIcon className="size-5 text-destructive" />;
+  return (
+    <Loader2Icon
+      className={isActive(item.status) ? 'size-5 animate-spin text-primary' : 'size-5 text-muted-foreground'}
+    />
+  );
+}

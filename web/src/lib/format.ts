@@ -1,0 +1,53 @@
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '–';
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function formatScore(score: number | undefined | null, digits = 3): string {
+  return typeof score === 'number' && Number.isFinite(score) ? score.toFixed(digits) : '–';
+}
+
+export function formatPercent(value: number | undefined | null): string {
+  return typeof value === 'number' && Number.isFinite(value) ? `${Math.round(value * 100)}%` : '–';
+}
+
+export function formatDate(iso: string | undefined | null): string {
+  if (!iso) return '–';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
+}
+
+export function shortId(id: string): string {
+  return id.length > 12 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
+}
+
+export function parseTags(text: string): string[] {
+  return [
+    ...new Set(
+      text
+        .split(/[,\n]/)
+        .map((t) => t.trim())
+        .filter(Boolean),
+    ),
+  ];
+}
+
+export const qualityFlagLabels: Record<string, string> = {
+  dark: 'Dark',
+  overexposed: 'Overexposed',
+  blurry: 'Blurry',
+  low_information: 'Low information',
+  odd_aspect: 'Odd aspect',
+  odd_size: 'Odd size',
+  grayscale: 'Grayscale',
+};
+
+export const qualityFlags = Object.keys(qualityFlagLabels);

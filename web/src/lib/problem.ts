@@ -1,0 +1,108 @@
+/**
+ * The gateway answers every failure with application/problem+json (RFC 9457). Bodies from elsewhere
+ * (a proxy's HTML 502, a dropped connection) are turned into the same shape so every view can show
+ * one kind of error.
+ */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  requestId?: string;
+  /** Field errors, when the gateway lists them (validation failures). */
+  errors?: string[];
+}
+
+export class ApiError extends Error {
+  readonly problem: ProblemDetails;
+
+  constructor(problem: ProblemDetails) {
+    super(problem.detail ? `${problem.title}: ${problem.detail}` : problem.title);
+    this.name = 'ApiError';
+    this.problem = problem;
+  }
+
+  get status(): number {
+    return this.problem.status;
+  }
+}
+
+function asString(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+function asErrors(value: unknown): string[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  const items = value
+    .map((item: unknown) => {
+      if (typeof item === 'string') return item;
+      if (item && typeof item === 'object') {
+        const record = item as Record<string, unknown>;
+        const field = asString(record.field) ?? asString(record.property) ?? asString(record.path);
+        const message = asString(record.message) ?? asString(record.detail) ?? JSON.stringify(item);
+        return field ? `${field}: ${message}` : message;
+      }
+      return String(item);
+    })
+    .filter((s) => s !== '');
+  return items.length ? items : undefined;
+}
+
+export function problemFromBody(
+  body: unknown,
+  response: Pick<Response, 'status' | 'statusText' | 'headers'>,
+): ProblemDetails {
+  const requestIdHeader = response.headers.get('x-request-id') ?? undefined;
+  if (body && typeof body === 'object') {
+    const b = body as Record<string, unknown>;
+    const title =
+      asString(b.title) ?? asString(b.error) ?? (response.statusText || `HTTP ${response.status}`);
+    const message = Array.isArray(b.message) ? undefined : asString(b.message);
+    return {
+      type: asString(b.type) ?? 'about:blank',
+      title,
+      status: typeof b.status === 'number' ? b.status : response.status,
+      detail: asString(b.detail) ?? message,
+      requestId: asString(b.request_id) ?? asString(b.requestId) ?? requestIdHeader,
+      errors: asErrors(b.errors) ?? asErrors(b.message),
+    };
+  }
+  const text = typeof body === 'string' ? body.trim() : '';
+  return {
+    type: 'about:blank',
+    title: response.statusText || `HTTP ${response.status}`,
+    status: response.status,
+    // An HTML error page says nothing useful to a reviewer; plain text usually does.
+    detail: text && !text.startsWith('<') ? text.slice(0, 500) : undefined,
+    requestId: requestIdHeader,
+  };
+}
+
+export function networkProblem(cause: unknown): ProblemDetails {
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return {
+    type: 'about:blank#network',
+    title: 'The server could not be reached',
+    status: 0,
+    detail: `${message}. Check that the gateway is running and your network is up.`,
+  };
+}
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  return new ApiError({
+    type: 'about:blank#client',
+    title: 'Something went wrong',
+    status: 0,
+    detail: error instanceof Error ? error.message : String(error),
+  });
+}
+
+/** One line for toasts: the detail when the server gave one, and the request id to quote in a report. */
+export function describeProblem(error: unknown): { title: string; description?: string } {
+  const { problem } = toApiError(error);
+  const parts = [problem.detail, problem.requestId ? `Request id ${problem.requestId}` : undefined].filter(
+    Boolean,
+  );
+  return { title: problem.title, description: parts.length ? parts.join(' · ') : undefined };
+}
