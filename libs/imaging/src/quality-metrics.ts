@@ -1,0 +1,283 @@
+import sharp from 'sharp';
+import { decodeForAnalysis, type DecodedImage, runDecode } from './image-decoding';
+import { DEFAULT_IMAGE_LIMITS, type ImageLimits, sharpInputOptions } from './image-limits';
+
+/** Quality flags, named as in the payload and the proto's `quality_flags`. */
+export const QUALITY_FLAGS = [
+  'dark',
+  'overexposed',
+  'blurry',
+  'low_information',
+  'odd_aspect',
+  'odd_size',
+  'grayscale',
+] as const;
+
+export type QualityFlag = (typeof QUALITY_FLAGS)[number];
+
+/**
+ * Where each flag fires, calibrated on ../shared/datasets/dev-nearcopies (see docs/imaging.md for
+ * the measured precision and recall). `good` is the value at which the matching component of the
+ * quality score reaches 1, `worst` where it reaches 0; the threshold itself scores 0.5.
+ */
+export const QUALITY_THRESHOLDS = {
+  /** 99th percentile of luma (0..1) below this: even the highlights are in shadow. */
+  dark: { highlight: 0.3, good: 0.6, worst: 0 },
+  /**
+   * Overexposure index = share of pixels with a channel >= 250 minus twice the share of pixels with
+   * luma <= 0.03. Blown highlights with lifted shadows count; a silhouette on white (both extremes)
+   * does not.
+   */
+  overexposed: { index: 0.3, good: 0.1, worst: 0.8, clipLevel: 250, shadowLuma: 0.03 },
+  /**
+   * Blur effect (Crete et al. 2007, 0 sharp .. 1 flat): how little of the local contrast an 11-pixel
+   * box blur removes, averaged over both axes, on the image fitted inside 1024 px.
+   */
+  blurry: { blurEffect: 0.53, good: 0.35, worst: 0.9, kernel: 11 },
+  /** Shannon entropy of the luma histogram (bits, 0..8) below this: next to nothing to see. */
+  lowInformation: { entropy: 1, good: 4, worst: 0 },
+  /** Shorter side / longer side below this (more elongated than 3:1). */
+  oddAspect: { ratio: 1 / 3, penalty: 0.8 },
+  /** Fewer pixels than this, or a side longer than maxSide. */
+  oddSize: { minPixels: 2048, maxSide: 16384, penalty: 0.6 },
+  /** Share of pixels whose channels differ by more than `channelDelta` (0..255) below this. */
+  grayscale: { colourFraction: 0.01, channelDelta: 12 },
+} as const;
+
+export interface QualityMetrics {
+  /** Mean luma, 0..1. */
+  brightness: number;
+  /** Standard deviation of luma, 0..0.5. */
+  contrast: number;
+  /** Variance of the 4-neighbour Laplacian of luma (0..1 units) at analysis size; higher is sharper. */
+  sharpness: number;
+  /** Crete blur effect, 0 (sharp) .. 1 (no edges at all). */
+  blurEffect: number;
+  /** Entropy of the luma histogram in bits, from sharp's stats. */
+  entropy: number;
+  /** 99th percentile of luma, 0..1. */
+  highlight: number;
+  /** Share of pixels with at least one channel >= 250. */
+  clipped: number;
+  /** Share of pixels with luma <= 0.03. */
+  shadows: number;
+  /** Share of pixels with visible colour (see QUALITY_THRESHOLDS.grayscale). */
+  colourFraction: number;
+  /** Displayed width / height. */
+  aspectRatio: number;
+  /** Displayed size of the full image (not the analysis copy). */
+  width: number;
+  height: number;
+  pixels: number;
+  grayscale: boolean;
+  flags: QualityFlag[];
+  /** 0..1, see `qualityScore`. */
+  qualityScore: number;
+}
+
+/** 1 at `good`, 0.5 at `threshold`, 0 at `worst`, linear in between (works for either direction). */
+export function ramp(value: number, good: number, threshold: number, worst: number): number {
+  const towardsWorst = (a: number, b: number): number => (b - a) * Math.sign(worst - good);
+  if (towardsWorst(value, good) >= 0) return 1;
+  if (towardsWorst(value, worst) <= 0) return 0;
+  if (towardsWorst(value, threshold) >= 0) return 1 - (0.5 * (value - good)) / (threshold - good);
+  return 0.5 - (0.5 * (value - threshold)) / (worst - threshold);
+}
+
+function lumaOf(image: DecodedImage): Uint8Array {
+  const { data, width, height } = image;
+  const luma = new Uint8Array(width * height);
+  for (let i = 0, p = 0; i < luma.length; i += 1, p += 3) {
+    luma[i] = Math.round(0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2]);
+  }
+  return luma;
+}
+
+function laplacianVariance(luma: Uint8Array, width: number, height: number): number {
+  if (width < 3 || height < 3) return 0;
+  let sum = 0;
+  let sumSq = 0;
+  let count = 0;
+  for (let y = 1; y < height - 1; y += 1) {
+    for (let x = 1; x < width - 1; x += 1) {
+      const i = y * width + x;
+      const value = (luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i]) / 255;
+      sum += value;
+      sumSq += value * value;
+      count += 1;
+    }
+  }
+  const mean = sum / count;
+  return Math.max(0, sumSq / count - mean * mean);
+}
+
+/**
+ * Crete's no-reference blur measure for one axis: re-blurs the image with a box filter and measures
+ * what share of the neighbour-to-neighbour variation survives. A blurred image has little left to lose.
+ */
+function blurEffectAlong(
+  luma: Uint8Array,
+  width: number,
+  height: number,
+  kernel: number,
+  vertical: boolean,
+): number {
+  const lines = vertical ? width : height;
+  const length = vertical ? height : width;
+  const stride = vertical ? width : 1;
+  const lineStep = vertical ? 1 : width;
+  const radius = (kernel - 1) / 2;
+  // The line with its end values repeated `radius` times on each side, and its running sums.
+  const padded = new Float64Array(length + 2 * radius);
+  const prefix = new Float64Array(padded.length + 1);
+  let variation = 0;
+  let kept = 0;
+  for (let line = 0; line < lines; line += 1) {
+    const start = line * lineStep;
+    for (let k = 0; k < padded.length; k += 1) {
+      const source = Math.min(length - 1, Math.max(0, k - radius));
+      padded[k] = luma[start + source * stride];
+      prefix[k + 1] = prefix[k] + padded[k];
+    }
+    let previousBlurred = (prefix[kernel] - prefix[0]) / kernel;
+    for (let k = 1; k < length; k += 1) {
+      const blurred = (prefix[k + kernel] - prefix[k]) / kernel;
+      const d = Math.abs(padded[k + radius] - padded[k + radius - 1]);
+      variation += d;
+      kept += Math.max(0, d - Math.abs(blurred - previousBlurred));
+      previousBlurred = blurred;
+    }
+  }
+  return variation > 0 ? 1 - kept / variation : 1;
+}
+
+/**
+ * The quality score in 0..1: the worst of four component scores (exposure in both directions,
+ * sharpness, information), each 1 when comfortably fine and 0.5 exactly at its flag's threshold,
+ * then multiplied by 0.8 for an odd aspect ratio and 0.6 for an odd size. Any image flagged dark,
+ * overexposed, blurry or low_information therefore scores at most 0.5. Grayscale is a property,
+ * not a defect, and does not lower the score.
+ */
+export function qualityScore(
+  metrics: Omit<QualityMetrics, 'flags' | 'qualityScore'>,
+  flags: readonly QualityFlag[],
+): number {
+  const t = QUALITY_THRESHOLDS;
+  const components = [
+    ramp(metrics.highlight, t.dark.good, t.dark.highlight, t.dark.worst),
+    ramp(metrics.clipped - 2 * metrics.shadows, t.overexposed.good, t.overexposed.index, t.overexposed.worst),
+    ramp(metrics.entropy, t.lowInformation.good, t.lowInformation.entropy, t.lowInformation.worst),
+  ];
+  // Blur is undefined on a featureless frame; low_information already speaks for it.
+  if (metrics.entropy >= t.lowInformation.entropy) {
+    components.push(ramp(metrics.blurEffect, t.blurry.good, t.blurry.blurEffect, t.blurry.worst));
+  }
+  let score = Math.min(...components);
+  if (flags.includes('odd_aspect')) score *= t.oddAspect.penalty;
+  if (flags.includes('odd_size')) score *= t.oddSize.penalty;
+  return Math.round(score * 1000) / 1000;
+}
+
+function qualityFlags(metrics: Omit<QualityMetrics, 'flags' | 'qualityScore'>): QualityFlag[] {
+  const t = QUALITY_THRESHOLDS;
+  const dark = metrics.highlight < t.dark.highlight;
+  const overexposed = metrics.clipped - 2 * metrics.shadows >= t.overexposed.index;
+  const featureless = metrics.entropy < t.lowInformation.entropy;
+  const flags: QualityFlag[] = [];
+  if (dark) flags.push('dark');
+  if (overexposed) flags.push('overexposed');
+  if (!featureless && metrics.blurEffect >= t.blurry.blurEffect) flags.push('blurry');
+  // An almost black (or white) frame is reported by its cause, not also as low information.
+  if (featureless && !dark && !overexposed) flags.push('low_information');
+  const shorter = Math.min(metrics.width, metrics.height);
+  const longer = Math.max(metrics.width, metrics.height);
+  if (shorter / longer < t.oddAspect.ratio) flags.push('odd_aspect');
+  if (metrics.pixels < t.oddSize.minPixels || longer > t.oddSize.maxSide) flags.push('odd_size');
+  if (metrics.grayscale) flags.push('grayscale');
+  return flags;
+}
+
+/**
+ * Quality metrics of an already decoded analysis image (`decodeForAnalysis`). `displayed` is the
+ * size of the full image in displayed orientation, which the size and aspect checks judge.
+ */
+export async function qualityFromPixels(
+  image: DecodedImage,
+  displayed: { width: number; height: number },
+): Promise<QualityMetrics> {
+  const t = QUALITY_THRESHOLDS;
+  const { data, width, height } = image;
+  const count = width * height;
+  const luma = lumaOf(image);
+
+  const stats = await sharp(luma, { raw: { width, height, channels: 1 } }).stats();
+  const lumaStats = stats.channels[0];
+
+  const histogram = new Uint32Array(256);
+  let clipped = 0;
+  let shadows = 0;
+  let coloured = 0;
+  const shadowLevel = Math.round(t.overexposed.shadowLuma * 255);
+  for (let i = 0, p = 0; i < count; i += 1, p += 3) {
+    const r = data[p];
+    const g = data[p + 1];
+    const b = data[p + 2];
+    const max = Math.max(r, g, b);
+    histogram[luma[i]] += 1;
+    if (max >= t.overexposed.clipLevel) clipped += 1;
+    if (luma[i] <= shadowLevel) shadows += 1;
+    if (max - Math.min(r, g, b) > t.grayscale.channelDelta) coloured += 1;
+  }
+  let highlightLevel = 255;
+  for (let level = 0, seen = 0; level < 256; level += 1) {
+    seen += histogram[level];
+    if (seen >= 0.99 * count) {
+      highlightLevel = level;
+      break;
+    }
+  }
+
+  const kernel = t.blurry.kernel;
+  const blurEffect =
+    (blurEffectAlong(luma, width, height, kernel, false) +
+      blurEffectAlong(luma, width, height, kernel, true)) /
+    2;
+  const colourFraction = coloured / count;
+  const base = {
+    brightness: lumaStats.mean / 255,
+    contrast: lumaStats.stdev / 255,
+    sharpness: laplacianVariance(luma, width, height),
+    blurEffect,
+    entropy: stats.entropy,
+    highlight: highlightLevel / 255,
+    clipped: clipped / count,
+    shadows: shadows / count,
+    colourFraction,
+    aspectRatio: displayed.width / displayed.height,
+    width: displayed.width,
+    height: displayed.height,
+    pixels: displayed.width * displayed.height,
+    grayscale: colourFraction < t.grayscale.colourFraction,
+  };
+  const flags = qualityFlags(base);
+  return { ...base, flags, qualityScore: qualityScore(base, flags) };
+}
+
+/** Displayed size from the header alone (EXIF orientation taken into account). */
+async function displayedSize(bytes: Buffer, limits: ImageLimits): Promise<{ width: number; height: number }> {
+  const header = await runDecode(() => sharp(bytes, sharpInputOptions(limits)).metadata(), limits);
+  const { width, height } = header.autoOrient ?? { width: header.width ?? 0, height: header.height ?? 0 };
+  return { width, height };
+}
+
+/** Quality metrics, flags and score of an image (displayed orientation, first frame). */
+export async function qualityMetrics(
+  bytes: Buffer,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<QualityMetrics> {
+  const [image, displayed] = await Promise.all([
+    decodeForAnalysis(bytes, limits),
+    displayedSize(bytes, limits),
+  ]);
+  return qualityFromPixels(image, displayed);
+}
