@@ -15,3 +15,4 @@ export * from './qdrant/qdrant.adapter';
 export * from './qdrant/qdrant-requests';
 export * from './qdrant/qdrant.transport';
 export * from './vector-store.factory';
+export * from './nest/vector-store.module';

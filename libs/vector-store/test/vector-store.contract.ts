@@ -62,7 +62,7 @@ export function payload(owner: string, n: number, over: Partial<ImagePayload> = 
     format: 'jpeg',
     source: 'upload',
     tags: [],
-    createdAt: `2025-01-${String(1 + n).padStart(2, '0')}T12:00:00.000Z`,
+    createdAt: new Date(Date.UTC(2025, 0, 1 + n, 12)).toISOString(),
     modelName: 'clip',
     modelVersion: 'vit-b-32/test',
     qualityScore: 0.5,
