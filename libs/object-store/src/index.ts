@@ -10,3 +10,4 @@ export {
   type SignedMethod,
 } from './local/local-url.signer';
 export { S3ObjectStore, type S3ObjectStoreOptions } from './s3/s3.adapter';
+export * from './nest/object-store.module';
