@@ -11,7 +11,7 @@ RUN_DIR := .tmp/run
 API_PORT ?= 8080
 
 .PHONY: help install build build-web proto proto-check openapi openapi-check lint format typecheck \
-        test test-unit test-integration test-e2e test-web test-browser services demo up down bench models seed clean
+        test test-unit test-integration test-e2e test-web test-browser services demo up up-compose down bench models seed clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -92,3 +92,7 @@ models: ## Download the OpenCLIP ONNX exports with checksums (needs a network)
 clean:
 	npx tsc -b tsconfig.build.json --clean
 	rm -rf .tmp web/dist
+
+up-compose: ## The distributed stack in containers (needs a container engine)
+	docker compose -p lookalike -f docker-compose.yml up -d --build
+	@echo "Console http://127.0.0.1:8080/  API http://127.0.0.1:8080/api  (stop: docker compose -p lookalike down)"

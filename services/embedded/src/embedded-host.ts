@@ -33,7 +33,10 @@ export interface EmbeddedStack {
  * The embedded run mode: every service module in this one process, meeting over the in-process
  * transport with the same contracts as over NATS; data under LOOKALIKE_DATA_DIR.
  */
-export async function startEmbeddedStack(input: Env = process.env, options: EmbeddedStackOptions = {}): Promise<EmbeddedStack> {
+export async function startEmbeddedStack(
+  input: Env = process.env,
+  options: EmbeddedStackOptions = {},
+): Promise<EmbeddedStack> {
   const env: Env = {
     ...input,
     TRANSPORT: 'local',

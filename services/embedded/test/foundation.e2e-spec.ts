@@ -21,7 +21,11 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
   const api = (path: string, init: RequestInit = {}) =>
     fetch(`${stack.url}${path}`, {
       ...init,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        ...(init.headers ?? {}),
+      },
     });
 
   it('answers the probes, metrics and the OpenAPI document without a token', async () => {
@@ -30,8 +34,12 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
     expect(metrics).toContain('lookalike_http_request_duration_seconds');
     const docs = await fetch(`${stack.url}/docs`);
     expect(docs.status).toBe(200);
-    const openapi = (await (await fetch(`${stack.url}/docs/openapi.json`)).json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/search/similar', '/api/images', '/api/jobs/{id}']));
+    const openapi = (await (await fetch(`${stack.url}/docs/openapi.json`)).json()) as {
+      paths: Record<string, unknown>;
+    };
+    expect(Object.keys(openapi.paths)).toEqual(
+      expect.arrayContaining(['/api/search/similar', '/api/images', '/api/jobs/{id}']),
+    );
   });
 
   it('refuses a request without a token with 401 problem+json', async () => {
@@ -39,14 +47,20 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
     expect(response.status).toBe(401);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
     const problem = (await response.json()) as Record<string, unknown>;
-    expect(problem).toMatchObject({ status: 401, code: 'unauthenticated', type: 'https://lookalike.dev/problems/unauthenticated' });
+    expect(problem).toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+      type: 'https://lookalike.dev/problems/unauthenticated',
+    });
     expect(problem.request_id).toEqual(response.headers.get('x-request-id'));
   });
 
   it('refuses a forged token', async () => {
     const [header, payload] = token.split('.');
     const forged = `${header}.${payload}.${Buffer.from('not-a-signature').toString('base64url')}`;
-    const response = await fetch(`${stack.url}/api/images`, { headers: { authorization: `Bearer ${forged}` } });
+    const response = await fetch(`${stack.url}/api/images`, {
+      headers: { authorization: `Bearer ${forged}` },
+    });
     expect(response.status).toBe(401);
   });
 
@@ -57,7 +71,10 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
   });
 
   it('answers an unknown field with 400 naming the field', async () => {
-    const response = await api('/api/search/cluster', { method: 'POST', body: JSON.stringify({ limit: 3, owner_user_id: 'bob' }) });
+    const response = await api('/api/search/cluster', {
+      method: 'POST',
+      body: JSON.stringify({ limit: 3, owner_user_id: 'bob' }),
+    });
     expect(response.status).toBe(400);
     const problem = (await response.json()) as { errors: { fields: Record<string, string[]> } };
     expect(Object.keys(problem.errors.fields)).toContain('owner_user_id');

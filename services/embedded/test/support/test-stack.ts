@@ -83,8 +83,14 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
     children.push(child);
   }
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/healthz`, 30_000, () => [...output.entries()].map(([s, o]) => `--- ${s}\n${o.slice(-2000)}`).join('\n'));
-  const bus = await NatsBus.connect({ url: env.NATS_URL ?? 'nats://127.0.0.1:4222', name: 'e2e', subjectPrefix: prefix });
+  await waitFor(`${url}/healthz`, 30_000, () =>
+    [...output.entries()].map(([s, o]) => `--- ${s}\n${o.slice(-2000)}`).join('\n'),
+  );
+  const bus = await NatsBus.connect({
+    url: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    name: 'e2e',
+    subjectPrefix: prefix,
+  });
   return {
     mode,
     url,
