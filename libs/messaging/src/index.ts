@@ -8,3 +8,4 @@ export * from './rpc-exception.filter';
 export * from './messaging.module';
 export * from './service/service-core.module';
 export * from './service/service-bootstrap';
+export * from './jobs';

@@ -1,0 +1,4 @@
+export * from './job-queue.port';
+export * from './in-process-job.queue';
+export * from './jetstream-job.queue';
+export * from './job-runner';
