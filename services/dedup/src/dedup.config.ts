@@ -1,6 +1,45 @@
 import { z } from 'zod';
-import { refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import {
+  envBoolean,
+  envInt,
+  envNumber,
+  refineStorage,
+  runtimeEnvSchema,
+  storageEnvSchema,
+} from '@lookalike/config';
 
-export const dedupEnvSchema = runtimeEnvSchema.merge(storageEnvSchema).superRefine(refineStorage);
+const optionalCosine = z.coerce.number().min(-1).max(1).optional();
+
+export const dedupEnvSchema = runtimeEnvSchema
+  .merge(storageEnvSchema)
+  .extend({
+    /** Largest pHash Hamming distance (of 64 bits) of a `near` pair. */
+    DEDUP_PHASH_MAX: envInt(6, 0, 32),
+    /** Cosine a hash match must reach to be `near`; default per model (docs/quality-loop.md). */
+    DEDUP_COSINE_NEAR: optionalCosine,
+    /** Cosine of a `similar` pair without hash agreement; default per model. */
+    DEDUP_COSINE_SIMILAR: optionalCosine,
+    /** Compare mirrored/turned hashes too. */
+    DEDUP_HASH_VARIANTS: envBoolean(true),
+    /** A `similar` pair must be within each other's this-many nearest neighbours. */
+    DEDUP_SIMILAR_MUTUAL_K: envInt(5, 1, 100),
+    /** Neighbours per image the sweep asks the vector index for. */
+    DEDUP_KNN_K: envInt(10, 1, 100),
+    /** Tenant thresholds as JSON: {"<owner>": {"cosineNear": 0.85, "phashMax": 4}}. */
+    DEDUP_TENANT_THRESHOLDS: z.string().default('{}'),
+    /** Which member of a group to keep, rules in order. */
+    DEDUP_KEEP_RULES: z.string().default('quality,resolution,format,age'),
+    /** The model whose vectors the sweep compares (the collection's newest when empty). */
+    DEDUP_MODEL: z.string().optional(),
+    /** Cron of the scheduled full sweep of every tenant; `off` disables it. */
+    DEDUP_SCAN_CRON: z.string().default('0 3 * * *'),
+    /** Confirmed duplicates are deleted this long after the decision (the undo window); 0 never deletes. */
+    DEDUP_UNDO_WINDOW_S: envInt(86_400, 0, 90 * 86_400),
+    /** How often the job worker looks for queued sweeps and due deletions. */
+    DEDUP_JOB_POLL_MS: envInt(1000, 50, 60_000),
+    /** pHash buckets above this size are left to the kNN (blank images share chunks). */
+    DEDUP_MAX_BUCKET: envNumber(256, 2, 100_000),
+  })
+  .superRefine(refineStorage);
 
 export type DedupConfig = z.infer<typeof dedupEnvSchema>;

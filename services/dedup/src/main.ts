@@ -4,7 +4,9 @@ import { RunningService, startService } from '@lookalike/messaging';
 import { dedupEnvSchema } from './dedup.config';
 import { DedupModule } from './dedup.module';
 
-export async function startDedup(env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+export async function startDedup(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
   const config = loadConfig(dedupEnvSchema, env);
   return startService({ service: 'dedup', module: DedupModule.forRoot(config), config });
 }

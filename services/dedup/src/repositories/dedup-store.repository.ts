@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import {
+  DATA_SOURCE,
+  DedupRepository,
+  type DedupGroupEntity,
+  type DedupGroupQuery,
+  type Page,
+  type PairDecision,
+} from '@lookalike/persistence';
+import type { SweepGroup } from '../domain/dedup-sweep';
+import { pairKey } from '../domain/dedup-image';
+
+/** Dedup groups and reviewers' decisions in SQL, and the `duplicate` tag on the image rows. */
+@Injectable()
+export class DedupStoreRepository {
+  private readonly repo: DedupRepository;
+
+  constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
+    this.repo = new DedupRepository(dataSource);
+  }
+
+  /** pairKey()s of every pair the tenant's reviewers marked not-duplicate. */
+  async notDuplicatePairs(owner: string): Promise<Set<string>> {
+    const rows = (await this.dataSource.query(
+      `SELECT image_a, image_b FROM dedup_decisions WHERE owner_user_id = $1 AND verdict = 'not_duplicate'`,
+      [owner],
+    )) as { image_a: string; image_b: string }[];
+    return new Set(rows.map((r) => pairKey(r.image_a.trim(), r.image_b.trim())));
+  }
+
+  async saveGroup(
+    owner: string,
+    group: SweepGroup,
+    scanJobId: string | null,
+  ): Promise<{ group: DedupGroupEntity; created: boolean }> {
+    return this.repo.upsertGroup({
+      ownerUserId: owner,
+      kind: group.kind,
+      // Members keep their quality score in the jsonb too, so listing needs no second lookup.
+      members: group.members,
+      suggestedKeep: group.suggestedKeep,
+      scanJobId,
+    });
+  }
+
+  /**
+   * Open groups of the tenant no sweep found again are stale (a member was deleted, or a decision
+   * split them): they are dropped so the review queue shows only what the last sweep saw.
+   */
+  async dropStaleOpenGroups(owner: string, keepIds: readonly string[]): Promise<number> {
+    const rows = (await this.dataSource.query(
+      `DELETE FROM dedup_groups WHERE owner_user_id = $1 AND status = 'open' AND NOT (group_id = ANY($2::text[]))
+       RETURNING group_id`,
+      [owner, keepIds],
+    )) as unknown[];
+    return rows.length;
+  }
+
+  listGroups(owner: string, query: DedupGroupQuery): Promise<Page<DedupGroupEntity>> {
+    return this.repo.listGroups(owner, query);
+  }
+
+  getGroup(owner: string, groupId: string): Promise<DedupGroupEntity | null> {
+    return this.repo.getGroup(owner, groupId);
+  }
+
+  resolveGroup(
+    owner: string,
+    groupId: string,
+    userId: string,
+    decisions: PairDecision[],
+  ): Promise<DedupGroupEntity> {
+    return this.repo.resolveGroup(owner, groupId, userId, decisions);
+  }
+
+  recordDecision(owner: string, userId: string, decision: PairDecision): Promise<unknown> {
+    return this.repo.recordDecision({ ownerUserId: owner, userId, ...decision });
+  }
+
+  /** Adds or removes a tag on the image rows (the vector payload is updated by the caller). */
+  async setTag(owner: string, imageIds: readonly string[], tag: string, on: boolean): Promise<void> {
+    if (imageIds.length === 0) return;
+    await this.dataSource.query(
+      on
+        ? `UPDATE images SET tags = array_append(tags, $3), updated_at = now()
+            WHERE owner_user_id = $1 AND image_id = ANY($2::text[]) AND NOT ($3 = ANY(tags))`
+        : `UPDATE images SET tags = array_remove(tags, $3), updated_at = now()
+            WHERE owner_user_id = $1 AND image_id = ANY($2::text[])`,
+      [owner, imageIds, tag],
+    );
+  }
+
+  /** Tenants that hold images, for the scheduled sweep. */
+  async owners(): Promise<string[]> {
+    const rows = (await this.dataSource.query(`SELECT DISTINCT owner_user_id FROM images`)) as {
+      owner_user_id: string;
+    }[];
+    return rows.map((r) => r.owner_user_id);
+  }
+}

@@ -1,0 +1,169 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { globalVectorName, VECTOR_STORE, type StoredPoint, type VectorStore } from '@lookalike/vector-store';
+import type { DedupImage } from '../domain/dedup-image';
+import type { Neighbour } from '../domain/dedup-sweep';
+
+const PAGE = 1000;
+const GET_BATCH = 256;
+
+export interface IndexedImage extends DedupImage {
+  pointId: string;
+  tags: string[];
+}
+
+function toImage(point: StoredPoint): IndexedImage {
+  const p = point.payload;
+  return {
+    pointId: point.id,
+    imageId: p.imageId,
+    sha256: p.sha256,
+    phash: /^[0-9a-f]{16}$/.test(p.phash) ? p.phash : '',
+    qualityScore: p.qualityScore ?? 0,
+    width: p.width,
+    height: p.height,
+    format: p.format,
+    createdAt: p.createdAt,
+    tags: [...(p.tags ?? [])],
+  };
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i += 1) s += a[i] * b[i];
+  return s;
+}
+
+/** The vector index as dedup reads it: payloads, batched kNN, vectors of chosen pairs, tags. */
+@Injectable()
+export class ImageIndexRepository {
+  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
+
+  /** The model whose vectors are compared: the configured one, else the collection's newest. */
+  async activeModel(preferred?: string): Promise<string | null> {
+    const description = await this.store.describeCollection();
+    if (!description || description.models.length === 0) return null;
+    if (preferred && description.models.some((m) => m.name === preferred)) return preferred;
+    return description.models[description.models.length - 1].name;
+  }
+
+  /** Every image of the tenant (payload only), page by page. */
+  async allImages(owner: string): Promise<IndexedImage[]> {
+    const out: IndexedImage[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await this.store.scroll(owner, { limit: PAGE, cursor });
+      out.push(...page.points.map(toImage));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return out;
+  }
+
+  async findImage(
+    owner: string,
+    imageId: string,
+    model?: string,
+  ): Promise<{ image: IndexedImage; vector?: Float32Array } | null> {
+    const withVectors = model ? [globalVectorName(model)] : false;
+    const page = await this.store.scroll(owner, { filter: { imageIds: [imageId] }, limit: 1, withVectors });
+    const point = page.points[0];
+    if (!point) return null;
+    return { image: toImage(point), vector: model ? point.vectors?.[globalVectorName(model)] : undefined };
+  }
+
+  /** The k nearest neighbours (by image id) of the given points, or of every point of the tenant. */
+  async neighbours(
+    owner: string,
+    model: string,
+    k: number,
+    byPoint: ReadonlyMap<string, IndexedImage>,
+    pointIds?: readonly string[],
+  ): Promise<Map<string, Neighbour[]>> {
+    const lists = await this.store.neighbours(owner, {
+      vectorName: globalVectorName(model),
+      k,
+      ids: pointIds,
+    });
+    const out = new Map<string, Neighbour[]>();
+    for (const list of lists) {
+      const source = byPoint.get(list.id);
+      if (!source) continue;
+      out.set(
+        source.imageId,
+        list.neighbours.flatMap((n) => {
+          const peer = byPoint.get(n.id);
+          return peer ? [{ id: peer.imageId, score: n.score }] : [];
+        }),
+      );
+    }
+    return out;
+  }
+
+  /** Nearest points to a vector, as images with their cosine. */
+  async nearest(
+    owner: string,
+    model: string,
+    vector: Float32Array,
+    k: number,
+  ): Promise<{ image: IndexedImage; score: number }[]> {
+    const hits = await this.store.search(owner, {
+      vectorName: globalVectorName(model),
+      vector,
+      limit: k,
+      withPayload: true,
+    });
+    return hits.flatMap((h) =>
+      h.payload ? [{ image: toImage({ id: h.id, payload: h.payload }), score: h.score }] : [],
+    );
+  }
+
+  /** Images sharing any of these pHash chunks or this sha256. */
+  async sharingHash(
+    owner: string,
+    chunks: readonly string[],
+    sha256: string,
+    limit: number,
+  ): Promise<IndexedImage[]> {
+    const [byChunk, bySha] = await Promise.all([
+      chunks.length > 0
+        ? this.store.scroll(owner, { filter: { phashChunks: chunks }, limit })
+        : { points: [] },
+      this.store.scroll(owner, { filter: { sha256 }, limit }),
+    ]);
+    return [...byChunk.points, ...bySha.points].map(toImage);
+  }
+
+  /** Cosines of image pairs, fetching the vectors in batches. */
+  async cosines(
+    owner: string,
+    model: string,
+    pairs: ReadonlyArray<readonly [string, string]>,
+    pointOf: (imageId: string) => string | undefined,
+  ): Promise<number[]> {
+    const name = globalVectorName(model);
+    const ids = [
+      ...new Set(
+        pairs
+          .flat()
+          .map((id) => pointOf(id))
+          .filter((p): p is string => !!p),
+      ),
+    ];
+    const vectors = new Map<string, Float32Array>();
+    for (let i = 0; i < ids.length; i += GET_BATCH) {
+      const points = await this.store.get(owner, ids.slice(i, i + GET_BATCH), { withVectors: [name] });
+      for (const p of points) {
+        const v = p.vectors?.[name];
+        if (v) vectors.set(p.id, v);
+      }
+    }
+    return pairs.map(([a, b]) => {
+      const va = vectors.get(pointOf(a) ?? '');
+      const vb = vectors.get(pointOf(b) ?? '');
+      return va && vb ? dot(va, vb) : -1;
+    });
+  }
+
+  async setTags(owner: string, image: IndexedImage, tags: string[]): Promise<void> {
+    await this.store.setPayload(owner, [image.pointId], { tags });
+  }
+}

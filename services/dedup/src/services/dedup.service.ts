@@ -1,0 +1,253 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  LookalikeError,
+  type Caller,
+  type DuplicateGroup,
+  type GroupListRequest,
+  type GroupListResponse,
+  type GroupResolveRequest,
+  type GroupResolveResponse,
+  type ImageCheckRequest,
+  type ImageCheckResponse,
+  type JobRef,
+  type ScanStartRequest,
+} from '@lookalike/contracts';
+import type { DedupGroupEntity, PairDecision } from '@lookalike/persistence';
+import { DEDUP_KINDS, pairKey, type DedupKind } from '../domain/dedup-image';
+import { runSweep } from '../domain/dedup-sweep';
+import { derivedVariants, HASH_VARIANTS } from '../domain/phash-variants';
+import { DedupStoreRepository } from '../repositories/dedup-store.repository';
+import { ImageIndexRepository, type IndexedImage } from '../repositories/image-index.repository';
+import { JobQueueRepository } from '../repositories/job-queue.repository';
+import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
+import { DedupJobWorker } from './dedup-job.worker';
+
+export const DUPLICATE_TAG = 'duplicate';
+/** Candidates an ingest-time check reads from each index. */
+const CHECK_CANDIDATES = 50;
+
+function owner(caller: Caller | undefined): Caller & { ownerUserId: string } {
+  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
+  return { ...caller, userId: caller.userId || caller.ownerUserId };
+}
+
+function toGroup(g: DedupGroupEntity): DuplicateGroup {
+  return {
+    groupId: g.groupId,
+    kind: g.kind,
+    status: g.status,
+    suggestedKeep: g.suggestedKeep?.trim() ?? '',
+    members: g.members.map((m) => ({
+      imageId: m.imageId,
+      hamming: m.hamming ?? 0,
+      cosine: m.cosine ?? 0,
+      qualityScore: (m as { qualityScore?: number }).qualityScore ?? 0,
+    })),
+  };
+}
+
+function chunksOf(hex: string): string[] {
+  return [0, 1, 2, 3].map((i) => `${i}:${hex.slice(i * 4, i * 4 + 4)}`);
+}
+
+@Injectable()
+export class DedupService {
+  constructor(
+    private readonly index: ImageIndexRepository,
+    private readonly store: DedupStoreRepository,
+    private readonly queue: JobQueueRepository,
+    private readonly worker: DedupJobWorker,
+    @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
+  ) {}
+
+  async startScan(req: ScanStartRequest): Promise<JobRef> {
+    const caller = owner(req.caller);
+    const job = await this.queue.enqueueScan(caller.ownerUserId);
+    this.worker.wake();
+    return { jobId: job.jobId };
+  }
+
+  async listGroups(req: GroupListRequest): Promise<GroupListResponse> {
+    const caller = owner(req.caller);
+    if (req.kind && !(DEDUP_KINDS as readonly string[]).includes(req.kind)) {
+      throw LookalikeError.invalid(`kind must be one of ${DEDUP_KINDS.join(', ')}`);
+    }
+    if (req.status && req.status !== 'open' && req.status !== 'resolved') {
+      throw LookalikeError.invalid('status must be open or resolved');
+    }
+    const page = await this.store.listGroups(caller.ownerUserId, {
+      kind: (req.kind || undefined) as DedupKind | undefined,
+      status: (req.status || undefined) as 'open' | 'resolved' | undefined,
+      cursor: req.cursor || undefined,
+      limit: req.limit || undefined,
+    });
+    return { groups: page.items.map(toGroup), nextCursor: page.nextCursor ?? '' };
+  }
+
+  /**
+   * Stores the reviewer's verdicts: every duplicate is paired with every keep as `duplicate`,
+   * each not-duplicate pair as `not_duplicate` (later sweeps never pair them again). Duplicates
+   * get the `duplicate` tag and a deletion job due after the undo window; resolving the group
+   * again with an image under `keep` removes its tag and cancels its pending deletion.
+   */
+  async resolveGroup(req: GroupResolveRequest): Promise<GroupResolveResponse> {
+    const caller = owner(req.caller);
+    const group = await this.store.getGroup(caller.ownerUserId, req.groupId);
+    if (!group) throw LookalikeError.notFound('dedup group', req.groupId);
+    const members = new Set(group.members.map((m) => m.imageId));
+    const keep = [...new Set(req.keep)];
+    const duplicates = [...new Set(req.duplicates)];
+    const mentioned = [...keep, ...duplicates, ...req.notDuplicate.flatMap((p) => [p.a, p.b])];
+    const outside = mentioned.filter((id) => !members.has(id));
+    if (outside.length > 0) throw LookalikeError.invalid('images outside the group', { image_ids: outside });
+    if (keep.some((id) => duplicates.includes(id)))
+      throw LookalikeError.invalid('an image is both kept and a duplicate');
+    if (req.notDuplicate.some((p) => p.a === p.b))
+      throw LookalikeError.invalid('a not-duplicate pair needs two images');
+    if (duplicates.length > 0 && keep.length === 0) {
+      throw LookalikeError.invalid('marking duplicates needs at least one image to keep');
+    }
+    const decisions: PairDecision[] = [];
+    for (const d of duplicates)
+      for (const k of keep) decisions.push({ imageA: k, imageB: d, verdict: 'duplicate' });
+    for (const p of req.notDuplicate) decisions.push({ imageA: p.a, imageB: p.b, verdict: 'not_duplicate' });
+    const resolved = await this.store.resolveGroup(
+      caller.ownerUserId,
+      group.groupId,
+      caller.userId,
+      decisions,
+    );
+
+    await this.retag(caller.ownerUserId, duplicates, keep);
+    for (const job of await this.queue.pendingDeletes(caller.ownerUserId, group.groupId)) {
+      await this.queue.jobs.cancel(caller.ownerUserId, job.jobId);
+    }
+    const window = this.settings.config.DEDUP_UNDO_WINDOW_S;
+    if (duplicates.length > 0 && window > 0) {
+      await this.queue.enqueueDelete(caller.ownerUserId, {
+        imageIds: duplicates,
+        groupId: group.groupId,
+        userId: caller.userId,
+        notBefore: new Date(Date.now() + window * 1000).toISOString(),
+      });
+    }
+    return { group: toGroup(resolved) };
+  }
+
+  /** Records one pair verdict outside any group (feedback of kind duplicate). */
+  async recordPair(
+    caller: Caller,
+    a: string,
+    b: string,
+    verdict: 'duplicate' | 'not_duplicate',
+  ): Promise<void> {
+    const c = owner(caller);
+    await this.store.recordDecision(c.ownerUserId, c.userId, { imageA: a, imageB: b, verdict });
+  }
+
+  /**
+   * The ingest-time check: the new image against the collection through its sha256, its hash
+   * chunks (plain and variants) and its vector's nearest neighbours; a small sweep over those
+   * candidates gives the verdicts, and groups holding the new image are saved.
+   */
+  async checkImage(req: ImageCheckRequest): Promise<ImageCheckResponse> {
+    const caller = owner(req.caller);
+    const tenant = caller.ownerUserId;
+    const model = await this.index.activeModel(this.settings.config.DEDUP_MODEL);
+    const found = await this.index.findImage(tenant, req.imageId, model ?? undefined);
+    if (!found) throw LookalikeError.notFound('image', req.imageId);
+    const { image, vector } = found;
+    const thresholds = this.settings.thresholds(model ?? '', tenant);
+    const k = this.settings.config.DEDUP_KNN_K;
+    const probes = image.phash
+      ? [
+          image.phash,
+          ...(thresholds.hashVariants ? HASH_VARIANTS.map((v) => derivedVariants(image.phash)[v]) : []),
+        ]
+      : [];
+    const candidates = new Map<string, IndexedImage>([[image.imageId, image]]);
+    for (const c of await this.index.sharingHash(
+      tenant,
+      probes.flatMap(chunksOf),
+      image.sha256,
+      CHECK_CANDIDATES,
+    )) {
+      candidates.set(c.imageId, c);
+    }
+    if (model && vector) {
+      for (const hit of await this.index.nearest(tenant, model, vector, k + 1))
+        candidates.set(hit.image.imageId, hit.image);
+    }
+    if (candidates.size < 2) return { matches: [], kinds: [] };
+    const all = [...candidates.values()];
+    const byPoint = new Map(all.map((im) => [im.pointId, im]));
+    const pointOf = new Map(all.map((im) => [im.imageId, im.pointId]));
+    const neighbours = model
+      ? await this.index.neighbours(tenant, model, k, byPoint, [...byPoint.keys()])
+      : new Map();
+    const notDuplicate = await this.store.notDuplicatePairs(tenant);
+    const result = await runSweep({
+      images: all,
+      neighbours,
+      cosines: (pairs) =>
+        model
+          ? this.index.cosines(tenant, model, pairs, (id) => pointOf.get(id))
+          : Promise.resolve(pairs.map(() => -1)),
+      thresholds,
+      keepRules: this.settings.keepRules,
+      notDuplicate,
+      maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
+    });
+    const mine = result.pairs.filter((p) => p.a === image.imageId || p.b === image.imageId);
+    const kinds = new Set<DedupKind>();
+    const matches = mine
+      .map((p) => {
+        kinds.add(p.verdict.kind);
+        const other = p.a === image.imageId ? p.b : p.a;
+        return {
+          imageId: other,
+          hamming: p.verdict.hamming,
+          cosine: p.verdict.cosine,
+          qualityScore: candidates.get(other)?.qualityScore ?? 0,
+          strength: DEDUP_KINDS.indexOf(p.verdict.kind),
+        };
+      })
+      .sort((x, y) => x.strength - y.strength || y.cosine - x.cosine)
+      .map(({ strength: _strength, ...m }) => m);
+    for (const group of result.groups) {
+      if (!group.members.some((m) => m.imageId === image.imageId)) continue;
+      if (
+        group.members.some((m, i) =>
+          group.members.slice(i + 1).some((o) => notDuplicate.has(pairKey(m.imageId, o.imageId))),
+        )
+      )
+        continue;
+      await this.store.saveGroup(tenant, group, null);
+    }
+    return { matches, kinds: DEDUP_KINDS.filter((kind) => kinds.has(kind)) };
+  }
+
+  private async retag(tenant: string, duplicates: string[], keep: string[]): Promise<void> {
+    const images = new Map<string, IndexedImage>();
+    for (const id of [...duplicates, ...keep]) {
+      const found = await this.index.findImage(tenant, id);
+      if (found) images.set(id, found.image);
+    }
+    for (const id of duplicates) {
+      const im = images.get(id);
+      if (im && !im.tags.includes(DUPLICATE_TAG))
+        await this.index.setTags(tenant, im, [...im.tags, DUPLICATE_TAG]);
+    }
+    for (const id of keep) {
+      const im = images.get(id);
+      if (im?.tags.includes(DUPLICATE_TAG))
+        await this.index.setTags(
+          tenant,
+          im,
+          im.tags.filter((t) => t !== DUPLICATE_TAG),
+        );
+    }
+    await this.store.setTag(tenant, duplicates, DUPLICATE_TAG, true);
+    await this.store.setTag(tenant, keep, DUPLICATE_TAG, false);
+  }
+}
