@@ -24,6 +24,10 @@ const esmOnly = [
   '@borewit',
   'jose',
   'ulid',
+  'ml-hclust',
+  'ml-distance-euclidean',
+  'is-any-array',
+  'ml-array-[a-z]+',
 ];
 
 const common = {

@@ -4,7 +4,9 @@ import { RunningService, startService } from '@lookalike/messaging';
 import { searchEnvSchema } from './search.config';
 import { SearchModule } from './search.module';
 
-export async function startSearch(env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+export async function startSearch(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
   const config = loadConfig(searchEnvSchema, env);
   return startService({ service: 'search', module: SearchModule.forRoot(config), config });
 }

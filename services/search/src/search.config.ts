@@ -1,6 +1,22 @@
 import { z } from 'zod';
-import { refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import { envInt, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
 
-export const searchEnvSchema = runtimeEnvSchema.merge(storageEnvSchema).superRefine(refineStorage);
+export const searchEnvSchema = runtimeEnvSchema
+  .merge(storageEnvSchema)
+  .extend({
+    /** HMAC key of the local store's signed URLs (shared with the gateway); read from the data dir when absent. */
+    OBJECT_SIGNING_KEY: z.string().optional(),
+    /** Repeated text queries answered from memory: at most this many vectors per process. */
+    SEARCH_TEXT_CACHE_SIZE: envInt(1000, 0, 1_000_000),
+    /** How long the embedding service's model description is trusted before it is asked again. */
+    SEARCH_MODEL_INFO_TTL_MS: envInt(30_000, 0, 3_600_000),
+    /** Lifetime of the signed preview and thumbnail URLs on hits. */
+    SEARCH_URL_TTL_SECONDS: envInt(900, 30, 86_400),
+    /** Hamming distance at which two hits count as near copies for group_duplicates. */
+    SEARCH_DUPLICATE_HAMMING: envInt(6, 0, 32),
+    /** Points a pHash gate above 3 may scan (the chunk index is exact only up to 3). */
+    SEARCH_PHASH_SCAN_MAX: envInt(200_000, 1000, 10_000_000),
+  })
+  .superRefine(refineStorage);
 
 export type SearchConfig = z.infer<typeof searchEnvSchema>;

@@ -1,0 +1,29 @@
+import { Controller } from '@nestjs/common';
+import { MessagePattern, Payload } from '@nestjs/microservices';
+import {
+  type ClusterSearchRequest,
+  type ClusterSearchResponse,
+  type SimilarSearchRequest,
+  type SimilarSearchResponse,
+  Subjects,
+} from '@lookalike/contracts';
+import { ClusterService } from '../services/cluster.service';
+import { SearchService } from '../services/search.service';
+
+@Controller()
+export class SearchController {
+  constructor(
+    private readonly search: SearchService,
+    private readonly clusters: ClusterService,
+  ) {}
+
+  @MessagePattern(Subjects.SearchSimilar.name)
+  similar(@Payload() req: SimilarSearchRequest): Promise<SimilarSearchResponse> {
+    return this.search.similar(req);
+  }
+
+  @MessagePattern(Subjects.SearchCluster.name)
+  cluster(@Payload() req: ClusterSearchRequest): Promise<ClusterSearchResponse> {
+    return this.clusters.cluster(req);
+  }
+}

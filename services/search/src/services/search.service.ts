@@ -1,0 +1,454 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  type Caller,
+  ErrorCode,
+  type ImageFilter,
+  type ImagePayload,
+  LookalikeError,
+  type SearchHit as ContractHit,
+  type SimilarSearchRequest,
+  type SimilarSearchResponse,
+  unpackVector,
+} from '@lookalike/contracts';
+import { APP_CONFIG } from '@lookalike/config';
+import { hammingHex, perceptualHash } from '@lookalike/imaging';
+import {
+  compareHits,
+  cropsVectorName,
+  fromImageFilter,
+  globalVectorName,
+  mergeMaxScore,
+  phashChunks,
+  type CollectionDescription,
+  type ModelSpec,
+  type SearchHit,
+  type VectorFilter,
+} from '@lookalike/vector-store';
+import { ulid } from 'ulid';
+import { EmbeddingRepository, type QueryEmbedding } from '../repositories/embedding.repository';
+import { ImageUrlRepository } from '../repositories/image-url.repository';
+import { VectorIndexRepository } from '../repositories/vector-index.repository';
+import type { SearchConfig } from '../search.config';
+
+export const MAX_HITS = 200;
+export const MAX_OFFSET = 10_000;
+/** The most candidates one index call returns; pages that need re-ranking stay inside it. */
+export const CANDIDATE_WINDOW = 1000;
+/** Candidates fetched per requested row when copies are collapsed (group_duplicates). */
+const GROUP_OVERFETCH = 4;
+/** Four 16-bit chunks: two hashes within Hamming 3 always share one (pigeonhole). */
+export const PHASH_CHUNK_EXACT_MAX = 3;
+export const INLINE_QUERY_MAX_BYTES = 768 * 1024;
+const STAGED_QUERY_MAX_BYTES = 64 * 1024 * 1024;
+
+type QueryKind = 'image_id' | 'text_query' | 'vector' | 'image_bytes' | 'staged_key';
+
+interface ResolvedQuery {
+  model: ModelSpec;
+  vector: Float32Array;
+  /** The query image's crop vectors (use_crops with an image query). */
+  crops: Float32Array[];
+  /** The query's own point (image_id queries), left out when exclude_self holds. */
+  selfId?: string;
+  /** Needed only by the pHash gate. */
+  phash?: string;
+}
+
+interface Row {
+  hit: SearchHit;
+  duplicates: string[];
+}
+
+export function requireOwner(caller: Caller | undefined): string {
+  const owner = caller?.ownerUserId ?? '';
+  if (owner.trim() === '') {
+    throw new LookalikeError(ErrorCode.Unauthenticated, 'the request carries no caller tenant');
+  }
+  return owner;
+}
+
+function queryKinds(req: SimilarSearchRequest): QueryKind[] {
+  const kinds: QueryKind[] = [];
+  if (req.imageId !== undefined && req.imageId !== '') kinds.push('image_id');
+  if (req.textQuery !== undefined && req.textQuery !== '') kinds.push('text_query');
+  if (req.vector.length > 0) kinds.push('vector');
+  if (req.imageBytes.length > 0) kinds.push('image_bytes');
+  if (req.stagedKey !== '') kinds.push('staged_key');
+  return kinds;
+}
+
+function intIn(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw LookalikeError.invalid(`${field} must be an integer from ${min} to ${max}`, {
+      [field]: value,
+      min,
+      max,
+    });
+  }
+  return value;
+}
+
+@Injectable()
+export class SearchService {
+  private readonly logger = new Logger(SearchService.name);
+
+  constructor(
+    private readonly index: VectorIndexRepository,
+    private readonly embedding: EmbeddingRepository,
+    private readonly urls: ImageUrlRepository,
+    @Inject(APP_CONFIG) private readonly config: SearchConfig,
+  ) {}
+
+  async similar(req: SimilarSearchRequest): Promise<SimilarSearchResponse> {
+    const owner = requireOwner(req.caller);
+    try {
+      return await this.similarFor(owner, req);
+    } finally {
+      if (req.stagedKey) {
+        await this.urls.deleteStaged(owner, req.stagedKey).catch((error: unknown) => {
+          this.logger.warn(`could not delete staged query image: ${String(error)}`);
+        });
+      }
+    }
+  }
+
+  private async similarFor(owner: string, req: SimilarSearchRequest): Promise<SimilarSearchResponse> {
+    const queryId = ulid();
+    const kinds = queryKinds(req);
+    if (kinds.length !== 1) {
+      throw LookalikeError.invalid('give exactly one of image_id, text_query, vector or an image', {
+        query_kinds: kinds,
+      });
+    }
+    const kind = kinds[0]!;
+    const limit = intIn('limit', req.limit, 1, MAX_HITS);
+    const offset = intIn('offset', req.offset, 0, MAX_OFFSET);
+    if (req.ef !== undefined) intIn('ef', req.ef, 1, 4096);
+    if (req.phashGate !== undefined) {
+      intIn('phash_gate', req.phashGate, 0, 64);
+      if (kind === 'text_query' || kind === 'vector') {
+        throw LookalikeError.invalid('phash_gate needs an image query (image_id or a file)');
+      }
+    }
+    if (req.scoreThreshold !== undefined && !Number.isFinite(req.scoreThreshold)) {
+      throw LookalikeError.invalid('score_threshold must be a number');
+    }
+    if (kind === 'image_bytes' && req.imageBytes.length > INLINE_QUERY_MAX_BYTES) {
+      throw new LookalikeError(ErrorCode.PayloadTooLarge, 'inline query images are limited to 768 KiB', {
+        details: { max_bytes: INLINE_QUERY_MAX_BYTES },
+      });
+    }
+    if (kind === 'staged_key') this.urls.checkStaged(owner, req.stagedKey);
+    const filter = fromImageFilter(req.filter);
+
+    const description = await this.index.describe();
+    const query = await this.resolve(owner, kind, req, description);
+    if (!query) return { queryId, hits: [], modelName: description?.models[0]?.name ?? '' };
+
+    const excludeSelf = query.selfId !== undefined && req.excludeSelf !== false;
+    const extra = excludeSelf ? 1 : 0;
+    const windowed = req.useCrops || req.groupDuplicates || req.phashGate !== undefined;
+    let hits: SearchHit[];
+    let pageStart: number;
+    if (offset + limit + extra <= CANDIDATE_WINDOW) {
+      const fetch = req.groupDuplicates
+        ? Math.min(CANDIDATE_WINDOW, (offset + limit) * GROUP_OVERFETCH + extra)
+        : offset + limit + extra;
+      hits = await this.candidates(owner, query, req, filter, fetch, 0);
+      pageStart = offset;
+    } else if (windowed) {
+      throw LookalikeError.invalid(
+        `with use_crops, group_duplicates or phash_gate, offset + limit may reach at most ${CANDIDATE_WINDOW}`,
+        { offset, limit },
+      );
+    } else {
+      // Deep pages of a plain query: the index pages itself. The query's own point, if it is to be
+      // left out, ranks first (it is the query vector), so it sits before this page.
+      hits = await this.candidates(owner, query, req, filter, limit + extra, offset);
+      pageStart = 0;
+    }
+    if (excludeSelf) hits = hits.filter((h) => h.id !== query.selfId);
+    const rows = req.groupDuplicates ? this.groupCopies(hits) : hits.map((hit) => ({ hit, duplicates: [] }));
+    const page = rows.slice(pageStart, pageStart + limit);
+    return {
+      queryId,
+      modelName: query.model.name,
+      hits: await Promise.all(page.map((row) => this.toContractHit(row, req.includePayload))),
+    };
+  }
+
+  /** The query vector (and crops, pHash, own point) of each query kind; null when nothing is indexed. */
+  private async resolve(
+    owner: string,
+    kind: QueryKind,
+    req: SimilarSearchRequest,
+    description: CollectionDescription | null,
+  ): Promise<ResolvedQuery | null> {
+    switch (kind) {
+      case 'image_id':
+        return this.resolveStored(owner, req.imageId!, req.useCrops, description);
+      case 'vector':
+        return this.resolveVector(req, description);
+      case 'text_query': {
+        const embedded = await this.embedding.embedText(req.textQuery!);
+        return this.fromEmbedding(embedded, req, description);
+      }
+      case 'image_bytes':
+      case 'staged_key': {
+        const source =
+          kind === 'image_bytes'
+            ? { inline: Buffer.from(req.imageBytes) }
+            : { bucket: this.urls.bucket, key: req.stagedKey };
+        const embedded = await this.embedding.embedImage(source, req.useCrops);
+        const query = this.fromEmbedding(embedded, req, description);
+        if (query && req.phashGate !== undefined) {
+          const bytes =
+            kind === 'image_bytes'
+              ? Buffer.from(req.imageBytes)
+              : await this.urls.readStaged(owner, req.stagedKey, STAGED_QUERY_MAX_BYTES);
+          query.phash = await perceptualHash(bytes);
+        }
+        return query;
+      }
+    }
+  }
+
+  /** image_id: the stored vector is the query; the embedding service is never asked. */
+  private async resolveStored(
+    owner: string,
+    imageId: string,
+    useCrops: boolean,
+    description: CollectionDescription | null,
+  ): Promise<ResolvedQuery> {
+    if (!description) throw LookalikeError.notFound('image', imageId);
+    const model = this.modelOf(description, this.embedding.knownModel()?.vectorName, false);
+    this.checkCrops(model, useCrops);
+    const names = [globalVectorName(model.name), ...(useCrops ? [cropsVectorName(model.name)] : [])];
+    const point = await this.index.findByImageId(owner, imageId, names);
+    // Another tenant's image answers exactly like a missing one.
+    if (!point) throw LookalikeError.notFound('image', imageId);
+    const vector = point.vectors?.[globalVectorName(model.name)];
+    if (!vector) {
+      throw new LookalikeError(
+        ErrorCode.Unprocessable,
+        `image ${imageId} has no ${model.name} vector yet (a re-index is filling it)`,
+        { details: { image_id: imageId, model: model.name } },
+      );
+    }
+    return {
+      model,
+      vector,
+      crops: useCrops ? (point.multivectors?.[cropsVectorName(model.name)] ?? []) : [],
+      selfId: point.id,
+      phash: point.payload.phash || undefined,
+    };
+  }
+
+  private async resolveVector(
+    req: SimilarSearchRequest,
+    description: CollectionDescription | null,
+  ): Promise<ResolvedQuery | null> {
+    if (req.vector.length % 4 !== 0) throw LookalikeError.invalid('vector must be packed float32');
+    const vector = Float32Array.from(unpackVector(req.vector));
+    let norm = 0;
+    for (const x of vector) {
+      if (!Number.isFinite(x)) throw LookalikeError.invalid('vector must hold finite numbers');
+      norm += x * x;
+    }
+    if (norm === 0) throw LookalikeError.invalid('vector must not be all zeros');
+    if (!description) return null;
+    // Model metadata only: an embedding service that is down must not stop raw-vector search.
+    const active = await this.embedding.activeModel().catch(() => this.embedding.knownModel());
+    const model = this.modelOf(description, active?.vectorName, false);
+    if (vector.length !== model.dimension) {
+      throw LookalikeError.invalid(`vector must have ${model.dimension} dimensions (model ${model.name})`, {
+        expected: model.dimension,
+        got: vector.length,
+      });
+    }
+    this.checkCrops(model, req.useCrops);
+    return { model, vector, crops: [] };
+  }
+
+  private fromEmbedding(
+    embedded: QueryEmbedding,
+    req: SimilarSearchRequest,
+    description: CollectionDescription | null,
+  ): ResolvedQuery | null {
+    if (!description) return null;
+    const model = this.modelOf(description, embedded.vectorName, true);
+    this.checkCrops(model, req.useCrops);
+    return { model, vector: embedded.vector, crops: req.useCrops ? embedded.crops : [] };
+  }
+
+  /**
+   * The model whose vectors answer the query: the one the embedding service runs, when the index
+   * holds its vectors; otherwise (strict: a query vector of a model the index lacks) a typed error.
+   */
+  private modelOf(
+    description: CollectionDescription,
+    vectorName: string | undefined,
+    strict: boolean,
+  ): ModelSpec {
+    const match = description.models.find((m) => globalVectorName(m.name) === vectorName);
+    if (match) return match;
+    if (strict || description.models.length === 0) {
+      throw new LookalikeError(
+        ErrorCode.ModelUnavailable,
+        `the index holds no ${vectorName ?? 'model'} vectors yet; run the re-index (POST /api/admin/reindex)`,
+        { details: { vector_name: vectorName ?? null } },
+      );
+    }
+    return description.models[0]!;
+  }
+
+  private checkCrops(model: ModelSpec, useCrops: boolean): void {
+    if (useCrops && !model.crops) {
+      throw LookalikeError.invalid(`the index keeps no crop vectors for model ${model.name}`, {
+        model: model.name,
+      });
+    }
+  }
+
+  /** The top `fetch` hits (after `offset`), global and crop scores merged by max per point. */
+  private async candidates(
+    owner: string,
+    query: ResolvedQuery,
+    req: SimilarSearchRequest,
+    filter: VectorFilter,
+    fetch: number,
+    offset: number,
+  ): Promise<SearchHit[]> {
+    if (req.phashGate !== undefined) {
+      if (!query.phash) return [];
+      const ids = await this.gateCandidates(owner, query.phash, req.phashGate, filter);
+      const lists: SearchHit[][] = [];
+      for (let i = 0; i < ids.length; i += CANDIDATE_WINDOW) {
+        const batch = ids.slice(i, i + CANDIDATE_WINDOW);
+        lists.push(
+          ...(await this.rank(
+            owner,
+            query,
+            req,
+            { ...filter, ids: batch },
+            Math.min(fetch, batch.length),
+            0,
+            true,
+          )),
+        );
+      }
+      return mergeMaxScore(lists).slice(0, fetch);
+    }
+    const lists = await this.rank(owner, query, req, filter, fetch, offset, false);
+    return lists.length === 1 ? lists[0]! : mergeMaxScore(lists).slice(0, fetch);
+  }
+
+  private rank(
+    owner: string,
+    query: ResolvedQuery,
+    req: SimilarSearchRequest,
+    filter: VectorFilter,
+    limit: number,
+    offset: number,
+    exact: boolean,
+  ): Promise<SearchHit[][]> {
+    const common = {
+      filter,
+      limit,
+      offset,
+      scoreThreshold: req.scoreThreshold,
+      ef: req.ef,
+      exact: exact || undefined,
+      withPayload: true,
+    };
+    const searches = [
+      this.index.search(owner, {
+        ...common,
+        vectorName: globalVectorName(query.model.name),
+        vector: query.vector,
+      }),
+    ];
+    if (req.useCrops) {
+      // A text or vector query matches regions too: it is compared with every stored crop.
+      searches.push(
+        this.index.searchMulti(owner, {
+          ...common,
+          vectorName: cropsVectorName(query.model.name),
+          vectors: [query.vector, ...query.crops],
+        }),
+      );
+    }
+    return Promise.all(searches);
+  }
+
+  /**
+   * Point ids whose pHash is within `gate` of the query's. Up to Hamming 3 the shared-chunk index
+   * finds every such point (pigeonhole over 4 chunks); above 3 a pair can differ in all four
+   * chunks, so the gate scans the caller's (filtered) images instead, up to SEARCH_PHASH_SCAN_MAX.
+   */
+  private async gateCandidates(
+    owner: string,
+    phash: string,
+    gate: number,
+    filter: VectorFilter,
+  ): Promise<string[]> {
+    const scanFilter =
+      gate <= PHASH_CHUNK_EXACT_MAX ? { ...filter, phashChunks: phashChunks(phash) } : filter;
+    const ids: string[] = [];
+    let scanned = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.index.scroll(owner, { filter: scanFilter, limit: CANDIDATE_WINDOW, cursor });
+      for (const point of page.points) {
+        const other = point.payload.phash;
+        if (other && hammingHex(other, phash) <= gate) ids.push(point.id);
+      }
+      scanned += page.points.length;
+      if (page.nextCursor && scanned >= this.config.SEARCH_PHASH_SCAN_MAX) {
+        throw LookalikeError.invalid(
+          `a phash_gate above ${PHASH_CHUNK_EXACT_MAX} scans every image and more than ${this.config.SEARCH_PHASH_SCAN_MAX} match the filter; narrow the filter or use a gate of at most ${PHASH_CHUNK_EXACT_MAX}`,
+          { max_scan: this.config.SEARCH_PHASH_SCAN_MAX },
+        );
+      }
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
+  /** Collapses exact (same bytes) and near (pHash within SEARCH_DUPLICATE_HAMMING) copies into the best hit. */
+  private groupCopies(hits: readonly SearchHit[]): Row[] {
+    const rows: Row[] = [];
+    for (const hit of [...hits].sort(compareHits)) {
+      const leader = rows.find((row) => this.isCopy(row.hit.payload, hit.payload));
+      if (leader) leader.duplicates.push(hit.payload!.imageId);
+      else rows.push({ hit, duplicates: [] });
+    }
+    return rows;
+  }
+
+  private isCopy(a: ImagePayload | undefined, b: ImagePayload | undefined): boolean {
+    if (!a || !b) return false;
+    if (a.sha256 && a.sha256 === b.sha256) return true;
+    return !!a.phash && !!b.phash && hammingHex(a.phash, b.phash) <= this.config.SEARCH_DUPLICATE_HAMMING;
+  }
+
+  private async toContractHit(row: Row, includePayload: boolean): Promise<ContractHit> {
+    const payload = row.hit.payload!;
+    const { previewUrl, thumbnailUrl } = await this.urls.urlsFor(payload);
+    return {
+      imageId: payload.imageId,
+      score: row.hit.score,
+      payload: includePayload ? payload : undefined,
+      previewUrl,
+      thumbnailUrl,
+      duplicates: row.duplicates,
+    };
+  }
+}
+
+export function isEmptyFilter(filter: ImageFilter | undefined): boolean {
+  if (!filter) return true;
+  return Object.values(filter).every(
+    (v) => v === undefined || v === '' || (Array.isArray(v) && v.length === 0),
+  );
+}
