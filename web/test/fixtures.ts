@@ -39,6 +39,7 @@ export function imagePayload(id: string, overrides: Partial<ImagePayload> = {}):
 
 export function imageRecord(id: string, overrides: Partial<ImagePayload> = {}): ImageRecord {
   return {
+    image_id: id,
     payload: imagePayload(id, overrides),
     status: 'indexed',
     preview_url: `${pixel}#preview-${id}`,
@@ -58,6 +59,10 @@ export const models: ModelInfo = {
   text_available: true,
   text_unavailable_reason: '',
   device: 'cpu',
+  vector_name: 'clip_global',
+  nsfw_available: true,
+  batch_size: 16,
+  queue_max: 256,
 };
 
 export const imageOnlyModels: ModelInfo = {
@@ -68,6 +73,10 @@ export const imageOnlyModels: ModelInfo = {
   text_unavailable_reason:
     'No CLIP text encoder is installed (MODEL_DIR has no textual.onnx); only image search works.',
   device: 'cpu',
+  vector_name: 'clip_global',
+  nsfw_available: true,
+  batch_size: 16,
+  queue_max: 256,
 };
 
 export function group(id: string, kind: DuplicateGroup['kind'], members: string[]): DuplicateGroup {
@@ -91,7 +100,6 @@ export function anomaly(id: string, score: number): AnomalyItem {
     score,
     components: { dnn: score, density: score * 0.8, ood: score * 0.6, quality: 0.2 },
     status: 'open',
-    verdict: '',
     quality_flags: score > 0.8 ? ['dark'] : [],
     thumbnail_url: pixel,
   };

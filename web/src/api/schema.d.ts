@@ -13,6 +13,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Issue a token for a user id (development stacks only, AUTH_DEV_LOGIN=true) */
         post: operations["devLogin"];
         delete?: never;
         options?: never;
@@ -29,7 +30,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["presignImage"];
+        /** Get a short-lived upload URL under your tenant prefix */
+        post: operations["presignUpload"];
         delete?: never;
         options?: never;
         head?: never;
@@ -45,7 +47,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Ingest an uploaded object: validate, hash, embed, index */
         post: operations["ingestImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/images/ingest/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest many uploaded objects as a durable job */
+        post: operations["ingestBatch"];
         delete?: never;
         options?: never;
         head?: never;
@@ -59,9 +79,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Your images, newest first, with the filter language */
         get: operations["listImages"];
         put?: never;
-        post?: never;
+        /** Upload and ingest one image in one call (presign + upload + ingest) */
+        post: operations["uploadImage"];
         delete?: never;
         options?: never;
         head?: never;
@@ -75,12 +97,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** One image with its payload and signed preview/thumbnail URLs */
         get: operations["getImage"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete an image: object, thumbnails, vectors and rows */
+        delete: operations["deleteImage"];
         options?: never;
         head?: never;
+        /** Change the tags of an image */
         patch: operations["updateImage"];
         trace?: never;
     };
@@ -93,7 +118,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Find images similar to an image, a text, a vector or an uploaded file */
         post: operations["searchSimilar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/search/cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cluster look-alikes (agglomerative, cosine distance) */
+        post: operations["searchCluster"];
         delete?: never;
         options?: never;
         head?: never;
@@ -109,7 +152,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["startDedupScan"];
+        /** Start a full duplicate sweep of your collection */
+        post: operations["dedupScan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -123,7 +167,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get: operations["listDedupGroups"];
+        /** Duplicate groups by tier (exact, near, similar) */
+        get: operations["listDuplicateGroups"];
         put?: never;
         post?: never;
         delete?: never;
@@ -141,7 +186,8 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post: operations["resolveDedupGroup"];
+        /** Keep, mark duplicates, or mark pairs as not duplicates */
+        post: operations["resolveDuplicateGroup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -155,6 +201,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The anomaly review queue, highest score first */
         get: operations["listAnomalies"];
         put?: never;
         post?: never;
@@ -173,7 +220,25 @@ export interface paths {
         };
         get?: never;
         put?: never;
+        /** Record a reviewer verdict on an image */
         post: operations["reviewAnomaly"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/qa/anomalies/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recompute every anomaly score of your collection as a job */
+        post: operations["recomputeAnomalies"];
         delete?: never;
         options?: never;
         head?: never;
@@ -187,9 +252,28 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Feedback history, newest first */
         get: operations["listFeedback"];
         put?: never;
+        /** Record a verdict on a search hit or an image */
         post: operations["createFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/feedback/hard-negatives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hits reviewers marked irrelevant, as JSON lines for retraining */
+        get: operations["exportHardNegatives"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -203,6 +287,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** State and progress of a background job */
         get: operations["getJob"];
         put?: never;
         post?: never;
@@ -219,7 +304,76 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** The active embedding model, its dimension, text support and device */
         get: operations["getModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fill the active model's vectors for every image, in the background */
+        post: operations["startReindex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics of the process */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the transport and the dependencies answer */
+        get: operations["readyz"];
         put?: never;
         post?: never;
         delete?: never;
@@ -232,28 +386,31 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        Problem: {
-            type: string;
-            title: string;
-            status: number;
-            detail?: string;
-            request_id?: string;
-        };
-        DevLoginRequest: {
+        DevLoginRequestDto: {
+            /** @example alice */
             user_id: string;
         };
-        TokenResponse: {
+        TokenResponseDto: {
             access_token: string;
-            token_type: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** @description Seconds until the token expires */
             expires_in: number;
         };
-        PresignRequest: {
-            content_type: string;
-            filename: string;
-            size_bytes: number;
+        PresignRequestDto: {
+            /**
+             * @description Declared type; the real type is read from the bytes at ingest
+             * @example image/jpeg
+             */
+            content_type?: string;
+            /** @example holiday.jpg */
+            filename?: string;
+            /** @description Size the client intends to upload; refused when over the limit */
+            size_bytes?: number;
         };
-        PresignResponse: {
+        PresignResponseDto: {
             bucket: string;
+            /** @description Server-generated key under the caller's tenant prefix */
             key: string;
             url: string;
             /** @enum {string} */
@@ -261,195 +418,398 @@ export interface components {
             headers: {
                 [key: string]: string;
             };
+            /** @description Form fields for a POST policy upload */
             fields: {
                 [key: string]: string;
             };
+            /** Format: date-time */
             expires_at: string;
             max_bytes: number;
         };
-        IngestRequest: {
+        IngestRequestDto: {
+            bucket: string;
+            /** @description A key returned by POST /api/images/presign */
+            key: string;
+            tags?: string[];
+        };
+        NearDuplicateDto: {
+            image_id: string;
+            /** @enum {string} */
+            kind: "exact" | "near" | "similar";
+            /** @description pHash Hamming distance (0-64) */
+            hamming: number;
+            /** @description Cosine similarity of the global embeddings */
+            cosine: number;
+        };
+        IngestResponseDto: {
+            image_id: string;
+            /** @enum {string} */
+            status: "created" | "duplicate";
+            /** @description The existing image with the same bytes */
+            duplicate_of?: string;
+            near_duplicates: components["schemas"]["NearDuplicateDto"][];
+        };
+        BatchIngestItemDto: {
             bucket: string;
             key: string;
             tags?: string[];
         };
-        NearDuplicate: {
-            image_id: string;
-            /** @enum {string} */
-            kind: "exact" | "near" | "similar";
-            hamming: number;
-            cosine: number;
+        BatchIngestRequestDto: {
+            items: components["schemas"]["BatchIngestItemDto"][];
         };
-        IngestResponse: {
-            image_id: string;
-            /** @enum {string} */
-            status: "created" | "duplicate";
-            duplicate_of?: string;
-            near_duplicates: components["schemas"]["NearDuplicate"][];
+        JobRefDto: {
+            job_id: string;
+            /** @description Where to poll the job */
+            status_url: string;
         };
-        ImagePayload: {
+        UploadRequestDto: {
+            /** Format: binary */
+            file: string;
+            /**
+             * @description JSON array of tags, e.g. ["beach","2024"]
+             * @example ["beach"]
+             */
+            tags?: string;
+        };
+        ImagePayloadDto: {
             image_id: string;
             owner_user_id: string;
             bucket: string;
             key: string;
             sha256: string;
+            /** @description 64-bit perceptual hash, 16 hex digits */
             phash: string;
             width: number;
             height: number;
             format: string;
-            source: string;
+            /** @enum {string} */
+            source: "upload" | "api" | "batch";
             tags: string[];
+            /** Format: date-time */
             created_at: string;
             model_name: string;
             model_version: string;
             quality_score: number;
-            quality_flags: string[];
+            quality_flags: ("dark" | "overexposed" | "blurry" | "low_information" | "odd_aspect" | "odd_size" | "grayscale")[];
             nsfw_score: number;
             anomaly_score: number;
             size_bytes: number;
         };
-        ImageRecord: {
-            payload: components["schemas"]["ImagePayload"];
-            status: string;
+        ImageRecordDto: {
+            image_id: string;
+            /** @enum {string} */
+            status: "stored" | "hashed" | "embedded" | "indexed" | "failed";
+            payload: components["schemas"]["ImagePayloadDto"];
+            /** @description Short-lived signed URL of the original */
             preview_url: string;
+            /** @description Short-lived signed URL of the 256 px WebP thumbnail */
             thumbnail_url: string;
+            /** Format: date-time */
             updated_at: string;
         };
-        ImageListResponse: {
-            images: components["schemas"]["ImageRecord"][];
+        ImageListResponseDto: {
+            images: components["schemas"]["ImageRecordDto"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page */
             next_cursor?: string;
         };
-        ImageUpdateRequest: {
+        UpdateImageDto: {
+            /** @description The new tags */
             tags: string[];
-            replace_tags?: boolean;
+            /**
+             * @description Replace the tags (true) or add to them (false)
+             * @default true
+             */
+            replace?: boolean;
         };
-        ImageFilter: {
+        DeleteImageResponseDto: {
+            image_id: string;
+            deleted: boolean;
+        };
+        ImageFilterDto: {
+            /** @description Images with at least one of these tags */
             tags_any?: string[];
+            /** @description Images with all of these tags */
             tags_all?: string[];
+            /**
+             * Format: date-time
+             * @description Created at or after (inclusive)
+             */
             created_from?: string;
+            /**
+             * Format: date-time
+             * @description Created before (exclusive)
+             */
             created_to?: string;
             min_quality?: number;
+            /** @description Only images whose nsfw_score is at most this */
             max_nsfw?: number;
             min_anomaly?: number;
-            flags_all?: string[];
-            flags_none?: string[];
-            sources?: string[];
-            image_ids?: string[];
+            /** @description Quality flags that must be set */
+            flags_all?: ("dark" | "overexposed" | "blurry" | "low_information" | "odd_aspect" | "odd_size" | "grayscale")[];
+            /** @description Quality flags that must not be set */
+            flags_none?: ("dark" | "overexposed" | "blurry" | "low_information" | "odd_aspect" | "odd_size" | "grayscale")[];
+            sources?: ("upload" | "api" | "batch")[];
+            sha256?: string;
         };
-        SearchRequest: {
+        SimilarSearchRequestDto: {
+            /** @description Query by a stored image (its stored vector is used) */
             image_id?: string;
+            /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
             text_query?: string;
+            /** @description Query by a raw vector of the active model's dimension */
+            vector?: number[];
+            /** @default 20 */
             limit?: number;
+            /** @default 0 */
             offset?: number;
+            /** @description Only hits with at least this cosine similarity */
             score_threshold?: number;
-            filter?: components["schemas"]["ImageFilter"];
+            filter?: components["schemas"]["ImageFilterDto"];
+            /**
+             * @description Also match salient crops; merged by max score per image
+             * @default false
+             */
             use_crops?: boolean;
+            /** @description Max pHash Hamming distance: hash candidates first, then vector rerank */
             phash_gate?: number;
+            /** @default false */
             include_payload?: boolean;
+            /** @description HNSW search breadth (recall vs latency) */
             ef?: number;
+            /** @description Leave the query image out of the hits (default true for image_id queries) */
             exclude_self?: boolean;
+            /**
+             * @description Collapse exact/near copies of a hit into one row
+             * @default false
+             */
+            group_duplicates?: boolean;
         };
-        SearchHit: {
+        SimilarSearchUploadDto: {
+            /** @description Query by a stored image (its stored vector is used) */
+            image_id?: string;
+            /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
+            text_query?: string;
+            /** @description Query by a raw vector of the active model's dimension */
+            vector?: number[];
+            /** @default 20 */
+            limit?: number;
+            /** @default 0 */
+            offset?: number;
+            /** @description Only hits with at least this cosine similarity */
+            score_threshold?: number;
+            filter?: components["schemas"]["ImageFilterDto"];
+            /**
+             * @description Also match salient crops; merged by max score per image
+             * @default false
+             */
+            use_crops?: boolean;
+            /** @description Max pHash Hamming distance: hash candidates first, then vector rerank */
+            phash_gate?: number;
+            /** @default false */
+            include_payload?: boolean;
+            /** @description HNSW search breadth (recall vs latency) */
+            ef?: number;
+            /** @description Leave the query image out of the hits (default true for image_id queries) */
+            exclude_self?: boolean;
+            /**
+             * @description Collapse exact/near copies of a hit into one row
+             * @default false
+             */
+            group_duplicates?: boolean;
+            /**
+             * Format: binary
+             * @description Query image (embedded on the fly, never stored)
+             */
+            file: string;
+        };
+        SearchHitDto: {
             image_id: string;
+            /** @description Cosine similarity */
             score: number;
-            payload?: components["schemas"]["ImagePayload"];
+            payload?: components["schemas"]["ImagePayloadDto"];
             preview_url: string;
             thumbnail_url: string;
+            /** @description Copies collapsed into this hit (group_duplicates) */
+            duplicates?: string[];
         };
-        SearchResponse: {
+        SimilarSearchResponseDto: {
+            /** @description Quote it in feedback to link a verdict to this query */
             query_id: string;
-            hits: components["schemas"]["SearchHit"][];
             model_name: string;
+            hits: components["schemas"]["SearchHitDto"][];
         };
-        GroupMember: {
+        ClusterRequestDto: {
+            image_ids?: string[];
+            filter?: components["schemas"]["ImageFilterDto"];
+            /** @default 500 */
+            limit?: number;
+            /**
+             * @default agglomerative
+             * @enum {string}
+             */
+            method?: "agglomerative";
+            /**
+             * @default average
+             * @enum {string}
+             */
+            linkage?: "average" | "complete" | "single";
+            /**
+             * @description Cosine distance at which the tree is cut
+             * @default 0.25
+             */
+            threshold?: number;
+        };
+        ClusterMemberDto: {
             image_id: string;
+            /** @description Cosine similarity to the representative */
+            score: number;
+        };
+        ClusterDto: {
+            cluster_id: string;
+            members: components["schemas"]["ClusterMemberDto"][];
+            /** @description The medoid of the cluster */
+            representative: string;
+        };
+        ClusterResponseDto: {
+            clusters: components["schemas"]["ClusterDto"][];
+            /** @description Set when the request runs as a job; poll /api/jobs/{id} */
+            job_id?: string;
+        };
+        GroupMemberDto: {
+            image_id: string;
+            /** @description pHash Hamming distance to the suggested keep */
             hamming: number;
+            /** @description Cosine similarity to the suggested keep */
             cosine: number;
             quality_score: number;
         };
-        DuplicateGroup: {
+        DuplicateGroupDto: {
             group_id: string;
             /** @enum {string} */
             kind: "exact" | "near" | "similar";
-            members: components["schemas"]["GroupMember"][];
+            members: components["schemas"]["GroupMemberDto"][];
             suggested_keep: string;
             /** @enum {string} */
             status: "open" | "resolved";
         };
-        GroupListResponse: {
-            groups: components["schemas"]["DuplicateGroup"][];
+        GroupListResponseDto: {
+            groups: components["schemas"]["DuplicateGroupDto"][];
             next_cursor?: string;
         };
-        ImagePair: {
-            a: string;
-            b: string;
-        };
-        GroupResolveRequest: {
+        ResolveGroupDto: {
+            /** @description Images to keep */
             keep?: string[];
+            /** @description Images confirmed as duplicates (tagged `duplicate`) */
             duplicates?: string[];
-            not_duplicate?: components["schemas"]["ImagePair"][];
+            /** @description Pairs that are not duplicates; later sweeps never pair them again */
+            not_duplicate?: string[][];
         };
-        Job: {
-            job_id: string;
-            kind: string;
-            state: string;
-            done: number;
-            total: number;
-            error?: string;
-            created_at?: string;
-            updated_at?: string;
-        };
-        AnomalyComponents: {
+        AnomalyComponentsDto: {
+            /** @description Distance to the nearest neighbour, scaled 0..1 */
             dnn: number;
+            /** @description Sparseness of the neighbourhood (mean k-NN distance), 0..1 */
             density: number;
+            /** @description Distance from the tenant's embedding centroid, 0..1 */
             ood: number;
+            /** @description 1 - quality_score */
             quality: number;
         };
-        AnomalyItem: {
+        AnomalyItemDto: {
             image_id: string;
+            /** @description Score of the chosen method, 0..1 */
             score: number;
-            components: components["schemas"]["AnomalyComponents"];
+            components: components["schemas"]["AnomalyComponentsDto"];
             /** @enum {string} */
             status: "open" | "reviewed";
-            verdict: string;
+            /** @enum {string} */
+            verdict?: "ok" | "anomaly" | "duplicate";
             quality_flags: string[];
             thumbnail_url: string;
         };
-        AnomalyListResponse: {
-            items: components["schemas"]["AnomalyItem"][];
+        AnomalyListResponseDto: {
+            items: components["schemas"]["AnomalyItemDto"][];
             next_cursor?: string;
         };
-        AnomalyReviewRequest: {
+        ReviewAnomalyDto: {
             /** @enum {string} */
-            verdict: "reviewed" | "ok" | "anomaly" | "duplicate";
+            verdict: "ok" | "anomaly" | "duplicate";
             note?: string;
         };
-        FeedbackCreateRequest: {
+        CreateFeedbackDto: {
+            image_id: string;
+            /** @enum {string} */
+            action: "relevant" | "irrelevant" | "duplicate" | "anomaly";
+            note?: string;
+            /** @description The query_id of the search this verdict is about */
+            query_id?: string;
+        };
+        FeedbackEntryDto: {
+            feedback_id: string;
             image_id: string;
             /** @enum {string} */
             action: "relevant" | "irrelevant" | "duplicate" | "anomaly";
             note?: string;
             query_id?: string;
-        };
-        FeedbackEntry: {
-            feedback_id: string;
-            image_id: string;
-            action: string;
-            note: string;
-            query_id: string;
             user_id: string;
+            /** Format: date-time */
             created_at: string;
         };
-        FeedbackListResponse: {
-            entries: components["schemas"]["FeedbackEntry"][];
+        FeedbackListResponseDto: {
+            entries: components["schemas"]["FeedbackEntryDto"][];
             next_cursor?: string;
         };
-        ModelInfo: {
+        JobFailureDto: {
+            item: string;
+            code: string;
+            reason: string;
+        };
+        JobDto: {
+            job_id: string;
+            /** @enum {string} */
+            kind: "ingest-batch" | "dedup-scan" | "anomaly-recompute" | "reindex" | "cluster";
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            done: number;
+            total: number;
+            failures: components["schemas"]["JobFailureDto"][];
+            error?: string;
+            /** @description Kind-specific result */
+            result?: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ModelInfoDto: {
+            /** @example mobilenetv2-nsfwjs */
             name: string;
-            version?: string;
+            version: string;
+            /** @example 1280 */
             dim: number;
+            /** @example mobilenet_global */
+            vector_name: string;
             text_available: boolean;
+            /** @description Why text search is unavailable and how to enable it */
             text_unavailable_reason?: string;
-            device: string;
+            /** @enum {string} */
+            device: "cpu" | "cuda";
+            nsfw_available: boolean;
+            batch_size: number;
+            queue_max: number;
+        };
+        ProblemDto: {
+            /** @example https://lookalike.dev/problems/invalid_argument */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            request_id?: string;
+            errors?: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: never;
@@ -469,31 +829,35 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["DevLoginRequest"];
+                "application/json": components["schemas"]["DevLoginRequestDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["TokenResponse"];
+                    "application/json": components["schemas"]["TokenResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid user id */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                content?: never;
+            };
+            /** @description Dev login is disabled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
                 };
+                content?: never;
             };
         };
     };
-    presignImage: {
+    presignUpload: {
         parameters: {
             query?: never;
             header?: never;
@@ -502,26 +866,70 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["PresignRequest"];
+                "application/json": components["schemas"]["PresignRequestDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["PresignResponse"];
+                    "application/json": components["schemas"]["PresignResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -535,26 +943,183 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["IngestRequest"];
+                "application/json": components["schemas"]["IngestRequestDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["IngestResponse"];
+                    "application/json": components["schemas"]["IngestResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ingestBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchIngestRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -562,8 +1127,24 @@ export interface operations {
     listImages: {
         parameters: {
             query?: {
+                /** @description Opaque cursor from a previous page */
                 cursor?: string;
                 limit?: number;
+                /** @description Comma-separated tags; any matches */
+                tags_any?: string[];
+                /** @description Comma-separated tags; all must match */
+                tags_all?: string[];
+                created_from?: string;
+                created_to?: string;
+                min_quality?: number;
+                max_nsfw?: number;
+                min_anomaly?: number;
+                /** @description Comma-separated quality flags that must be set (dark, overexposed, blurry, low_information, odd_aspect, odd_size, grayscale) */
+                flags_all?: string[];
+                /** @description Comma-separated quality flags that must not be set */
+                flags_none?: string[];
+                /** @description Comma-separated sources (upload, api, batch) */
+                sources?: string[];
             };
             header?: never;
             path?: never;
@@ -571,22 +1152,152 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImageListResponse"];
+                    "application/json": components["schemas"]["ImageListResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    uploadImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -602,22 +1313,141 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImageRecord"];
+                    "application/json": components["schemas"]["ImageRecordDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    deleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImageResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -633,26 +1463,70 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ImageUpdateRequest"];
+                "application/json": components["schemas"]["UpdateImageDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ImageRecord"];
+                    "application/json": components["schemas"]["ImageRecordDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -664,38 +1538,183 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
+        /** @description Exactly one of image_id, text_query, vector, or (multipart) file */
         requestBody: {
             content: {
-                "application/json": components["schemas"]["SearchRequest"];
-                "multipart/form-data": {
-                    /** Format: binary */
-                    file: string;
-                    params?: string;
-                };
+                "application/json": components["schemas"]["SimilarSearchRequestDto"];
+                "multipart/form-data": components["schemas"]["SimilarSearchUploadDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["SearchResponse"];
+                    "application/json": components["schemas"]["SimilarSearchResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
     };
-    startDedupScan: {
+    searchCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    dedupScan: {
         parameters: {
             query?: never;
             header?: never;
@@ -704,34 +1723,60 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
-            200: {
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobRefDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Missing or invalid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
     };
-    listDedupGroups: {
+    listDuplicateGroups: {
         parameters: {
             query?: {
-                kind?: string;
-                status?: string;
-                image_id?: string;
+                /** @description Opaque cursor from a previous page */
                 cursor?: string;
                 limit?: number;
+                kind?: "exact" | "near" | "similar";
+                status?: "open" | "resolved";
             };
             header?: never;
             path?: never;
@@ -739,27 +1784,62 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["GroupListResponse"];
+                    "application/json": components["schemas"]["GroupListResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
     };
-    resolveDedupGroup: {
+    resolveDuplicateGroup: {
         parameters: {
             query?: never;
             header?: never;
@@ -770,26 +1850,79 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GroupResolveRequest"];
+                "application/json": components["schemas"]["ResolveGroupDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DuplicateGroup"];
+                    "application/json": components["schemas"]["DuplicateGroupDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -797,10 +1930,11 @@ export interface operations {
     listAnomalies: {
         parameters: {
             query?: {
-                method?: string;
-                status?: string;
+                /** @description Opaque cursor from a previous page */
                 cursor?: string;
                 limit?: number;
+                method?: "dnn" | "density" | "ood" | "quality" | "combined";
+                status?: "open" | "reviewed";
             };
             header?: never;
             path?: never;
@@ -808,22 +1942,57 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnomalyListResponse"];
+                    "application/json": components["schemas"]["AnomalyListResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -839,26 +2008,125 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["AnomalyReviewRequest"];
+                "application/json": components["schemas"]["ReviewAnomalyDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AnomalyItem"];
+                    "application/json": components["schemas"]["AnomalyItemDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    recomputeAnomalies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -866,9 +2134,10 @@ export interface operations {
     listFeedback: {
         parameters: {
             query?: {
-                image_id?: string;
+                /** @description Opaque cursor from a previous page */
                 cursor?: string;
                 limit?: number;
+                image_id?: string;
             };
             header?: never;
             path?: never;
@@ -876,22 +2145,57 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FeedbackListResponse"];
+                    "application/json": components["schemas"]["FeedbackListResponseDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -905,26 +2209,126 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["FeedbackCreateRequest"];
+                "application/json": components["schemas"]["CreateFeedbackDto"];
             };
         };
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FeedbackEntry"];
+                    "application/json": components["schemas"]["FeedbackEntryDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    exportHardNegatives: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One {query_id, query_image_id, hit_image_id, note, created_at} object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -940,22 +2344,57 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Job"];
+                    "application/json": components["schemas"]["JobDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Missing or invalid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
         };
@@ -969,22 +2408,308 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description OK */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ModelInfo"];
+                    "application/json": components["schemas"]["ModelInfoDto"];
                 };
             };
-            /** @description Problem */
-            default: {
+            /** @description Missing or invalid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/problem+json": components["schemas"]["Problem"];
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    startReindex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status?: "ok" | "error";
+                        info?: {
+                            [key: string]: unknown;
+                        };
+                        error?: {
+                            [key: string]: unknown;
+                        };
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status?: "ok" | "error";
+                        info?: {
+                            [key: string]: unknown;
+                        };
+                        error?: {
+                            [key: string]: unknown;
+                        };
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /**
+             * @description The Health Check is not successful
+             *
+             *     A dependency is down (per-dependency report in `errors`)
+             */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
                 };
             };
         };

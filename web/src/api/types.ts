@@ -1,22 +1,25 @@
 import type { components } from './schema';
 
-// Names for the generated schemas the views pass around; the shapes themselves come from the schema.
+// Short names for the generated schemas the views pass around; the shapes themselves come from the schema.
 type Schemas = components['schemas'];
-export type ImagePayload = Schemas['ImagePayload'];
-export type ImageRecord = Schemas['ImageRecord'];
-export type ImageFilter = Schemas['ImageFilter'];
-export type SearchRequest = Schemas['SearchRequest'];
-export type SearchHit = Schemas['SearchHit'];
-export type SearchResponse = Schemas['SearchResponse'];
-export type PresignResponse = Schemas['PresignResponse'];
-export type IngestResponse = Schemas['IngestResponse'];
-export type NearDuplicate = Schemas['NearDuplicate'];
-export type DuplicateGroup = Schemas['DuplicateGroup'];
-export type GroupMember = Schemas['GroupMember'];
-export type GroupResolveRequest = Schemas['GroupResolveRequest'];
-export type AnomalyItem = Schemas['AnomalyItem'];
-export type AnomalyReviewRequest = Schemas['AnomalyReviewRequest'];
-export type FeedbackEntry = Schemas['FeedbackEntry'];
-export type FeedbackCreateRequest = Schemas['FeedbackCreateRequest'];
-export type ModelInfo = Schemas['ModelInfo'];
-export type Job = Schemas['Job'];
+export type ImagePayload = Schemas['ImagePayloadDto'];
+export type ImageRecord = Schemas['ImageRecordDto'];
+export type ImageFilter = Schemas['ImageFilterDto'];
+export type SearchRequest = Schemas['SimilarSearchRequestDto'];
+export type SearchHit = Schemas['SearchHitDto'];
+export type SearchResponse = Schemas['SimilarSearchResponseDto'];
+export type PresignResponse = Schemas['PresignResponseDto'];
+export type IngestResponse = Schemas['IngestResponseDto'];
+export type NearDuplicate = Schemas['NearDuplicateDto'];
+export type DuplicateGroup = Schemas['DuplicateGroupDto'];
+export type GroupMember = Schemas['GroupMemberDto'];
+export type GroupListResponse = Schemas['GroupListResponseDto'];
+export type GroupResolveRequest = Schemas['ResolveGroupDto'];
+export type AnomalyItem = Schemas['AnomalyItemDto'];
+export type AnomalyReviewRequest = Schemas['ReviewAnomalyDto'];
+export type FeedbackEntry = Schemas['FeedbackEntryDto'];
+export type FeedbackCreateRequest = Schemas['CreateFeedbackDto'];
+export type ModelInfo = Schemas['ModelInfoDto'];
+export type Job = Schemas['JobDto'];
+export type JobRef = Schemas['JobRefDto'];
+export type Problem = Schemas['ProblemDto'];

@@ -6,9 +6,7 @@ import type { ImageRecord } from './types';
 
 // Shared: the detail panel edits one image's tags, the dedupe view tags whole groups.
 export function updateImageTags(id: string, tags: string[], replace: boolean): Promise<ImageRecord> {
-  return unwrap(
-    api.PATCH('/api/images/{id}', { params: { path: { id } }, body: { tags, replace_tags: replace } }),
-  );
+  return unwrap(api.PATCH('/api/images/{id}', { params: { path: { id } }, body: { tags, replace } }));
 }
 
 export function useUpdateImageTags() {

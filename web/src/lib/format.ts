@@ -40,7 +40,11 @@ export function parseTags(text: string): string[] {
   ];
 }
 
-export const qualityFlagLabels: Record<string, string> = {
+import type { ImageFilter } from '@/api/types';
+
+export type QualityFlag = NonNullable<ImageFilter['flags_all']>[number];
+
+export const qualityFlagLabels: Record<QualityFlag, string> & Record<string, string | undefined> = {
   dark: 'Dark',
   overexposed: 'Overexposed',
   blurry: 'Blurry',
@@ -50,4 +54,4 @@ export const qualityFlagLabels: Record<string, string> = {
   grayscale: 'Grayscale',
 };
 
-export const qualityFlags = Object.keys(qualityFlagLabels);
+export const qualityFlags = Object.keys(qualityFlagLabels) as QualityFlag[];

@@ -32,6 +32,20 @@ function asString(value: unknown): string | undefined {
 }
 
 function asErrors(value: unknown): string[] | undefined {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    // The gateway's validation failures: { fields: { "filter.max_nsfw": ["must not be greater than 1"] } }.
+    const record = value as Record<string, unknown>;
+    const fields = (record.fields && typeof record.fields === 'object' ? record.fields : record) as Record<
+      string,
+      unknown
+    >;
+    const lines = Object.entries(fields).flatMap(([field, messages]) =>
+      (Array.isArray(messages) ? messages : [messages])
+        .filter((m): m is string => typeof m === 'string')
+        .map((m) => `${field}: ${m}`),
+    );
+    return lines.length ? lines : undefined;
+  }
   if (!Array.isArray(value)) return undefined;
   const items = value
     .map((item: unknown) => {

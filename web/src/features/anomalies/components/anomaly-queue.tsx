@@ -1,4 +1,4 @@
-import { CheckIcon, EyeIcon, ShieldCheckIcon, TriangleAlertIcon } from 'lucide-react';
+import { CheckIcon, CopyIcon, EyeIcon, ShieldCheckIcon, TriangleAlertIcon } from 'lucide-react';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { toast } from 'sonner';
 
@@ -42,7 +42,7 @@ const verdicts: {
 }[] = [
   { verdict: 'ok', label: 'OK', key: 'o', icon: ShieldCheckIcon, variant: 'outline' },
   { verdict: 'anomaly', label: 'Anomaly', key: 'a', icon: TriangleAlertIcon, variant: 'destructive' },
-  { verdict: 'reviewed', label: 'Reviewed', key: 'r', icon: CheckIcon, variant: 'outline' },
+  { verdict: 'duplicate', label: 'Duplicate', key: 'd', icon: CopyIcon, variant: 'outline' },
 ];
 
 function ScoreBar({ label, value }: { label: string; value: number | undefined }) {
@@ -107,7 +107,7 @@ export function AnomalyQueue({ onOpenImage }: { onOpenImage: (imageId: string, o
     ArrowUp: () => move(-1),
     o: () => decide('ok'),
     a: () => decide('anomaly'),
-    r: () => decide('reviewed'),
+    d: () => decide('duplicate'),
     Enter: () =>
       current &&
       onOpenImage(
@@ -132,7 +132,7 @@ export function AnomalyQueue({ onOpenImage }: { onOpenImage: (imageId: string, o
           ))}
         </NativeSelect>
         <p className="ml-auto text-xs text-muted-foreground">
-          <Kbd>j</Kbd>/<Kbd>k</Kbd> move · <Kbd>o</Kbd> ok · <Kbd>a</Kbd> anomaly · <Kbd>r</Kbd> reviewed ·{' '}
+          <Kbd>j</Kbd>/<Kbd>k</Kbd> move · <Kbd>o</Kbd> ok · <Kbd>a</Kbd> anomaly · <Kbd>d</Kbd> duplicate ·{' '}
           <Kbd>Enter</Kbd> details
         </p>
       </div>

@@ -6,20 +6,14 @@ export type GroupKind = 'exact' | 'near' | 'similar';
 
 export function listDedupGroups(query: {
   kind?: GroupKind;
-  status?: string;
-  imageId?: string;
+  status?: 'open' | 'resolved';
   cursor?: string;
+  limit?: number;
 }) {
   return unwrap(
     api.GET('/api/dedup/groups', {
       params: {
-        query: {
-          kind: query.kind,
-          status: query.status,
-          image_id: query.imageId,
-          cursor: query.cursor,
-          limit: 20,
-        },
+        query: { kind: query.kind, status: query.status, cursor: query.cursor, limit: query.limit ?? 20 },
       },
     }),
   );
@@ -40,11 +34,20 @@ export function useDedupGroups(kind: GroupKind) {
   return useInfiniteQuery(dedupGroupsInfiniteQueryOptions(kind));
 }
 
-/** The groups one image belongs to, for the detail panel. */
+/**
+ * The groups one image belongs to, for the detail panel. The API lists groups but cannot filter them by
+ * member, so this reads the first page of open and of resolved groups (200 each) and keeps the image's.
+ */
 export function imageDedupGroupsQueryOptions(imageId: string) {
   return queryOptions({
     queryKey: ['dedup', 'groups', 'image', imageId],
-    queryFn: () => listDedupGroups({ imageId }),
+    queryFn: async () => {
+      const pages = await Promise.all([
+        listDedupGroups({ status: 'open', limit: 200 }),
+        listDedupGroups({ status: 'resolved', limit: 200 }),
+      ]);
+      return pages.flatMap((p) => p.groups).filter((g) => g.members.some((m) => m.image_id === imageId));
+    },
   });
 }
 

@@ -48,10 +48,10 @@ const kinds: { value: GroupKind; label: string; hint: string }[] = [
 /** How long a bulk resolve waits for "Undo" before it is sent. */
 export const undoWindowMs = 6000;
 
-function pairs(ids: string[]): { a: string; b: string }[] {
-  const out: { a: string; b: string }[] = [];
+function pairs(ids: string[]): string[][] {
+  const out: string[][] = [];
   for (let i = 0; i < ids.length; i += 1)
-    for (let j = i + 1; j < ids.length; j += 1) out.push({ a: ids[i]!, b: ids[j]! });
+    for (let j = i + 1; j < ids.length; j += 1) out.push([ids[i]!, ids[j]!]);
   return out;
 }
 
@@ -71,7 +71,7 @@ export function decisionFor(
   }
   if (chosen.length >= 2) return { keep: [], duplicates: [], not_duplicate: pairs(chosen) };
   if (chosen.length === 1)
-    return { keep: [], duplicates: [], not_duplicate: [{ a: group.suggested_keep, b: chosen[0]! }] };
+    return { keep: [], duplicates: [], not_duplicate: [[group.suggested_keep, chosen[0]!]] };
   return { keep: [], duplicates: [], not_duplicate: pairs(members) };
 }
 

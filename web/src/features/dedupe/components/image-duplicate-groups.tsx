@@ -18,11 +18,11 @@ export function ImageDuplicateGroups({
   const groups = useImageDedupGroups(imageId);
   if (groups.isPending) return <Skeleton className="h-24" />;
   if (groups.isError) return <ProblemAlert error={groups.error} />;
-  if (groups.data.groups.length === 0)
+  if (groups.data.length === 0)
     return <p className="text-sm text-muted-foreground">Not in any duplicate group.</p>;
   return (
     <div className="grid gap-3">
-      {groups.data.groups.map((group) => (
+      {groups.data.map((group) => (
         <div key={group.group_id} className="grid gap-2">
           <div className="flex items-center gap-2 text-sm">
             <Badge variant="outline">{group.kind}</Badge>

@@ -37,12 +37,15 @@ export function searchSimilar(
 ) {
   const body = params(options, offset, limit);
   if (source.kind === 'file') {
+    // The multipart variant takes each parameter as its own form field; the filter travels as JSON text.
     const form = new FormData();
+    for (const [name, value] of Object.entries(body)) {
+      if (value === undefined) continue;
+      form.append(name, typeof value === 'object' ? JSON.stringify(value) : String(value));
+    }
     form.append('file', source.file, source.file.name);
-    form.append('params', JSON.stringify(body));
     return unwrap<SearchResponse>(
       api.POST('/api/search/similar', {
-        // The multipart variant of the operation: the file plus the same parameters as JSON.
         body: form as never,
         bodySerializer: (value: unknown) => value as FormData,
       }),

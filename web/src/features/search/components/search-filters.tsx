@@ -7,7 +7,7 @@ import { Checkbox } from '@/components/ui/checkbox';
 import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Switch } from '@/components/ui/switch';
-import { parseTags, qualityFlagLabels, qualityFlags } from '@/lib/format';
+import { parseTags, qualityFlagLabels, qualityFlags, type QualityFlag } from '@/lib/format';
 
 import type { SearchOptions } from '../api/search-similar';
 
@@ -25,7 +25,7 @@ export function SearchFilters({ onApply }: { onApply: (options: SearchOptions) =
   const [to, setTo] = useState('');
   const [minQuality, setMinQuality] = useState('');
   const [maxNsfw, setMaxNsfw] = useState('');
-  const [flags, setFlags] = useState<string[]>([]);
+  const [flags, setFlags] = useState<QualityFlag[]>([]);
   const [limit, setLimit] = useState('60');
   const [threshold, setThreshold] = useState('');
   const [gateOn, setGateOn] = useState(false);
