@@ -4,7 +4,9 @@ import { RunningService, startService } from '@lookalike/messaging';
 import { anomalyEnvSchema } from './anomaly.config';
 import { AnomalyModule } from './anomaly.module';
 
-export async function startAnomaly(env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+export async function startAnomaly(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
   const config = loadConfig(anomalyEnvSchema, env);
   return startService({ service: 'anomaly', module: AnomalyModule.forRoot(config), config });
 }

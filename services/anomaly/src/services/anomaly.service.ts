@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import {
+  LookalikeError,
+  type AnomalyItem,
+  type AnomalyListRequest,
+  type AnomalyListResponse,
+  type AnomalyReviewRequest,
+  type AnomalyReviewResponse,
+  type Caller,
+  type Empty,
+  type ImageScoreRequest,
+  type JobRef,
+  type RecomputeStartRequest,
+} from '@lookalike/contracts';
+import { ANOMALY_VERDICTS, type AnomalyVerdict } from '@lookalike/persistence';
+import { ANOMALY_METHODS, type ListMethod } from '../domain/anomaly-scoring';
+import { AnomalyStoreRepository, type ListedScore } from '../repositories/anomaly-store.repository';
+import { ThumbnailUrlRepository } from '../repositories/thumbnail-url.repository';
+import { VectorIndexRepository } from '../repositories/vector-index.repository';
+import { AnomalyJobWorker, RECOMPUTE_JOB } from './anomaly-job.worker';
+import { AnomalyScoringService } from './anomaly-scoring.service';
+
+const LIST_METHODS: readonly string[] = [...ANOMALY_METHODS, 'combined'];
+
+function tenant(caller: Caller | undefined): { ownerUserId: string; userId: string } {
+  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
+  return { ownerUserId: caller.ownerUserId, userId: caller.userId || caller.ownerUserId };
+}
+
+@Injectable()
+export class AnomalyService {
+  constructor(
+    private readonly store: AnomalyStoreRepository,
+    private readonly index: VectorIndexRepository,
+    private readonly urls: ThumbnailUrlRepository,
+    private readonly scoring: AnomalyScoringService,
+    private readonly worker: AnomalyJobWorker,
+  ) {}
+
+  async list(req: AnomalyListRequest): Promise<AnomalyListResponse> {
+    const { ownerUserId } = tenant(req.caller);
+    const method = req.method || 'combined';
+    if (!LIST_METHODS.includes(method))
+      throw LookalikeError.invalid(`method must be one of ${LIST_METHODS.join(', ')}`);
+    const status = req.status || 'open';
+    if (status !== 'open' && status !== 'reviewed')
+      throw LookalikeError.invalid('status must be open or reviewed');
+    const page = await this.store.list(
+      ownerUserId,
+      method as ListMethod,
+      status,
+      req.cursor || undefined,
+      req.limit || undefined,
+    );
+    return { items: await this.items(ownerUserId, page.items), nextCursor: page.nextCursor ?? '' };
+  }
+
+  async review(req: AnomalyReviewRequest): Promise<AnomalyReviewResponse> {
+    const caller = tenant(req.caller);
+    if (!(ANOMALY_VERDICTS as readonly string[]).includes(req.verdict)) {
+      throw LookalikeError.invalid(`verdict must be one of ${ANOMALY_VERDICTS.join(', ')}`);
+    }
+    let scored = await this.store.get(caller.ownerUserId, req.imageId);
+    if (!scored) {
+      // An image reviewed before any score exists (feedback right after ingest) is scored now.
+      if (!(await this.scoring.scoreImage(caller.ownerUserId, req.imageId))) {
+        throw LookalikeError.notFound('image', req.imageId);
+      }
+      scored = await this.store.get(caller.ownerUserId, req.imageId);
+    }
+    await this.store.recordReview({
+      ownerUserId: caller.ownerUserId,
+      imageId: req.imageId,
+      verdict: req.verdict as AnomalyVerdict,
+      userId: caller.userId,
+      score: scored?.combined ?? null,
+      note: req.note || null,
+    });
+    const after = await this.store.get(caller.ownerUserId, req.imageId);
+    const [item] = await this.items(caller.ownerUserId, after ? [after] : []);
+    return { item };
+  }
+
+  async recompute(req: RecomputeStartRequest): Promise<JobRef> {
+    const { ownerUserId } = tenant(req.caller);
+    const { job } = await this.store.jobs.create({ ownerUserId, kind: RECOMPUTE_JOB, maxAttempts: 3 });
+    this.worker.wake();
+    return { jobId: job.jobId };
+  }
+
+  async scoreImage(req: ImageScoreRequest): Promise<Empty> {
+    const { ownerUserId } = tenant(req.caller);
+    if (!(await this.scoring.scoreImage(ownerUserId, req.imageId)))
+      throw LookalikeError.notFound('image', req.imageId);
+    return {};
+  }
+
+  private async items(owner: string, rows: readonly ListedScore[]): Promise<AnomalyItem[]> {
+    const points = await this.index.findByImageIds(
+      owner,
+      rows.map((r) => r.imageId),
+    );
+    const payloads = new Map(points.map((p) => [p.payload.imageId, p.payload]));
+    return Promise.all(
+      rows.map(async (r) => {
+        const payload = payloads.get(r.imageId);
+        return {
+          imageId: r.imageId,
+          score: r.score,
+          components: { dnn: r.dnn, density: r.density, ood: r.ood, quality: r.quality },
+          status: r.verdict ? 'reviewed' : 'open',
+          verdict: r.verdict ?? '',
+          qualityFlags: payload?.qualityFlags ?? [],
+          thumbnailUrl: payload ? await this.urls.thumbnailFor(payload.key) : '',
+        };
+      }),
+    );
+  }
+}
