@@ -32,6 +32,7 @@ import {
   SimilarSearchResponse,
 } from './generated/search/v1/search';
 import {
+  DecisionRecordRequest,
   GroupListRequest,
   GroupListResponse,
   GroupResolveRequest,
@@ -131,6 +132,7 @@ export const Subjects = {
   DedupListGroups: subject('dedup', 'list-groups', GroupListRequest, GroupListResponse),
   DedupResolveGroup: subject('dedup', 'resolve-group', GroupResolveRequest, GroupResolveResponse),
   DedupCheckImage: subject('dedup', 'check-image', ImageCheckRequest, ImageCheckResponse, 30_000),
+  DedupRecordDecision: subject('dedup', 'record-decision', DecisionRecordRequest, Empty),
 
   AnomalyList: subject('anomaly', 'list', AnomalyListRequest, AnomalyListResponse),
   AnomalyReview: subject('anomaly', 'review', AnomalyReviewRequest, AnomalyReviewResponse),

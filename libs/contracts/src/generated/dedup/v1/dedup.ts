@@ -69,6 +69,15 @@ export interface ImageCheckResponse {
   kinds: string[];
 }
 
+/** One reviewer verdict on a pair outside any group (feedback of kind duplicate). */
+export interface DecisionRecordRequest {
+  caller?: Caller | undefined;
+  imageA: string;
+  imageB: string;
+  /** duplicate | not_duplicate */
+  verdict: string;
+}
+
 function createBaseScanStartRequest(): ScanStartRequest {
   return { caller: undefined };
 }
@@ -853,6 +862,99 @@ export const ImageCheckResponse: MessageFns<ImageCheckResponse> = {
     const message = createBaseImageCheckResponse();
     message.matches = object.matches?.map((e) => GroupMember.fromPartial(e)) || [];
     message.kinds = object.kinds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseDecisionRecordRequest(): DecisionRecordRequest {
+  return { caller: undefined, imageA: "", imageB: "", verdict: "" };
+}
+
+export const DecisionRecordRequest: MessageFns<DecisionRecordRequest> = {
+  encode(message: DecisionRecordRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.imageA !== "") {
+      writer.uint32(18).string(message.imageA);
+    }
+    if (message.imageB !== "") {
+      writer.uint32(26).string(message.imageB);
+    }
+    if (message.verdict !== "") {
+      writer.uint32(34).string(message.verdict);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DecisionRecordRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDecisionRecordRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.imageA = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.imageB = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.verdict = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<DecisionRecordRequest>, I>>(base?: I): DecisionRecordRequest {
+    return DecisionRecordRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DecisionRecordRequest>, I>>(object: I): DecisionRecordRequest {
+    const message = createBaseDecisionRecordRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.imageA = object.imageA ?? "";
+    message.imageB = object.imageB ?? "";
+    message.verdict = object.verdict ?? "";
     return message;
   },
 };

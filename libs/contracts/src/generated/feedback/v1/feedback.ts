@@ -17,6 +17,8 @@ export interface FeedbackEntry {
   queryId: string;
   userId: string;
   createdAt: string;
+  /** the image the search was made with, when the client named it */
+  queryImageId: string;
 }
 
 export interface FeedbackCreateRequest {
@@ -25,6 +27,11 @@ export interface FeedbackCreateRequest {
   action: string;
   note: string;
   queryId: string;
+  /**
+   * The image the search was made with (search by image_id); recorded per query_id so hard
+   * negatives can name it, and the pair a `duplicate` verdict is about.
+   */
+  queryImageId: string;
 }
 
 export interface FeedbackCreateResponse {
@@ -60,7 +67,16 @@ export interface HardNegativesExportResponse {
 }
 
 function createBaseFeedbackEntry(): FeedbackEntry {
-  return { feedbackId: "", imageId: "", action: "", note: "", queryId: "", userId: "", createdAt: "" };
+  return {
+    feedbackId: "",
+    imageId: "",
+    action: "",
+    note: "",
+    queryId: "",
+    userId: "",
+    createdAt: "",
+    queryImageId: "",
+  };
 }
 
 export const FeedbackEntry: MessageFns<FeedbackEntry> = {
@@ -85,6 +101,9 @@ export const FeedbackEntry: MessageFns<FeedbackEntry> = {
     }
     if (message.createdAt !== "") {
       writer.uint32(58).string(message.createdAt);
+    }
+    if (message.queryImageId !== "") {
+      writer.uint32(66).string(message.queryImageId);
     }
     return writer;
   },
@@ -158,6 +177,14 @@ export const FeedbackEntry: MessageFns<FeedbackEntry> = {
             message.createdAt = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.queryImageId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -182,12 +209,13 @@ export const FeedbackEntry: MessageFns<FeedbackEntry> = {
     message.queryId = object.queryId ?? "";
     message.userId = object.userId ?? "";
     message.createdAt = object.createdAt ?? "";
+    message.queryImageId = object.queryImageId ?? "";
     return message;
   },
 };
 
 function createBaseFeedbackCreateRequest(): FeedbackCreateRequest {
-  return { caller: undefined, imageId: "", action: "", note: "", queryId: "" };
+  return { caller: undefined, imageId: "", action: "", note: "", queryId: "", queryImageId: "" };
 }
 
 export const FeedbackCreateRequest: MessageFns<FeedbackCreateRequest> = {
@@ -206,6 +234,9 @@ export const FeedbackCreateRequest: MessageFns<FeedbackCreateRequest> = {
     }
     if (message.queryId !== "") {
       writer.uint32(42).string(message.queryId);
+    }
+    if (message.queryImageId !== "") {
+      writer.uint32(50).string(message.queryImageId);
     }
     return writer;
   },
@@ -263,6 +294,14 @@ export const FeedbackCreateRequest: MessageFns<FeedbackCreateRequest> = {
             message.queryId = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.queryImageId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -287,6 +326,7 @@ export const FeedbackCreateRequest: MessageFns<FeedbackCreateRequest> = {
     message.action = object.action ?? "";
     message.note = object.note ?? "";
     message.queryId = object.queryId ?? "";
+    message.queryImageId = object.queryImageId ?? "";
     return message;
   },
 };
