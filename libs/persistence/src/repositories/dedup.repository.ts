@@ -1,0 +1,178 @@
+import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import type { DataSource, EntityManager, Repository } from 'typeorm';
+import { ulid } from 'ulid';
+import {
+  DedupDecisionEntity,
+  DedupGroupEntity,
+  type DedupGroupStatus,
+  type DedupKind,
+  type DedupMember,
+  type DedupVerdict,
+} from '../entities';
+import { sqlRows } from './sql-rows';
+import { requireIds } from './required-ids';
+import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
+
+export interface NewDedupGroup {
+  ownerUserId: string;
+  kind: DedupKind;
+  members: DedupMember[];
+  suggestedKeep?: string | null;
+  scanJobId?: string | null;
+}
+
+export interface PairDecision {
+  imageA: string;
+  imageB: string;
+  verdict: DedupVerdict;
+}
+
+export interface DedupGroupQuery extends PageRequest {
+  kind?: DedupKind;
+  status?: DedupGroupStatus;
+}
+
+/** Pairs are stored once, smaller id first. */
+export function orderedPair(a: string, b: string): [string, string] {
+  if (a === b) throw LookalikeError.invalid('a decision needs two different images', { image: a });
+  return a < b ? [a, b] : [b, a];
+}
+
+function membersKey(members: DedupMember[]): string {
+  return [...new Set(members.map((member) => member.imageId))].sort().join(',');
+}
+
+export class DedupRepository {
+  private readonly groups: Repository<DedupGroupEntity>;
+  private readonly decisions: Repository<DedupDecisionEntity>;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.groups = dataSource.getRepository(DedupGroupEntity);
+    this.decisions = dataSource.getRepository(DedupDecisionEntity);
+  }
+
+  /**
+   * Saves a group found by a sweep. The same members found again update the open group in place
+   * (a re-run sweep adds nothing); a group already resolved is left as the reviewer left it.
+   */
+  async upsertGroup(input: NewDedupGroup): Promise<{ group: DedupGroupEntity; created: boolean }> {
+    if (new Set(input.members.map((member) => member.imageId)).size < 2) {
+      throw LookalikeError.invalid('a dedup group needs at least two images');
+    }
+    const key = membersKey(input.members);
+    const rows = await sqlRows<{ group_id: string; inserted: boolean }>(
+      this.dataSource,
+      `INSERT INTO dedup_groups (group_id, owner_user_id, kind, members, members_key, suggested_keep, scan_job_id)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
+       ON CONFLICT (owner_user_id, kind, members_key) DO UPDATE
+          SET members = excluded.members, suggested_keep = excluded.suggested_keep,
+              scan_job_id = excluded.scan_job_id, updated_at = now()
+        WHERE dedup_groups.status = 'open'
+       RETURNING group_id, (xmax = 0) AS inserted`,
+      [
+        ulid(),
+        input.ownerUserId,
+        input.kind,
+        JSON.stringify(input.members),
+        key,
+        input.suggestedKeep ?? null,
+        input.scanJobId ?? null,
+      ],
+    );
+    const row = rows[0];
+    const group = row
+      ? await this.groups.findOneBy({ groupId: row.group_id })
+      : await this.groups.findOneBy({ ownerUserId: input.ownerUserId, kind: input.kind, membersKey: key });
+    if (!group) throw new LookalikeError(ErrorCode.Conflict, 'dedup group vanished while saving; retry');
+    return { group, created: row?.inserted === true };
+  }
+
+  async getGroup(ownerUserId: string, groupId: string): Promise<DedupGroupEntity | null> {
+    requireIds({ ownerUserId, groupId });
+    return this.groups.findOneBy({ ownerUserId, groupId });
+  }
+
+  async listGroups(ownerUserId: string, query: DedupGroupQuery = {}): Promise<Page<DedupGroupEntity>> {
+    const limit = pageSize(query.limit);
+    const qb = this.groups
+      .createQueryBuilder('g')
+      .where('g.owner_user_id = :ownerUserId', { ownerUserId })
+      .orderBy('g.created_at', 'DESC')
+      .addOrderBy('g.group_id', 'DESC')
+      .limit(limit + 1);
+    if (query.cursor)
+      qb.andWhere('(g.created_at, g.group_id) < (:createdAt, :id)', decodeCursor(query.cursor));
+    if (query.kind) qb.andWhere('g.kind = :kind', { kind: query.kind });
+    if (query.status) qb.andWhere('g.status = :status', { status: query.status });
+    return toPage(await qb.getMany(), limit, (row) => ({ createdAt: row.createdAt, id: row.groupId }));
+  }
+
+  /** Records the reviewer's pair verdicts and closes the group, all or nothing. */
+  async resolveGroup(
+    ownerUserId: string,
+    groupId: string,
+    userId: string,
+    decisions: PairDecision[],
+  ): Promise<DedupGroupEntity> {
+    return this.dataSource.transaction(async (manager) => {
+      const group = await manager.getRepository(DedupGroupEntity).findOneBy({ ownerUserId, groupId });
+      if (!group) throw LookalikeError.notFound('dedup group', groupId);
+      const members = new Set(group.members.map((member) => member.imageId));
+      for (const decision of decisions) {
+        if (!members.has(decision.imageA) || !members.has(decision.imageB)) {
+          throw LookalikeError.invalid('a decision names an image outside the group', { ...decision });
+        }
+        await this.upsertDecision(manager, { ownerUserId, userId, groupId, ...decision });
+      }
+      await manager.query(
+        `UPDATE dedup_groups SET status = 'resolved', resolved_by = $3, resolved_at = now(), updated_at = now()
+          WHERE owner_user_id = $1 AND group_id = $2`,
+        [ownerUserId, groupId, userId],
+      );
+      return manager.getRepository(DedupGroupEntity).findOneByOrFail({ groupId });
+    });
+  }
+
+  /** One verdict on a pair; a later verdict on the same pair replaces the earlier one. */
+  async recordDecision(
+    input: PairDecision & { ownerUserId: string; userId: string; groupId?: string | null },
+  ): Promise<DedupDecisionEntity> {
+    return this.upsertDecision(this.dataSource.manager, input);
+  }
+
+  async decisionFor(ownerUserId: string, a: string, b: string): Promise<DedupDecisionEntity | null> {
+    requireIds({ ownerUserId, a, b });
+    const [imageA, imageB] = orderedPair(a, b);
+    return this.decisions.findOneBy({ ownerUserId, imageA, imageB });
+  }
+
+  /** Every decision between two of these images, so a sweep can respect earlier verdicts. */
+  async decisionsAmong(ownerUserId: string, imageIds: string[]): Promise<DedupDecisionEntity[]> {
+    if (imageIds.length < 2) return [];
+    return this.decisions
+      .createQueryBuilder('d')
+      .where('d.owner_user_id = :ownerUserId AND d.image_a = ANY(:ids) AND d.image_b = ANY(:ids)', {
+        ownerUserId,
+        ids: imageIds,
+      })
+      .getMany();
+  }
+
+  private async upsertDecision(
+    manager: EntityManager,
+    input: PairDecision & { ownerUserId: string; userId: string; groupId?: string | null },
+  ): Promise<DedupDecisionEntity> {
+    const [imageA, imageB] = orderedPair(input.imageA, input.imageB);
+    await manager.query(
+      `INSERT INTO dedup_decisions (decision_id, owner_user_id, image_a, image_b, verdict, user_id, group_id)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (owner_user_id, image_a, image_b) DO UPDATE
+          SET verdict = excluded.verdict, user_id = excluded.user_id, group_id = excluded.group_id,
+              updated_at = now()`,
+      [ulid(), input.ownerUserId, imageA, imageB, input.verdict, input.userId, input.groupId ?? null],
+    );
+    return manager
+      .getRepository(DedupDecisionEntity)
+      .findOneByOrFail({ ownerUserId: input.ownerUserId, imageA, imageB });
+  }
+}

@@ -1,0 +1,529 @@
+import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { createHash } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { ulid } from 'ulid';
+import {
+  AnomalyReviewRepository,
+  AuditLogRepository,
+  DedupRepository,
+  FeedbackRepository,
+  ImageRepository,
+  JobRepository,
+  persistenceMigrations,
+  type NewImage,
+} from '../src';
+
+export interface DatabaseHarness {
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+const TABLES = [
+  'images',
+  'jobs',
+  'feedback',
+  'dedup_groups',
+  'dedup_decisions',
+  'anomaly_reviews',
+  'audit_log',
+];
+
+function sha(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function image(owner: string, text: string, extra: Partial<NewImage> = {}): NewImage {
+  return {
+    ownerUserId: owner,
+    sha256: sha(text),
+    bucket: 'b',
+    key: `${owner}/2026/01/${ulid()}.png`,
+    sizeBytes: 1234,
+    source: 'upload',
+    ...extra,
+  };
+}
+
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  await expect(promise).rejects.toBeInstanceOf(LookalikeError);
+  await expect(promise).rejects.toMatchObject({ code });
+}
+
+/** What every SQL backend must do; PGlite and PostgreSQL suites each call this once. */
+export function describePersistenceContract(name: string, setup: () => Promise<DatabaseHarness>): void {
+  describe(`persistence contract: ${name}`, () => {
+    let harness: DatabaseHarness;
+    let db: DataSource;
+    let owner: string;
+
+    beforeAll(async () => {
+      harness = await setup();
+      db = harness.dataSource;
+    }, 120_000);
+    afterAll(async () => harness?.close());
+    beforeEach(() => {
+      owner = `owner-${ulid().toLowerCase()}`;
+    });
+
+    describe('schema', () => {
+      it('applies every migration from empty, and the entities match the migrated tables', async () => {
+        const applied = (await db.query('SELECT name FROM schema_migrations ORDER BY id')) as {
+          name: string;
+        }[];
+        expect(applied.map((row) => row.name)).toEqual(
+          persistenceMigrations.map((migration) => migration.name),
+        );
+        const tables = (await db.query(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()`,
+        )) as { table_name: string }[];
+        expect(tables.map((row) => row.table_name)).toEqual(expect.arrayContaining(TABLES));
+        expect(await db.showMigrations()).toBe(false);
+        // What TypeORM would change to make the tables fit the entities: nothing.
+        const pending = await db.driver.createSchemaBuilder().log();
+        expect(pending.upQueries.map((query) => query.query)).toEqual([]);
+      });
+
+      it('enforces the allowed values in the database itself', async () => {
+        await expect(
+          db.query(
+            `INSERT INTO images (image_id, owner_user_id, sha256, status, bucket, object_key, size_bytes, source)
+             VALUES ($1, 'o', $2, 'bogus', 'b', 'k', 1, 'upload')`,
+            [ulid(), sha('x')],
+          ),
+        ).rejects.toThrow(/ck_images_status/);
+        await expect(
+          db.query(
+            `INSERT INTO dedup_decisions (decision_id, owner_user_id, image_a, image_b, verdict, user_id)
+             VALUES ($1, 'o', 'B', 'A', 'duplicate', 'u')`,
+            [ulid()],
+          ),
+        ).rejects.toThrow(/ck_dedup_decisions_pair_order/);
+      });
+    });
+
+    describe('images', () => {
+      it('creates exactly one row when 50 inserts of the same bytes race', async () => {
+        const images = new ImageRepository(db);
+        const results = await Promise.all(
+          Array.from({ length: 50 }, () => images.insertIfAbsent(image(owner, 'same'))),
+        );
+        const created = results.filter((result) => result.status === 'created');
+        expect(created).toHaveLength(1);
+        expect(results.filter((result) => result.status === 'duplicate')).toHaveLength(49);
+        expect(new Set(results.map((result) => result.image.imageId))).toEqual(
+          new Set([created[0].image.imageId]),
+        );
+        const [{ count }] = (await db.query(
+          'SELECT count(*)::int AS count FROM images WHERE owner_user_id = $1',
+          [owner],
+        )) as { count: number }[];
+        expect(count).toBe(1);
+      });
+
+      it('keeps the same bytes once per owner, not once overall', async () => {
+        const images = new ImageRepository(db);
+        const first = await images.insertIfAbsent(image(owner, 'shared'));
+        const second = await images.insertIfAbsent(image(`${owner}-b`, 'shared'));
+        expect([first.status, second.status]).toEqual(['created', 'created']);
+        expect(first.image.imageId).not.toBe(second.image.imageId);
+        expect(await images.findById(`${owner}-b`, first.image.imageId)).toBeNull();
+      });
+
+      it('round-trips every column type', async () => {
+        const images = new ImageRepository(db);
+        const { image: created } = await images.insertIfAbsent(
+          image(owner, 'columns', {
+            tags: ['cat', 'night'],
+            width: 640,
+            height: 480,
+            format: 'png',
+            phash: 'ff00ff00ff00ff00',
+          }),
+        );
+        expect(created).toMatchObject({
+          status: 'stored',
+          sizeBytes: 1234,
+          tags: ['cat', 'night'],
+          width: 640,
+        });
+        expect(created.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+        const updated = await images.update(owner, created.imageId, {
+          sizeBytes: 5_000_000_000,
+          qualityScore: 0.25,
+          qualityFlags: ['dark', 'blurry'],
+          qualityMetrics: { brightness: 0.1, laplacianVariance: 3.5 },
+          nsfwScore: 0.01,
+        });
+        expect(updated).toMatchObject({
+          sizeBytes: 5_000_000_000,
+          qualityScore: 0.25,
+          qualityFlags: ['dark', 'blurry'],
+          qualityMetrics: { brightness: 0.1, laplacianVariance: 3.5 },
+          nsfwScore: 0.01,
+        });
+        expect(updated.updatedAt.getTime()).toBeGreaterThanOrEqual(created.updatedAt.getTime());
+        await expectCode(images.update(`${owner}-other`, created.imageId, { tags: [] }), ErrorCode.NotFound);
+        expect(await images.remove(owner, created.imageId)).toBe(true);
+        expect(await images.remove(owner, created.imageId)).toBe(false);
+      });
+
+      it('pages newest first with a cursor, ties broken by id, without gaps or repeats', async () => {
+        const images = new ImageRepository(db);
+        const base = Date.parse('2026-03-01T00:00:00.000Z');
+        const inserted: { id: string; at: number }[] = [];
+        for (let i = 0; i < 25; i += 1) {
+          // Every third pair shares a timestamp, so the id must order them.
+          const at = base + Math.floor(i / 2) * 1000 + (i % 3 === 0 ? 0.4 : 0);
+          const { image: row } = await images.insertIfAbsent(
+            image(owner, `page-${i}`, {
+              createdAt: new Date(Math.floor(at)),
+              tags: i % 5 === 0 ? ['five'] : [],
+            }),
+          );
+          inserted.push({ id: row.imageId, at: Math.floor(at) });
+        }
+        await images.insertIfAbsent(
+          image(`${owner}-other`, 'not mine', { createdAt: new Date(base + 5000) }),
+        );
+        const expected = [...inserted]
+          .sort((a, b) => b.at - a.at || (a.id < b.id ? 1 : -1))
+          .map((row) => row.id);
+
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        let pages = 0;
+        do {
+          const page = await images.list(owner, { limit: 10, cursor });
+          seen.push(...page.items.map((row) => row.imageId));
+          cursor = page.nextCursor;
+          pages += 1;
+        } while (cursor);
+        expect(pages).toBe(3);
+        expect(seen).toEqual(expected);
+
+        const tagged = await images.list(owner, { limit: 100, tagsAny: ['five', 'absent'] });
+        expect(tagged.items).toHaveLength(5);
+        expect(tagged.nextCursor).toBeNull();
+        await expectCode(images.list(owner, { cursor: 'not-a-cursor' }), ErrorCode.InvalidArgument);
+        await expectCode(images.list(owner, { limit: 0 }), ErrorCode.InvalidArgument);
+      });
+
+      it('moves through the pipeline forward only, accepts replays, and never leaves deleting', async () => {
+        const images = new ImageRepository(db);
+        const { image: row } = await images.insertIfAbsent(image(owner, 'pipeline'));
+        const id = row.imageId;
+        expect((await images.transition(owner, id, 'hashed', { phash: '0123456789abcdef' })).phash).toBe(
+          '0123456789abcdef',
+        );
+        await images.transition(owner, id, 'embedded', { modelName: 'clip', modelVersion: 'vit-b-32' });
+        expect((await images.transition(owner, id, 'indexed')).status).toBe('indexed');
+        expect((await images.transition(owner, id, 'indexed')).status).toBe('indexed');
+        await expectCode(images.transition(owner, id, 'hashed'), ErrorCode.Conflict);
+        expect((await images.transition(owner, id, 'failed', { error: 'index write failed' })).error).toBe(
+          'index write failed',
+        );
+        expect((await images.transition(owner, id, 'embedded')).status).toBe('embedded');
+        await images.transition(owner, id, 'deleting');
+        await expectCode(images.transition(owner, id, 'indexed'), ErrorCode.Conflict);
+        await expectCode(images.transition(owner, id, 'failed'), ErrorCode.Conflict);
+        await expectCode(images.transition(owner, ulid(), 'hashed'), ErrorCode.NotFound);
+        await expectCode(images.transition(`${owner}-other`, id, 'deleting'), ErrorCode.NotFound);
+        expect((await images.findById(owner, id))?.modelName).toBe('clip');
+      });
+
+      it('finds images stuck in a state for the reconciler', async () => {
+        const images = new ImageRepository(db);
+        const { image: row } = await images.insertIfAbsent(image(owner, 'stuck'));
+        const stale = await images.findStale(['stored'], new Date(Date.now() + 60_000), 1000);
+        expect(stale.map((candidate) => candidate.imageId)).toContain(row.imageId);
+        const fresh = await images.findStale(['stored'], new Date(Date.now() - 3_600_000), 1000);
+        expect(fresh.map((candidate) => candidate.imageId)).not.toContain(row.imageId);
+      });
+    });
+
+    describe('jobs', () => {
+      it('runs queued -> running -> succeeded under a lease held by one worker', async () => {
+        const jobs = new JobRepository(db);
+        const kind = `ingest-${ulid()}`;
+        const { job, created } = await jobs.create({
+          ownerUserId: owner,
+          kind,
+          payload: { keys: ['a', 'b'] },
+          total: 2,
+        });
+        expect(created).toBe(true);
+        expect(job).toMatchObject({
+          state: 'queued',
+          done: 0,
+          total: 2,
+          attempts: 0,
+          failures: [],
+          payload: { keys: ['a', 'b'] },
+        });
+
+        const claimed = await jobs.claim({ workerId: 'w1', kinds: [kind], leaseSeconds: 60 });
+        expect(claimed).toMatchObject({ jobId: job.jobId, state: 'running', attempts: 1, leaseOwner: 'w1' });
+        expect(claimed?.leaseExpiresAt?.getTime()).toBeGreaterThan(Date.now() + 30_000);
+        expect(await jobs.claim({ workerId: 'w2', kinds: [kind], leaseSeconds: 60 })).toBeNull();
+
+        await jobs.progress(job.jobId, 'w1', {
+          done: 1,
+          failures: [{ item: 'a', code: 'unsupported_media_type', reason: 'svg' }],
+        });
+        const progressed = await jobs.progress(job.jobId, 'w1', {
+          done: 2,
+          failures: [{ item: 'b', code: 'payload_too_large', reason: 'too big' }],
+        });
+        expect(progressed.done).toBe(2);
+        expect(progressed.failures.map((failure) => failure.item)).toEqual(['a', 'b']);
+        await expectCode(jobs.progress(job.jobId, 'w2', { done: 2 }), ErrorCode.Conflict);
+
+        const done = await jobs.complete(job.jobId, 'w1', { created: 1 });
+        expect(done).toMatchObject({ state: 'succeeded', result: { created: 1 }, leaseOwner: null });
+        expect(done.finishedAt).not.toBeNull();
+        await expectCode(jobs.complete(job.jobId, 'w1'), ErrorCode.Conflict);
+        await expectCode(jobs.cancel(owner, job.jobId), ErrorCode.Conflict);
+        expect(await jobs.get(`${owner}-other`, job.jobId)).toBeNull();
+      });
+
+      it('retries a retryable failure until attempts run out', async () => {
+        const jobs = new JobRepository(db);
+        const kind = `sweep-${ulid()}`;
+        const { job } = await jobs.create({ ownerUserId: owner, kind, maxAttempts: 2 });
+        await jobs.claim({ workerId: 'w1', kinds: [kind], leaseSeconds: 60 });
+        expect(await jobs.fail(job.jobId, 'w1', 'nats timeout', { retryable: true })).toMatchObject({
+          state: 'queued',
+          error: 'nats timeout',
+          leaseOwner: null,
+        });
+        expect(await jobs.claim({ workerId: 'w2', kinds: [kind], leaseSeconds: 60 })).toMatchObject({
+          attempts: 2,
+        });
+        expect(await jobs.fail(job.jobId, 'w2', 'nats timeout again', { retryable: true })).toMatchObject({
+          state: 'failed',
+          attempts: 2,
+        });
+        expect(await jobs.claim({ workerId: 'w3', kinds: [kind], leaseSeconds: 60 })).toBeNull();
+      });
+
+      it('hands a job whose lease expired to another worker, and fails it when attempts run out', async () => {
+        const jobs = new JobRepository(db);
+        const kind = `reindex-${ulid()}`;
+        const { job } = await jobs.create({ ownerUserId: owner, kind, maxAttempts: 2 });
+        await jobs.claim({ workerId: 'w1', kinds: [kind], leaseSeconds: 0 });
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        const stolen = await jobs.claim({ workerId: 'w2', kinds: [kind], leaseSeconds: 0 });
+        expect(stolen).toMatchObject({ jobId: job.jobId, leaseOwner: 'w2', attempts: 2 });
+        await expectCode(jobs.progress(job.jobId, 'w1', { done: 1 }), ErrorCode.Conflict);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(await jobs.claim({ workerId: 'w3', kinds: [kind], leaseSeconds: 60 })).toBeNull();
+        expect(await jobs.get(owner, job.jobId)).toMatchObject({
+          state: 'failed',
+          error: 'lease expired after 2 attempts',
+        });
+      });
+
+      it('cancels queued and running jobs and stops their worker', async () => {
+        const jobs = new JobRepository(db);
+        const kind = `scan-${ulid()}`;
+        const { job: queued } = await jobs.create({ ownerUserId: owner, kind });
+        expect((await jobs.cancel(owner, queued.jobId)).state).toBe('cancelled');
+        expect((await jobs.cancel(owner, queued.jobId)).state).toBe('cancelled');
+        const { job: running } = await jobs.create({ ownerUserId: owner, kind });
+        await jobs.claim({ workerId: 'w1', kinds: [kind], leaseSeconds: 60 });
+        await jobs.cancel(owner, running.jobId);
+        await expectCode(jobs.progress(running.jobId, 'w1', { done: 1 }), ErrorCode.Conflict);
+        await expectCode(jobs.cancel(owner, ulid()), ErrorCode.NotFound);
+      });
+
+      it('returns the first job for a repeated idempotency key', async () => {
+        const jobs = new JobRepository(db);
+        const first = await jobs.create({ ownerUserId: owner, kind: 'batch', idempotencyKey: 'upload-42' });
+        const again = await jobs.create({ ownerUserId: owner, kind: 'batch', idempotencyKey: 'upload-42' });
+        expect(again).toEqual({ job: first.job, created: false });
+        const other = await jobs.create({ ownerUserId: owner, kind: 'batch' });
+        expect(other.created).toBe(true);
+        const page = await jobs.list(owner, { limit: 1 });
+        expect(page.items).toHaveLength(1);
+        expect((await jobs.list(owner, { limit: 1, cursor: page.nextCursor })).items).toHaveLength(1);
+      });
+
+      it('gives each of many concurrent claimers a different job', async () => {
+        const jobs = new JobRepository(db);
+        const kind = `parallel-${ulid()}`;
+        for (let i = 0; i < 8; i += 1) await jobs.create({ ownerUserId: owner, kind });
+        const claims = await Promise.all(
+          Array.from({ length: 16 }, (_, i) =>
+            jobs.claim({ workerId: `w${i}`, kinds: [kind], leaseSeconds: 60 }),
+          ),
+        );
+        const won = claims.filter((claim) => claim !== null);
+        expect(won).toHaveLength(8);
+        expect(new Set(won.map((claim) => claim?.jobId)).size).toBe(8);
+      });
+    });
+
+    describe('reviews and decisions', () => {
+      it('records feedback and counts it per image', async () => {
+        const feedback = new FeedbackRepository(db);
+        const [a, b] = [ulid(), ulid()];
+        await feedback.record({
+          ownerUserId: owner,
+          userId: 'u1',
+          imageId: a,
+          action: 'irrelevant',
+          queryId: 'q1',
+        });
+        await feedback.record({ ownerUserId: owner, userId: 'u2', imageId: a, action: 'irrelevant' });
+        await feedback.record({
+          ownerUserId: owner,
+          userId: 'u1',
+          imageId: a,
+          action: 'relevant',
+          note: 'same cat',
+        });
+        await feedback.record({
+          ownerUserId: `${owner}-other`,
+          userId: 'u9',
+          imageId: a,
+          action: 'duplicate',
+        });
+        const counts = await feedback.countsByImage(owner, [a, b]);
+        expect(counts.get(a)).toEqual({ irrelevant: 2, relevant: 1 });
+        expect(counts.has(b)).toBe(false);
+        const hardNegatives = await feedback.list(owner, { action: 'irrelevant' });
+        expect(hardNegatives.items.map((row) => row.userId)).toEqual(['u2', 'u1']);
+        expect((await feedback.list(owner, { imageId: a })).items).toHaveLength(3);
+      });
+
+      it('saves a re-found dedup group once and keeps a resolved group as resolved', async () => {
+        const dedup = new DedupRepository(db);
+        const [a, b, c] = [ulid(), ulid(), ulid()];
+        const members = [
+          { imageId: a, hamming: 0 },
+          { imageId: b, hamming: 2, cosine: 0.98 },
+        ];
+        const first = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'near',
+          members,
+          suggestedKeep: a,
+        });
+        const again = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'near',
+          members: [...members].reverse(),
+          suggestedKeep: b,
+        });
+        expect(first.created).toBe(true);
+        expect(again).toMatchObject({
+          created: false,
+          group: { groupId: first.group.groupId, suggestedKeep: b },
+        });
+
+        const resolved = await dedup.resolveGroup(owner, first.group.groupId, 'reviewer', [
+          { imageA: b, imageB: a, verdict: 'duplicate' },
+        ]);
+        expect(resolved).toMatchObject({ status: 'resolved', resolvedBy: 'reviewer' });
+        const afterSweep = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'near',
+          members,
+          suggestedKeep: b,
+        });
+        expect(afterSweep).toMatchObject({ created: false, group: { status: 'resolved', suggestedKeep: b } });
+        expect((await dedup.listGroups(owner, { kind: 'near', status: 'open' })).items).toHaveLength(0);
+
+        expect(await dedup.decisionFor(owner, a, b)).toMatchObject({
+          verdict: 'duplicate',
+          userId: 'reviewer',
+        });
+        await dedup.recordDecision({
+          ownerUserId: owner,
+          userId: 'lead',
+          imageA: a,
+          imageB: b,
+          verdict: 'not_duplicate',
+        });
+        await dedup.recordDecision({
+          ownerUserId: owner,
+          userId: 'lead',
+          imageA: c,
+          imageB: a,
+          verdict: 'keep',
+        });
+        const among = await dedup.decisionsAmong(owner, [a, b, c]);
+        expect(among).toHaveLength(2);
+        expect(among.find((decision) => decision.verdict === 'not_duplicate')?.userId).toBe('lead');
+        await expectCode(
+          dedup.resolveGroup(owner, first.group.groupId, 'r', [
+            { imageA: a, imageB: c, verdict: 'duplicate' },
+          ]),
+          ErrorCode.InvalidArgument,
+        );
+        await expectCode(
+          dedup.upsertGroup({ ownerUserId: owner, kind: 'exact', members: [members[0]] }),
+          ErrorCode.InvalidArgument,
+        );
+      });
+
+      it('resolves nothing when one decision of a group is refused', async () => {
+        const dedup = new DedupRepository(db);
+        const [a, b] = [ulid(), ulid()];
+        const { group } = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'exact',
+          members: [{ imageId: a }, { imageId: b }],
+        });
+        await expectCode(
+          dedup.resolveGroup(owner, group.groupId, 'r', [
+            { imageA: a, imageB: b, verdict: 'duplicate' },
+            { imageA: a, imageB: a, verdict: 'duplicate' },
+          ]),
+          ErrorCode.InvalidArgument,
+        );
+        expect(await dedup.getGroup(owner, group.groupId)).toMatchObject({ status: 'open' });
+        expect(await dedup.decisionFor(owner, a, b)).toBeNull();
+      });
+
+      it('reports the latest anomaly review per image and keeps an audit trail', async () => {
+        const reviews = new AnomalyReviewRepository(db);
+        const [a, b] = [ulid(), ulid()];
+        await reviews.record({
+          ownerUserId: owner,
+          imageId: a,
+          verdict: 'anomaly',
+          userId: 'u1',
+          method: 'ood',
+          score: 0.93,
+        });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await reviews.record({ ownerUserId: owner, imageId: a, verdict: 'ok', userId: 'u2' });
+        await reviews.record({ ownerUserId: owner, imageId: b, verdict: 'duplicate', userId: 'u1' });
+        const latest = await reviews.latestFor(owner, [a, b, ulid()]);
+        expect(latest.get(a)).toMatchObject({ verdict: 'ok', userId: 'u2' });
+        expect(latest.get(b)).toMatchObject({ verdict: 'duplicate' });
+        expect(latest.size).toBe(2);
+        expect((await reviews.list(owner, { imageId: a })).items).toHaveLength(2);
+
+        const audit = new AuditLogRepository(db);
+        await audit.record({
+          ownerUserId: owner,
+          userId: 'u1',
+          action: 'image.delete',
+          target: `image:${a}`,
+        });
+        await audit.record({
+          ownerUserId: owner,
+          userId: 'u1',
+          action: 'dedup.resolve',
+          details: { kept: a },
+        });
+        const entries = await audit.list(owner);
+        expect(entries.items.map((entry) => entry.action)).toEqual(['dedup.resolve', 'image.delete']);
+        expect(entries.items[0].details).toEqual({ kept: a });
+        expect((await audit.list(owner, { action: 'image.delete' })).items).toHaveLength(1);
+      });
+    });
+  });
+}
