@@ -63,6 +63,11 @@ export interface LanceIndexPolicy {
   reindexAfterRows: number;
   /** Rows before scalar (payload) indexes are built. */
   scalarIndexMinRows: number;
+  /**
+   * Candidates re-scored with the original vectors per hit. Default: the collection's
+   * quantization oversampling when rescoring is on, none otherwise.
+   */
+  refineFactor?: number;
 }
 
 export const DEFAULT_LANCE_INDEX_POLICY: LanceIndexPolicy = {
@@ -442,11 +447,13 @@ export class LanceDbVectorStore implements VectorStore {
   private tune(q: VectorQuery, exact: boolean, ef: number | undefined, fetch: number): VectorQuery {
     if (exact) return q.bypassVectorIndex();
     const quantized = this.state?.quantization;
-    let tuned = q.ef(Math.max(ef ?? this.policy.ef, fetch)).nprobes(this.policy.nprobes);
-    if (quantized && quantized.kind !== 'none' && quantized.rescore !== false) {
-      tuned = tuned.refineFactor(Math.max(1, Math.ceil(quantized.oversampling ?? 2)));
-    }
-    return tuned;
+    const tuned = q.ef(Math.max(ef ?? this.policy.ef, fetch)).nprobes(this.policy.nprobes);
+    const refine =
+      this.policy.refineFactor ??
+      (quantized && quantized.kind !== 'none' && quantized.rescore !== false
+        ? Math.ceil(quantized.oversampling ?? 2)
+        : 1);
+    return refine > 1 ? tuned.refineFactor(refine) : tuned;
   }
 
   private async vectorHits(
@@ -686,9 +693,18 @@ export class LanceDbVectorStore implements VectorStore {
     if (changed) this.table = table;
   }
 
-  private indexConfig(rows: number): Index {
+  /** Builds (or replaces) the ANN index of a global vector now, of the policy's type or the one given. */
+  async rebuildIndex(vectorName: string, type?: LanceIndexType): Promise<void> {
+    const { table, layout } = await this.open();
+    layout.require(vectorName, 'global');
+    const rows = await table.countRows(`${vectorName} IS NOT NULL`);
+    if (rows === 0) throw LookalikeError.invalid(`vector ${vectorName} holds no rows to index`);
+    await table.createIndex(vectorName, { config: this.indexConfig(rows, type), replace: true });
+  }
+
+  private indexConfig(rows: number, explicit?: LanceIndexType): Index {
     const kind = this.state?.quantization.kind ?? 'none';
-    const type = this.policy.types[kind];
+    const type = explicit ?? this.policy.types[kind];
     const { m, efConstruct } = this.state?.hnsw ?? { m: 16, efConstruct: 200 };
     // Partitions ~ sqrt(rows) is the IVF rule of thumb; HNSW variants keep few large partitions.
     const ivfPartitions = Math.max(1, Math.round(Math.sqrt(rows)));

@@ -1,0 +1,334 @@
+/*
+ * Recall and latency of the vector index adapters against exact brute force on the same vectors.
+ *
+ *   npx tsc -b libs/contracts && npx tsc -p libs/vector-store/bench && \
+ *     node libs/vector-store/dist/bench/bench/recall.bench.js [--n 100000] [--queries 50] \
+ *       [--datasets random,clustered] [--types ivf_flat,ivf_pq,ivf_hnsw_sq,ivf_rq] [--json out.json]
+ *
+ * Qdrant rows are added when QDRANT_URL is set.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  LanceDbVectorStore,
+  pointIdFor,
+  QdrantVectorStore,
+  type LanceIndexPolicy,
+  type LanceIndexType,
+  type QuantizationKind,
+  type UpsertPoint,
+  type VectorStore,
+} from '../src';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const N = Number(flag('n', '100000'));
+const Q = Number(flag('queries', '50'));
+const DIM = Number(flag('dim', '512'));
+const K = 10;
+const DATASETS = flag('datasets', 'random,clustered').split(',');
+const TYPES = flag('types', 'ivf_flat,ivf_pq,ivf_hnsw_sq').split(',') as LanceIndexType[];
+const JSON_OUT = flag('json', '');
+const OWNER = 'bench';
+
+interface Row {
+  dataset: string;
+  engine: string;
+  config: string;
+  recall: number;
+  p50: number;
+  p95: number;
+  buildSeconds?: number;
+}
+const rows: Row[] = [];
+
+/** mulberry32: small, seeded, good enough for benchmark data. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function gaussian(rnd: () => number): number {
+  return Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
+}
+
+function normalize(v: Float32Array): Float32Array {
+  let s = 0;
+  for (const x of v) s += x * x;
+  const inv = 1 / Math.sqrt(s);
+  for (let i = 0; i < v.length; i++) v[i]! *= inv;
+  return v;
+}
+
+/**
+ * `random`: uniform unit vectors, the worst case for any ANN index (no structure, all distances
+ * alike). `clustered`: 2000 centres with noise, closer to real embeddings, whose neighbours
+ * concentrate in a few regions of the space.
+ */
+function makeVectors(kind: string, count: number, seed: number): Float32Array[] {
+  const rnd = prng(seed);
+  const unit = () => normalize(Float32Array.from({ length: DIM }, () => gaussian(rnd)));
+  if (kind === 'random') return Array.from({ length: count }, unit);
+  const centres = Array.from({ length: 2000 }, (_, i) =>
+    normalize(Float32Array.from({ length: DIM }, () => gaussian(prng(i + 1)))),
+  );
+  return Array.from({ length: count }, () => {
+    const c = centres[Math.floor(rnd() * centres.length)]!;
+    return normalize(Float32Array.from(c, (x) => x + gaussian(rnd) * 0.03));
+  });
+}
+
+function exactTopK(data: Float32Array[], q: Float32Array): number[] {
+  const scores = new Float32Array(data.length);
+  for (let j = 0; j < data.length; j++) {
+    const v = data[j]!;
+    let d = 0;
+    for (let i = 0; i < DIM; i++) d += q[i]! * v[i]!;
+    scores[j] = d;
+  }
+  const idx = Array.from({ length: data.length }, (_, j) => j);
+  return idx.sort((a, b) => scores[b]! - scores[a]! || a - b).slice(0, K);
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+
+function sha(i: number): string {
+  return createHash('sha256').update(`bench:${i}`).digest('hex');
+}
+
+function points(data: Float32Array[]): UpsertPoint[] {
+  return data.map((v, i) => ({
+    payload: {
+      imageId: `img-${i}`,
+      ownerUserId: OWNER,
+      bucket: 'bench',
+      key: `bench/${i}`,
+      sha256: sha(i),
+      phash: '0000000000000000',
+      width: 1,
+      height: 1,
+      format: 'jpeg',
+      source: 'batch',
+      tags: [],
+      createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+      modelName: 'bench',
+      modelVersion: '1',
+      qualityScore: 1,
+      qualityFlags: [],
+      nsfwScore: 0,
+      anomalyScore: 0,
+      sizeBytes: 1,
+    },
+    vectors: { clip_global: v },
+  }));
+}
+
+async function measure(
+  dataset: string,
+  engine: string,
+  config: string,
+  store: VectorStore,
+  queries: Float32Array[],
+  truth: string[][],
+  options: { exact?: boolean; ef?: number } = {},
+  buildSeconds?: number,
+): Promise<void> {
+  const latencies: number[] = [];
+  let found = 0;
+  for (let qi = 0; qi < queries.length; qi++) {
+    const t0 = performance.now();
+    const hits = await store.search(OWNER, {
+      vectorName: 'clip_global',
+      vector: queries[qi]!,
+      limit: K,
+      withPayload: false,
+      ...options,
+    });
+    latencies.push(performance.now() - t0);
+    const want = new Set(truth[qi]);
+    found += hits.filter((h) => want.has(h.id)).length;
+  }
+  latencies.sort((a, b) => a - b);
+  const row = {
+    dataset,
+    engine,
+    config,
+    recall: found / (queries.length * K),
+    p50: percentile(latencies, 0.5),
+    p95: percentile(latencies, 0.95),
+    buildSeconds,
+  };
+  rows.push(row);
+  console.log(
+    `${dataset.padEnd(9)} ${engine.padEnd(7)} ${config.padEnd(34)} recall@10 ${row.recall.toFixed(3)}  p50 ${row.p50.toFixed(1)} ms  p95 ${row.p95.toFixed(1)} ms` +
+      (buildSeconds !== undefined ? `  build ${buildSeconds.toFixed(1)} s` : ''),
+  );
+}
+
+const SPEC = { models: [{ name: 'clip', version: 'bench', dimension: DIM, crops: false }] };
+
+async function lancedb(
+  dataset: string,
+  input: UpsertPoint[],
+  queries: Float32Array[],
+  truth: string[][],
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'lookalike-bench-'));
+  const policy = (over: Partial<LanceIndexPolicy>) => ({
+    exactBelowRows: 0,
+    minRows: 1,
+    scalarIndexMinRows: Number.MAX_SAFE_INTEGER,
+    ...over,
+  });
+  const store = new LanceDbVectorStore({ dir, autoIndex: false, index: policy({}) });
+  try {
+    await store.ensureCollection(SPEC);
+    const t0 = performance.now();
+    for (let i = 0; i < input.length; i += 10_000) await store.upsert(OWNER, input.slice(i, i + 10_000));
+    console.log(
+      `${dataset}: LanceDB ingest of ${input.length} points ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    await measure(
+      dataset,
+      'lancedb',
+      'exact (flat scan)',
+      store,
+      queries.slice(0, Math.min(queries.length, 20)),
+      truth,
+    );
+    for (const type of TYPES) {
+      const b0 = performance.now();
+      await store.rebuildIndex('clip_global', type);
+      const build = (performance.now() - b0) / 1000;
+      const sweeps: [string, Partial<LanceIndexPolicy>, { ef?: number }][] = type.startsWith('ivf_hnsw')
+        ? [
+            [`${type} ef=64`, {}, { ef: 64 }],
+            [`${type} ef=256`, {}, { ef: 256 }],
+            [`${type} ef=1024`, {}, { ef: 1024 }],
+          ]
+        : [
+            [`${type} nprobes=10`, { nprobes: 10 }, {}],
+            [`${type} nprobes=30`, { nprobes: 30 }, {}],
+            [`${type} nprobes=100`, { nprobes: 100 }, {}],
+          ];
+      for (const [label, over, query] of sweeps) {
+        const quantized = type === 'ivf_pq' || type === 'ivf_rq' || type === 'ivf_hnsw_sq';
+        // The refine (rescore) factor follows the collection's quantization; one reader per setting.
+        for (const refine of quantized ? [1, 4] : [1]) {
+          const reader = new LanceDbVectorStore({
+            dir,
+            autoIndex: false,
+            index: policy({ ...over, refineFactor: refine }),
+          });
+          await measure(
+            dataset,
+            'lancedb',
+            `${label}${quantized ? ` refine=${refine}` : ''}`,
+            reader,
+            queries,
+            truth,
+            query,
+            label === sweeps[0]![0] && refine === 1 ? build : undefined,
+          );
+          await reader.close();
+        }
+      }
+    }
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function qdrant(
+  url: string,
+  dataset: string,
+  input: UpsertPoint[],
+  queries: Float32Array[],
+  truth: string[][],
+): Promise<void> {
+  const kinds: QuantizationKind[] = ['none', 'scalar', 'product', 'binary'];
+  for (const kind of kinds) {
+    const collection = `bench_${dataset}_${kind}_${Date.now()}`;
+    const store = new QdrantVectorStore({
+      url,
+      apiKey: process.env.QDRANT_API_KEY,
+      collection,
+      timeoutMs: 120_000,
+      quantization: { kind, rescore: true, oversampling: 2 },
+    });
+    try {
+      await store.ensureCollection(SPEC);
+      for (let i = 0; i < input.length; i += 1000) await store.upsert(OWNER, input.slice(i, i + 1000));
+      const deadline = Date.now() + 600_000;
+      while (Date.now() < deadline) {
+        const d = await store.describeCollection();
+        if (d?.engine.status === 'green' && Number(d.engine.indexedVectors) >= input.length * 0.95) break;
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+      if (kind === 'none') await measure(dataset, 'qdrant', 'exact', store, queries, truth, { exact: true });
+      for (const ef of [64, 256])
+        await measure(dataset, 'qdrant', `hnsw m=16 ef=${ef} quantization=${kind}`, store, queries, truth, {
+          ef,
+        });
+    } finally {
+      await fetch(`${url.replace(/\/$/, '')}/collections/${collection}`, { method: 'DELETE' }).catch(
+        () => undefined,
+      );
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `recall bench: N=${N} queries=${Q} dim=${DIM} datasets=${DATASETS.join(',')} lancedb types=${TYPES.join(',')}`,
+  );
+  for (const dataset of DATASETS) {
+    const data = makeVectors(dataset, N, 42);
+    const queries = makeVectors(dataset, Q, 4242);
+    const input = points(data);
+    const ids = input.map((p) => p.payload.sha256);
+    const t0 = performance.now();
+    const truth = queries.map((q) => exactTopK(data, q).map((j) => pointIdFor(OWNER, ids[j]!)));
+    const bruteMs = (performance.now() - t0) / queries.length;
+    rows.push({
+      dataset,
+      engine: 'node',
+      config: 'brute force (reference)',
+      recall: 1,
+      p50: bruteMs,
+      p95: bruteMs,
+    });
+    console.log(
+      `${dataset}: in-process brute force ${bruteMs.toFixed(1)} ms per query (the reference top-10)`,
+    );
+    await lancedb(dataset, input, queries, truth);
+    if (process.env.QDRANT_URL) await qdrant(process.env.QDRANT_URL, dataset, input, queries, truth);
+    else console.log(`${dataset}: Qdrant rows skipped (QDRANT_URL is not set)`);
+  }
+  console.log('\n| dataset | engine | configuration | recall@10 | p50 ms | p95 ms | index build s |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) {
+    console.log(
+      `| ${r.dataset} | ${r.engine} | ${r.config} | ${r.recall.toFixed(3)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.buildSeconds?.toFixed(1) ?? ''} |`,
+    );
+  }
+  if (JSON_OUT) await writeFile(JSON_OUT, JSON.stringify({ n: N, queries: Q, dim: DIM, rows }, null, 2));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
