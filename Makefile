@@ -35,12 +35,12 @@ proto: install ## Regenerate libs/contracts from proto/
 proto-check: proto ## Fail when the generated contracts differ from the committed ones
 	git diff --exit-code -- libs/contracts/src/generated || { echo 'proto/ and libs/contracts/src/generated have drifted: run make proto and commit'; exit 1; }
 
-openapi: ## Write docs/openapi.json from the gateway
+openapi: ## Write docs/openapi.json (and the endpoint reference in docs/API.md) from the gateway
 	npx tsc -b services/gateway
-	node services/gateway/dist/scripts/write-openapi.js docs/openapi.json
+	node services/gateway/dist/scripts/write-openapi.js docs/openapi.json docs/API.md
 
-openapi-check: openapi ## Fail when docs/openapi.json differs from the gateway's document
-	git diff --exit-code -- docs/openapi.json || { echo 'docs/openapi.json is stale: run make openapi and commit'; exit 1; }
+openapi-check: openapi ## Fail when docs/openapi.json or docs/API.md differ from the gateway's document
+	git diff --exit-code -- docs/openapi.json docs/API.md || { echo 'docs/openapi.json or docs/API.md is stale: run make openapi and commit'; exit 1; }
 
 lint: install ## ESLint and Prettier
 	npx eslint .

@@ -30,8 +30,13 @@ export function configureGateway(app: NestExpressApplication, config: GatewayCon
     }),
   );
   app.use(compression());
-  const origins = config.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
-  app.enableCors({ origin: origins.length > 0 ? origins : false, exposedHeaders: ['x-request-id', 'retry-after'] });
+  const origins = config.CORS_ORIGINS.split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
+  app.enableCors({
+    origin: origins.length > 0 ? origins : false,
+    exposedHeaders: ['x-request-id', 'retry-after'],
+  });
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT_BYTES, extended: false });
   app.setGlobalPrefix('api', { exclude: ROOT_ROUTES.map((path) => ({ path, method: RequestMethod.GET })) });
@@ -70,8 +75,12 @@ export function buildOpenApi(app: INestApplication): OpenAPIObject {
   // One operation, two bodies: JSON queries and a multipart query image.
   const similar = document.paths['/api/search/similar']?.post?.requestBody;
   if (similar && 'content' in similar) {
-    similar.content['application/json'] = { schema: { $ref: '#/components/schemas/SimilarSearchRequestDto' } };
-    similar.content['multipart/form-data'] = { schema: { $ref: '#/components/schemas/SimilarSearchUploadDto' } };
+    similar.content['application/json'] = {
+      schema: { $ref: '#/components/schemas/SimilarSearchRequestDto' },
+    };
+    similar.content['multipart/form-data'] = {
+      schema: { $ref: '#/components/schemas/SimilarSearchUploadDto' },
+    };
   }
   return document;
 }
@@ -91,9 +100,15 @@ function flattenValidationErrors(errors: ValidationError[], parent = ''): Record
 function httpMetricsMiddleware(req: Request, res: Response, next: NextFunction): void {
   const started = process.hrtime.bigint();
   res.on('finish', () => {
-    const route = (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
+    const route =
+      (req.route as { path?: string } | undefined)?.path ?? (res.statusCode === 404 ? 'unmatched' : req.path);
     httpDurationHistogram().observe(
-      { service: 'gateway', method: req.method, route: `${req.baseUrl}${route}`, status: String(res.statusCode) },
+      {
+        service: 'gateway',
+        method: req.method,
+        route: `${req.baseUrl}${route}`,
+        status: String(res.statusCode),
+      },
       Number(process.hrtime.bigint() - started) / 1e9,
     );
   });

@@ -24,6 +24,10 @@ export const gatewayEnvSchema = runtimeEnvSchema
     RATE_LIMIT_PER_MINUTE: envInt(600, 1),
     CONSOLE_DIR: z.string().default('web/dist'),
     PUBLIC_BASE_URL: optional,
+    /** The local object store's signed URLs are served here (GET|PUT /api/objects/*key). */
+    OBJECT_STORE: z.enum(['local', 's3']).default('local'),
+    /** Shared with ingest; absent: `<LOOKALIKE_DATA_DIR>/secrets/object-url.key` (see docs/ingest.md). */
+    OBJECT_SIGNING_KEY: optional,
   })
   .superRefine((env, ctx) => {
     if (!env.AUTH_DEV_LOGIN && !env.JWT_JWKS_URL && !env.JWT_PUBLIC_KEY) {

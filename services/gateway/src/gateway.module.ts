@@ -10,6 +10,7 @@ import { AuthService } from './auth/auth.service';
 import { UserThrottlerGuard } from './auth/user-throttler.guard';
 import { AuthController } from './controllers/auth.controller';
 import { ImagesController } from './controllers/images.controller';
+import { ObjectsController } from './controllers/objects.controller';
 import { PlatformController } from './controllers/platform.controller';
 import { DedupController, FeedbackController, QaController } from './controllers/quality.controller';
 import { SearchController } from './controllers/search.controller';
@@ -17,6 +18,7 @@ import { ProblemFilter } from './errors/problem.filter';
 import type { GatewayConfig } from './gateway.config';
 import { ImagesService } from './services/images.service';
 import { ObjectUploader } from './services/object-uploader';
+import { ObjectsService } from './services/objects.service';
 import { PlatformService } from './services/platform.service';
 import { QualityService } from './services/quality.service';
 import { SearchService } from './services/search.service';
@@ -56,6 +58,7 @@ export class GatewayModule {
         QaController,
         FeedbackController,
         PlatformController,
+        ObjectsController,
       ],
       providers: [
         AuthService,
@@ -64,6 +67,7 @@ export class GatewayModule {
         QualityService,
         PlatformService,
         ObjectUploader,
+        ObjectsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: UserThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

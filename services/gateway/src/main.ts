@@ -8,7 +8,9 @@ import { configureGateway } from './app-setup';
 import { gatewayEnvSchema } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 
-export async function startGateway(env: Record<string, string | undefined> = process.env): Promise<NestExpressApplication> {
+export async function startGateway(
+  env: Record<string, string | undefined> = process.env,
+): Promise<NestExpressApplication> {
   const config = loadConfig(gatewayEnvSchema, env);
   startTracing('lookalike-gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   startDefaultMetrics();

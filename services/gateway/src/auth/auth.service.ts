@@ -1,7 +1,15 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
-import { createRemoteJWKSet, importSPKI, JWTPayload, jwtVerify, SignJWT, CryptoKey, JWTVerifyGetKey } from 'jose';
+import {
+  createRemoteJWKSet,
+  importSPKI,
+  JWTPayload,
+  jwtVerify,
+  SignJWT,
+  CryptoKey,
+  JWTVerifyGetKey,
+} from 'jose';
 import type { Caller } from './caller';
 import { DevKeyRepository, DevSigningKey } from './dev-key.repository';
 import type { GatewayConfig } from '../gateway.config';
@@ -41,7 +49,12 @@ export class AuthService implements OnModuleInit {
     const issuer = this.config.JWT_ISSUER ?? '';
     const audience = this.config.JWT_AUDIENCE ?? '';
     if (this.config.JWT_JWKS_URL) {
-      this.verifiers.push({ issuer, audience, algorithms, key: createRemoteJWKSet(new URL(this.config.JWT_JWKS_URL)) });
+      this.verifiers.push({
+        issuer,
+        audience,
+        algorithms,
+        key: createRemoteJWKSet(new URL(this.config.JWT_JWKS_URL)),
+      });
     }
     if (this.config.JWT_PUBLIC_KEY) {
       const pem = this.config.JWT_PUBLIC_KEY.replace(/\\n/g, '\n');
@@ -55,7 +68,12 @@ export class AuthService implements OnModuleInit {
     }
     if (this.config.AUTH_DEV_LOGIN) {
       this.devKey = await new DevKeyRepository(this.config.LOOKALIKE_DATA_DIR).loadOrCreate();
-      this.verifiers.push({ issuer: DEV_ISSUER, audience: DEV_AUDIENCE, algorithms: ['ES256'], key: this.devKey.publicKey });
+      this.verifiers.push({
+        issuer: DEV_ISSUER,
+        audience: DEV_AUDIENCE,
+        algorithms: ['ES256'],
+        key: this.devKey.publicKey,
+      });
     }
   }
 
@@ -65,7 +83,10 @@ export class AuthService implements OnModuleInit {
 
   async devLogin(userId: string): Promise<IssuedToken> {
     if (!this.devKey) {
-      throw new LookalikeError(ErrorCode.NotFound, 'dev login is disabled on this deployment (AUTH_DEV_LOGIN=false)');
+      throw new LookalikeError(
+        ErrorCode.NotFound,
+        'dev login is disabled on this deployment (AUTH_DEV_LOGIN=false)',
+      );
     }
     if (!userIdPattern.test(userId)) {
       throw LookalikeError.invalid('user_id must be 1-128 characters of letters, digits, . _ @ -');
@@ -85,7 +106,10 @@ export class AuthService implements OnModuleInit {
   async verify(authorization: string | undefined): Promise<Caller> {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     if (!match) {
-      throw new LookalikeError(ErrorCode.Unauthenticated, 'a bearer token is required (Authorization: Bearer <token>)');
+      throw new LookalikeError(
+        ErrorCode.Unauthenticated,
+        'a bearer token is required (Authorization: Bearer <token>)',
+      );
     }
     const payload = await this.verifyToken(match[1]);
     const userId = payload.sub;

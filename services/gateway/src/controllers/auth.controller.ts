@@ -12,7 +12,10 @@ export class AuthController {
   @Public()
   @Post('dev-login')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'devLogin', summary: 'Issue a token for a user id (development stacks only, AUTH_DEV_LOGIN=true)' })
+  @ApiOperation({
+    operationId: 'devLogin',
+    summary: 'Issue a token for a user id (development stacks only, AUTH_DEV_LOGIN=true)',
+  })
   @ApiOkResponse({ type: TokenResponseDto })
   @ApiResponse({ status: 400, description: 'Invalid user id' })
   @ApiResponse({ status: 404, description: 'Dev login is disabled' })

@@ -1,6 +1,26 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiAcceptedResponse, ApiBody, ApiConsumes, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiAcceptedResponse,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Caller, CurrentCaller } from '../auth/caller';
 import { JobRefDto } from '../dtos/common.dto';
 import {
@@ -27,7 +47,10 @@ export class ImagesController {
 
   @Post('presign')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'presignUpload', summary: 'Get a short-lived upload URL under your tenant prefix' })
+  @ApiOperation({
+    operationId: 'presignUpload',
+    summary: 'Get a short-lived upload URL under your tenant prefix',
+  })
   @ApiOkResponse({ type: PresignResponseDto })
   @ApiProblems(400, 413)
   presign(@CurrentCaller() caller: Caller, @Body() dto: PresignRequestDto): Promise<PresignResponseDto> {
@@ -36,7 +59,10 @@ export class ImagesController {
 
   @Post('ingest')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'ingestImage', summary: 'Ingest an uploaded object: validate, hash, embed, index' })
+  @ApiOperation({
+    operationId: 'ingestImage',
+    summary: 'Ingest an uploaded object: validate, hash, embed, index',
+  })
   @ApiOkResponse({ type: IngestResponseDto })
   @ApiProblems(400, 403, 404, 413, 415, 422)
   ingest(@CurrentCaller() caller: Caller, @Body() dto: IngestRequestDto): Promise<IngestResponseDto> {
@@ -56,7 +82,10 @@ export class ImagesController {
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')
   @ApiBody({ type: UploadRequestDto })
-  @ApiOperation({ operationId: 'uploadImage', summary: 'Upload and ingest one image in one call (presign + upload + ingest)' })
+  @ApiOperation({
+    operationId: 'uploadImage',
+    summary: 'Upload and ingest one image in one call (presign + upload + ingest)',
+  })
   @ApiCreatedResponse({ type: IngestResponseDto })
   @ApiProblems(400, 413, 415, 422)
   upload(
@@ -76,7 +105,10 @@ export class ImagesController {
   }
 
   @Get(':id')
-  @ApiOperation({ operationId: 'getImage', summary: 'One image with its payload and signed preview/thumbnail URLs' })
+  @ApiOperation({
+    operationId: 'getImage',
+    summary: 'One image with its payload and signed preview/thumbnail URLs',
+  })
   @ApiOkResponse({ type: ImageRecordDto })
   @ApiProblems(400, 404)
   get(@CurrentCaller() caller: Caller, @Param('id', ImageIdPipe) id: string): Promise<ImageRecordDto> {
@@ -96,10 +128,16 @@ export class ImagesController {
   }
 
   @Delete(':id')
-  @ApiOperation({ operationId: 'deleteImage', summary: 'Delete an image: object, thumbnails, vectors and rows' })
+  @ApiOperation({
+    operationId: 'deleteImage',
+    summary: 'Delete an image: object, thumbnails, vectors and rows',
+  })
   @ApiOkResponse({ type: DeleteImageResponseDto })
   @ApiProblems(400, 404)
-  remove(@CurrentCaller() caller: Caller, @Param('id', ImageIdPipe) id: string): Promise<DeleteImageResponseDto> {
+  remove(
+    @CurrentCaller() caller: Caller,
+    @Param('id', ImageIdPipe) id: string,
+  ): Promise<DeleteImageResponseDto> {
     return this.images.remove(caller, id);
   }
 }

@@ -20,7 +20,10 @@ export class PlatformController {
   }
 
   @Get('models')
-  @ApiOperation({ operationId: 'getModels', summary: 'The active embedding model, its dimension, text support and device' })
+  @ApiOperation({
+    operationId: 'getModels',
+    summary: 'The active embedding model, its dimension, text support and device',
+  })
   @ApiOkResponse({ type: ModelInfoDto })
   @ApiProblems()
   models(): Promise<ModelInfoDto> {
@@ -29,7 +32,10 @@ export class PlatformController {
 
   @Post('admin/reindex')
   @HttpCode(202)
-  @ApiOperation({ operationId: 'startReindex', summary: 'Fill the active model\'s vectors for every image, in the background' })
+  @ApiOperation({
+    operationId: 'startReindex',
+    summary: "Fill the active model's vectors for every image, in the background",
+  })
   @ApiAcceptedResponse({ type: JobRefDto })
   @ApiProblems()
   reindex(@CurrentCaller() caller: Caller): Promise<JobRefDto> {

@@ -4,7 +4,12 @@ import { Caller, CurrentCaller } from '../auth/caller';
 import { JobRefDto } from '../dtos/common.dto';
 import { DuplicateGroupDto, GroupListResponseDto, GroupsQueryDto, ResolveGroupDto } from '../dtos/dedup.dto';
 import { AnomaliesQueryDto, AnomalyItemDto, AnomalyListResponseDto, ReviewAnomalyDto } from '../dtos/qa.dto';
-import { CreateFeedbackDto, FeedbackEntryDto, FeedbackListResponseDto, FeedbackQueryDto } from '../dtos/feedback.dto';
+import {
+  CreateFeedbackDto,
+  FeedbackEntryDto,
+  FeedbackListResponseDto,
+  FeedbackQueryDto,
+} from '../dtos/feedback.dto';
 import { QualityService } from '../services/quality.service';
 import { ImageIdPipe } from './image-id.pipe';
 import { ApiProblems } from './api-docs';
@@ -24,7 +29,10 @@ export class DedupController {
   }
 
   @Get('groups')
-  @ApiOperation({ operationId: 'listDuplicateGroups', summary: 'Duplicate groups by tier (exact, near, similar)' })
+  @ApiOperation({
+    operationId: 'listDuplicateGroups',
+    summary: 'Duplicate groups by tier (exact, near, similar)',
+  })
   @ApiOkResponse({ type: GroupListResponseDto })
   @ApiProblems(400)
   groups(@CurrentCaller() caller: Caller, @Query() query: GroupsQueryDto): Promise<GroupListResponseDto> {
@@ -33,10 +41,17 @@ export class DedupController {
 
   @Post('groups/:id/resolve')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'resolveDuplicateGroup', summary: 'Keep, mark duplicates, or mark pairs as not duplicates' })
+  @ApiOperation({
+    operationId: 'resolveDuplicateGroup',
+    summary: 'Keep, mark duplicates, or mark pairs as not duplicates',
+  })
   @ApiOkResponse({ type: DuplicateGroupDto })
   @ApiProblems(400, 404, 409)
-  resolve(@CurrentCaller() caller: Caller, @Param('id') id: string, @Body() dto: ResolveGroupDto): Promise<DuplicateGroupDto> {
+  resolve(
+    @CurrentCaller() caller: Caller,
+    @Param('id') id: string,
+    @Body() dto: ResolveGroupDto,
+  ): Promise<DuplicateGroupDto> {
     return this.quality.resolve(caller, id, dto);
   }
 }
@@ -50,7 +65,10 @@ export class QaController {
   @ApiOperation({ operationId: 'listAnomalies', summary: 'The anomaly review queue, highest score first' })
   @ApiOkResponse({ type: AnomalyListResponseDto })
   @ApiProblems(400)
-  anomalies(@CurrentCaller() caller: Caller, @Query() query: AnomaliesQueryDto): Promise<AnomalyListResponseDto> {
+  anomalies(
+    @CurrentCaller() caller: Caller,
+    @Query() query: AnomaliesQueryDto,
+  ): Promise<AnomalyListResponseDto> {
     return this.quality.anomalies(caller, query);
   }
 
@@ -69,7 +87,10 @@ export class QaController {
 
   @Post('anomalies/recompute')
   @HttpCode(202)
-  @ApiOperation({ operationId: 'recomputeAnomalies', summary: 'Recompute every anomaly score of your collection as a job' })
+  @ApiOperation({
+    operationId: 'recomputeAnomalies',
+    summary: 'Recompute every anomaly score of your collection as a job',
+  })
   @ApiAcceptedResponse({ type: JobRefDto })
   @ApiProblems()
   recompute(@CurrentCaller() caller: Caller): Promise<JobRefDto> {
@@ -101,8 +122,14 @@ export class FeedbackController {
   @Get('hard-negatives')
   @Header('Content-Type', 'application/x-ndjson')
   @ApiProduces('application/x-ndjson')
-  @ApiOperation({ operationId: 'exportHardNegatives', summary: 'Hits reviewers marked irrelevant, as JSON lines for retraining' })
-  @ApiOkResponse({ description: 'One {query_id, query_image_id, hit_image_id, note, created_at} object per line', schema: { type: 'string' } })
+  @ApiOperation({
+    operationId: 'exportHardNegatives',
+    summary: 'Hits reviewers marked irrelevant, as JSON lines for retraining',
+  })
+  @ApiOkResponse({
+    description: 'One {query_id, query_image_id, hit_image_id, note, created_at} object per line',
+    schema: { type: 'string' },
+  })
   @ApiProblems()
   hardNegatives(@CurrentCaller() caller: Caller): Promise<string> {
     return this.quality.hardNegatives(caller);

@@ -1,6 +1,14 @@
 import { Body, Controller, HttpCode, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { ApiBody, ApiConsumes, ApiExtraModels, ApiOkResponse, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiBody,
+  ApiConsumes,
+  ApiExtraModels,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import { Caller, CurrentCaller } from '../auth/caller';
 import {
   ClusterRequestDto,
@@ -26,10 +34,16 @@ export class SearchController {
   @ApiBody({
     description: 'Exactly one of image_id, text_query, vector, or (multipart) file',
     schema: {
-      oneOf: [{ $ref: getSchemaPath(SimilarSearchRequestDto) }, { $ref: getSchemaPath(SimilarSearchUploadDto) }],
+      oneOf: [
+        { $ref: getSchemaPath(SimilarSearchRequestDto) },
+        { $ref: getSchemaPath(SimilarSearchUploadDto) },
+      ],
     },
   })
-  @ApiOperation({ operationId: 'searchSimilar', summary: 'Find images similar to an image, a text, a vector or an uploaded file' })
+  @ApiOperation({
+    operationId: 'searchSimilar',
+    summary: 'Find images similar to an image, a text, a vector or an uploaded file',
+  })
   @ApiOkResponse({ type: SimilarSearchResponseDto })
   @ApiProblems(400, 404, 413, 415, 422)
   similar(
@@ -42,7 +56,10 @@ export class SearchController {
 
   @Post('cluster')
   @HttpCode(200)
-  @ApiOperation({ operationId: 'searchCluster', summary: 'Cluster look-alikes (agglomerative, cosine distance)' })
+  @ApiOperation({
+    operationId: 'searchCluster',
+    summary: 'Cluster look-alikes (agglomerative, cosine distance)',
+  })
   @ApiOkResponse({ type: ClusterResponseDto })
   @ApiProblems(400, 404)
   cluster(@CurrentCaller() caller: Caller, @Body() dto: ClusterRequestDto): Promise<ClusterResponseDto> {

@@ -15,7 +15,15 @@ import {
 } from 'class-validator';
 import type { ImageFilter, ImagePayload, Job } from '@lookalike/contracts';
 
-export const QUALITY_FLAGS = ['dark', 'overexposed', 'blurry', 'low_information', 'odd_aspect', 'odd_size', 'grayscale'] as const;
+export const QUALITY_FLAGS = [
+  'dark',
+  'overexposed',
+  'blurry',
+  'low_information',
+  'odd_aspect',
+  'odd_size',
+  'grayscale',
+] as const;
 export const SOURCES = ['upload', 'api', 'batch'] as const;
 export const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.:/-]{0,63}$/u;
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -53,7 +61,11 @@ export class ImageFilterDto {
   @Max(1)
   min_quality?: number;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 1, description: 'Only images whose nsfw_score is at most this' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 1,
+    description: 'Only images whose nsfw_score is at most this',
+  })
   @IsOptional()
   @IsNumber()
   @Min(0)
@@ -73,7 +85,11 @@ export class ImageFilterDto {
   @IsIn(QUALITY_FLAGS, { each: true })
   flags_all?: string[];
 
-  @ApiPropertyOptional({ enum: QUALITY_FLAGS, isArray: true, description: 'Quality flags that must not be set' })
+  @ApiPropertyOptional({
+    enum: QUALITY_FLAGS,
+    isArray: true,
+    description: 'Quality flags that must not be set',
+  })
   @IsOptional()
   @IsArray()
   @IsIn(QUALITY_FLAGS, { each: true })
@@ -173,7 +189,8 @@ export class JobRefDto {
 
 export class JobDto {
   @ApiProperty() job_id!: string;
-  @ApiProperty({ enum: ['ingest-batch', 'dedup-scan', 'anomaly-recompute', 'reindex', 'cluster'] }) kind!: string;
+  @ApiProperty({ enum: ['ingest-batch', 'dedup-scan', 'anomaly-recompute', 'reindex', 'cluster'] })
+  kind!: string;
   @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] }) state!: string;
   @ApiProperty() done!: number;
   @ApiProperty() total!: number;

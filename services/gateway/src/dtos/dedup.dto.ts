@@ -37,7 +37,12 @@ export class DuplicateGroupDto {
       kind: g.kind,
       suggested_keep: g.suggestedKeep,
       status: g.status,
-      members: g.members.map((m) => ({ image_id: m.imageId, hamming: m.hamming, cosine: m.cosine, quality_score: m.qualityScore })),
+      members: g.members.map((m) => ({
+        image_id: m.imageId,
+        hamming: m.hamming,
+        cosine: m.cosine,
+        quality_score: m.qualityScore,
+      })),
     };
   }
 }

@@ -24,7 +24,10 @@ import { CursorQueryDto, ImagePayloadDto, QUALITY_FLAGS, SOURCES, TAG_PATTERN } 
 const KEY_PATTERN = /^[A-Za-z0-9._-]{1,128}(\/[A-Za-z0-9._-]{1,128}){1,8}$/;
 
 export class PresignRequestDto {
-  @ApiPropertyOptional({ example: 'image/jpeg', description: 'Declared type; the real type is read from the bytes at ingest' })
+  @ApiPropertyOptional({
+    example: 'image/jpeg',
+    description: 'Declared type; the real type is read from the bytes at ingest',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(100)
@@ -45,11 +48,15 @@ export class PresignRequestDto {
 
 export class PresignResponseDto {
   @ApiProperty() bucket!: string;
-  @ApiProperty({ description: 'Server-generated key under the caller\'s tenant prefix' }) key!: string;
+  @ApiProperty({ description: "Server-generated key under the caller's tenant prefix" }) key!: string;
   @ApiProperty() url!: string;
   @ApiProperty({ enum: ['PUT', 'POST'] }) method!: string;
   @ApiProperty({ type: 'object', additionalProperties: { type: 'string' } }) headers!: Record<string, string>;
-  @ApiProperty({ type: 'object', additionalProperties: { type: 'string' }, description: 'Form fields for a POST policy upload' })
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    description: 'Form fields for a POST policy upload',
+  })
   fields!: Record<string, string>;
   @ApiProperty({ format: 'date-time' }) expires_at!: string;
   @ApiProperty() max_bytes!: number;
@@ -101,7 +108,12 @@ export class IngestResponseDto {
       image_id: r.imageId,
       status: r.status,
       duplicate_of: r.duplicateOf,
-      near_duplicates: r.nearDuplicates.map((n) => ({ image_id: n.imageId, kind: n.kind, hamming: n.hamming, cosine: n.cosine })),
+      near_duplicates: r.nearDuplicates.map((n) => ({
+        image_id: n.imageId,
+        kind: n.kind,
+        hamming: n.hamming,
+        cosine: n.cosine,
+      })),
     };
   }
 }
@@ -139,7 +151,12 @@ export class BatchIngestRequestDto {
 }
 
 const csv = ({ value }: { value: unknown }) =>
-  typeof value === 'string' ? value.split(',').map((v) => v.trim()).filter(Boolean) : value;
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((v) => v.trim())
+        .filter(Boolean)
+    : value;
 
 /** GET /api/images: the filter language as query parameters (lists comma-separated). */
 export class ListImagesQueryDto extends CursorQueryDto {
@@ -157,14 +174,22 @@ export class ListImagesQueryDto extends CursorQueryDto {
   @Matches(TAG_PATTERN, { each: true })
   tags_all?: string[];
 
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) created_from?: string;
-  @ApiPropertyOptional({ format: 'date-time' }) @IsOptional() @IsISO8601({ strict: true }) created_to?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  created_from?: string;
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  created_to?: string;
 
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(1) min_quality?: number;
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(1) max_nsfw?: number;
   @ApiPropertyOptional() @IsOptional() @Type(() => Number) @IsNumber() @Min(0) @Max(1) min_anomaly?: number;
 
-  @ApiPropertyOptional({ description: `Comma-separated quality flags that must be set (${QUALITY_FLAGS.join(', ')})` })
+  @ApiPropertyOptional({
+    description: `Comma-separated quality flags that must be set (${QUALITY_FLAGS.join(', ')})`,
+  })
   @IsOptional()
   @Transform(csv)
   @IsArray()
@@ -209,7 +234,8 @@ export class ImageRecordDto {
 
 export class ImageListResponseDto {
   @ApiProperty({ type: [ImageRecordDto] }) images!: ImageRecordDto[];
-  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page' }) next_cursor?: string;
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page; absent on the last page' })
+  next_cursor?: string;
 }
 
 export class UpdateImageDto {

@@ -7,7 +7,8 @@ export class ModelInfoDto {
   @ApiProperty({ example: 1280 }) dim!: number;
   @ApiProperty({ example: 'mobilenet_global' }) vector_name!: string;
   @ApiProperty() text_available!: boolean;
-  @ApiPropertyOptional({ description: 'Why text search is unavailable and how to enable it' }) text_unavailable_reason?: string;
+  @ApiPropertyOptional({ description: 'Why text search is unavailable and how to enable it' })
+  text_unavailable_reason?: string;
   @ApiProperty({ enum: ['cpu', 'cuda'] }) device!: string;
   @ApiProperty() nsfw_available!: boolean;
   @ApiProperty() batch_size!: number;

@@ -20,7 +20,8 @@ export class AnomaliesQueryDto extends CursorQueryDto {
 
 export class AnomalyComponentsDto {
   @ApiProperty({ description: 'Distance to the nearest neighbour, scaled 0..1' }) dnn!: number;
-  @ApiProperty({ description: 'Sparseness of the neighbourhood (mean k-NN distance), 0..1' }) density!: number;
+  @ApiProperty({ description: 'Sparseness of the neighbourhood (mean k-NN distance), 0..1' })
+  density!: number;
   @ApiProperty({ description: "Distance from the tenant's embedding centroid, 0..1" }) ood!: number;
   @ApiProperty({ description: '1 - quality_score' }) quality!: number;
 }

@@ -20,37 +20,47 @@ import type { ClusterSearchResponse, SimilarSearchResponse } from '@lookalike/co
 import { ImageFilterDto, ImagePayloadDto, ULID_PATTERN } from './common.dto';
 
 /** Multipart forms send every field as text; this turns "true"/"3" back into values. */
-const fromForm = (kind: 'number' | 'boolean' | 'json') => ({ value }: { value: unknown }) => {
-  if (typeof value !== 'string') {
-    return value;
-  }
-  if (kind === 'number') {
-    return value.trim() === '' ? undefined : Number(value);
-  }
-  if (kind === 'boolean') {
-    return value === 'true' ? true : value === 'false' ? false : value;
-  }
-  try {
-    return JSON.parse(value) as unknown;
-  } catch {
-    return value;
-  }
-};
+const fromForm =
+  (kind: 'number' | 'boolean' | 'json') =>
+  ({ value }: { value: unknown }) => {
+    if (typeof value !== 'string') {
+      return value;
+    }
+    if (kind === 'number') {
+      return value.trim() === '' ? undefined : Number(value);
+    }
+    if (kind === 'boolean') {
+      return value === 'true' ? true : value === 'false' ? false : value;
+    }
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  };
 
 export class SimilarSearchRequestDto {
-  @ApiPropertyOptional({ description: 'Query by a stored image (its stored vector is used)' })
+  @ApiPropertyOptional({
+    description: 'Query by a stored image (its stored vector is used)',
+    example: '01JD5Z8Q4R6T9V2W3X4Y5Z6A7B',
+  })
   @IsOptional()
   @Matches(ULID_PATTERN)
   image_id?: string;
 
-  @ApiPropertyOptional({ description: 'Query by text (needs a model with a text encoder, see GET /api/models)' })
+  @ApiPropertyOptional({
+    description: 'Query by text (needs a model with a text encoder, see GET /api/models)',
+  })
   @IsOptional()
   @IsString()
   @MinLength(1)
   @MaxLength(1000)
   text_query?: string;
 
-  @ApiPropertyOptional({ type: [Number], description: "Query by a raw vector of the active model's dimension" })
+  @ApiPropertyOptional({
+    type: [Number],
+    description: "Query by a raw vector of the active model's dimension",
+  })
   @IsOptional()
   @Transform(fromForm('json'))
   @IsArray()
@@ -58,7 +68,7 @@ export class SimilarSearchRequestDto {
   @IsNumber({ allowNaN: false, allowInfinity: false }, { each: true })
   vector?: number[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20 })
+  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 20, example: 20 })
   @IsOptional()
   @Transform(fromForm('number'))
   @IsInt()
@@ -74,7 +84,11 @@ export class SimilarSearchRequestDto {
   @Max(10000)
   offset?: number;
 
-  @ApiPropertyOptional({ minimum: -1, maximum: 1, description: 'Only hits with at least this cosine similarity' })
+  @ApiPropertyOptional({
+    minimum: -1,
+    maximum: 1,
+    description: 'Only hits with at least this cosine similarity',
+  })
   @IsOptional()
   @Transform(fromForm('number'))
   @IsNumber()
@@ -89,13 +103,20 @@ export class SimilarSearchRequestDto {
   @Type(() => ImageFilterDto)
   filter?: ImageFilterDto;
 
-  @ApiPropertyOptional({ default: false, description: 'Also match salient crops; merged by max score per image' })
+  @ApiPropertyOptional({
+    default: false,
+    description: 'Also match salient crops; merged by max score per image',
+  })
   @IsOptional()
   @Transform(fromForm('boolean'))
   @IsBoolean()
   use_crops?: boolean;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 32, description: 'Max pHash Hamming distance: hash candidates first, then vector rerank' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 32,
+    description: 'Max pHash Hamming distance: hash candidates first, then vector rerank',
+  })
   @IsOptional()
   @Transform(fromForm('number'))
   @IsInt()
@@ -117,7 +138,9 @@ export class SimilarSearchRequestDto {
   @Max(4096)
   ef?: number;
 
-  @ApiPropertyOptional({ description: 'Leave the query image out of the hits (default true for image_id queries)' })
+  @ApiPropertyOptional({
+    description: 'Leave the query image out of the hits (default true for image_id queries)',
+  })
   @IsOptional()
   @Transform(fromForm('boolean'))
   @IsBoolean()
@@ -131,7 +154,11 @@ export class SimilarSearchRequestDto {
 }
 
 export class SimilarSearchUploadDto extends SimilarSearchRequestDto {
-  @ApiProperty({ type: 'string', format: 'binary', description: 'Query image (embedded on the fly, never stored)' })
+  @ApiProperty({
+    type: 'string',
+    format: 'binary',
+    description: 'Query image (embedded on the fly, never stored)',
+  })
   file!: unknown;
 }
 
@@ -197,7 +224,12 @@ export class ClusterRequestDto {
   @IsIn(['average', 'complete', 'single'])
   linkage?: string;
 
-  @ApiPropertyOptional({ minimum: 0, maximum: 2, default: 0.25, description: 'Cosine distance at which the tree is cut' })
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 2,
+    default: 0.25,
+    description: 'Cosine distance at which the tree is cut',
+  })
   @IsOptional()
   @IsNumber()
   @Min(0)
@@ -218,7 +250,8 @@ export class ClusterDto {
 
 export class ClusterResponseDto {
   @ApiProperty({ type: [ClusterDto] }) clusters!: ClusterDto[];
-  @ApiPropertyOptional({ description: 'Set when the request runs as a job; poll /api/jobs/{id}' }) job_id?: string;
+  @ApiPropertyOptional({ description: 'Set when the request runs as a job; poll /api/jobs/{id}' })
+  job_id?: string;
 
   static from(r: ClusterSearchResponse): ClusterResponseDto {
     return {

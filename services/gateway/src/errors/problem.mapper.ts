@@ -109,11 +109,15 @@ function asLookalikeError(error: unknown): LookalikeError {
     return new LookalikeError(ErrorCode.RateLimited, 'rate limit exceeded', { retryAfterSeconds: 60 });
   }
   if (error instanceof HttpException) {
-    const code = codeByStatus[error.getStatus()] ?? (error.getStatus() >= 500 ? ErrorCode.Internal : ErrorCode.InvalidArgument);
+    const code =
+      codeByStatus[error.getStatus()] ??
+      (error.getStatus() >= 500 ? ErrorCode.Internal : ErrorCode.InvalidArgument);
     const body = error.getResponse();
     if (typeof body === 'object' && body !== null && 'details' in body && 'status' in body) {
       // @nestjs/terminus readiness failures: keep the per-dependency report.
-      return new LookalikeError(code, 'a dependency is not ready', { details: body.details as Record<string, unknown> });
+      return new LookalikeError(code, 'a dependency is not ready', {
+        details: body.details as Record<string, unknown>,
+      });
     }
     const message =
       typeof body === 'object' && body !== null && 'message' in body
@@ -130,7 +134,10 @@ function asLookalikeError(error: unknown): LookalikeError {
   }
   const status = carrier.status ?? carrier.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
-    return new LookalikeError(codeByStatus[status] ?? ErrorCode.InvalidArgument, carrier.message ?? 'invalid request');
+    return new LookalikeError(
+      codeByStatus[status] ?? ErrorCode.InvalidArgument,
+      carrier.message ?? 'invalid request',
+    );
   }
   return new LookalikeError(ErrorCode.Internal, 'internal error');
 }

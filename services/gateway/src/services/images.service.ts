@@ -56,11 +56,19 @@ export class ImagesService {
   }
 
   /** presign + upload + ingest in one call: the bytes reach the store, never the transport. */
-  async upload(caller: Caller, file: UploadedImage | undefined, tagsJson: string | undefined): Promise<IngestResponseDto> {
+  async upload(
+    caller: Caller,
+    file: UploadedImage | undefined,
+    tagsJson: string | undefined,
+  ): Promise<IngestResponseDto> {
     if (!file || file.size === 0) {
-      throw new LookalikeError(ErrorCode.InvalidArgument, 'the multipart field `file` is required and must not be empty', {
-        details: { reason: 'empty' },
-      });
+      throw new LookalikeError(
+        ErrorCode.InvalidArgument,
+        'the multipart field `file` is required and must not be empty',
+        {
+          details: { reason: 'empty' },
+        },
+      );
     }
     const tags = parseTags(tagsJson);
     const staged = await this.uploader.stage(caller, file);
@@ -126,8 +134,14 @@ function parseTags(json: string | undefined): string[] {
   } catch {
     throw LookalikeError.invalid('`tags` must be a JSON array of strings', { field: 'tags' });
   }
-  if (!Array.isArray(parsed) || !parsed.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)) {
-    throw LookalikeError.invalid('`tags` must be a JSON array of non-empty strings of at most 64 characters', { field: 'tags' });
+  if (
+    !Array.isArray(parsed) ||
+    !parsed.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 64)
+  ) {
+    throw LookalikeError.invalid(
+      '`tags` must be a JSON array of non-empty strings of at most 64 characters',
+      { field: 'tags' },
+    );
   }
   return parsed as string[];
 }

@@ -15,7 +15,10 @@ export interface StagedObject {
 export class ObjectUploader {
   constructor(private readonly rpc: RpcClient) {}
 
-  async stage(caller: Caller, file: { buffer: Buffer; originalname: string; mimetype: string; size: number }): Promise<StagedObject> {
+  async stage(
+    caller: Caller,
+    file: { buffer: Buffer; originalname: string; mimetype: string; size: number },
+  ): Promise<StagedObject> {
     const target = await this.rpc.send(Subjects.IngestPresign, {
       caller,
       contentType: file.mimetype,

@@ -4,7 +4,12 @@ import { RpcClient } from '@lookalike/messaging';
 import { JobRefDto } from '../dtos/common.dto';
 import { DuplicateGroupDto, GroupListResponseDto, GroupsQueryDto, ResolveGroupDto } from '../dtos/dedup.dto';
 import { AnomaliesQueryDto, AnomalyItemDto, AnomalyListResponseDto, ReviewAnomalyDto } from '../dtos/qa.dto';
-import { CreateFeedbackDto, FeedbackEntryDto, FeedbackListResponseDto, FeedbackQueryDto } from '../dtos/feedback.dto';
+import {
+  CreateFeedbackDto,
+  FeedbackEntryDto,
+  FeedbackListResponseDto,
+  FeedbackQueryDto,
+} from '../dtos/feedback.dto';
 
 /** Dedup review, anomaly review and feedback: the reviewers' loop. */
 @Injectable()
@@ -49,7 +54,12 @@ export class QualityService {
   }
 
   async review(caller: Caller, imageId: string, dto: ReviewAnomalyDto): Promise<AnomalyItemDto> {
-    const reply = await this.rpc.send(Subjects.AnomalyReview, { caller, imageId, verdict: dto.verdict, note: dto.note ?? '' });
+    const reply = await this.rpc.send(Subjects.AnomalyReview, {
+      caller,
+      imageId,
+      verdict: dto.verdict,
+      note: dto.note ?? '',
+    });
     return AnomalyItemDto.from(reply.item ?? ({ qualityFlags: [] } as never));
   }
 

@@ -2,7 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { Caller, ErrorCode, LookalikeError, packVector, Subjects } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 import { toContractFilter } from '../dtos/common.dto';
-import { ClusterRequestDto, ClusterResponseDto, SimilarSearchRequestDto, SimilarSearchResponseDto } from '../dtos/search.dto';
+import {
+  ClusterRequestDto,
+  ClusterResponseDto,
+  SimilarSearchRequestDto,
+  SimilarSearchResponseDto,
+} from '../dtos/search.dto';
 import { UploadedImage } from './images.service';
 import { ObjectUploader } from './object-uploader';
 
@@ -16,12 +21,25 @@ export class SearchService {
     private readonly uploader: ObjectUploader,
   ) {}
 
-  async similar(caller: Caller, dto: SimilarSearchRequestDto, file?: UploadedImage): Promise<SimilarSearchResponseDto> {
-    const kinds = [dto.image_id !== undefined, dto.text_query !== undefined, dto.vector !== undefined, file !== undefined];
+  async similar(
+    caller: Caller,
+    dto: SimilarSearchRequestDto,
+    file?: UploadedImage,
+  ): Promise<SimilarSearchResponseDto> {
+    const kinds = [
+      dto.image_id !== undefined,
+      dto.text_query !== undefined,
+      dto.vector !== undefined,
+      file !== undefined,
+    ];
     if (kinds.filter(Boolean).length !== 1) {
-      throw new LookalikeError(ErrorCode.InvalidArgument, 'give exactly one of image_id, text_query, vector or a file', {
-        details: { query_kinds: ['image_id', 'text_query', 'vector', 'file'] },
-      });
+      throw new LookalikeError(
+        ErrorCode.InvalidArgument,
+        'give exactly one of image_id, text_query, vector or a file',
+        {
+          details: { query_kinds: ['image_id', 'text_query', 'vector', 'file'] },
+        },
+      );
     }
     let imageBytes: Buffer | undefined;
     let stagedKey = '';

@@ -1,0 +1,56 @@
+import { Controller, Get, HttpCode, Put, Req, Res, StreamableFile } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Request, Response } from 'express';
+import { LookalikeError } from '@lookalike/contracts';
+import { Public } from '../auth/caller';
+import { ObjectsService } from '../services/objects.service';
+
+const PREFIX = '/api/objects/';
+
+/** `<prefix>/a/b%20c.jpg` -> `a/b c.jpg`; the signer checks the key's alphabet afterwards. */
+function keyOf(request: Request): string {
+  const path = request.path;
+  if (!path.startsWith(PREFIX)) throw LookalikeError.notFound('object', path);
+  try {
+    return path.slice(PREFIX.length).split('/').map(decodeURIComponent).join('/');
+  } catch {
+    throw LookalikeError.invalid('the object key is not valid percent-encoding');
+  }
+}
+
+/** Signed object URLs of the local store (presigned upload and download); no bearer token. */
+@ApiExcludeController()
+@Public()
+@Controller('objects')
+export class ObjectsController {
+  constructor(private readonly objects: ObjectsService) {}
+
+  @Get('*key')
+  async download(
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<StreamableFile> {
+    const object = await this.objects.download(keyOf(request), request.query as Record<string, string>);
+    // The stored type (decided from the bytes at ingest), never a guess from the name.
+    response.setHeader('Content-Type', object.contentType);
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('ETag', `"${object.etag}"`);
+    response.setHeader('Cache-Control', 'private, max-age=300');
+    if (object.contentDisposition) response.setHeader('Content-Disposition', object.contentDisposition);
+    return new StreamableFile(object.stream, { length: object.size });
+  }
+
+  @Put('*key')
+  @HttpCode(200)
+  async upload(@Req() request: Request): Promise<{ key: string; size: number; etag: string }> {
+    const length = request.headers['content-length'];
+    const result = await this.objects.upload({
+      key: keyOf(request),
+      query: request.query as Record<string, string>,
+      contentType: request.headers['content-type'],
+      contentLength: length === undefined ? undefined : Number(length),
+      body: request,
+    });
+    return { key: result.key, size: result.size, etag: result.etag };
+  }
+}
