@@ -4,7 +4,9 @@ import { RunningService, startService } from '@lookalike/messaging';
 import { feedbackEnvSchema } from './feedback.config';
 import { FeedbackModule } from './feedback.module';
 
-export async function startFeedback(env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+export async function startFeedback(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
   const config = loadConfig(feedbackEnvSchema, env);
   return startService({ service: 'feedback', module: FeedbackModule.forRoot(config), config });
 }

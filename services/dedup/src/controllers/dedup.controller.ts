@@ -2,6 +2,8 @@ import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   Subjects,
+  type DecisionRecordRequest,
+  type Empty,
   type GroupListRequest,
   type GroupListResponse,
   type GroupResolveRequest,
@@ -35,5 +37,10 @@ export class DedupController {
   @MessagePattern(Subjects.DedupCheckImage.name)
   checkImage(@Payload() req: ImageCheckRequest): Promise<ImageCheckResponse> {
     return this.service.checkImage(req);
+  }
+
+  @MessagePattern(Subjects.DedupRecordDecision.name)
+  recordDecision(@Payload() req: DecisionRecordRequest): Promise<Empty> {
+    return this.service.recordDecision(req);
   }
 }

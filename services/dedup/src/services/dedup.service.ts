@@ -2,7 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   LookalikeError,
   type Caller,
+  type DecisionRecordRequest,
   type DuplicateGroup,
+  type Empty,
   type GroupListRequest,
   type GroupListResponse,
   type GroupResolveRequest,
@@ -134,15 +136,24 @@ export class DedupService {
     return { group: toGroup(resolved) };
   }
 
-  /** Records one pair verdict outside any group (feedback of kind duplicate). */
-  async recordPair(
-    caller: Caller,
-    a: string,
-    b: string,
-    verdict: 'duplicate' | 'not_duplicate',
-  ): Promise<void> {
-    const c = owner(caller);
-    await this.store.recordDecision(c.ownerUserId, c.userId, { imageA: a, imageB: b, verdict });
+  /** One pair verdict outside any group (feedback of kind duplicate); both images must be the caller's. */
+  async recordDecision(req: DecisionRecordRequest): Promise<Empty> {
+    const c = owner(req.caller);
+    if (req.verdict !== 'duplicate' && req.verdict !== 'not_duplicate') {
+      throw LookalikeError.invalid('verdict must be duplicate or not_duplicate');
+    }
+    if (!req.imageA || !req.imageB || req.imageA === req.imageB) {
+      throw LookalikeError.invalid('a decision needs two different images');
+    }
+    for (const id of [req.imageA, req.imageB]) {
+      if (!(await this.index.findImage(c.ownerUserId, id))) throw LookalikeError.notFound('image', id);
+    }
+    await this.store.recordDecision(c.ownerUserId, c.userId, {
+      imageA: req.imageA,
+      imageB: req.imageB,
+      verdict: req.verdict,
+    });
+    return {};
   }
 
   /**

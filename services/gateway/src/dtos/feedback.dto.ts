@@ -14,6 +14,13 @@ export class CreateFeedbackDto {
   @IsString()
   @MaxLength(64)
   query_id?: string;
+
+  @ApiPropertyOptional({
+    description: 'The image the search was made with; needed for hard negatives and duplicate pairs',
+  })
+  @IsOptional()
+  @Matches(ULID_PATTERN)
+  query_image_id?: string;
 }
 
 export class FeedbackEntryDto {
@@ -22,6 +29,7 @@ export class FeedbackEntryDto {
   @ApiProperty({ enum: FEEDBACK_ACTIONS }) action!: string;
   @ApiPropertyOptional() note?: string;
   @ApiPropertyOptional() query_id?: string;
+  @ApiPropertyOptional() query_image_id?: string;
   @ApiProperty() user_id!: string;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
 
@@ -32,6 +40,7 @@ export class FeedbackEntryDto {
       action: e.action,
       note: e.note || undefined,
       query_id: e.queryId || undefined,
+      query_image_id: e.queryImageId || undefined,
       user_id: e.userId,
       created_at: e.createdAt,
     };

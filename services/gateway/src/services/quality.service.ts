@@ -74,6 +74,7 @@ export class QualityService {
       action: dto.action,
       note: dto.note ?? '',
       queryId: dto.query_id ?? '',
+      queryImageId: dto.query_image_id ?? '',
     });
     return FeedbackEntryDto.from(reply.entry ?? ({} as never));
   }
