@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   ArrayMaxSize,
   IsArray,
@@ -98,7 +98,14 @@ export class SimilarSearchRequestDto {
 
   @ApiPropertyOptional({ type: ImageFilterDto })
   @IsOptional()
-  @Transform(fromForm('json'))
+  // @Type runs before @Transform, so a filter parsed from a multipart text field is still a plain
+  // object here; it is made an ImageFilterDto so its fields are validated (and whitelisted).
+  @Transform(({ value }: { value: unknown }) => {
+    const parsed = fromForm('json')({ value });
+    return parsed && typeof parsed === 'object' && !(parsed instanceof ImageFilterDto)
+      ? plainToInstance(ImageFilterDto, parsed)
+      : parsed;
+  })
   @ValidateNested()
   @Type(() => ImageFilterDto)
   filter?: ImageFilterDto;
