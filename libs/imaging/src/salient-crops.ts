@@ -32,18 +32,21 @@ export interface SalientCropOptions {
 
 export const MAX_SALIENT_CROPS = 7;
 
-/** Crops that cover more than this share of each other are the same crop. */
-const DUPLICATE_OVERLAP = 0.85;
+/**
+ * Crops whose intersection over union exceeds this show the same thing. Union, not the smaller
+ * area: a zoomed-in detail inside a whole-height crop is a different view and is kept.
+ */
+const DUPLICATE_IOU = 0.8;
 /** The detail windows: 60% of each side, one per corner, so they overlap in the middle. */
 const DETAIL_WINDOW = 0.6;
 /** Crops are taken from the image fitted inside this side, plenty for 224 px crops and cheap for the saliency search. */
 const CROP_SOURCE_SIDE = 512;
 
-function overlap(a: CropRegion, b: CropRegion): number {
+export function intersectionOverUnion(a: CropRegion, b: CropRegion): number {
   const width = Math.max(0, Math.min(a.left + a.width, b.left + b.width) - Math.max(a.left, b.left));
   const height = Math.max(0, Math.min(a.top + a.height, b.top + b.height) - Math.max(a.top, b.top));
   const intersection = width * height;
-  return intersection / Math.min(a.width * a.height, b.width * b.height);
+  return intersection / (a.width * a.height + b.width * b.height - intersection);
 }
 
 function rawInput(image: DecodedImage): sharp.Sharp {
@@ -98,7 +101,7 @@ async function windowEntropy(
  * square that sharp's `attention` strategy picks (skin tones, saturated colour, edges), then the one
  * its `entropy` strategy picks, then the centre square, then zoomed-in `detail` crops: the attention
  * square inside each corner window, busiest window first. Crops that mostly cover one another are
- * kept once, so a small or square image may yield fewer than `k`.
+ * kept once (intersection over union above 0.8), so an image may yield fewer than `k`.
  */
 export async function salientCrops(
   bytes: Buffer,
@@ -141,7 +144,7 @@ export async function salientCrops(
   for (const plan of plans) {
     if (crops.length >= k) break;
     const { data, region } = await squareCrop(image, plan.window, size, plan.position, format);
-    if (crops.some((crop) => overlap(crop.region, region) > DUPLICATE_OVERLAP)) continue;
+    if (crops.some((crop) => intersectionOverUnion(crop.region, region) > DUPLICATE_IOU)) continue;
     crops.push({ strategy: plan.strategy, region, data, format, width: size, height: size });
   }
   return crops;
