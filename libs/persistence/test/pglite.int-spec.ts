@@ -1,7 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ImageRepository, JobRepository, openDatabase, type ImageEntity, type JobEntity } from '../src';
+import {
+  ImageRepository,
+  JobRepository,
+  openDatabase,
+  persistenceMigrations,
+  type ImageEntity,
+  type JobEntity,
+} from '../src';
 import { describePersistenceContract } from './persistence.contract';
 
 // One data directory for the file: creating a PGlite cluster (initdb) is the slow part, reopening is not.
@@ -57,7 +64,7 @@ describe('embedded PGlite', () => {
       const applied = (await reopened.query('SELECT count(*)::int AS n FROM schema_migrations')) as {
         n: number;
       }[];
-      expect(applied[0].n).toBe(1);
+      expect(applied[0].n).toBe(persistenceMigrations.length);
     } finally {
       await reopened.destroy();
     }
