@@ -20,6 +20,10 @@ export default defineConfig({
     setupFiles: ['./test/setup.ts'],
     css: false,
     restoreMocks: true,
+    // One jsdom per worker instead of one per file: the files share nothing but the MSW server, whose
+    // handlers are reset after every test, and the auth store, which the helpers set per test.
+    pool: 'threads',
+    isolate: false,
     testTimeout: 15000,
     environmentOptions: { jsdom: { url: 'http://localhost:3000/' } },
   },

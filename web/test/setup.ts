@@ -17,6 +17,7 @@ Object.defineProperty(HTMLElement.prototype, 'clientHeight', { configurable: tru
 Element.prototype.scrollIntoView ??= function scrollIntoView() {};
 Element.prototype.hasPointerCapture ??= () => false;
 Element.prototype.releasePointerCapture ??= () => {};
+Element.prototype.setPointerCapture ??= () => {};
 window.matchMedia ??= (query: string) =>
   ({
     matches: false,

@@ -112,11 +112,12 @@ export function toApiError(error: unknown): ApiError {
   });
 }
 
-/** One line for toasts: the detail when the server gave one, and the request id to quote in a report. */
-export function describeProblem(error: unknown): { title: string; description?: string } {
+/**
+ * Toast options for a failure: the server's title and detail, and the request id to quote in a report.
+ * The toast's own message says what the reviewer was doing.
+ */
+export function describeProblem(error: unknown): { description: string } {
   const { problem } = toApiError(error);
-  const parts = [problem.detail, problem.requestId ? `Request id ${problem.requestId}` : undefined].filter(
-    Boolean,
-  );
-  return { title: problem.title, description: parts.length ? parts.join(' · ') : undefined };
+  const head = problem.detail ? `${problem.title}: ${problem.detail}` : problem.title;
+  return { description: problem.requestId ? `${head} (request ${problem.requestId})` : head };
 }

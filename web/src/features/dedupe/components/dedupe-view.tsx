@@ -81,7 +81,13 @@ const actionToast: Record<GroupAction, string> = {
   'not-duplicate': 'Marked as not duplicates',
 };
 
-export function DedupeView({ onOpenImage }: { onOpenImage: (imageId: string, order: string[]) => void }) {
+export function DedupeView({
+  onOpenImage,
+  undoMs = undoWindowMs,
+}: {
+  onOpenImage: (imageId: string, order: string[]) => void;
+  undoMs?: number;
+}) {
   const [kind, setKind] = useState<GroupKind>('exact');
   const groupsQuery = useDedupGroups(kind);
   const groups = useMemo(() => groupsQuery.data?.pages.flatMap((p) => p.groups) ?? [], [groupsQuery.data]);
@@ -156,12 +162,12 @@ export function DedupeView({ onOpenImage }: { onOpenImage: (imageId: string, ord
           void queryClient.invalidateQueries({ queryKey: ['dedup', 'groups'] });
         }
       });
-    }, undoWindowMs);
+    }, undoMs);
     pendingCommits.current.add(timer);
     toast.success(
       `Resolved ${targets.length} group${targets.length === 1 ? '' : 's'}, keeping the suggested images`,
       {
-        duration: undoWindowMs,
+        duration: undoMs,
         action: {
           label: 'Undo',
           onClick: () => {
@@ -174,7 +180,7 @@ export function DedupeView({ onOpenImage }: { onOpenImage: (imageId: string, ord
         },
       },
     );
-  }, [groups, selectedGroups, queryClient]);
+  }, [groups, selectedGroups, queryClient, undoMs]);
 
   const bulkTag = async () => {
     const tags = parseTags(bulkTags);
