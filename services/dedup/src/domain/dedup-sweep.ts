@@ -191,7 +191,8 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
 /**
  * Groups per tier: the connected components of the pairs of that tier or a stronger one, so a
  * `similar` group may contain a `near` group; a component already reported by a stronger tier is
- * not repeated.
+ * not repeated. Two images a reviewer marked not-duplicate never end up in one group, even through
+ * a third image (constrained union-find).
  */
 async function buildGroups(
   pairs: readonly SweepPair[],
@@ -201,9 +202,18 @@ async function buildGroups(
   const pairScore = new Map(pairs.map((p) => [pairKey(p.a, p.b), p.verdict]));
   const seen = new Set<string>();
   const raw: { kind: DedupKind; members: DedupImage[]; keep: DedupImage; key: string }[] = [];
+  // Strongest evidence joins first, so a separation refuses the weaker link, not the better one.
+  const ordered = [...pairs].sort(
+    (x, y) =>
+      KIND_STRENGTH[x.verdict.kind] - KIND_STRENGTH[y.verdict.kind] || y.verdict.cosine - x.verdict.cosine,
+  );
   for (const kind of DEDUP_KINDS) {
     const uf = new UnionFind();
-    for (const p of pairs) if (KIND_STRENGTH[p.verdict.kind] <= KIND_STRENGTH[kind]) uf.union(p.a, p.b);
+    for (const key of input.notDuplicate) {
+      const [a, b] = key.split(':');
+      if (byId.has(a) && byId.has(b)) uf.separate(a, b);
+    }
+    for (const p of ordered) if (KIND_STRENGTH[p.verdict.kind] <= KIND_STRENGTH[kind]) uf.union(p.a, p.b);
     for (const ids of uf.groups()) {
       const key = ids.join(',');
       if (seen.has(key)) continue;

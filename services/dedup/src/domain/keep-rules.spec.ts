@@ -45,4 +45,16 @@ describe('union-find', () => {
     uf.find('z');
     expect(uf.groups()).toEqual([['a', 'b', 'c', 'd']]);
   });
+
+  it('refuses a union that would join separated keys, even through a third', () => {
+    const uf = new UnionFind();
+    uf.separate('a', 'c');
+    expect(uf.union('a', 'b')).toBe(true);
+    expect(uf.union('b', 'c')).toBe(false);
+    expect(uf.union('c', 'd')).toBe(true);
+    expect(uf.groups()).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+    ]);
+  });
 });

@@ -20,13 +20,51 @@ export class UnionFind {
     return node;
   }
 
-  union(a: string, b: string): void {
+  /** Keys that must never share a set with `key` (reviewers' not-duplicate verdicts). */
+  private readonly cannot = new Map<string, Set<string>>();
+  private readonly members = new Map<string, string[]>();
+
+  /** Forbids a and b from ever joining one set; unions that would join them are refused. */
+  separate(a: string, b: string): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    this.cannotOf(ra).add(b);
+    this.cannotOf(rb).add(a);
+  }
+
+  private cannotOf(root: string): Set<string> {
+    let set = this.cannot.get(root);
+    if (!set) {
+      set = new Set();
+      this.cannot.set(root, set);
+    }
+    return set;
+  }
+
+  private membersOf(root: string): string[] {
+    return this.members.get(root) ?? [root];
+  }
+
+  /** Joins the sets of a and b; false when a separation forbids it. */
+  union(a: string, b: string): boolean {
     let ra = this.find(a);
     let rb = this.find(b);
-    if (ra === rb) return;
+    if (ra === rb) return true;
+    const banA = this.cannot.get(ra);
+    const banB = this.cannot.get(rb);
+    if (banA && this.membersOf(rb).some((m) => banA.has(m))) return false;
+    if (banB && this.membersOf(ra).some((m) => banB.has(m))) return false;
     if ((this.size.get(ra) ?? 1) < (this.size.get(rb) ?? 1)) [ra, rb] = [rb, ra];
     this.parent.set(rb, ra);
     this.size.set(ra, (this.size.get(ra) ?? 1) + (this.size.get(rb) ?? 1));
+    this.members.set(ra, [...this.membersOf(ra), ...this.membersOf(rb)]);
+    this.members.delete(rb);
+    const ban = this.cannot.get(rb);
+    if (ban) {
+      for (const id of ban) this.cannotOf(ra).add(id);
+      this.cannot.delete(rb);
+    }
+    return true;
   }
 
   /** Sets of two or more keys, each sorted, ordered by their first key. */
