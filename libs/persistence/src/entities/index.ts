@@ -5,3 +5,5 @@ export * from './dedup-group.entity';
 export * from './dedup-decision.entity';
 export * from './anomaly-review.entity';
 export * from './audit-log.entity';
+export * from './anomaly-score.entity';
+export * from './feedback-query.entity';

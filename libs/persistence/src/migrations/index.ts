@@ -1,4 +1,5 @@
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema';
+import { QualityLoop1767225600100 } from './1767225600100-quality-loop';
 
 /** Every migration, oldest first; openDatabase runs the pending ones. */
-export const persistenceMigrations = [InitialSchema1767225600000];
+export const persistenceMigrations = [InitialSchema1767225600000, QualityLoop1767225600100];
