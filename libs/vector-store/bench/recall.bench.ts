@@ -32,7 +32,7 @@ const Q = Number(flag('queries', '50'));
 const DIM = Number(flag('dim', '512'));
 const K = 10;
 const DATASETS = flag('datasets', 'random,clustered').split(',');
-const TYPES = flag('types', 'ivf_flat,ivf_pq,ivf_hnsw_sq').split(',') as LanceIndexType[];
+const TYPES = flag('types', 'ivf_flat,ivf_hnsw_sq').split(',') as LanceIndexType[];
 const JSON_OUT = flag('json', '');
 const OWNER = 'bench';
 
@@ -80,9 +80,10 @@ function makeVectors(kind: string, count: number, seed: number): Float32Array[] 
   const rnd = prng(seed);
   const unit = () => normalize(Float32Array.from({ length: DIM }, () => gaussian(rnd)));
   if (kind === 'random') return Array.from({ length: count }, unit);
-  const centres = Array.from({ length: 2000 }, (_, i) =>
-    normalize(Float32Array.from({ length: DIM }, () => gaussian(prng(i + 1)))),
-  );
+  const centres = Array.from({ length: 2000 }, (_, i) => {
+    const r = prng(i + 1);
+    return normalize(Float32Array.from({ length: DIM }, () => gaussian(r)));
+  });
   return Array.from({ length: count }, () => {
     const c = centres[Math.floor(rnd() * centres.length)]!;
     return normalize(Float32Array.from(c, (x) => x + gaussian(rnd) * 0.03));
