@@ -42,6 +42,8 @@ export async function startEmbeddedStack(
     TRANSPORT: 'local',
     AUTH_DEV_LOGIN: input.AUTH_DEV_LOGIN ?? 'true',
     LOOKALIKE_DATA_DIR: resolve(input.LOOKALIKE_DATA_DIR ?? './data'),
+    // Signed object URLs of the local store point at this process's gateway.
+    PUBLIC_BASE_URL: input.PUBLIC_BASE_URL ?? `http://127.0.0.1:${input.API_PORT ?? 8080}`,
   };
   const services: RunningService[] = [];
   for (const name of options.services ?? (Object.keys(allServices) as EmbeddedServiceName[])) {

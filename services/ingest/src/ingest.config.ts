@@ -1,6 +1,55 @@
 import { z } from 'zod';
-import { refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import {
+  envBoolean,
+  envInt,
+  envNumber,
+  refineStorage,
+  runtimeEnvSchema,
+  storageEnvSchema,
+} from '@lookalike/config';
 
-export const ingestEnvSchema = runtimeEnvSchema.merge(storageEnvSchema).superRefine(refineStorage);
+const optional = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+export const ingestEnvSchema = runtimeEnvSchema
+  .merge(storageEnvSchema)
+  .extend({
+    /** Largest accepted original (payload_too_large above it; also the presigned upload's limit). */
+    MAX_IMAGE_BYTES: envInt(25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    /** Largest accepted width x height of the first frame, read from the header. */
+    MAX_IMAGE_PIXELS: envInt(40_000_000, 1024),
+    DECODE_TIMEOUT_MS: envInt(10_000, 100, 600_000),
+    /** Store K salient-crop embeddings (`<model>_crops`) beside the global one. */
+    ENABLE_CROPS: envBoolean(false),
+    CROP_COUNT: envInt(4, 1, 16),
+    /** Ingests processed at once by this process, and how many may wait before callers get busy. */
+    INGEST_CONCURRENCY: envInt(4, 1, 64),
+    INGEST_QUEUE_MAX: envInt(256, 0, 100_000),
+    /** Items of one batch ingested at once. */
+    BATCH_CONCURRENCY: envInt(4, 1, 64),
+    MAX_BATCH_ITEMS: envInt(10_000, 1, 1_000_000),
+    /** Near-duplicate tiers reported at ingest: exact / near / similar. */
+    DEDUP_PHASH_MAX: envInt(6, 0, 64),
+    DEDUP_EXACT_COSINE: envNumber(0.99, 0, 1),
+    DEDUP_NEAR_COSINE: envNumber(0.95, 0, 1),
+    DEDUP_SIMILAR_COSINE: envNumber(0.85, 0, 1),
+    DEDUP_REPORT_LIMIT: envInt(10, 0, 100),
+    PRESIGN_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
+    URL_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
+    /** Shared with the gateway, which verifies the local store's signed URLs (see docs/ingest.md). */
+    OBJECT_SIGNING_KEY: optional,
+    JOB_LEASE_SECONDS: envInt(30, 1, 3600),
+    JOB_ACK_WAIT_MS: envInt(30_000, 500, 3_600_000),
+    /** Reconciliation: at start-up and then this often (0 turns the periodic pass off). */
+    RECONCILE_INTERVAL_SECONDS: envInt(600, 0),
+    /** Rows left mid-pipeline for longer than this are replayed by reconciliation. */
+    RECONCILE_STALE_SECONDS: envInt(120, 0),
+    /** Objects with no row older than this are deleted (presigned uploads not ingested yet are younger). */
+    RECONCILE_ORPHAN_OBJECT_SECONDS: envInt(24 * 3600, 0),
+    WORKER_ID: optional,
+  })
+  .superRefine(refineStorage);
 
 export type IngestConfig = z.infer<typeof ingestEnvSchema>;

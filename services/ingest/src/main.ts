@@ -4,7 +4,9 @@ import { RunningService, startService } from '@lookalike/messaging';
 import { ingestEnvSchema } from './ingest.config';
 import { IngestModule } from './ingest.module';
 
-export async function startIngest(env: Record<string, string | undefined> = process.env): Promise<RunningService> {
+export async function startIngest(
+  env: Record<string, string | undefined> = process.env,
+): Promise<RunningService> {
   const config = loadConfig(ingestEnvSchema, env);
   return startService({ service: 'ingest', module: IngestModule.forRoot(config), config });
 }

@@ -48,6 +48,7 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
     LOOKALIKE_DATA_DIR: dataDir,
     API_PORT: String(port),
     API_HOST: '127.0.0.1',
+    PUBLIC_BASE_URL: `http://127.0.0.1:${port}`,
     AUTH_DEV_LOGIN: 'true',
     CONSOLE_DIR: join(dataDir, 'no-console'),
     ...options.env,

@@ -119,7 +119,8 @@ export class IngestResponseDto {
 }
 
 export class UploadRequestDto {
-  @ApiProperty({ type: 'string', format: 'binary' }) file!: unknown;
+  // Multer takes the file part out of the body; IsOptional whitelists the (then undefined) class field.
+  @ApiProperty({ type: 'string', format: 'binary' }) @IsOptional() file?: unknown;
 
   @ApiPropertyOptional({ description: 'JSON array of tags, e.g. ["beach","2024"]', example: '["beach"]' })
   @IsOptional()

@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { packVector, Subjects } from '@lookalike/contracts';
+import { errorToHeaders, type BusSubscription, type MessageBus } from '@lookalike/messaging';
+
+export const STAND_IN_VECTOR = 'pixels_global';
+
+/**
+ * Stands in for the embedding service where the stack runs without one: it reads the object the
+ * claim check names from the local store and answers a 64-d vector of the 8x8 grey thumbnail of
+ * the displayed image (mean-centred), so look-alike images get high cosine and others do not.
+ */
+export async function serveStandInEmbedding(
+  bus: MessageBus,
+  dataDir: string,
+  calls: { count: number } = { count: 0 },
+): Promise<BusSubscription> {
+  const subject = Subjects.EmbeddingEmbedImages;
+  return bus.serve(subject.name, 'embedding', async (message) => {
+    try {
+      calls.count += 1;
+      const request = subject.request.decode(message.data);
+      const embeddings = await Promise.all(
+        request.images.map(async (image) => {
+          const bytes = await readFile(join(dataDir, 'objects', 'objects', image.key));
+          const grey = await sharp(bytes, { pages: 1 })
+            .rotate()
+            .resize(8, 8, { fit: 'fill' })
+            .greyscale()
+            .raw()
+            .toBuffer();
+          const values = Array.from(grey, (v) => v / 255);
+          const mean = values.reduce((a, b) => a + b, 0) / values.length;
+          const centred = values.map((v) => v - mean + 1e-3);
+          return { vector: packVector(centred), crops: [], nsfwScore: 0 };
+        }),
+      );
+      const reply = subject.response
+        .encode(
+          subject.response.fromPartial({
+            embeddings,
+            modelName: 'pixels-8x8',
+            modelVersion: '1',
+            dim: 64,
+            vectorName: STAND_IN_VECTOR,
+          }),
+        )
+        .finish();
+      return { data: reply, headers: {} };
+    } catch (error) {
+      return { data: new Uint8Array(), headers: errorToHeaders(error) };
+    }
+  });
+}

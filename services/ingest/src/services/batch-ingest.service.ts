@@ -1,0 +1,170 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  ErrorCode,
+  LookalikeError,
+  type BatchIngestItem,
+  type BatchIngestRequest,
+  type Job,
+  type JobGetRequest,
+  type JobRef,
+  type ReindexStartRequest,
+} from '@lookalike/contracts';
+import { APP_CONFIG } from '@lookalike/config';
+import type { JobFailureRecord, JobRunner, RunningJob } from '@lookalike/messaging';
+import { assertKeyInTenant } from '@lookalike/object-store';
+import { ImageRepository, JobRepository } from '@lookalike/persistence';
+import type { IngestConfig } from '../ingest.config';
+import { ReconciliationRepository } from '../repositories/reconciliation.repository';
+import { ImagePipelineService } from './image-pipeline.service';
+import { JOB_RUNNER, JobKinds, toJobMessage } from './ingest-jobs';
+import { IngestService, ownerOf } from './ingest.service';
+
+interface BatchPayload {
+  items: BatchIngestItem[];
+}
+
+/** Client mistakes in one item are reported as that item's failure; anything else retries the job. */
+const ITEM_ERRORS = new Set<string>([
+  ErrorCode.InvalidArgument,
+  ErrorCode.NotFound,
+  ErrorCode.PermissionDenied,
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.UnsupportedMediaType,
+  ErrorCode.Unprocessable,
+  ErrorCode.Conflict,
+]);
+
+/**
+ * Batch ingest and re-index as durable jobs. A batch runs in chunks; each finished chunk moves the
+ * row's `done` and appends its failures in one update, so a replay after a crash starts at the
+ * first unfinished chunk, and re-ingesting an item of that chunk is a no-op (same key, same row).
+ */
+@Injectable()
+export class BatchIngestService implements OnModuleInit {
+  private readonly logger = new Logger(BatchIngestService.name);
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+    @Inject(JOB_RUNNER) private readonly runner: JobRunner,
+    private readonly jobs: JobRepository,
+    private readonly images: ImageRepository,
+    private readonly ingest: IngestService,
+    private readonly pipeline: ImagePipelineService,
+    private readonly rows: ReconciliationRepository,
+  ) {}
+
+  onModuleInit(): void {
+    this.runner.register(JobKinds.IngestBatch, (job) => this.runBatch(job), { concurrency: 2 });
+    this.runner.register(JobKinds.Reindex, (job) => this.runReindex(job), { concurrency: 1 });
+  }
+
+  async submit(request: BatchIngestRequest): Promise<JobRef> {
+    const owner = ownerOf(request.caller);
+    if (request.items.length === 0 || request.items.length > this.config.MAX_BATCH_ITEMS) {
+      throw LookalikeError.invalid(`a batch holds 1 to ${this.config.MAX_BATCH_ITEMS} items`, {
+        field: 'items',
+        count: request.items.length,
+      });
+    }
+    for (const item of request.items) assertKeyInTenant(owner, item.key);
+    const job = await this.runner.submit({
+      ownerUserId: owner,
+      kind: JobKinds.IngestBatch,
+      payload: { items: request.items.map((i) => ({ bucket: i.bucket, key: i.key, tags: i.tags })) },
+      total: request.items.length,
+      maxAttempts: 10,
+    });
+    return { jobId: job.jobId };
+  }
+
+  async getJob(request: JobGetRequest): Promise<Job> {
+    const owner = ownerOf(request.caller);
+    const job = /^[0-9A-HJKMNP-TV-Z]{26}$/.test(request.jobId)
+      ? await this.jobs.get(owner, request.jobId)
+      : null;
+    if (!job) throw LookalikeError.notFound('job', request.jobId);
+    return toJobMessage(job);
+  }
+
+  async reindex(request: ReindexStartRequest): Promise<JobRef> {
+    const owner = ownerOf(request.caller);
+    const job = await this.runner.submit({ ownerUserId: owner, kind: JobKinds.Reindex, maxAttempts: 5 });
+    return { jobId: job.jobId };
+  }
+
+  private async runBatch(running: RunningJob): Promise<Record<string, unknown>> {
+    const { job } = running;
+    const items = (job.payload as unknown as BatchPayload).items ?? [];
+    const chunk = this.config.BATCH_CONCURRENCY;
+    let created = 0;
+    let duplicates = 0;
+    for (let start = job.done; start < items.length; start += chunk) {
+      if (running.signal.aborted) throw new LookalikeError(ErrorCode.Conflict, 'lease lost');
+      const slice = items.slice(start, start + chunk);
+      const failures: JobFailureRecord[] = [];
+      await Promise.all(
+        slice.map(async (item) => {
+          try {
+            const answer = await this.ingestItem(job.ownerUserId, item);
+            if (answer === 'created') created += 1;
+            else duplicates += 1;
+          } catch (error) {
+            if (!(error instanceof LookalikeError) || !ITEM_ERRORS.has(error.code)) throw error;
+            failures.push({ item: item.key, code: error.code, reason: error.message });
+          }
+        }),
+      );
+      await running.progress({ done: Math.min(items.length, start + chunk), failures });
+    }
+    this.logger.log({ jobId: job.jobId, created, duplicates }, 'batch finished');
+    return { created_this_run: created, duplicates_this_run: duplicates };
+  }
+
+  private async ingestItem(owner: string, item: BatchIngestItem): Promise<string> {
+    for (;;) {
+      try {
+        const answer = await this.ingest.ingest({
+          caller: { ownerUserId: owner, userId: owner },
+          bucket: item.bucket,
+          key: item.key,
+          tags: item.tags ?? [],
+          source: 'batch',
+        });
+        return answer.status;
+      } catch (error) {
+        // The interactive queue is full: a batch waits for room instead of failing the item.
+        if (error instanceof LookalikeError && error.code === ErrorCode.Busy) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          continue;
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Re-embeds every image of the owner with the active model (the pipeline from its hashed state). */
+  private async runReindex(running: RunningJob): Promise<Record<string, unknown>> {
+    const owner = running.job.ownerUserId;
+    let after = '';
+    let done = 0;
+    let failed = 0;
+    for (;;) {
+      const page = await this.rows.page(owner, after, 100);
+      if (page.length === 0) break;
+      for (const ref of page) {
+        after = ref.imageId;
+        if (ref.status === 'deleting') continue;
+        const image = await this.images.findById(owner, ref.imageId);
+        if (!image) continue;
+        try {
+          await this.ingest.limiter.run(() => this.pipeline.run(image));
+        } catch {
+          failed += 1;
+        }
+        done += 1;
+      }
+      await running.progress({ done, total: done });
+    }
+    return { reindexed: done - failed, failed };
+  }
+}

@@ -1,0 +1,189 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  ErrorCode,
+  LookalikeError,
+  type Caller,
+  type ImageIngestRequest,
+  type ImageIngestResponse,
+  type ImagePresignRequest,
+  type ImagePresignResponse,
+} from '@lookalike/contracts';
+import { APP_CONFIG } from '@lookalike/config';
+import { inspectImage, sha256Hex, type ImageInfo } from '@lookalike/imaging';
+import {
+  assertKeyInTenant,
+  generateObjectKey,
+  OBJECT_STORE,
+  type ObjectStore,
+} from '@lookalike/object-store';
+import { IMAGE_SOURCES, ImageRepository, type ImageSource } from '@lookalike/persistence';
+import type { IngestConfig } from '../ingest.config';
+import { imageLimits, ImagePipelineService } from './image-pipeline.service';
+import { IngestLimiter } from './ingest-limiter';
+
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/tiff': 'tiff',
+  'image/avif': 'avif',
+};
+const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
+const MAX_TAGS = 64;
+const MAX_TAG_LENGTH = 64;
+
+export function ownerOf(caller: Caller | undefined): string {
+  const owner = caller?.ownerUserId;
+  if (!owner) throw new LookalikeError(ErrorCode.Unauthenticated, 'the request carries no caller');
+  return owner;
+}
+
+export function normaliseTags(tags: readonly string[]): string[] {
+  const out = [...new Set(tags.map((t) => t.trim()).filter((t) => t.length > 0))];
+  if (out.length > MAX_TAGS) throw LookalikeError.invalid(`at most ${MAX_TAGS} tags`, { field: 'tags' });
+  const long = out.find((t) => t.length > MAX_TAG_LENGTH);
+  if (long)
+    throw LookalikeError.invalid(`tags are at most ${MAX_TAG_LENGTH} characters`, {
+      field: 'tags',
+      tag: long,
+    });
+  return out;
+}
+
+/** Presigned uploads and the ingest of an uploaded object: validate, dedupe, then the pipeline. */
+@Injectable()
+export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+  readonly limiter: IngestLimiter;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+    @Inject(OBJECT_STORE) private readonly objects: ObjectStore,
+    private readonly images: ImageRepository,
+    private readonly pipeline: ImagePipelineService,
+  ) {
+    this.limiter = new IngestLimiter(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
+  }
+
+  async presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
+    const owner = ownerOf(request.caller);
+    const max = this.config.MAX_IMAGE_BYTES;
+    if (request.sizeBytes > max) {
+      throw new LookalikeError(
+        ErrorCode.PayloadTooLarge,
+        `The image is ${request.sizeBytes} bytes; the limit is ${max}`,
+        {
+          details: { reason: 'too_large', limit: max, actual: request.sizeBytes },
+        },
+      );
+    }
+    const contentType = request.contentType.trim().toLowerCase();
+    const key = generateObjectKey(owner, extensionFor(contentType, request.filename));
+    const upload = await this.objects.presignUpload({
+      key,
+      contentType: CONTENT_TYPE.test(contentType) ? contentType : undefined,
+      maxBytes: max,
+      expiresInSeconds: this.config.PRESIGN_EXPIRES_SECONDS,
+    });
+    return {
+      bucket: upload.bucket,
+      key: upload.key,
+      url: upload.url,
+      method: upload.method,
+      headers: upload.headers,
+      fields: upload.fields,
+      expiresAt: upload.expiresAt.toISOString(),
+      maxBytes: upload.maxBytes,
+    };
+  }
+
+  ingest(request: ImageIngestRequest): Promise<ImageIngestResponse> {
+    return this.limiter.run(() => this.ingestNow(request));
+  }
+
+  private async ingestNow(request: ImageIngestRequest): Promise<ImageIngestResponse> {
+    const owner = ownerOf(request.caller);
+    if (request.bucket && request.bucket !== this.objects.bucket) {
+      throw LookalikeError.notFound('bucket', request.bucket);
+    }
+    assertKeyInTenant(owner, request.key);
+    const source: ImageSource = (IMAGE_SOURCES as readonly string[]).includes(request.source)
+      ? (request.source as ImageSource)
+      : 'api';
+    const tags = normaliseTags(request.tags);
+
+    const head = await this.objects.head(request.key);
+    if (!head) throw LookalikeError.notFound('object', request.key);
+    let bytes: Buffer;
+    let info: ImageInfo;
+    try {
+      if (head.size > this.config.MAX_IMAGE_BYTES) {
+        throw new LookalikeError(
+          ErrorCode.PayloadTooLarge,
+          `The image is ${head.size} bytes; the limit is ${this.config.MAX_IMAGE_BYTES}`,
+          { details: { reason: 'too_large', limit: this.config.MAX_IMAGE_BYTES, actual: head.size } },
+        );
+      }
+      bytes = await this.objects.getBuffer(request.key, { maxBytes: this.config.MAX_IMAGE_BYTES });
+      info = await inspectImage(bytes, imageLimits(this.config));
+    } catch (error) {
+      if (
+        error instanceof LookalikeError &&
+        error.code !== ErrorCode.Unavailable &&
+        error.code !== ErrorCode.NotFound
+      ) {
+        // A rejected file leaves nothing behind.
+        await this.discard(request.key);
+      }
+      throw error;
+    }
+    const sha256 = sha256Hex(bytes);
+    // Served with the type read from the bytes, never the one the uploader claimed.
+    if (head.contentType !== info.mime) {
+      await this.objects.put(request.key, bytes, {
+        contentType: info.mime,
+        maxBytes: this.config.MAX_IMAGE_BYTES,
+      });
+    }
+    const inserted = await this.images.insertIfAbsent({
+      ownerUserId: owner,
+      sha256,
+      bucket: this.objects.bucket,
+      key: request.key,
+      sizeBytes: bytes.length,
+      source,
+      tags,
+      width: info.width,
+      height: info.height,
+      format: info.format,
+    });
+    let image = inserted.image;
+    if (inserted.status === 'duplicate' && image.key !== request.key) {
+      // The owner holds these bytes already: the second copy is dropped, its key answers the first.
+      await this.objects.delete(request.key);
+      this.logger.log({ imageId: image.imageId, key: request.key }, 'duplicate upload');
+      return { imageId: image.imageId, status: 'duplicate', duplicateOf: image.imageId, nearDuplicates: [] };
+    }
+    // A first ingest, or a replay of the same key after a crash: continue from the row's state.
+    if (image.status === 'indexed' && inserted.status === 'duplicate') {
+      return { imageId: image.imageId, status: 'created', nearDuplicates: [] };
+    }
+    const result = await this.pipeline.run(image, bytes);
+    image = result.image;
+    return { imageId: image.imageId, status: 'created', nearDuplicates: result.nearDuplicates };
+  }
+
+  private async discard(key: string): Promise<void> {
+    await this.objects
+      .delete(key)
+      .catch((cause: unknown) => this.logger.warn({ cause, key }, 'could not delete a rejected upload'));
+  }
+}
+
+function extensionFor(contentType: string, filename: string): string {
+  const known = EXTENSIONS[contentType];
+  if (known) return known;
+  const match = /\.([A-Za-z0-9]{1,10})$/.exec(filename);
+  return match ? match[1].toLowerCase() : 'bin';
+}
