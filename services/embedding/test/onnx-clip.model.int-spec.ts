@@ -130,6 +130,28 @@ describe('OnnxClipModel with a generated CLIP-shaped model', () => {
     expect(await sut.embedTexts([])).toEqual([]);
   });
 
+  it('feeds an attention mask covering the text up to its end token when the graph takes one', async () => {
+    const masked = fresh('attention-mask');
+    writeClipTestModel(masked, { attentionMask: true });
+    const model = await OnnxClipModel.load({ modelDir: masked, intraOpThreads: 1, logger });
+    try {
+      const tokenizer = new ClipTokenizer();
+      const table = seededFloats(1024 * 512, 3);
+      const ids = tokenizer.encode('a photo of a cat');
+      const used = [49406, ...ids, 49407];
+      const want = unit(
+        Array.from(
+          { length: 512 },
+          (_, j) => used.reduce((s, id) => s + table[(id % 1024) * 512 + j], 0) / used.length,
+        ),
+      );
+      const [vector] = await model.embedTexts(['a photo of a cat']);
+      want.forEach((w, j) => expect(vector[j]).toBeCloseTo(w, 4));
+    } finally {
+      await model.dispose();
+    }
+  });
+
   it('refuses a batch tensor shorter than the image count with a shape error', async () => {
     await expect(sut.run(new Float32Array(sut.preprocessor.tensorLength), 2)).rejects.toThrow(
       ModelShapeError,

@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-node';
 
 import { ClipPreprocessor } from '../preprocess/clip-preprocess';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../preprocess/image-decode';
-import { ClipTokenizer } from '../tokenizer/clip-tokenizer';
+import { CLIP_END_TOKEN, ClipTokenizer } from '../tokenizer/clip-tokenizer';
 import {
   type ImageModel,
   type ImageModelOutput,
@@ -40,6 +40,8 @@ export interface OnnxClipOptions {
 interface GraphIo {
   input: string;
   output: string;
+  /** Name of the attention-mask input, when the text graph has one. */
+  mask?: string;
 }
 
 /** A dimension from ONNX metadata: a number when fixed, a name (or -1) when symbolic. */
@@ -156,11 +158,23 @@ export class OnnxClipModel implements ImageModel, TextModel {
     const dim = manifest.output_dim;
     const vIn = pickTensor(visual.inputMetadata, manifest.visual_input, VISUAL_FILE, 'input');
     const vOut = pickTensor(visual.outputMetadata, manifest.visual_output, VISUAL_FILE, 'output');
-    const tIn = pickTensor(textual.inputMetadata, manifest.textual_input, TEXTUAL_FILE, 'input');
+    // Hugging Face / optimum exports also take an attention mask; it is fed from the token positions.
+    const mask = textual.inputMetadata.find(
+      (v) => v.name === 'attention_mask' && v.name !== manifest.textual_input,
+    );
+    const textInputs = textual.inputMetadata.filter((v) => v !== mask);
+    const tIn = pickTensor(textInputs, manifest.textual_input, TEXTUAL_FILE, 'input');
     const tOut = pickTensor(textual.outputMetadata, manifest.textual_output, TEXTUAL_FILE, 'output');
     checkSignature(VISUAL_FILE, vIn, ['float32'], ['N', 3, size, size]);
     checkSignature(VISUAL_FILE, vOut, ['float32'], ['N', dim]);
     checkSignature(TEXTUAL_FILE, tIn, ['int64', 'int32'], ['N', manifest.context_length]);
+    if (mask)
+      checkSignature(
+        TEXTUAL_FILE,
+        pickTensor([mask], mask.name, TEXTUAL_FILE, 'input'),
+        [tIn.type],
+        ['N', manifest.context_length],
+      );
     checkSignature(TEXTUAL_FILE, tOut, ['float32'], ['N', dim]);
 
     const tokenizer = options.tokenizer ?? new ClipTokenizer({ contextLength: manifest.context_length });
@@ -187,7 +201,7 @@ export class OnnxClipModel implements ImageModel, TextModel {
       visual,
       textual,
       { input: vIn.name, output: vOut.name },
-      { input: tIn.name, output: tOut.name },
+      { input: tIn.name, output: tOut.name, mask: mask?.name },
       tIn.type === 'int32' ? 'int32' : 'int64',
     );
     // Symbolic dimensions hide mistakes until the first run, so run once now rather than on a user's request.
@@ -220,19 +234,30 @@ export class OnnxClipModel implements ImageModel, TextModel {
       );
     }
     const input = new ort.Tensor('float32', batch.subarray(0, count * per), [count, 3, size, size]);
-    const vectors = await this.infer(this.visual, this.visualIo, input, count);
+    const vectors = await this.infer(this.visual, this.visualIo, { [this.visualIo.input]: input }, count);
     return vectors.map((vector) => ({ vector }));
   }
 
   async embedTexts(texts: readonly string[]): Promise<Float32Array[]> {
     if (texts.length === 0) return [];
     const ids = this.tokenizer.tokenizeBatch(texts);
-    const shape = [texts.length, this.tokenizer.contextLength];
-    const input =
+    const length = this.tokenizer.contextLength;
+    const shape = [texts.length, length];
+    const tensor = (values: BigInt64Array): ort.Tensor =>
       this.idsType === 'int64'
-        ? new ort.Tensor('int64', ids, shape)
-        : new ort.Tensor('int32', Int32Array.from(ids, Number), shape);
-    return this.infer(this.textual, this.textualIo, input, texts.length);
+        ? new ort.Tensor('int64', values, shape)
+        : new ort.Tensor('int32', Int32Array.from(values, Number), shape);
+    const feeds: Record<string, ort.Tensor> = { [this.textualIo.input]: tensor(ids) };
+    if (this.textualIo.mask) {
+      // 1 up to and including the end token; the zero padding after it is masked out.
+      const mask = new BigInt64Array(ids.length);
+      for (let row = 0; row < texts.length; row++) {
+        const end = ids.subarray(row * length, (row + 1) * length).indexOf(BigInt(CLIP_END_TOKEN));
+        mask.fill(1n, row * length, row * length + end + 1);
+      }
+      feeds[this.textualIo.mask] = tensor(mask);
+    }
+    return this.infer(this.textual, this.textualIo, feeds, texts.length);
   }
 
   async dispose(): Promise<void> {
@@ -242,10 +267,10 @@ export class OnnxClipModel implements ImageModel, TextModel {
   private async infer(
     session: ort.InferenceSession,
     io: GraphIo,
-    input: ort.Tensor,
+    feeds: Record<string, ort.Tensor>,
     count: number,
   ): Promise<Float32Array[]> {
-    const results = await session.run({ [io.input]: input });
+    const results = await session.run(feeds);
     const output = results[io.output];
     const dim = this.descriptor.dim;
     try {

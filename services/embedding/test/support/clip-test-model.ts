@@ -23,6 +23,8 @@ export interface ClipTestModelOptions {
   fixedOutputDims?: boolean;
   /** Side the visual graph accepts; model.json always says 224. */
   visualInputSize?: number;
+  /** Give the text graph an `attention_mask` input (as Hugging Face exports have) and a masked mean. */
+  attentionMask?: boolean;
   name?: string;
   version?: string;
 }
@@ -58,20 +60,43 @@ export function clipTestVisualGraph(size: number, outDim: number, fixedOut: bool
   });
 }
 
-/** Textual: ids folded into 1024 buckets, embedding lookup, mean over the 77 positions -> [N, dim]. */
-export function clipTestTextualGraph(contextLength: number, outDim: number, fixedOut: boolean): Uint8Array {
+/**
+ * Textual: ids folded into 1024 buckets, embedding lookup, mean over the 77 positions -> [N, dim];
+ * with `attentionMask`, the mean covers only the positions the mask marks.
+ */
+export function clipTestTextualGraph(
+  contextLength: number,
+  outDim: number,
+  fixedOut: boolean,
+  attentionMask = false,
+): Uint8Array {
+  const lookup = [
+    node('Mod', ['input_ids', 'buckets'], ['bucket_ids']),
+    node('Gather', ['token_table', 'bucket_ids'], ['token_vectors'], { axis: 0 }),
+  ];
+  const pooling = attentionMask
+    ? [
+        node('Cast', ['attention_mask'], ['mask_f'], { to: 1 }),
+        node('Unsqueeze', ['mask_f', 'axis_2'], ['mask_3d']),
+        node('Mul', ['token_vectors', 'mask_3d'], ['masked']),
+        node('ReduceSum', ['masked', 'axis_1'], ['summed'], { keepdims: 0 }),
+        node('ReduceSum', ['mask_f', 'axis_1'], ['counts'], { keepdims: 1 }),
+        node('Div', ['summed', 'counts'], ['text_embeds']),
+      ]
+    : [node('ReduceMean', ['token_vectors'], ['text_embeds'], { axes: [1], keepdims: 0 })];
   return encodeModel({
     name: 'clip_test_textual',
-    node: [
-      node('Mod', ['input_ids', 'buckets'], ['bucket_ids']),
-      node('Gather', ['token_table', 'bucket_ids'], ['token_vectors'], { axis: 0 }),
-      node('ReduceMean', ['token_vectors'], ['text_embeds'], { axes: [1], keepdims: 0 }),
-    ],
+    node: [...lookup, ...pooling],
     initializer: [
       int64Tensor('buckets', [], [TEXT_BUCKETS]),
+      int64Tensor('axis_1', [1], [1]),
+      int64Tensor('axis_2', [1], [2]),
       floatTensor('token_table', [TEXT_BUCKETS, outDim], seededFloats(TEXT_BUCKETS * outDim, 3)),
     ],
-    input: [int64Info('input_ids', ['batch', contextLength])],
+    input: [
+      int64Info('input_ids', ['batch', contextLength]),
+      ...(attentionMask ? [int64Info('attention_mask', ['batch', contextLength])] : []),
+    ],
     output: [floatInfo('text_embeds', ['batch', fixedOut ? outDim : 'dim'])],
   });
 }
@@ -83,7 +108,7 @@ export function writeClipTestModel(dir: string, options: ClipTestModelOptions = 
   const dim = options.dim ?? 512;
   const fixedOut = options.fixedOutputDims ?? true;
   const visual = clipTestVisualGraph(options.visualInputSize ?? 224, options.visualDim ?? dim, fixedOut);
-  const textual = clipTestTextualGraph(77, options.textDim ?? dim, fixedOut);
+  const textual = clipTestTextualGraph(77, options.textDim ?? dim, fixedOut, options.attentionMask);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'visual.onnx'), visual);
   writeFileSync(join(dir, 'textual.onnx'), textual);
