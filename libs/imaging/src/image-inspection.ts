@@ -31,14 +31,24 @@ function isPixelLimitError(error: unknown): boolean {
 }
 
 async function readHeader(bytes: Buffer, limits: ImageLimits, format: ImageFormat): Promise<sharp.Metadata> {
-  try {
-    return await sharp(bytes, sharpInputOptions(limits)).metadata();
-  } catch (error) {
-    if (!isPixelLimitError(error)) throw corruptImage(format, error);
-    // The header alone is read here (metadata never decodes pixels), only to report the real size.
-    const header = await sharp(bytes, { ...sharpInputOptions(limits), limitInputPixels: false }).metadata();
-    throw tooManyPixels(header.width, header.height, limits.maxPixels);
-  }
+  // Under the time limit too: counting the pages of a hostile TIFF walks every directory.
+  return runDecode(
+    async () => {
+      try {
+        return await sharp(bytes, sharpInputOptions(limits)).metadata();
+      } catch (error) {
+        if (!isPixelLimitError(error)) throw corruptImage(format, error);
+        // Only the header is read again (metadata never decodes pixels), to report the real size.
+        const header = await sharp(bytes, {
+          ...sharpInputOptions(limits),
+          limitInputPixels: false,
+        }).metadata();
+        throw tooManyPixels(header.width, header.height, limits.maxPixels);
+      }
+    },
+    limits,
+    format,
+  );
 }
 
 /**

@@ -156,7 +156,8 @@ describe('hammingHex', () => {
     expect(hammingHex('0f0f0f0f0f0f0f0f', 'f0f0f0f0f0f0f0f0')).toBe(64);
   });
 
-  it('rejects anything but 16 lowercase hex digits', () => {
+  it('rejects anything but 16 hex digits, in either case', () => {
+    expect(hammingHex('FFFFFFFFFFFFFFFF', '0000000000000000')).toBe(64);
     expect(() => hammingHex('abc', '0000000000000000')).toThrow(
       expect.objectContaining({ code: ErrorCode.InvalidArgument }),
     );
@@ -167,6 +168,7 @@ describe('hammingHex', () => {
 describe('phashChunks', () => {
   it('splits a hash into four positional 16-bit tokens', () => {
     expect(phashChunks('0123456789abcdef')).toEqual(['0:0123', '1:4567', '2:89ab', '3:cdef']);
+    expect(phashChunks('0123456789ABCDEF')).toEqual(phashChunks('0123456789abcdef'));
   });
 
   function flipBits(hex: string, bits: number[]): string {

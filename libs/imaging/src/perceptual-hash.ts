@@ -7,7 +7,7 @@ const GRID = 32;
 /** The hash keeps the 8x8 lowest frequencies after the DC term. */
 const LOW = 8;
 const HASH_HEX_LENGTH = 16;
-const HEX = /^[0-9a-f]{16}$/;
+const HEX = /^[0-9a-f]{16}$/i;
 
 /** Hashes of the image as it would look mirrored or turned, to catch copies that were flipped or rotated. */
 export interface PhashVariants {
@@ -133,7 +133,7 @@ export async function phashVariants(
 
 function assertHash(value: string, name: string): void {
   if (!HEX.test(value)) {
-    throw LookalikeError.invalid(`${name} must be ${HASH_HEX_LENGTH} lowercase hex digits`, { field: name });
+    throw LookalikeError.invalid(`${name} must be ${HASH_HEX_LENGTH} hex digits`, { field: name });
   }
 }
 
@@ -162,6 +162,7 @@ export const PHASH_CHUNKS = 4;
  */
 export function phashChunks(hex: string): string[] {
   assertHash(hex, 'hash');
+  const lower = hex.toLowerCase();
   const size = HASH_HEX_LENGTH / PHASH_CHUNKS;
-  return Array.from({ length: PHASH_CHUNKS }, (_, i) => `${i}:${hex.slice(i * size, (i + 1) * size)}`);
+  return Array.from({ length: PHASH_CHUNKS }, (_, i) => `${i}:${lower.slice(i * size, (i + 1) * size)}`);
 }
