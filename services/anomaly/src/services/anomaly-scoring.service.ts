@@ -83,11 +83,9 @@ export class AnomalyScoringService {
     const rows = withVector.map((p, i) => this.row(p, raws[i], stats));
     for (let i = 0; i < rows.length; i += WRITE_BATCH) {
       await this.store.upsert(owner, rows.slice(i, i + WRITE_BATCH));
-      for (let j = i; j < Math.min(rows.length, i + WRITE_BATCH); j += 1) {
-        await this.index.setAnomalyScore(owner, withVector[j].id, rows[j].combined);
-      }
       await progress?.(Math.min(rows.length, i + WRITE_BATCH), rows.length);
     }
+    await this.index.setAnomalyScores(owner, new Map(withVector.map((p, i) => [p.id, rows[i].combined])));
     await this.store.dropOthers(
       owner,
       rows.map((r) => r.imageId),
@@ -135,7 +133,7 @@ export class AnomalyScoringService {
       owner,
       rows.map((r) => r.row),
     );
-    for (const r of rows) await this.index.setAnomalyScore(owner, r.point.id, r.row.combined);
+    await this.index.setAnomalyScores(owner, new Map(rows.map((r) => [r.point.id, r.row.combined])));
     return true;
   }
 
