@@ -24,7 +24,7 @@ const INPUT_SIZE = 224;
 export const NSFW_CLASSES = ['drawing', 'hentai', 'neutral', 'porn', 'sexy'] as const;
 const UNSAFE_CLASSES = [1, 3, 4];
 /** The pooled 7x7x1280 features, flattened: the layer the nsfwjs classifier head starts from. */
-const FEATURE_LAYER = 'flatten_1';
+export const MOBILENET_FEATURE_LAYER = 'flatten_1';
 
 export interface MobileNetOptions {
   decodeLimits?: DecodeLimits;
@@ -71,7 +71,7 @@ export function useWasmBackend(): Promise<void> {
  * The model and weights nsfwjs bundles as UMD scripts. Loaded with a plain require: nsfwjs' own
  * loader wraps the 3.5 MB base64 string in an ES-module namespace copy, which takes ~10 s.
  */
-function loadBundledArtifacts(): tf.io.ModelArtifacts {
+export function loadMobileNetArtifacts(): tf.io.ModelArtifacts {
   const models = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const modelJson = require(join(models, 'model.min.js')) as KerasModelJson;
@@ -112,10 +112,10 @@ export class MobileNetModel implements ImageModel {
     await useWasmBackend();
     let network: tf.LayersModel;
     try {
-      const base = await tf.loadLayersModel(tf.io.fromMemory(loadBundledArtifacts()));
+      const base = await tf.loadLayersModel(tf.io.fromMemory(loadMobileNetArtifacts()));
       network = tf.model({
         inputs: base.inputs,
-        outputs: [base.getLayer(FEATURE_LAYER).output, base.outputs[0]] as tf.SymbolicTensor[],
+        outputs: [base.getLayer(MOBILENET_FEATURE_LAYER).output, base.outputs[0]] as tf.SymbolicTensor[],
       });
     } catch (error) {
       if (error instanceof ModelLoadError) throw error;
@@ -156,7 +156,7 @@ export class MobileNetModel implements ImageModel {
     try {
       const [f, p] = await Promise.all([features.data<'float32'>(), probabilities.data<'float32'>()]);
       if (f.length !== count * MOBILENET_DIM || p.length !== count * NSFW_CLASSES.length) {
-        throw new ModelShapeError(FEATURE_LAYER, [count, MOBILENET_DIM], features.shape);
+        throw new ModelShapeError(MOBILENET_FEATURE_LAYER, [count, MOBILENET_DIM], features.shape);
       }
       return Array.from({ length: count }, (_, i) => {
         const probs = p.slice(i * NSFW_CLASSES.length, (i + 1) * NSFW_CLASSES.length);
