@@ -74,7 +74,7 @@ export const DEFAULT_LANCE_INDEX_POLICY: LanceIndexPolicy = {
   minRows: 50_000,
   exactBelowRows: 20_000,
   types: { none: 'ivf_hnsw_sq', scalar: 'ivf_hnsw_sq', product: 'ivf_pq', binary: 'ivf_rq' },
-  ef: 128,
+  ef: 256,
   nprobes: 20,
   reindexAfterRows: 10_000,
   scalarIndexMinRows: 10_000,
