@@ -34,6 +34,8 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
   let stores: QualityStores;
   let service: DedupService;
   let sweep: DedupSweepService;
+  let worker: DedupJobWorker;
+  let noIngest: { deleteImage: jest.Mock };
   const fileOf = new Map<string, string>();
   const idOf = new Map<string, string>();
 
@@ -67,8 +69,15 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     const store = new DedupStoreRepository(stores.dataSource);
     const queue = new JobQueueRepository(stores.dataSource);
     sweep = new DedupSweepService(index, store, settings);
-    const noIngest = { deleteImage: jest.fn() } as unknown as IngestClientRepository;
-    const worker = new DedupJobWorker(queue, sweep, store, noIngest, new SchedulerRegistry(), settings);
+    noIngest = { deleteImage: jest.fn(async () => undefined) };
+    worker = new DedupJobWorker(
+      queue,
+      sweep,
+      store,
+      noIngest as unknown as IngestClientRepository,
+      new SchedulerRegistry(),
+      settings,
+    );
     service = new DedupService(index, store, queue, worker, settings);
   }, 120_000);
 
@@ -117,6 +126,7 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     const before = (await allGroups('near')).length + (await allGroups('similar')).length;
     const summary = await sweep.scan(OWNER, null);
     expect(summary.groupsCreated).toBe(0);
+    expect(summary.staleDropped).toBe(0);
     expect((await allGroups('near')).length + (await allGroups('similar')).length).toBe(before);
   });
 
@@ -177,6 +187,36 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
       expect(cancelled[0].state).toBe('cancelled');
     },
   );
+
+  run('deletes confirmed duplicates through ingest once the undo window has ended', async () => {
+    const group = (await allGroups('near')).find((g) => g.members.length >= 2);
+    if (!group) throw new Error('no open near group left');
+    const dup = group.members.map((m) => m.imageId).find((id) => id !== group.suggestedKeep) as string;
+    await service.resolveGroup({
+      caller,
+      groupId: group.groupId,
+      keep: [group.suggestedKeep],
+      duplicates: [dup],
+      notDuplicate: [],
+    });
+    worker.wake();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(noIngest.deleteImage).not.toHaveBeenCalled();
+    await stores.dataSource.query(
+      `UPDATE jobs SET payload = jsonb_set(payload, '{notBefore}', to_jsonb($1::text)) WHERE kind = 'dedup-delete' AND state = 'queued'`,
+      [new Date(Date.now() - 1000).toISOString()],
+    );
+    worker.wake();
+    for (let i = 0; i < 50 && noIngest.deleteImage.mock.calls.length === 0; i += 1)
+      await new Promise((r) => setTimeout(r, 100));
+    expect(noIngest.deleteImage).toHaveBeenCalledWith(expect.objectContaining({ ownerUserId: OWNER }), dup);
+    await worker.onApplicationShutdown();
+    const [job] = await stores.dataSource.query(
+      `SELECT state, result FROM jobs WHERE kind = 'dedup-delete' AND payload->>'groupId' = $1`,
+      [group.groupId],
+    );
+    expect(job).toMatchObject({ state: 'succeeded', result: { deleted: 1 } });
+  });
 
   run('checks a new image against the collection at ingest', async () => {
     const result = await service.checkImage({ caller, imageId: idOf.get('horse__jpeg20.jpg') as string });

@@ -10,6 +10,7 @@ import {
 } from '@lookalike/persistence';
 import type { SweepGroup } from '../domain/dedup-sweep';
 import { pairKey } from '../domain/dedup-image';
+import { returningRows } from './sql-rows';
 
 /** Dedup groups and reviewers' decisions in SQL, and the `duplicate` tag on the image rows. */
 @Injectable()
@@ -49,11 +50,12 @@ export class DedupStoreRepository {
    * split them): they are dropped so the review queue shows only what the last sweep saw.
    */
   async dropStaleOpenGroups(owner: string, keepIds: readonly string[]): Promise<number> {
-    const rows = (await this.dataSource.query(
+    const rows = await returningRows(
+      this.dataSource,
       `DELETE FROM dedup_groups WHERE owner_user_id = $1 AND status = 'open' AND NOT (group_id = ANY($2::text[]))
        RETURNING group_id`,
       [owner, keepIds],
-    )) as unknown[];
+    );
     return rows.length;
   }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, JobRepository, type JobEntity } from '@lookalike/persistence';
+import { returningRows } from './sql-rows';
 
 export const SCAN_JOB = 'dedup-scan';
 export const DELETE_JOB = 'dedup-delete';
@@ -50,7 +51,8 @@ export class JobQueueRepository {
    * they are claimed by id here rather than by the oldest-first claim.
    */
   async claimDueDelete(workerId: string, leaseSeconds: number): Promise<JobEntity | null> {
-    const rows = (await this.dataSource.query(
+    const rows = await returningRows<{ job_id: string; owner_user_id: string }>(
+      this.dataSource,
       `UPDATE jobs SET state = 'running', lease_owner = $1,
               lease_expires_at = now() + make_interval(secs => $2::double precision),
               attempts = attempts + 1, started_at = coalesce(started_at, now()), updated_at = now()
@@ -62,7 +64,7 @@ export class JobQueueRepository {
            ORDER BY created_at, job_id LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING job_id, owner_user_id`,
       [workerId, leaseSeconds],
-    )) as { job_id: string; owner_user_id: string }[];
+    );
     const row = rows[0];
     return row ? this.jobs.get(row.owner_user_id, row.job_id) : null;
   }
