@@ -81,11 +81,13 @@ export interface QualityMetrics {
 
 /** 1 at `good`, 0.5 at `threshold`, 0 at `worst`, linear in between (works for either direction). */
 export function ramp(value: number, good: number, threshold: number, worst: number): number {
-  const towardsWorst = (a: number, b: number): number => (b - a) * Math.sign(worst - good);
-  if (towardsWorst(value, good) >= 0) return 1;
-  if (towardsWorst(value, worst) <= 0) return 0;
-  if (towardsWorst(value, threshold) >= 0) return 1 - (0.5 * (value - good)) / (threshold - good);
-  return 0.5 - (0.5 * (value - threshold)) / (worst - threshold);
+  // Progress from good (0) to worst (1) along the metric's own direction.
+  const badness = (value - good) / (worst - good);
+  const thresholdAt = (threshold - good) / (worst - good);
+  if (badness <= 0) return 1;
+  if (badness >= 1) return 0;
+  if (badness <= thresholdAt) return 1 - 0.5 * (badness / thresholdAt);
+  return 0.5 - 0.5 * ((badness - thresholdAt) / (1 - thresholdAt));
 }
 
 function lumaOf(image: DecodedImage): Uint8Array {
