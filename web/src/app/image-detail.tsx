@@ -1,3 +1,4 @@
+import { useImage } from '@/api/get-image';
 import { FeedbackButtons } from '@/components/feedback-buttons';
 import { Separator } from '@/components/ui/separator';
 import { ImageDuplicateGroups } from '@/features/dedupe/components/image-duplicate-groups';
@@ -7,6 +8,9 @@ import { SimilarImages } from '@/features/search/components/similar-images';
 
 /** Composes the detail of one image from the features that know each part. */
 export function ImageDetail({ imageId, onOpen }: { imageId: string; onOpen: (imageId: string) => void }) {
+  // When the image itself cannot be read (deleted, another tenant's), its neighbours say nothing useful.
+  const image = useImage(imageId);
+  if (image.isError) return <ImageOverview imageId={imageId} />;
   return (
     <div className="grid gap-5" data-testid="image-detail">
       <ImageOverview imageId={imageId} />
