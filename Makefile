@@ -83,11 +83,14 @@ up: build services ## Distributed on this machine: every service its own process
 down: ## Stop what `make up` started
 	@bash deploy/local/down.sh
 
-bench: build services ## Benchmarks (writes .bench/*.md; figures go to docs/BENCHMARKS.md)
+bench: build ## Every benchmark (BENCH_QUICK=1 for a CI-sized run); writes .bench/*.md, figures in docs/BENCHMARKS.md
 	@bash scripts/bench/run-all.sh
 
+seed: ## Load the sample images into a RUNNING stack and print a tour (SEED_URL, SEED_USER)
+	@node scripts/seed/seed.mjs
+
 models: ## Download the OpenCLIP ONNX exports with checksums (needs a network)
-	@bash scripts/models/fetch-models.sh
+	@node scripts/models/fetch-models.mjs
 
 clean:
 	npx tsc -b tsconfig.build.json --clean
