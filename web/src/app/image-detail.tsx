@@ -9,27 +9,31 @@ import { SimilarImages } from '@/features/search/components/similar-images';
 /** Composes the detail of one image from the features that know each part. */
 export function ImageDetail({ imageId, onOpen }: { imageId: string; onOpen: (imageId: string) => void }) {
   // When the image itself cannot be read (deleted, another tenant's), its neighbours say nothing useful.
+  // The overview stays mounted either way: remounting it would refetch the failed query in a loop.
   const image = useImage(imageId);
-  if (image.isError) return <ImageOverview imageId={imageId} />;
   return (
     <div className="grid gap-5" data-testid="image-detail">
       <ImageOverview imageId={imageId} />
-      <Separator />
-      <section className="grid gap-2" aria-label="Feedback">
-        <h3 className="text-sm font-semibold">Feedback</h3>
-        <FeedbackButtons imageId={imageId} />
-        <FeedbackHistory imageId={imageId} />
-      </section>
-      <Separator />
-      <section className="grid gap-2">
-        <h3 className="text-sm font-semibold">Similar images</h3>
-        <SimilarImages imageId={imageId} onOpen={onOpen} />
-      </section>
-      <Separator />
-      <section className="grid gap-2">
-        <h3 className="text-sm font-semibold">Duplicate group</h3>
-        <ImageDuplicateGroups imageId={imageId} onOpen={onOpen} />
-      </section>
+      {!image.isError && (
+        <>
+          <Separator />
+          <section className="grid gap-2" aria-label="Feedback">
+            <h3 className="text-sm font-semibold">Feedback</h3>
+            <FeedbackButtons imageId={imageId} />
+            <FeedbackHistory imageId={imageId} />
+          </section>
+          <Separator />
+          <section className="grid gap-2">
+            <h3 className="text-sm font-semibold">Similar images</h3>
+            <SimilarImages imageId={imageId} onOpen={onOpen} />
+          </section>
+          <Separator />
+          <section className="grid gap-2">
+            <h3 className="text-sm font-semibold">Duplicate group</h3>
+            <ImageDuplicateGroups imageId={imageId} onOpen={onOpen} />
+          </section>
+        </>
+      )}
     </div>
   );
 }

@@ -93,8 +93,10 @@ describe('image detail route', () => {
       ),
     );
     renderApp('/images/IMG_X');
-    const alerts = await screen.findAllByTestId('problem-alert');
-    expect(alerts[0]).toHaveTextContent('No image IMG_X in your library');
+    const alert = await screen.findByTestId('problem-alert');
+    expect(alert).toHaveTextContent('No image IMG_X in your library');
+    // Similar images and groups of an image that cannot be read are not asked for.
+    expect(screen.queryByText('Similar images')).not.toBeInTheDocument();
   });
 
   it('switches between light and dark themes', async () => {
