@@ -15,11 +15,13 @@ export async function serveStandInEmbedding(
   bus: MessageBus,
   dataDir: string,
   calls: { count: number } = { count: 0 },
+  options: { delayMs?: number } = {},
 ): Promise<BusSubscription> {
   const subject = Subjects.EmbeddingEmbedImages;
   return bus.serve(subject.name, 'embedding', async (message) => {
     try {
       calls.count += 1;
+      if (options.delayMs) await new Promise((r) => setTimeout(r, options.delayMs));
       const request = subject.request.decode(message.data);
       const embeddings = await Promise.all(
         request.images.map(async (image) => {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Subjects } from '@lookalike/contracts';
 import { LocalBus, MessageBus, NatsBus } from '@lookalike/messaging';
 import { EmbeddedServiceName, startEmbeddedStack } from '../../src/embedded-host';
 
@@ -26,7 +27,7 @@ export interface TestStackOptions {
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
-const allServices: EmbeddedServiceName[] = ['ingest', 'search', 'dedup', 'anomaly', 'feedback'];
+const allServices: EmbeddedServiceName[] = ['embedding', 'ingest', 'search', 'dedup', 'anomaly', 'feedback'];
 
 export async function freePort(): Promise<number> {
   return new Promise((done, fail) => {
@@ -84,14 +85,17 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
     children.push(child);
   }
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${url}/healthz`, 30_000, () =>
-    [...output.entries()].map(([s, o]) => `--- ${s}\n${o.slice(-2000)}`).join('\n'),
-  );
+  const diagnostics = () => [...output.entries()].map(([s, o]) => `--- ${s}\n${o.slice(-2000)}`).join('\n');
+  await waitFor(`${url}/healthz`, 90_000, diagnostics);
   const bus = await NatsBus.connect({
     url: env.NATS_URL ?? 'nats://127.0.0.1:4222',
     name: 'e2e',
     subjectPrefix: prefix,
   });
+  // Each service is up once it answers a request of its own (an error reply counts) over NATS.
+  for (const service of services) {
+    await waitForService(bus, probeSubjects[service], 90_000, diagnostics);
+  }
   return {
     mode,
     url,
@@ -117,6 +121,36 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const probeSubjects: Record<EmbeddedServiceName, string> = {
+  embedding: Subjects.EmbeddingModelInfo.name,
+  ingest: Subjects.IngestGetJob.name,
+  search: Subjects.SearchSimilar.name,
+  dedup: Subjects.DedupListGroups.name,
+  anomaly: Subjects.AnomalyList.name,
+  feedback: Subjects.FeedbackList.name,
+};
+
+async function waitForService(
+  bus: MessageBus,
+  subject: string,
+  timeoutMs: number,
+  diagnostics: () => string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const reply = await bus.request(subject, { data: new Uint8Array(), headers: {} }, 2000);
+      if (reply.headers['lk-error-code'] !== 'unavailable') {
+        return;
+      }
+    } catch {
+      // no responder yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no service answered ${subject} within ${timeoutMs} ms\n${diagnostics()}`);
 }
 
 async function waitFor(url: string, timeoutMs: number, diagnostics: () => string): Promise<void> {
