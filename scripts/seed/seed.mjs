@@ -8,7 +8,7 @@
 //   SEED_LIMIT        load at most this many files (default all)
 //   SEED_CONCURRENCY  uploads in flight (default 2)
 //   SEED_TEXT         the text query (default "an astronaut")
-//   SEED_JOB_TIMEOUT_S how long to wait for the dedup sweep (default 300)
+//   SEED_JOB_TIMEOUT_S how long to wait for each job (dedup sweep, anomaly recompute; default 300)
 //
 // Exits non-zero with one line on stderr when the stack does not answer or an endpoint answers an
 // error; an image the server refuses (400/413/415/422) is counted as rejected, not a failure.
@@ -151,20 +151,18 @@ async function uploadAll(token, dir, files) {
   return results;
 }
 
-async function waitForJob(token, jobId) {
+async function waitForJob(token, jobId, what) {
   const deadline = Date.now() + jobTimeoutMs;
   for (;;) {
     const { body: job } = await call('GET', `/api/jobs/${encodeURIComponent(jobId)}`, { token });
     if (jobFinished(job)) {
       if (job.state !== 'succeeded') {
-        throw new SeedError(
-          `dedup sweep job ${jobId} ended ${job.state}${job.error ? `: ${job.error}` : ''}`,
-        );
+        throw new SeedError(`${what} job ${jobId} ended ${job.state}${job.error ? `: ${job.error}` : ''}`);
       }
       return job;
     }
     if (Date.now() > deadline) {
-      throw new SeedError(`dedup sweep job ${jobId} still ${job.state} after ${jobTimeoutMs / 1000} s`);
+      throw new SeedError(`${what} job ${jobId} still ${job.state} after ${jobTimeoutMs / 1000} s`);
     }
     await sleep(500);
   }
@@ -196,7 +194,7 @@ async function main() {
   print();
   print('2. Duplicate sweep (POST /api/dedup/scan, then GET /api/jobs/{id})');
   const { body: scan } = await call('POST', '/api/dedup/scan', { token });
-  const job = await waitForJob(token, scan.job_id);
+  const job = await waitForJob(token, scan.job_id, 'dedup sweep');
   print(`   job ${job.job_id} ${job.state}${job.total ? ` (${job.done}/${job.total})` : ''}`);
   const { body: groupList } = await call('GET', '/api/dedup/groups?limit=200', { token });
   const byKind = {};
@@ -221,32 +219,28 @@ async function main() {
   for (const line of formatHits(similar.hits, names)) print(`   ${line}`);
 
   print();
-  print(`4. Text search "${textQuery}" (POST /api/search/similar {text_query})`);
-  const text = await call('POST', '/api/search/similar', {
-    token,
-    json: { text_query: textQuery, limit: 5 },
-    expectError: !model.text_available,
-  });
-  if (text.status === 200) {
-    for (const line of formatHits(text.body.hits, names)) print(`   ${line}`);
-  } else if (text.status === 422) {
-    print(
-      `   not available on this stack: ${text.body?.detail ?? model.text_unavailable_reason ?? 'no text encoder'}`,
-    );
-    print(
-      '   (install the OpenCLIP ONNX export with `make models`, set MODEL_DIR, restart, then POST /api/admin/reindex)',
-    );
+  if (model.text_available) {
+    print(`4. Text search "${textQuery}" (POST /api/search/similar {text_query})`);
+    const { body: text } = await call('POST', '/api/search/similar', {
+      token,
+      json: { text_query: textQuery, limit: 5 },
+    });
+    for (const line of formatHits(text.hits, names)) print(`   ${line}`);
   } else {
-    throw new SeedError(problemLine('POST', '/api/search/similar', text.status, text.body));
+    print(`4. Text search: not available with ${model.name} (GET /api/models says)`);
+    print(`   ${model.text_unavailable_reason || 'the active model has no text encoder'}`);
   }
 
   print();
-  print('5. Top anomaly (GET /api/qa/anomalies)');
+  // Scores written during the upload saw only the images before each one; recompute over the whole set.
+  print('5. Top anomaly (POST /api/qa/anomalies/recompute, then GET /api/qa/anomalies)');
+  const { body: recompute } = await call('POST', '/api/qa/anomalies/recompute', { token });
+  await waitForJob(token, recompute.job_id, 'anomaly recompute');
   const { body: anomalies } = await call('GET', '/api/qa/anomalies?limit=3', { token });
   if (anomalies.items.length === 0) print('   (the review queue is empty)');
   anomalies.items.forEach((item, i) => {
     const lines = formatAnomaly(item, names);
-    print(`   ${i === 0 ? 'top' : `#${i + 1} `} ${lines[0]}`);
+    print(`   ${i === 0 ? 'top' : `#${i + 1}`.padEnd(3)} ${lines[0]}`);
     if (i === 0) for (const line of lines.slice(1)) print(`   ${line}`);
   });
 
