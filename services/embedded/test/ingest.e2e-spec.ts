@@ -1,9 +1,11 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BusSubscription } from '@lookalike/messaging';
+import { Client } from 'pg';
 import { serveStandInEmbedding } from './support/ingest-stand-ins';
 import { devLogin, startTestStack, StackMode, TestStack } from './support/test-stack';
 
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
 const BAD_INPUTS = '/work/shared/datasets/bad-inputs';
 const NEAR_COPIES = '/work/shared/datasets/dev-nearcopies';
 
@@ -56,14 +58,16 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
   let embedding: BusSubscription;
   const embedCalls = { count: 0 };
 
+  const schema = `e2e_ingest_${Date.now()}`;
+
   beforeAll(async () => {
+    // The test stands in for the embedding service (deterministic vectors, no model files needed).
     stack = await startTestStack(mode, {
+      omit: ['embedding'],
       env: {
         RPC_TIMEOUT_MS: '30000',
         RECONCILE_INTERVAL_SECONDS: '0',
-        ...(mode === 'distributed'
-          ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=e2e_ingest_${Date.now()}` }
-          : {}),
+        ...(mode === 'distributed' ? { DATABASE_URL: `${PG_URL}?schema=${schema}` } : {}),
       },
     });
     embedding = await serveStandInEmbedding(stack.bus, stack.dataDir, embedCalls);
@@ -72,6 +76,12 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
   afterAll(async () => {
     await embedding?.unsubscribe();
     await stack?.close();
+    if (mode === 'distributed') {
+      const db = new Client({ connectionString: PG_URL });
+      await db.connect();
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.end();
+    }
   });
 
   async function upload(token: string, bytes: Buffer, name: string, tags?: string[]): Promise<Response> {
