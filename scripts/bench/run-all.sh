@@ -7,8 +7,8 @@
 #   BENCH_TIMEOUT_S   per-benchmark limit (default 900 quick, none full)
 #   BENCH_OUT         output folder (default .bench)
 #
-# Discovered: libs/*/bench/*.bench.ts and services/*/bench/*.bench.ts, plus any other bench/*.ts
-# whose header names a command that runs it (the dedup calibration, the anomaly AUC). Nothing here
+# Discovered: libs/*/bench/*.bench.ts and services/*/bench/*.bench.ts, plus EXTRA_BENCHES below (the
+# dedup calibration, the anomaly AUC). A benchmark that changes a tracked file is reported. Nothing here
 # needs a GPU or a network: MODEL_DEVICE is forced to cpu and Qdrant rows appear only where
 # QDRANT_URL is already set.
 set -uo pipefail
@@ -21,12 +21,14 @@ TIMEOUT_S=${BENCH_TIMEOUT_S:-$([ "$QUICK" = 1 ] && echo 900 || echo 0)}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
+# Bench scripts not named *.bench.ts that print measurements. Other bench/*.ts files (the fixture
+# writers beside them) regenerate committed test data and must not run here.
+EXTRA_BENCHES=(services/dedup/bench/calibrate-thresholds.ts services/anomaly/bench/planted-auc.ts)
+
 discover() {
   local f
-  for f in libs/*/bench/*.bench.ts services/*/bench/*.bench.ts; do [ -e "$f" ] && echo "$f"; done
-  for f in libs/*/bench/*.ts services/*/bench/*.ts; do
-    case $f in *.bench.ts) continue ;; esac
-    [ -e "$f" ] && head -20 "$f" | grep -qF "$f" && echo "$f"
+  for f in libs/*/bench/*.bench.ts services/*/bench/*.bench.ts "${EXTRA_BENCHES[@]}"; do
+    [ -e "$f" ] && echo "$f"
   done
 }
 
@@ -158,6 +160,7 @@ for file in "${FILES[@]}"; do
   [ -n "$envs" ] && shown="$envs $shown"
   [ -n "$QUICK_IMAGES" ] && shown=${shown//$QUICK_IMAGES/<24 files of dev-nearcopies>}
   echo "   $shown"
+  tracked_before=$(git status --porcelain --untracked-files=no 2>/dev/null)
   marker=$(mktemp)
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   started=$(date +%s)
@@ -166,6 +169,11 @@ for file in "${FILES[@]}"; do
   env $envs $limit $cmd >"$log" 2>"$OUT/$name.stderr.log"
   rc=$?
   seconds=$(($(date +%s) - started))
+  tracked_after=$(git status --porcelain --untracked-files=no 2>/dev/null)
+  if [ "$tracked_before" != "$tracked_after" ]; then
+    echo "   WARNING: tracked files changed while $name ran (another writer in a shared checkout, or the benchmark):"
+    diff <(echo "$tracked_before") <(echo "$tracked_after") | grep '^>' | sed 's/^>/     /'
+  fi
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   {
     echo "# $name"
