@@ -87,7 +87,7 @@ describe.each(modes)('search through the gateway (%s)', (mode) => {
   let textModelAvailable = true;
 
   beforeAll(async () => {
-    stack = await startTestStack(mode, { omit: ['ingest', 'dedup', 'anomaly', 'feedback'] });
+    stack = await startTestStack(mode, { omit: ['embedding', 'ingest', 'dedup', 'anomaly', 'feedback'] });
     queryPng = await picture(1);
     queryHash = await perceptualHash(queryPng);
     const config = { VECTOR_STORE: 'lancedb' as const, LOOKALIKE_DATA_DIR: stack.dataDir };
@@ -208,13 +208,13 @@ describe.each(modes)('search through the gateway (%s)', (mode) => {
     );
     alice = await devLogin(stack.url, 'alice');
     bob = await devLogin(stack.url, 'bob');
-  });
+  }, 120_000);
 
   afterAll(async () => {
     for (const s of subscriptions) await s.unsubscribe();
     await releaseStore?.();
     await stack?.close();
-  });
+  }, 60_000);
 
   const post = (path: string, body: unknown, token = alice) =>
     fetch(`${stack.url}${path}`, {
