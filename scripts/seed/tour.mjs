@@ -104,12 +104,12 @@ export function pickQueryImage(uploads) {
 
 const KIND_ORDER = { exact: 0, near: 1, similar: 2 };
 
-/** The group to show: the largest, exact before near before similar on ties. */
+/** The group to show: the surest tier first (exact, then near, then similar), the largest within it. */
 export function pickGroup(groups) {
   return [...groups].sort(
     (a, b) =>
-      b.members.length - a.members.length ||
       (KIND_ORDER[a.kind] ?? 9) - (KIND_ORDER[b.kind] ?? 9) ||
+      b.members.length - a.members.length ||
       String(a.group_id).localeCompare(String(b.group_id)),
   )[0];
 }

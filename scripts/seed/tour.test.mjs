@@ -84,15 +84,16 @@ test('pickQueryImage prefers an original over a transformed copy, and skips reje
   assert.equal(pickQueryImage([uploads[3]]), undefined);
 });
 
-test('pickGroup takes the largest group, exact before near on ties', () => {
+test('pickGroup takes the surest tier first, then the largest group in it', () => {
   const m = (n) => Array.from({ length: n }, (_, i) => ({ image_id: `i${i}` }));
   const groups = [
     { group_id: 'g1', kind: 'near', members: m(3) },
-    { group_id: 'g2', kind: 'exact', members: m(3) },
-    { group_id: 'g3', kind: 'similar', members: m(2) },
+    { group_id: 'g2', kind: 'near', members: m(4) },
+    { group_id: 'g3', kind: 'similar', members: m(9) },
   ];
   assert.equal(pickGroup(groups).group_id, 'g2');
-  assert.equal(pickGroup([...groups, { group_id: 'g4', kind: 'similar', members: m(5) }]).group_id, 'g4');
+  assert.equal(pickGroup([...groups, { group_id: 'g4', kind: 'exact', members: m(2) }]).group_id, 'g4');
+  assert.equal(pickGroup([groups[2]]).group_id, 'g3');
   assert.equal(pickGroup([]), undefined);
 });
 
