@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { LocalBus, RunningService } from '@lookalike/messaging';
+import { LocalBus, RpcClient, RunningService } from '@lookalike/messaging';
 import { startAnomaly } from '@lookalike/service-anomaly';
 import { startDedup } from '@lookalike/service-dedup';
 import { startFeedback } from '@lookalike/service-feedback';
 import { startGateway } from '@lookalike/service-gateway';
 import { startIngest } from '@lookalike/service-ingest';
 import { startSearch } from '@lookalike/service-search';
+import { startDemoSeed } from './demo-seed';
 
 export type Env = Record<string, string | undefined>;
 
@@ -21,6 +22,11 @@ export type EmbeddedServiceName = keyof typeof allServices;
 export interface EmbeddedStackOptions {
   /** Which service modules to host (all by default); tests leave one out to stand in for it. */
   services?: EmbeddedServiceName[];
+  /**
+   * Ingest deploy/seed/images (or SEED_DIR) into the tenant `demo` when it is empty, in the
+   * background after start-up; `make demo` turns it on, tests leave it off.
+   */
+  seedDemo?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -52,10 +58,17 @@ export async function startEmbeddedStack(
   const gateway = await startGateway(env);
   const address = gateway.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : Number(env.API_PORT ?? 8080);
+  const seed = options.seedDemo
+    ? startDemoSeed(
+        new RpcClient(LocalBus.forProcess(), { service: 'embedded' }),
+        env.SEED_DIR ?? resolve(__dirname, '../../../deploy/seed/images'),
+      )
+    : undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     env,
     close: async () => {
+      await seed?.stop();
       await gateway.close();
       for (const service of services.reverse()) {
         await service.close();

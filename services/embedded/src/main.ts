@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { startEmbeddedStack } from './embedded-host';
 
 async function main(): Promise<void> {
-  const stack = await startEmbeddedStack(process.env);
+  const stack = await startEmbeddedStack(process.env, { seedDemo: process.env.SEED_DEMO !== 'false' });
   const lines = [
     '',
     'Lookalike is running (embedded mode, one process).',
