@@ -83,7 +83,7 @@ up: build services ## Distributed on this machine: every service its own process
 down: ## Stop what `make up` started
 	@bash deploy/local/down.sh
 
-bench: build ## Every benchmark (BENCH_QUICK=1 for a CI-sized run); writes .bench/*.md, figures in docs/BENCHMARKS.md
+bench: build services ## Every benchmark (BENCH_QUICK=1 for a CI-sized run); writes .bench/*.md, figures in docs/BENCHMARKS.md
 	@bash scripts/bench/run-all.sh
 
 seed: ## Load the sample images into a RUNNING stack and print a tour (SEED_URL, SEED_USER)

@@ -32,13 +32,16 @@ discover() {
   done
 }
 
+# libs/<lib>/bench/x.bench.ts -> x; services/<svc>/bench/x.ts -> <svc>-x (just <svc> when x is <svc>).
 bench_name() {
-  local base
+  local base svc
   base=$(basename "$1" .ts)
   base=${base%.bench}
   case $1 in
-    services/dedup/*) [ "$base" = dedup ] || base="dedup-$base" ;;
-    services/anomaly/*) [ "$base" = anomaly ] || base="anomaly-$base" ;;
+    services/*)
+      svc=$(echo "$1" | cut -d/ -f2)
+      [ "$base" = "$svc" ] || base="$svc-$base"
+      ;;
   esac
   echo "$base"
 }
@@ -74,15 +77,17 @@ table_header() {
   esac
 }
 
-# How a file is run: the header's runner if it names one, else its bench tsconfig, else swc.
+# How a file is run: the `node <runner>.cjs <file>` its header names, else its bench tsconfig, else
+# `npx tsx` where the header says so, else the swc runner of the dedup benches.
 runner_for() {
-  local file=$1 dir
+  local file=$1 dir named
   dir=$(dirname "$file")
-  if head -20 "$file" | grep -q 'run-ts\.cjs'; then
-    echo "node $(head -20 "$file" | grep -o '[^ ]*run-ts\.cjs' | head -1)"
+  named=$(head -30 "$file" | grep -o "node [^ ]*\.cjs $file" | head -1 | cut -d' ' -f1-2)
+  if [ -n "$named" ]; then
+    echo "$named"
   elif [ -f "$dir/tsconfig.json" ]; then
     echo tsc
-  elif head -20 "$file" | grep -q 'npx tsx'; then
+  elif head -30 "$file" | grep -q 'npx tsx'; then
     echo "npx tsx"
   else
     echo "node services/dedup/bench/run-ts.cjs"
