@@ -185,7 +185,9 @@ export class LanceDbVectorStore implements VectorStore {
     if (this.closed) throw new LookalikeError('unavailable', 'the vector store is closed');
     if (!this.connection) {
       await mkdir(this.dir, { recursive: true });
-      this.connection = await connect(this.dir);
+      // Check for newer table versions on every read: in the distributed mode other processes
+      // (ingest) write the same directory, and without this a reader keeps the version it opened.
+      this.connection = await connect(this.dir, { readConsistencyInterval: 0 });
     }
     return this.connection;
   }
