@@ -3,7 +3,7 @@ import { KIND_STRENGTH, pairKey, type DedupImage, type DedupKind, DEDUP_KINDS } 
 import type { DedupThresholds } from './dedup-thresholds';
 import { suggestKeep, type KeepRule } from './keep-rules';
 import { judgePair, type PairVerdict } from './pair-verdict';
-import { closestHash, derivedVariants, HASH_VARIANTS } from './phash-variants';
+import { closestPrepared, prepareHash, type HashMatch, type PreparedHash } from './phash-variants';
 import { UnionFind } from './union-find';
 
 export interface Neighbour {
@@ -65,8 +65,14 @@ export interface SweepResult {
 const DEFAULT_MAX_BUCKET = 256;
 
 /** The 4 position-tagged 16-bit chunks of a 64-bit hash (the layout of the `phash_chunks` payload). */
-function chunksOf(hex: string): string[] {
-  return [0, 1, 2, 3].map((i) => `${i}:${hex.slice(i * 4, i * 4 + 4)}`);
+function chunksOf(words: readonly [number, number]): number[] {
+  // Position in the top bits, so one number keys a chunk: (position << 16) | value.
+  return [
+    (0 << 16) | (words[0] >>> 16),
+    (1 << 16) | (words[0] & 0xffff),
+    (2 << 16) | (words[1] >>> 16),
+    (3 << 16) | (words[1] & 0xffff),
+  ];
 }
 
 /**
@@ -80,95 +86,126 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const t = input.thresholds;
   const maxBucket = input.maxBucket ?? DEFAULT_MAX_BUCKET;
   const byId = new Map(input.images.map((im) => [im.imageId, im]));
-  const candidates = new Map<string, { a: string; b: string; cosine?: number }>();
+  // Candidates are keyed by integer pair codes (i * n + j, i < j): at 100k images the sweep holds
+  // about a million pairs, and string keys made it garbage-collection bound.
+  const n = input.images.length;
+  const index = new Map(input.images.map((im, i) => [im.imageId, i]));
+  const code = (i: number, j: number): number => (i < j ? i * n + j : j * n + i);
+  const banned = new Set<number>();
+  for (const key of input.notDuplicate) {
+    const [a, b] = key.split(':');
+    const i = index.get(a);
+    const j = index.get(b);
+    if (i !== undefined && j !== undefined && i !== j) banned.add(code(i, j));
+  }
+  const candidates = new Map<number, number>();
   const counts = { sha256: 0, phash: 0, knn: 0, total: 0 };
-  const suppressed = new Set<string>();
-  const add = (a: string, b: string, source: 'sha256' | 'phash' | 'knn', cosine?: number): void => {
-    if (a === b || !byId.has(a) || !byId.has(b)) return;
-    const key = pairKey(a, b);
-    if (input.notDuplicate.has(key)) {
+  const suppressed = new Set<number>();
+  const add = (i: number, j: number, source: 'sha256' | 'phash' | 'knn', cosine = Number.NaN): void => {
+    if (i === j) return;
+    const key = code(i, j);
+    if (banned.has(key)) {
       suppressed.add(key);
       return;
     }
     const seen = candidates.get(key);
-    if (seen) {
-      if (cosine !== undefined) seen.cosine = cosine;
+    if (seen !== undefined) {
+      if (!Number.isNaN(cosine)) candidates.set(key, cosine);
       return;
     }
     counts[source] += 1;
-    candidates.set(key, a < b ? { a, b, cosine } : { a: b, b: a, cosine });
+    candidates.set(key, cosine);
   };
 
-  const bySha = new Map<string, string[]>();
-  const byChunk = new Map<string, string[]>();
-  for (const im of input.images) {
+  const hashes: (PreparedHash | undefined)[] = input.images.map((im) =>
+    im.phash ? prepareHash(im.phash) : undefined,
+  );
+  const hashMatch = (i: number, j: number): HashMatch => {
+    const ha = hashes[i];
+    const hb = hashes[j];
+    return ha && hb ? closestPrepared(ha, hb, t.hashVariants) : { hamming: 64, variant: 'identity' };
+  };
+  const bySha = new Map<string, number[]>();
+  const byChunk = new Map<number, number[]>();
+  input.images.forEach((im, i) => {
     const list = bySha.get(im.sha256);
-    if (list) list.push(im.imageId);
-    else bySha.set(im.sha256, [im.imageId]);
-    if (!im.phash) continue;
-    for (const chunk of chunksOf(im.phash)) {
+    if (list) list.push(i);
+    else bySha.set(im.sha256, [i]);
+    const hash = hashes[i];
+    if (!hash) return;
+    for (const chunk of chunksOf(hash.plain)) {
       const bucket = byChunk.get(chunk);
-      if (bucket) bucket.push(im.imageId);
-      else byChunk.set(chunk, [im.imageId]);
+      if (bucket) bucket.push(i);
+      else byChunk.set(chunk, [i]);
     }
-  }
+  });
   for (const ids of bySha.values()) {
-    for (let i = 0; i < ids.length; i += 1)
-      for (let j = i + 1; j < ids.length; j += 1) add(ids[i], ids[j], 'sha256');
+    for (let a = 0; a < ids.length; a += 1)
+      for (let b = a + 1; b < ids.length; b += 1) add(ids[a], ids[b], 'sha256');
   }
-  for (const im of input.images) {
-    if (!im.phash) continue;
-    const probes = [im.phash];
-    if (t.hashVariants) {
-      const v = derivedVariants(im.phash);
-      probes.push(...HASH_VARIANTS.map((name) => v[name]));
-    }
-    const near = new Set<string>();
+  for (let i = 0; i < n; i += 1) {
+    const hash = hashes[i];
+    if (!hash) continue;
+    const probes = t.hashVariants ? [hash.plain, ...hash.variants] : [hash.plain];
+    const near = new Set<number>();
     for (const probe of probes) {
       for (const chunk of chunksOf(probe)) {
         const bucket = byChunk.get(chunk);
         if (!bucket || bucket.length > maxBucket) continue;
-        for (const other of bucket) if (other !== im.imageId) near.add(other);
+        for (const other of bucket) if (other !== i) near.add(other);
       }
     }
     for (const other of near) {
-      const peer = byId.get(other) as DedupImage;
       // A hash-only candidate can only become `near`, so the cheap Hamming test goes first.
-      if (closestHash(im.phash, peer.phash, t.hashVariants).hamming <= t.phashMax)
-        add(im.imageId, other, 'phash');
+      if (hashMatch(i, other).hamming <= t.phashMax) add(i, other, 'phash');
     }
   }
-  const rank = new Map<string, number>();
+  // rank.get(i * n + j): the position of j in i's kNN list (directed).
+  const rank = new Map<number, number>();
   for (const [id, list] of input.neighbours) {
-    list.forEach((n, i) => {
-      rank.set(`${id}>${n.id}`, i);
-      add(id, n.id, 'knn', n.score);
+    const i = index.get(id);
+    if (i === undefined) continue;
+    list.forEach((nb, r) => {
+      const j = index.get(nb.id);
+      if (j === undefined) return;
+      rank.set(i * n + j, r);
+      add(i, j, 'knn', nb.score);
     });
   }
-  const mutualRank = (a: string, b: string): number =>
-    Math.max(rank.get(`${a}>${b}`) ?? Infinity, rank.get(`${b}>${a}`) ?? Infinity);
+  const mutualRank = (i: number, j: number): number =>
+    Math.max(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity);
   counts.total = candidates.size;
 
-  const missing = [...candidates.values()].filter((c) => c.cosine === undefined);
+  const missing = [...candidates.entries()].filter(([, cosine]) => Number.isNaN(cosine)).map(([key]) => key);
   if (missing.length > 0) {
-    const scores = await input.cosines(missing.map((c) => [c.a, c.b] as const));
-    missing.forEach((c, i) => (c.cosine = scores[i]));
+    const ids = (key: number): readonly [string, string] => [
+      input.images[Math.floor(key / n)].imageId,
+      input.images[key % n].imageId,
+    ];
+    const scores = await input.cosines(missing.map(ids));
+    missing.forEach((key, i) => candidates.set(key, scores[i]));
   }
 
   const pairs: SweepPair[] = [];
   const pairCount: Record<DedupKind, number> = { exact: 0, near: 0, similar: 0 };
-  for (const c of candidates.values()) {
+  for (const [key, cosine] of candidates) {
+    const i = Math.floor(key / n);
+    const j = key % n;
+    const a = input.images[i];
+    const b = input.images[j];
     const verdict = judgePair(
-      byId.get(c.a) as DedupImage,
-      byId.get(c.b) as DedupImage,
-      {
-        cosine: c.cosine ?? -1,
-        mutualRank: mutualRank(c.a, c.b),
-      },
+      a,
+      b,
+      { cosine: Number.isNaN(cosine) ? -1 : cosine, mutualRank: mutualRank(i, j), hash: hashMatch(i, j) },
       t,
     );
     if (!verdict) continue;
-    pairs.push({ a: c.a, b: c.b, verdict });
+    // Pairs name the smaller id first, like dedup_decisions.
+    pairs.push(
+      a.imageId < b.imageId
+        ? { a: a.imageId, b: b.imageId, verdict }
+        : { a: b.imageId, b: a.imageId, verdict },
+    );
     pairCount[verdict.kind] += 1;
   }
 

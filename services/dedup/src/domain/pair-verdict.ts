@@ -9,6 +9,8 @@ export interface PairEvidence {
    * when either is missing. 0 means mutual nearest neighbours.
    */
   mutualRank: number;
+  /** The hash comparison when the caller already made it (the sweep prepares hashes once). */
+  hash?: HashMatch;
 }
 
 export interface PairVerdict {
@@ -33,7 +35,10 @@ export function judgePair(
   t: DedupThresholds,
 ): PairVerdict | null {
   const match: HashMatch =
-    a.phash && b.phash ? closestHash(a.phash, b.phash, t.hashVariants) : { hamming: 64, variant: 'identity' };
+    evidence.hash ??
+    (a.phash && b.phash
+      ? closestHash(a.phash, b.phash, t.hashVariants)
+      : { hamming: 64, variant: 'identity' });
   const base = { hamming: match.hamming, variant: match.variant, cosine: evidence.cosine };
   if (a.sha256 === b.sha256)
     return { kind: 'exact', rule: 'sha256', ...base, hamming: 0, variant: 'identity' };

@@ -1,5 +1,6 @@
-import { Controller } from '@nestjs/common';
+import { Controller, UseFilters } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
+import { PassThroughRpcFilter } from '@lookalike/messaging';
 import {
   Subjects,
   type FeedbackCreateRequest,
@@ -11,6 +12,8 @@ import {
 } from '@lookalike/contracts';
 import { FeedbackService } from '../services/feedback.service';
 
+// Typed errors cross the transport as they are; the bus maps them to wire errors.
+@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class FeedbackController {
   constructor(private readonly service: FeedbackService) {}

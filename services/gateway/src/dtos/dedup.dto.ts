@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, Matches } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsOptional, Matches, ValidateBy } from 'class-validator';
 import type { DuplicateGroup } from '@lookalike/contracts';
 import { CursorQueryDto, ULID_PATTERN } from './common.dto';
 
@@ -52,6 +52,24 @@ export class GroupListResponseDto {
   @ApiPropertyOptional() next_cursor?: string;
 }
 
+/** `[[a, b], ...]`: `each` validators see the inner arrays, not the ids, so pairs are checked whole. */
+function IsImagePairs(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isImagePairs',
+    validator: {
+      validate: (value: unknown) =>
+        Array.isArray(value) &&
+        value.every(
+          (pair) =>
+            Array.isArray(pair) &&
+            pair.length === 2 &&
+            pair.every((id) => typeof id === 'string' && ULID_PATTERN.test(id)),
+        ),
+      defaultMessage: () => '$property must be a list of [image_id, image_id] pairs',
+    },
+  });
+}
+
 export class ResolveGroupDto {
   @ApiPropertyOptional({ type: [String], description: 'Images to keep' })
   @IsOptional()
@@ -75,8 +93,6 @@ export class ResolveGroupDto {
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
-  @ArrayMinSize(2, { each: true })
-  @ArrayMaxSize(2, { each: true })
-  @Matches(ULID_PATTERN, { each: true })
+  @IsImagePairs()
   not_duplicate?: string[][];
 }
