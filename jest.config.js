@@ -56,13 +56,15 @@ module.exports = {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/{libs,services}/*/test/**/*.int-spec.ts'],
-      testTimeout: 60000,
+      globals: { __LOOKALIKE_TIMEOUT_MS__: 120000 },
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/timeouts.js'],
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/services/*/test/**/*.e2e-spec.ts'],
-      testTimeout: 120000,
+      globals: { __LOOKALIKE_TIMEOUT_MS__: 240000 },
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/jest/timeouts.js'],
     },
   ],
 };

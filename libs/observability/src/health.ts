@@ -1,6 +1,21 @@
-import { Controller, DynamicModule, FactoryProvider, Get, Inject, Module, ModuleMetadata, SetMetadata } from '@nestjs/common';
+import {
+  Controller,
+  DynamicModule,
+  FactoryProvider,
+  Get,
+  Inject,
+  Module,
+  ModuleMetadata,
+  SetMetadata,
+} from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService, TerminusModule } from '@nestjs/terminus';
+import {
+  HealthCheck,
+  HealthCheckService,
+  HealthIndicatorResult,
+  HealthIndicatorService,
+  TerminusModule,
+} from '@nestjs/terminus';
 
 /** A dependency probe for /readyz: resolves when the dependency answers, throws when it does not. */
 export interface ReadinessCheck {

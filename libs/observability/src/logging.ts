@@ -24,7 +24,7 @@ export function createLoggerModule(options: LoggingOptions): DynamicModule {
         res.setHeader(REQUEST_ID_HEADER, id);
         return id;
       },
-      customAttributeKeys: { reqId: 'request_id' },
+      customProps: (req: IncomingMessage & { id?: unknown }) => ({ request_id: req.id }),
       autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
       serializers: {
@@ -33,7 +33,12 @@ export function createLoggerModule(options: LoggingOptions): DynamicModule {
       },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
         error || res.statusCode >= 500 ? 'warn' : 'info',
-      customErrorObject: (_req: IncomingMessage, _res: ServerResponse, _error: Error, value: Record<string, unknown>) => {
+      customErrorObject: (
+        _req: IncomingMessage,
+        _res: ServerResponse,
+        _error: Error,
+        value: Record<string, unknown>,
+      ) => {
         const { err: _err, ...rest } = value;
         return rest;
       },

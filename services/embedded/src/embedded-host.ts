@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { LocalBus, RpcClient, RunningService } from '@lookalike/messaging';
 import { startAnomaly } from '@lookalike/service-anomaly';
 import { startDedup } from '@lookalike/service-dedup';
+import { startEmbedding } from '@lookalike/service-embedding';
 import { startFeedback } from '@lookalike/service-feedback';
 import { startGateway } from '@lookalike/service-gateway';
 import { startIngest } from '@lookalike/service-ingest';
@@ -11,6 +12,7 @@ import { startDemoSeed } from './demo-seed';
 export type Env = Record<string, string | undefined>;
 
 const allServices = {
+  embedding: startEmbedding,
   ingest: startIngest,
   search: startSearch,
   dedup: startDedup,
@@ -40,7 +42,7 @@ export interface EmbeddedStack {
  * transport with the same contracts as over NATS; data under LOOKALIKE_DATA_DIR.
  */
 export async function startEmbeddedStack(
-  input: Env = process.env,
+  input: Env,
   options: EmbeddedStackOptions = {},
 ): Promise<EmbeddedStack> {
   const env: Env = {

@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Client } from 'pg';
 import { Subjects } from '@lookalike/contracts';
 import { LocalBus, MessageBus, NatsBus } from '@lookalike/messaging';
 import { EmbeddedServiceName, startEmbeddedStack } from '../../src/embedded-host';
@@ -70,7 +71,16 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
     };
   }
   const prefix = `e2e${randomUUID().slice(0, 8)}`;
-  const env = { ...baseEnv, TRANSPORT: 'nats', NATS_SUBJECT_PREFIX: prefix, HEALTH_PORT: '0' };
+  // Separate processes cannot share an embedded PGlite: the distributed mode uses the PostgreSQL
+  // server, in a schema of its own unless the test names a database.
+  const ownSchema = options.env?.DATABASE_URL ? undefined : `e2e_${prefix}`;
+  const env = {
+    ...baseEnv,
+    TRANSPORT: 'nats',
+    NATS_SUBJECT_PREFIX: prefix,
+    HEALTH_PORT: '0',
+    ...(ownSchema ? { DATABASE_URL: `${serverUrl}?schema=${ownSchema}` } : {}),
+  };
   const output = new Map<string, string>();
   const children: ChildProcess[] = [];
   for (const service of [...services, 'gateway']) {
@@ -118,9 +128,24 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
             }),
         ),
       );
+      if (ownSchema) {
+        await dropSchema(ownSchema);
+      }
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+async function dropSchema(schema: string): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
+  }
 }
 
 const probeSubjects: Record<EmbeddedServiceName, string> = {
