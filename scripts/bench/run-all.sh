@@ -177,7 +177,7 @@ for file in "${FILES[@]}"; do
   tracked_after=$(git status --porcelain --untracked-files=no 2>/dev/null)
   if [ "$tracked_before" != "$tracked_after" ]; then
     echo "   WARNING: tracked files changed while $name ran (another writer in a shared checkout, or the benchmark):"
-    diff <(echo "$tracked_before") <(echo "$tracked_after") | grep '^>' | sed 's/^>/     /'
+    diff <(echo "$tracked_before") <(echo "$tracked_after") | grep '^[<>]' | sed 's/^</     was:/; s/^>/     now:/'
   fi
   load_after=$(cut -d' ' -f1-3 /proc/loadavg)
   {
