@@ -1,0 +1,213 @@
+import type { DedupGroupEntity } from '@lookalike/persistence';
+import { loadConfig } from '@lookalike/config';
+import { dedupEnvSchema } from '../dedup.config';
+import type { DedupStoreRepository } from '../repositories/dedup-store.repository';
+import type { ImageIndexRepository, IndexedImage } from '../repositories/image-index.repository';
+import type { JobQueueRepository } from '../repositories/job-queue.repository';
+import type { DedupJobWorker } from './dedup-job.worker';
+import { DedupSettings } from './dedup-settings';
+import { DedupService } from './dedup.service';
+
+const A = '01JAAAAAAAAAAAAAAAAAAAAAAA';
+const B = '01JBBBBBBBBBBBBBBBBBBBBBBB';
+const C = '01JCCCCCCCCCCCCCCCCCCCCCCC';
+const caller = { ownerUserId: 'alice', userId: 'reviewer' };
+
+function group(status: 'open' | 'resolved' = 'open'): DedupGroupEntity {
+  return {
+    groupId: '01JGGGGGGGGGGGGGGGGGGGGGGG',
+    ownerUserId: 'alice',
+    kind: 'near',
+    members: [
+      { imageId: A, hamming: 0, cosine: 1 },
+      { imageId: B, hamming: 2, cosine: 0.93 },
+      { imageId: C, hamming: 5, cosine: 0.88 },
+    ],
+    membersKey: [A, B, C].join(','),
+    suggestedKeep: A,
+    status,
+    scanJobId: null,
+    resolvedBy: null,
+    resolvedAt: null,
+    createdAt: new Date(),
+    updatedAt: new Date(),
+  };
+}
+
+function image(id: string, tags: string[] = []): IndexedImage {
+  return {
+    pointId: `p-${id}`,
+    imageId: id,
+    sha256: id,
+    phash: '',
+    qualityScore: 0.8,
+    width: 1,
+    height: 1,
+    format: 'jpeg',
+    createdAt: '',
+    tags,
+  };
+}
+
+describe('DedupService', () => {
+  let index: jest.Mocked<ImageIndexRepository>;
+  let store: jest.Mocked<DedupStoreRepository>;
+  let queue: {
+    enqueueScan: jest.Mock;
+    enqueueDelete: jest.Mock;
+    pendingDeletes: jest.Mock;
+    jobs: { cancel: jest.Mock };
+  };
+  let worker: { wake: jest.Mock };
+  let sut: DedupService;
+
+  function build(env: Record<string, string> = {}): void {
+    const settings = new DedupSettings(loadConfig(dedupEnvSchema, { DEDUP_UNDO_WINDOW_S: '3600', ...env }));
+    sut = new DedupService(
+      index,
+      store,
+      queue as unknown as JobQueueRepository,
+      worker as unknown as DedupJobWorker,
+      settings,
+    );
+  }
+
+  beforeEach(() => {
+    index = {
+      findImage: jest.fn(async (_owner: string, id: string) => ({
+        image: image(id, id === B ? ['x'] : ['duplicate']),
+      })),
+      setTags: jest.fn(async () => undefined),
+    } as unknown as jest.Mocked<ImageIndexRepository>;
+    store = {
+      getGroup: jest.fn(async () => group()),
+      resolveGroup: jest.fn(async () => group('resolved')),
+      setTag: jest.fn(async () => undefined),
+      listGroups: jest.fn(async () => ({ items: [group()], nextCursor: 'next' })),
+      recordDecision: jest.fn(async () => undefined),
+    } as unknown as jest.Mocked<DedupStoreRepository>;
+    queue = {
+      enqueueScan: jest.fn(async () => ({ jobId: '01JJOB' })),
+      enqueueDelete: jest.fn(async () => ({ jobId: '01JDEL' })),
+      pendingDeletes: jest.fn(async () => [{ jobId: '01JOLD' }]),
+      jobs: { cancel: jest.fn(async () => undefined) },
+    };
+    worker = { wake: jest.fn() };
+    build();
+  });
+
+  it('stores duplicate pairs against every keep and the not-duplicate pairs, then tags and schedules the delete', async () => {
+    const before = Date.now();
+    const res = await sut.resolveGroup({
+      caller,
+      groupId: group().groupId,
+      keep: [A],
+      duplicates: [B],
+      notDuplicate: [{ a: A, b: C }],
+    });
+    expect(res.group?.status).toBe('resolved');
+    expect(store.resolveGroup).toHaveBeenCalledWith('alice', group().groupId, 'reviewer', [
+      { imageA: A, imageB: B, verdict: 'duplicate' },
+      { imageA: A, imageB: C, verdict: 'not_duplicate' },
+    ]);
+    expect(index.setTags).toHaveBeenCalledWith('alice', expect.objectContaining({ imageId: B }), [
+      'x',
+      'duplicate',
+    ]);
+    expect(index.setTags).toHaveBeenCalledWith('alice', expect.objectContaining({ imageId: A }), []);
+    expect(store.setTag).toHaveBeenCalledWith('alice', [B], 'duplicate', true);
+    expect(queue.jobs.cancel).toHaveBeenCalledWith('alice', '01JOLD');
+    const payload = queue.enqueueDelete.mock.calls[0][1] as { imageIds: string[]; notBefore: string };
+    expect(payload.imageIds).toEqual([B]);
+    expect(Date.parse(payload.notBefore) - before).toBeGreaterThanOrEqual(3_599_000);
+  });
+
+  it('never deletes when the undo window is 0', async () => {
+    build({ DEDUP_UNDO_WINDOW_S: '0' });
+    await sut.resolveGroup({
+      caller,
+      groupId: group().groupId,
+      keep: [A],
+      duplicates: [B],
+      notDuplicate: [],
+    });
+    expect(queue.enqueueDelete).not.toHaveBeenCalled();
+  });
+
+  it('rejects images outside the group, an image both kept and duplicate, and duplicates without a keep', async () => {
+    const id = group().groupId;
+    const outsider = '01JZZZZZZZZZZZZZZZZZZZZZZZ';
+    await expect(
+      sut.resolveGroup({ caller, groupId: id, keep: [outsider], duplicates: [], notDuplicate: [] }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(
+      sut.resolveGroup({ caller, groupId: id, keep: [A], duplicates: [A], notDuplicate: [] }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(
+      sut.resolveGroup({ caller, groupId: id, keep: [], duplicates: [B], notDuplicate: [] }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    expect(store.resolveGroup).not.toHaveBeenCalled();
+  });
+
+  it('answers not_found for a group the tenant does not hold', async () => {
+    store.getGroup.mockResolvedValueOnce(null);
+    await expect(
+      sut.resolveGroup({ caller, groupId: 'x', keep: [], duplicates: [], notDuplicate: [] }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
+  });
+
+  it('maps stored groups to the contract and passes the cursor on', async () => {
+    const res = await sut.listGroups({ caller, kind: 'near', status: 'open', cursor: '', limit: 10 });
+    expect(store.listGroups).toHaveBeenCalledWith('alice', {
+      kind: 'near',
+      status: 'open',
+      cursor: undefined,
+      limit: 10,
+    });
+    expect(res.nextCursor).toBe('next');
+    expect(res.groups[0]).toMatchObject({
+      kind: 'near',
+      suggestedKeep: A,
+      members: [expect.objectContaining({ imageId: A, cosine: 1 }), expect.anything(), expect.anything()],
+    });
+    await expect(
+      sut.listGroups({ caller, kind: 'fuzzy', status: '', cursor: '', limit: 1 }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+
+  it('queues a scan job and wakes the worker', async () => {
+    expect(await sut.startScan({ caller })).toEqual({ jobId: '01JJOB' });
+    expect(queue.enqueueScan).toHaveBeenCalledWith('alice');
+    expect(worker.wake).toHaveBeenCalled();
+  });
+
+  it('records a pair verdict from feedback only between two images of the tenant', async () => {
+    await sut.recordDecision({ caller, imageA: A, imageB: B, verdict: 'duplicate' });
+    expect(store.recordDecision).toHaveBeenCalledWith('alice', 'reviewer', {
+      imageA: A,
+      imageB: B,
+      verdict: 'duplicate',
+    });
+    index.findImage.mockResolvedValueOnce(null);
+    await expect(
+      sut.recordDecision({ caller, imageA: C, imageB: B, verdict: 'duplicate' }),
+    ).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      sut.recordDecision({ caller, imageA: A, imageB: A, verdict: 'duplicate' }),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+  });
+
+  it('requires the caller', async () => {
+    await expect(sut.startScan({ caller: undefined })).rejects.toMatchObject({ code: 'invalid_argument' });
+  });
+});
