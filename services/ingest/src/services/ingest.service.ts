@@ -16,7 +16,9 @@ import {
   OBJECT_STORE,
   type ObjectStore,
 } from '@lookalike/object-store';
+import { metricsRegistry, outcomeCounter } from '@lookalike/observability';
 import { IMAGE_SOURCES, ImageRepository, type ImageSource } from '@lookalike/persistence';
+import { Gauge } from 'prom-client';
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
 import { IngestLimiter } from './ingest-limiter';
@@ -56,6 +58,11 @@ export function normaliseTags(tags: readonly string[]): string[] {
 export class IngestService {
   private readonly logger = new Logger(IngestService.name);
   readonly limiter: IngestLimiter;
+  private readonly outcomes = outcomeCounter(
+    'lookalike_ingest_images_total',
+    'Ingest requests by outcome: created, duplicate, or the error code of a rejection or failure',
+    ['outcome'],
+  );
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
@@ -64,6 +71,17 @@ export class IngestService {
     private readonly pipeline: ImagePipelineService,
   ) {
     this.limiter = new IngestLimiter(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
+    const limiter = this.limiter;
+    if (!metricsRegistry.getSingleMetric('lookalike_ingest_queue_depth')) {
+      new Gauge({
+        name: 'lookalike_ingest_queue_depth',
+        help: 'Ingests waiting for a free slot in this process',
+        registers: [metricsRegistry],
+        collect() {
+          this.set(limiter.depth);
+        },
+      });
+    }
   }
 
   async presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
@@ -98,8 +116,15 @@ export class IngestService {
     };
   }
 
-  ingest(request: ImageIngestRequest): Promise<ImageIngestResponse> {
-    return this.limiter.run(() => this.ingestNow(request));
+  async ingest(request: ImageIngestRequest): Promise<ImageIngestResponse> {
+    try {
+      const answer = await this.limiter.run(() => this.ingestNow(request));
+      this.outcomes.inc({ outcome: answer.status });
+      return answer;
+    } catch (error) {
+      this.outcomes.inc({ outcome: error instanceof LookalikeError ? error.code : ErrorCode.Internal });
+      throw error;
+    }
   }
 
   private async ingestNow(request: ImageIngestRequest): Promise<ImageIngestResponse> {
