@@ -14,8 +14,8 @@ export const anomalyEnvSchema = runtimeEnvSchema
     ANOMALY_MODEL: z.string().optional(),
     /** Cron of the scheduled full recompute of every tenant; `off` disables it. */
     ANOMALY_RECOMPUTE_CRON: z.string().default('30 3 * * *'),
-    /** How often the job worker looks for queued recomputes. */
-    ANOMALY_JOB_POLL_MS: envInt(1000, 50, 60_000),
+    /** How often the job worker looks for recomputes queued by another process or left by a crashed one. */
+    ANOMALY_JOB_POLL_MS: envInt(5000, 50, 60_000),
     /** The tenant reference (centroid, medians) an ingest-time score uses is refreshed after this long. */
     ANOMALY_REFERENCE_TTL_S: envInt(600, 0, 86_400),
     /** Lifetime of the signed thumbnail URLs in the queue. */

@@ -35,8 +35,11 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_SCAN_CRON: z.string().default('0 3 * * *'),
     /** Confirmed duplicates are deleted this long after the decision (the undo window); 0 never deletes. */
     DEDUP_UNDO_WINDOW_S: envInt(86_400, 0, 90 * 86_400),
-    /** How often the job worker looks for queued sweeps and due deletions. */
-    DEDUP_JOB_POLL_MS: envInt(1000, 50, 60_000),
+    /**
+     * How often the job worker looks for work it was not woken for: jobs queued by another
+     * process, deletions whose undo window ended, leases that expired.
+     */
+    DEDUP_JOB_POLL_MS: envInt(5000, 50, 60_000),
     /** pHash buckets above this size are left to the kNN (blank images share chunks). */
     DEDUP_MAX_BUCKET: envNumber(256, 2, 100_000),
   })
