@@ -1,4 +1,3 @@
-import { Injectable } from '@nestjs/common';
 import type sharp from 'sharp';
 
 import {
@@ -116,7 +115,6 @@ export function normaliseRgb(
  * Image bytes -> model input tensor for one image: EXIF orientation applied, alpha flattened on
  * white, sRGB, resized and cropped/padded/squashed to `size`, normalised with the model's mean/std.
  */
-@Injectable()
 export class ClipPreprocessor {
   readonly options: PreprocessOptions;
 
