@@ -1,0 +1,121 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { createObjectStore, generateObjectKey, type ObjectStore } from '@lookalike/object-store';
+import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
+import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
+import { ingestEnvSchema } from '../src/ingest.config';
+import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
+import { ImagePipelineService } from '../src/services/image-pipeline.service';
+import { IngestService } from '../src/services/ingest.service';
+
+const OWNER = 'pipe';
+const IMAGES = '/work/shared/datasets/dev-nearcopies/images';
+
+async function greyVector(bytes: Buffer, flip = false): Promise<Float32Array> {
+  let image = sharp(bytes).rotate();
+  if (flip) image = image.flop();
+  const grey = await image.resize(8, 8, { fit: 'fill' }).greyscale().raw().toBuffer();
+  const values = Array.from(grey, (v) => v / 255);
+  const mean = values.reduce((a, b) => a + b, 0) / values.length;
+  return Float32Array.from(values, (v) => v - mean + 1e-3);
+}
+
+describe('ingest pipeline against PGlite, LanceDB and the local object store', () => {
+  let dir: string;
+  let db: LookalikeDataSource;
+  let objects: ObjectStore;
+  let vectors: VectorStore;
+  let images: ImageRepository;
+  let sut: IngestService;
+  const requests: { key: string; withCrops: boolean; count: number }[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lookalike-pipeline-'));
+    const config = ingestEnvSchema.parse({ LOOKALIKE_DATA_DIR: dir, ENABLE_CROPS: 'true', CROP_COUNT: '2' });
+    db = await openDatabase({ embedded: { dataDir: dir } });
+    objects = await createObjectStore({
+      kind: 'local',
+      dir: join(dir, 'objects'),
+      baseUrl: 'http://127.0.0.1:8080/api/objects',
+      signingKey: 'k'.repeat(32),
+    });
+    vectors = createVectorStore({ kind: 'lancedb', dir: join(dir, 'lancedb') });
+    images = new ImageRepository(db);
+    // The embedding service's edge: global = 8x8 grey pixels; crops = the same and its mirror.
+    const embedding = {
+      embedImage: async (
+        object: { key: string },
+        crops: { enabled: boolean; count: number },
+      ): Promise<ImageVectors> => {
+        requests.push({ key: object.key, withCrops: crops.enabled, count: crops.count });
+        const bytes = await objects.getBuffer(object.key, { maxBytes: 1 << 26 });
+        const global = await greyVector(bytes);
+        return {
+          modelName: 'grey-8x8',
+          modelVersion: '1',
+          vectorName: 'grey_global',
+          dimension: 64,
+          global,
+          crops: crops.enabled ? [global, await greyVector(bytes, true)] : [],
+          nsfwScore: 0.25,
+        };
+      },
+    } as unknown as EmbeddingRepository;
+    sut = new IngestService(
+      config,
+      objects,
+      images,
+      new ImagePipelineService(config, objects, vectors, images, embedding),
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    await vectors?.close();
+    await db?.destroy();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function upload(file: string, tags: string[] = []) {
+    const key = generateObjectKey(OWNER, 'jpg');
+    await objects.put(key, await readFile(join(IMAGES, file)), { contentType: 'image/jpeg' });
+    return sut.ingest({
+      caller: { ownerUserId: OWNER, userId: OWNER },
+      bucket: objects.bucket,
+      key,
+      tags,
+      source: 'batch',
+    });
+  }
+
+  it('indexes the full payload with the crop multivector and reports a near copy at upload', async () => {
+    const original = await upload('coffee.jpg', ['mug']);
+    expect(original).toMatchObject({ status: 'created', nearDuplicates: [] });
+    const row = await images.findById(OWNER, original.imageId);
+    expect(row).toMatchObject({ status: 'indexed', format: 'jpeg', modelName: 'grey-8x8', nsfwScore: 0.25 });
+    expect(row?.phash).toMatch(/^[0-9a-f]{16}$/);
+    expect(row?.thumb256Key).toMatch(/\.thumb256\.webp$/);
+    expect(requests[0]).toMatchObject({ withCrops: true, count: 2 });
+
+    const [point] = await vectors.get(OWNER, [pointIdFor(OWNER, row?.sha256 ?? '')], { withVectors: true });
+    expect(point.payload).toMatchObject({
+      imageId: original.imageId,
+      ownerUserId: OWNER,
+      tags: ['mug'],
+      source: 'batch',
+      phash: row?.phash,
+      qualityScore: row?.qualityScore,
+      width: row?.width,
+    });
+    expect(point.multivectors?.grey_crops).toHaveLength(2);
+
+    const copy = await upload('coffee__jpeg20.jpg');
+    const match = copy.nearDuplicates.find((n) => n.imageId === original.imageId);
+    expect(match?.kind).toMatch(/^(exact|near)$/);
+    expect(match?.hamming).toBeLessThanOrEqual(6);
+    expect(match?.cosine).toBeGreaterThan(0.9);
+    const unrelated = await upload('brick.jpg');
+    expect(unrelated.nearDuplicates.map((n) => n.imageId)).not.toContain(original.imageId);
+  }, 60_000);
+});
