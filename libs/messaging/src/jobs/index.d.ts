@@ -1,5 +1,0 @@
-export * from './job-queue.port';
-export * from './in-process-job.queue';
-export * from './jetstream-job.queue';
-export * from './job-runner';
-//# sourceMappingURL=index.d.ts.map
