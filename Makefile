@@ -61,6 +61,7 @@ test: install build services ## The whole suite: drift checks, lint, unit, integ
 	npx jest --selectProjects integration --ci --runInBand
 	npx jest --selectProjects e2e --ci --runInBand
 	$(MAKE) --no-print-directory test-web
+	bash .ci/browser-test.sh
 
 test-unit: install
 	npx jest --selectProjects unit
@@ -73,6 +74,9 @@ test-e2e: build services
 
 test-web: install
 	@if [ -f web/package.json ] && grep -q '"test"' web/package.json; then npm -w web test; fi
+
+test-browser: build ## The console in headless Chromium against the embedded stack
+	bash .ci/browser-test.sh
 
 demo: build ## Start the embedded stack with sample images; prints the console and API URLs
 	API_PORT=$(API_PORT) node services/embedded/dist/main.js

@@ -34,7 +34,15 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.config.ts', '**/config/src/**', '**/*.spec.ts', '**/test/**', 'scripts/**', '**/main.ts', '**/bench/**'],
+    files: [
+      '**/*.config.ts',
+      '**/config/src/**',
+      '**/*.spec.ts',
+      '**/test/**',
+      'scripts/**',
+      '**/main.ts',
+      '**/bench/**',
+    ],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

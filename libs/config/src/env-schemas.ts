@@ -57,7 +57,11 @@ export type StorageEnv = z.infer<typeof storageEnvSchema>;
 /** Adds the cross-field rules of the storage schema (Qdrant needs a URL, S3 needs keys). */
 export function refineStorage<T extends StorageEnv>(env: T, ctx: z.RefinementCtx): void {
   if (env.VECTOR_STORE === 'qdrant' && !env.QDRANT_URL) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['QDRANT_URL'], message: 'required when VECTOR_STORE=qdrant' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['QDRANT_URL'],
+      message: 'required when VECTOR_STORE=qdrant',
+    });
   }
   if (env.OBJECT_STORE === 's3') {
     for (const key of ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY'] as const) {

@@ -39,7 +39,9 @@ export class BusServer extends Server implements CustomTransportStrategy {
           throw new Error(`@MessagePattern('${pattern}') is not a subject of @lookalike/contracts`);
         }
         this.subscriptions.push(
-          await this.bus.serve(subject.name, this.service, (message) => this.dispatch(subject, handler, message)),
+          await this.bus.serve(subject.name, this.service, (message) =>
+            this.dispatch(subject, handler, message),
+          ),
         );
       }
       callback();
@@ -71,16 +73,26 @@ export class BusServer extends Server implements CustomTransportStrategy {
     let outcome = 'ok';
     const reply = await storage.run(new Store(logger), () =>
       runWithRequestContext({ requestId }, () =>
-        inSpan(`handle ${subject.name}`, SpanKind.SERVER, message.headers, { 'messaging.destination': subject.name }, async () => {
-          let request: unknown;
-          try {
-            request = subject.request.decode(message.data);
-          } catch (cause) {
-            throw new LookalikeError(ErrorCode.InvalidArgument, `undecodable ${subject.name} request`, { cause });
-          }
-          const result = await lastValueFrom(this.transformToObservable(await handler(request)), { defaultValue: {} });
-          return subject.response.encode(subject.response.fromPartial(result as never)).finish();
-        }),
+        inSpan(
+          `handle ${subject.name}`,
+          SpanKind.SERVER,
+          message.headers,
+          { 'messaging.destination': subject.name },
+          async () => {
+            let request: unknown;
+            try {
+              request = subject.request.decode(message.data);
+            } catch (cause) {
+              throw new LookalikeError(ErrorCode.InvalidArgument, `undecodable ${subject.name} request`, {
+                cause,
+              });
+            }
+            const result = await lastValueFrom(this.transformToObservable(await handler(request)), {
+              defaultValue: {},
+            });
+            return subject.response.encode(subject.response.fromPartial(result as never)).finish();
+          },
+        ),
       ).then(
         (data): BusMessage => ({ data, headers: { [REQUEST_ID_HEADER]: requestId } }),
         (error: unknown): BusMessage => {
@@ -88,7 +100,10 @@ export class BusServer extends Server implements CustomTransportStrategy {
           if (!(error instanceof LookalikeError) || outcome === ErrorCode.Internal) {
             logger.error({ err: error, subject: subject.name }, 'request failed');
           }
-          return { data: new Uint8Array(), headers: { ...errorToHeaders(error), [REQUEST_ID_HEADER]: requestId } };
+          return {
+            data: new Uint8Array(),
+            headers: { ...errorToHeaders(error), [REQUEST_ID_HEADER]: requestId },
+          };
         },
       ),
     );

@@ -34,30 +34,40 @@ export class RpcClient {
     private readonly options: RpcClientOptions,
   ) {}
 
-  async send<Req, Res>(subject: SubjectDef<Req, Res>, request: DeepPartialOf<Req>, options: SendOptions = {}): Promise<Res> {
+  async send<Req, Res>(
+    subject: SubjectDef<Req, Res>,
+    request: DeepPartialOf<Req>,
+    options: SendOptions = {},
+  ): Promise<Res> {
     const timeoutMs = options.timeoutMs ?? this.options.timeoutOverrideMs ?? subject.timeoutMs;
     const data = subject.request.encode(subject.request.fromPartial(request)).finish();
     const started = process.hrtime.bigint();
     let outcome = 'ok';
     try {
-      return await inSpan(`send ${subject.name}`, SpanKind.CLIENT, undefined, { 'messaging.destination': subject.name }, async () => {
-        const headers: Record<string, string> = { 'lk-caller': this.options.service };
-        const requestId = currentRequestId();
-        if (requestId) {
-          headers[REQUEST_ID_HEADER] = requestId;
-        }
-        injectTraceHeaders(headers);
-        const reply = await this.bus.request(subject.name, { data, headers }, timeoutMs);
-        const remoteError = errorFromHeaders(reply.headers);
-        if (remoteError) {
-          throw remoteError;
-        }
-        try {
-          return subject.response.decode(reply.data);
-        } catch (cause) {
-          throw new LookalikeError(ErrorCode.Internal, `malformed reply on ${subject.name}`, { cause });
-        }
-      });
+      return await inSpan(
+        `send ${subject.name}`,
+        SpanKind.CLIENT,
+        undefined,
+        { 'messaging.destination': subject.name },
+        async () => {
+          const headers: Record<string, string> = { 'lk-caller': this.options.service };
+          const requestId = currentRequestId();
+          if (requestId) {
+            headers[REQUEST_ID_HEADER] = requestId;
+          }
+          injectTraceHeaders(headers);
+          const reply = await this.bus.request(subject.name, { data, headers }, timeoutMs);
+          const remoteError = errorFromHeaders(reply.headers);
+          if (remoteError) {
+            throw remoteError;
+          }
+          try {
+            return subject.response.decode(reply.data);
+          } catch (cause) {
+            throw new LookalikeError(ErrorCode.Internal, `malformed reply on ${subject.name}`, { cause });
+          }
+        },
+      );
     } catch (error) {
       outcome = error instanceof LookalikeError ? error.code : ErrorCode.Internal;
       throw error;

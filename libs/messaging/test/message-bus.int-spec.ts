@@ -7,7 +7,11 @@ const natsUrl = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 const transports: Array<[string, () => Promise<MessageBus>]> = [
   ['local', async () => new LocalBus(64 * 1024)],
-  ['nats', () => NatsBus.connect({ url: natsUrl, name: 'contract-test', subjectPrefix: `t${randomUUID().slice(0, 8)}` })],
+  [
+    'nats',
+    () =>
+      NatsBus.connect({ url: natsUrl, name: 'contract-test', subjectPrefix: `t${randomUUID().slice(0, 8)}` }),
+  ],
 ];
 
 describe.each(transports)('MessageBus contract (%s)', (_name, create) => {
@@ -26,7 +30,11 @@ describe.each(transports)('MessageBus contract (%s)', (_name, create) => {
       data: Buffer.concat([Buffer.from('re:'), Buffer.from(message.data)]),
       headers: { 'x-request-id': message.headers['x-request-id'] ?? 'none' },
     }));
-    const reply = await bus.request('echo.v1.test', { data: Buffer.from('hello'), headers: { 'x-request-id': 'abc' } }, 2000);
+    const reply = await bus.request(
+      'echo.v1.test',
+      { data: Buffer.from('hello'), headers: { 'x-request-id': 'abc' } },
+      2000,
+    );
     expect(Buffer.from(reply.data).toString()).toBe('re:hello');
     expect(reply.headers['x-request-id']).toBe('abc');
   });
@@ -47,14 +55,22 @@ describe.each(transports)('MessageBus contract (%s)', (_name, create) => {
   });
 
   it('answers unavailable when nobody serves the subject', async () => {
-    await expect(bus.request('nobody.v1.home', { data: Buffer.alloc(0), headers: {} }, 1000)).rejects.toMatchObject({
+    await expect(
+      bus.request('nobody.v1.home', { data: Buffer.alloc(0), headers: {} }, 1000),
+    ).rejects.toMatchObject({
       code: ErrorCode.Unavailable,
     });
   });
 
   it('answers timeout when the handler is slower than the deadline', async () => {
-    await bus.serve('slow.v1.test', 'slow', () => new Promise((resolve) => setTimeout(() => resolve({ data: Buffer.alloc(0), headers: {} }), 500)));
-    await expect(bus.request('slow.v1.test', { data: Buffer.alloc(0), headers: {} }, 100)).rejects.toMatchObject({
+    await bus.serve(
+      'slow.v1.test',
+      'slow',
+      () => new Promise((resolve) => setTimeout(() => resolve({ data: Buffer.alloc(0), headers: {} }), 500)),
+    );
+    await expect(
+      bus.request('slow.v1.test', { data: Buffer.alloc(0), headers: {} }, 100),
+    ).rejects.toMatchObject({
       code: ErrorCode.Timeout,
     });
   });
@@ -70,15 +86,31 @@ describe.each(transports)('MessageBus contract (%s)', (_name, create) => {
     const subject = Subjects.EmbeddingModelInfo;
     await bus.serve(subject.name, 'embedding', async (message) => {
       if (message.headers['x-request-id'] === 'make-it-fail') {
-        return { data: new Uint8Array(), headers: errorToHeaders(new LookalikeError(ErrorCode.Busy, 'queue full', { retryAfterSeconds: 2, details: { depth: 64 } })) };
+        return {
+          data: new Uint8Array(),
+          headers: errorToHeaders(
+            new LookalikeError(ErrorCode.Busy, 'queue full', {
+              retryAfterSeconds: 2,
+              details: { depth: 64 },
+            }),
+          ),
+        };
       }
       const reply = subject.response.fromPartial({ name: 'test-model', dim: 512, textAvailable: true });
       return { data: subject.response.encode(reply).finish(), headers: {} };
     });
     const client = new RpcClient(bus, { service: 'test' });
-    await expect(client.send(subject, {})).resolves.toMatchObject({ name: 'test-model', dim: 512, textAvailable: true });
+    await expect(client.send(subject, {})).resolves.toMatchObject({
+      name: 'test-model',
+      dim: 512,
+      textAvailable: true,
+    });
     const failure = runWithRequestContext({ requestId: 'make-it-fail' }, () => client.send(subject, {}));
     await expect(failure).rejects.toBeInstanceOf(LookalikeError);
-    await expect(failure).rejects.toMatchObject({ code: ErrorCode.Busy, retryAfterSeconds: 2, details: { depth: 64 } });
+    await expect(failure).rejects.toMatchObject({
+      code: ErrorCode.Busy,
+      retryAfterSeconds: 2,
+      details: { depth: 64 },
+    });
   });
 });

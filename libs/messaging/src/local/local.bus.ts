@@ -32,9 +32,13 @@ export class LocalBus implements MessageBus {
       throw new LookalikeError(ErrorCode.Unavailable, 'the in-process transport is closed');
     }
     if (message.data.byteLength > this.maxPayload) {
-      throw new LookalikeError(ErrorCode.PayloadTooLarge, `request of ${message.data.byteLength} bytes exceeds the transport limit`, {
-        details: { limit: this.maxPayload },
-      });
+      throw new LookalikeError(
+        ErrorCode.PayloadTooLarge,
+        `request of ${message.data.byteLength} bytes exceeds the transport limit`,
+        {
+          details: { limit: this.maxPayload },
+        },
+      );
     }
     const route = this.pick(subject);
     if (!route) {
@@ -47,7 +51,12 @@ export class LocalBus implements MessageBus {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new LookalikeError(ErrorCode.Timeout, `${subject} did not answer within ${timeoutMs} ms`, { details: { subject, timeout_ms: timeoutMs } })),
+        () =>
+          reject(
+            new LookalikeError(ErrorCode.Timeout, `${subject} did not answer within ${timeoutMs} ms`, {
+              details: { subject, timeout_ms: timeoutMs },
+            }),
+          ),
         timeoutMs,
       );
     });

@@ -1,5 +1,12 @@
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
-import { connect, ErrorCode as NatsErrorCode, headers as natsHeaders, MsgHdrs, NatsConnection, NatsError } from 'nats';
+import {
+  connect,
+  ErrorCode as NatsErrorCode,
+  headers as natsHeaders,
+  MsgHdrs,
+  NatsConnection,
+  NatsError,
+} from 'nats';
 import { BusHandler, BusMessage, BusSubscription, MessageBus } from '../message-bus.port';
 
 export interface NatsBusOptions {
@@ -33,7 +40,9 @@ export class NatsBus implements MessageBus {
       });
       return new NatsBus(connection, options);
     } catch (error) {
-      throw new LookalikeError(ErrorCode.Unavailable, `cannot connect to NATS at ${options.url}`, { cause: error });
+      throw new LookalikeError(ErrorCode.Unavailable, `cannot connect to NATS at ${options.url}`, {
+        cause: error,
+      });
     }
   }
 
@@ -148,7 +157,9 @@ function mapNatsError(error: unknown, subject: string, timeoutMs: number): Looka
       });
     }
     if (error.code === NatsErrorCode.MaxPayloadExceeded) {
-      return new LookalikeError(ErrorCode.PayloadTooLarge, `request exceeds the NATS max_payload`, { cause: error });
+      return new LookalikeError(ErrorCode.PayloadTooLarge, `request exceeds the NATS max_payload`, {
+        cause: error,
+      });
     }
   }
   return new LookalikeError(ErrorCode.Unavailable, `transport error on ${subject}`, { cause: error });

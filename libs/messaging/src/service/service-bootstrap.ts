@@ -44,7 +44,9 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const bus = app.get<MessageBus>(MESSAGE_BUS);
-  const microservice = app.connectMicroservice<MicroserviceOptions>({ strategy: new BusServer(bus, options.service) });
+  const microservice = app.connectMicroservice<MicroserviceOptions>({
+    strategy: new BusServer(bus, options.service),
+  });
   microservice.useGlobalFilters(new PassThroughRpcFilter());
   await app.startAllMicroservices();
   await app.listen(options.healthPort ?? options.config.HEALTH_PORT ?? 0, '0.0.0.0');

@@ -1,7 +1,12 @@
 import { DynamicModule, Module, ModuleMetadata, Provider } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { APP_CONFIG, LookalikeConfigModule, RuntimeEnv } from '@lookalike/config';
-import { createLoggerModule, HealthModule, MetricsController, ReadinessCheck } from '@lookalike/observability';
+import {
+  createLoggerModule,
+  HealthModule,
+  MetricsController,
+  ReadinessCheck,
+} from '@lookalike/observability';
 import { MESSAGE_BUS, MessageBus } from '../message-bus.port';
 import { MessagingModule } from '../messaging.module';
 
@@ -41,7 +46,11 @@ export class ServiceCoreModule {
           natsSubjectPrefix: config.NATS_SUBJECT_PREFIX,
           timeoutOverrideMs: config.RPC_TIMEOUT_MS,
         }),
-        PrometheusModule.register({ path: '/metrics', defaultMetrics: { enabled: false }, controller: MetricsController }),
+        PrometheusModule.register({
+          path: '/metrics',
+          defaultMetrics: { enabled: false },
+          controller: MetricsController,
+        }),
         HealthModule.forRoot({
           imports: readiness?.imports,
           inject: [MESSAGE_BUS, ...((readiness?.inject ?? []) as never[])],
