@@ -8,7 +8,7 @@
 #   BENCH_OUT         output folder (default .bench)
 #
 # Discovered: libs/*/bench/*.bench.ts and services/*/bench/*.bench.ts, plus EXTRA_BENCHES below (the
-# dedup calibration, the anomaly AUC). A benchmark that changes a tracked file is reported. Nothing here
+# dedup calibration and sweep scaling, the anomaly AUC). A benchmark that changes a tracked file is reported. Nothing here
 # needs a GPU or a network: MODEL_DEVICE is forced to cpu and Qdrant rows appear only where
 # QDRANT_URL is already set.
 set -uo pipefail
@@ -23,7 +23,11 @@ OUT=$(cd "$OUT" && pwd)
 
 # Bench scripts not named *.bench.ts that print measurements. Other bench/*.ts files (the fixture
 # writers beside them) regenerate committed test data and must not run here.
-EXTRA_BENCHES=(services/dedup/bench/calibrate-thresholds.ts services/anomaly/bench/planted-auc.ts)
+EXTRA_BENCHES=(
+  services/dedup/bench/calibrate-thresholds.ts
+  services/dedup/bench/sweep-scale.ts
+  services/anomaly/bench/planted-auc.ts
+)
 
 discover() {
   local f
@@ -52,12 +56,14 @@ quick_args() {
   case $1 in
     imaging) echo "--rounds 1 --dir $QUICK_IMAGES" ;;
     recall) echo "--n 2000 --queries 10 --datasets clustered --types ivf_hnsw_sq" ;;
+    dedup-sweep-scale) echo "1000 10000" ;;
     *) echo "" ;;
   esac
 }
 full_args() {
   case $1 in
     imaging | recall) echo "--json $OUT/$1.json" ;;
+    dedup-sweep-scale) echo "1000 10000 100000" ;;
     *) echo "" ;;
   esac
 }
