@@ -170,13 +170,16 @@ async function waitForJob(token, jobId, what) {
 
 async function main() {
   const started = Date.now();
+  if (!(limit > 0) || (limit !== Infinity && !Number.isInteger(limit))) {
+    throw new SeedError(`SEED_LIMIT must be a positive whole number, not "${env.SEED_LIMIT}"`);
+  }
   await call('GET', '/readyz');
   const token = await login();
   const { body: model } = await call('GET', '/api/models', { token });
   const dir = imageDir();
   const files = imageFiles(readdirSync(dir), limit);
 
-  print(`Lookalike seed: ${baseUrl} as user "${user}"`);
+  print(`Lookalike seed: ${baseUrl} ${env.SEED_TOKEN ? 'with SEED_TOKEN' : `as user "${user}"`}`);
   print(
     `Model: ${model.name} ${model.version ?? ''} (${model.dim}-d, ${model.device}), text search ${model.text_available ? 'available' : 'not available'}`,
   );
