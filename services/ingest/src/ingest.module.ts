@@ -18,6 +18,7 @@ import type { DataSource } from 'typeorm';
 import { IngestController } from './controllers/ingest.controller';
 import type { IngestConfig } from './ingest.config';
 import { EmbeddingRepository } from './repositories/embedding.repository';
+import { QualityLoopRepository } from './repositories/quality-loop.repository';
 import { ReconciliationRepository } from './repositories/reconciliation.repository';
 import { BatchIngestService } from './services/batch-ingest.service';
 import { ImagePipelineService } from './services/image-pipeline.service';
@@ -74,6 +75,7 @@ export class IngestModule {
             }),
         },
         EmbeddingRepository,
+        QualityLoopRepository,
         ReconciliationRepository,
         ImagePipelineService,
         IngestService,

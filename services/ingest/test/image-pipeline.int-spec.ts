@@ -7,6 +7,7 @@ import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookal
 import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
 import { ingestEnvSchema } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
+import type { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
 import { IngestService } from '../src/services/ingest.service';
 
@@ -29,6 +30,8 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
   let vectors: VectorStore;
   let images: ImageRepository;
   let sut: IngestService;
+  let qualityLoop: QualityLoopRepository;
+  const notified: string[] = [];
   const requests: { key: string; withCrops: boolean; count: number }[] = [];
 
   beforeAll(async () => {
@@ -63,11 +66,14 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
         };
       },
     } as unknown as EmbeddingRepository;
+    qualityLoop = {
+      imageIndexed: (owner: string, imageId: string) => notified.push(`${owner}/${imageId}`),
+    } as unknown as QualityLoopRepository;
     sut = new IngestService(
       config,
       objects,
       images,
-      new ImagePipelineService(config, objects, vectors, images, embedding),
+      new ImagePipelineService(config, objects, vectors, images, embedding, qualityLoop),
     );
   }, 60_000);
 
@@ -94,6 +100,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     expect(original).toMatchObject({ status: 'created', nearDuplicates: [] });
     const row = await images.findById(OWNER, original.imageId);
     expect(row).toMatchObject({ status: 'indexed', format: 'jpeg', modelName: 'grey-8x8', nsfwScore: 0.25 });
+    expect(notified).toContain(`${row?.ownerUserId}/${row?.imageId}`);
     expect(row?.phash).toMatch(/^[0-9a-f]{16}$/);
     expect(row?.thumb256Key).toMatch(/\.thumb256\.webp$/);
     expect(requests[0]).toMatchObject({ withCrops: true, count: 2 });

@@ -10,6 +10,7 @@ import { ingestEnvSchema } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
 import { ReconciliationRepository } from '../src/repositories/reconciliation.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
+import { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { ImagesService } from '../src/services/images.service';
 import { IngestService } from '../src/services/ingest.service';
 import { ReconciliationService } from '../src/services/reconciliation.service';
@@ -61,7 +62,9 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     });
     vectors = createVectorStore({ kind: 'lancedb', dir: join(dir, 'lancedb') });
     images = new ImageRepository(db);
-    const pipeline = new ImagePipelineService(config, objects, vectors, images, embeddingFrom(objects));
+    const pipeline = new ImagePipelineService(config, objects, vectors, images, embeddingFrom(objects), {
+      imageIndexed: () => undefined,
+    } as unknown as QualityLoopRepository);
     ingest = new IngestService(config, objects, images, pipeline);
     const imagesService = new ImagesService(config, objects, vectors, images);
     const runner = { register: () => undefined } as unknown as JobRunner;

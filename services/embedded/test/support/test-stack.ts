@@ -98,7 +98,7 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
   const diagnostics = () => [...output.entries()].map(([s, o]) => `--- ${s}\n${o.slice(-2000)}`).join('\n');
   await waitFor(`${url}/healthz`, 90_000, diagnostics);
   const bus = await NatsBus.connect({
-    url: env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    url: baseEnv.NATS_URL ?? 'nats://127.0.0.1:4222',
     name: 'e2e',
     subjectPrefix: prefix,
   });

@@ -22,6 +22,7 @@ import {
 } from '@lookalike/vector-store';
 import type { IngestConfig } from '../ingest.config';
 import { EmbeddingRepository, type ImageVectors } from '../repositories/embedding.repository';
+import { QualityLoopRepository } from '../repositories/quality-loop.repository';
 import { payloadOf } from './image-payload';
 
 export interface PipelineResult {
@@ -58,6 +59,7 @@ export class ImagePipelineService {
     @Inject(VECTOR_STORE) private readonly vectors: VectorStore,
     private readonly images: ImageRepository,
     private readonly embedding: EmbeddingRepository,
+    private readonly qualityLoop: QualityLoopRepository,
   ) {}
 
   /** Runs the pipeline from wherever the row is; `bytes` is read from the store when absent. */
@@ -94,6 +96,7 @@ export class ImagePipelineService {
         },
       ]);
       image = await this.images.transition(owner, image.imageId, 'indexed', indexedPatch);
+      this.qualityLoop.imageIndexed(owner, image.imageId);
       return { image, nearDuplicates };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
