@@ -44,10 +44,9 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();
   const bus = app.get<MessageBus>(MESSAGE_BUS);
-  const microservice = app.connectMicroservice<MicroserviceOptions>({
-    strategy: new BusServer(bus, options.service),
-  });
-  microservice.useGlobalFilters(new PassThroughRpcFilter());
+  // A hybrid app's microservice takes no global filters once connected; every controller binds
+  // PassThroughRpcFilter with @UseFilters so typed errors keep their codes over NATS.
+  app.connectMicroservice<MicroserviceOptions>({ strategy: new BusServer(bus, options.service) });
   await app.startAllMicroservices();
   await app.listen(options.healthPort ?? options.config.HEALTH_PORT ?? 0, '0.0.0.0');
   return { app, close: () => app.close() };
