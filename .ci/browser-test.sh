@@ -19,4 +19,11 @@ for _ in $(seq 1 300); do
   kill -0 $stack 2>/dev/null || { echo "the stack exited; see $log" >&2; exit 1; }
   sleep 0.5
 done
+set +e
 E2E_BASE_URL=http://127.0.0.1:$port npm -w web run e2e
+status=$?
+trap - EXIT
+kill $stack 2>/dev/null
+wait $stack 2>/dev/null
+rm -rf "$data"
+exit $status
