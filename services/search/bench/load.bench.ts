@@ -6,7 +6,8 @@
  *
  * BENCH_POINTS (100000) synthetic 512-d vectors in 2000 clusters, seeded straight into the store;
  * BENCH_SECONDS (8) per concurrency level; BENCH_CONCURRENCY (1,8,32) the levels; BENCH_QUICK=1
- * seeds 20000 points and runs 4 s per level. Prints a markdown table (req/s, p50/p95/p99 in ms,
+ * seeds 20000 points and runs 4 s per level; BENCH_DATA_DIR reuses (and keeps) a data directory a
+ * previous run seeded with the same BENCH_POINTS (the index build dominates the run time). Prints a markdown table (req/s, p50/p95/p99 in ms,
  * stack/direct) and the mean time per stage read from the stack's own /metrics.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -55,7 +56,24 @@ function ulidLike(i: number): string {
   return `01J${'0'.repeat(13)}${out}`;
 }
 
+async function reuseIndex(dir: string): Promise<{ ids: string[]; vectors: Float32Array[] } | null> {
+  const store = new LanceDbVectorStore({ dir, autoIndex: false });
+  try {
+    if ((await store.describeCollection())?.pointsCount !== POINTS) return null;
+    const page = await store.scroll(OWNER, { limit: 1000, withVectors: ['clip_global'] });
+    const vectors = page.points.map((p) => p.vectors!.clip_global!);
+    return { ids: Array.from({ length: POINTS }, (_, i) => ulidLike(i)), vectors };
+  } finally {
+    await store.close();
+  }
+}
+
 async function seedIndex(dir: string): Promise<{ ids: string[]; vectors: Float32Array[] }> {
+  const reused = await reuseIndex(dir);
+  if (reused) {
+    console.error(`reusing the ${POINTS} points in ${dir}`);
+    return reused;
+  }
   const store = new LanceDbVectorStore({ dir, autoIndex: false });
   await store.ensureCollection({ models: [MODEL] });
   const rnd = random(42);
@@ -235,12 +253,16 @@ async function stop(children: ChildProcess[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'search-load-'));
+  const keep = process.env.BENCH_DATA_DIR;
+  const dataDir = keep ?? mkdtempSync(join(tmpdir(), 'search-load-'));
   const rows: Row[] = [];
   const stageRows: string[] = [];
   try {
     const { ids, vectors } = await seedIndex(join(dataDir, 'lancedb'));
-    for (const concurrency of LEVELS) rows.push(await direct(join(dataDir, 'lancedb'), vectors, concurrency));
+    for (const concurrency of LEVELS) {
+      rows.push(await direct(join(dataDir, 'lancedb'), vectors, concurrency));
+      console.error(JSON.stringify(rows.at(-1)));
+    }
     const base = {
       ...process.env,
       LOG_LEVEL: 'warn',
@@ -301,7 +323,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    rmSync(dataDir, { recursive: true, force: true });
+    if (!keep) rmSync(dataDir, { recursive: true, force: true });
   }
   const directByLevel = new Map(rows.filter((r) => r.mode === 'direct index').map((r) => [r.concurrency, r]));
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
