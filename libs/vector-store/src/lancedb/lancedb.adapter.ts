@@ -70,6 +70,9 @@ export interface LanceIndexPolicy {
   refineFactor?: number;
 }
 
+const DECISION_TTL_MS = 10_000;
+const MAX_CACHED_DECISIONS = 1024;
+
 export const DEFAULT_LANCE_INDEX_POLICY: LanceIndexPolicy = {
   minRows: 50_000,
   exactBelowRows: 20_000,
@@ -162,6 +165,10 @@ export class LanceDbVectorStore implements VectorStore {
   private layout: VectorLayout | null = null;
   private writes: Promise<unknown> = Promise.resolve();
   private maintenance: Promise<void> | null = null;
+  /** Vector columns with an ANN index, re-read after DECISION_TTL_MS or an index build. */
+  private indexedColumns: { names: Set<string>; at: number } | null = null;
+  /** Exact-or-ANN decisions per (vector, filter): counting a tenant's rows costs a scan. */
+  private readonly exactDecisions = new Map<string, { exact: boolean; at: number }>();
   private maintenanceAgain = false;
   private closed = false;
 
@@ -441,9 +448,25 @@ export class LanceDbVectorStore implements VectorStore {
     exact: boolean | undefined,
   ): Promise<boolean> {
     if (exact) return true;
-    const indices = await table.listIndices();
-    if (!indices.some((i) => i.columns.includes(vectorName))) return true;
-    return (await table.countRows(where)) <= this.policy.exactBelowRows;
+    const now = Date.now();
+    if (!this.indexedColumns || now - this.indexedColumns.at > DECISION_TTL_MS) {
+      const indices = await table.listIndices();
+      this.indexedColumns = { names: new Set(indices.flatMap((i) => i.columns)), at: now };
+    }
+    if (!this.indexedColumns.names.has(vectorName)) return true;
+    // A decision is reused for a few seconds: counting the filtered rows is a scan that costs far
+    // more than the search itself on a large table. A stale answer only picks the slower path or,
+    // for a tenant that just shrank below the threshold, the index for up to DECISION_TTL_MS.
+    const key = `${vectorName}\u0000${where}`;
+    const cached = this.exactDecisions.get(key);
+    if (cached && now - cached.at < DECISION_TTL_MS) return cached.exact;
+    const decision = (await table.countRows(where)) <= this.policy.exactBelowRows;
+    if (this.exactDecisions.size >= MAX_CACHED_DECISIONS) {
+      const oldest = this.exactDecisions.keys().next().value;
+      if (oldest !== undefined) this.exactDecisions.delete(oldest);
+    }
+    this.exactDecisions.set(key, { exact: decision, at: now });
+    return decision;
   }
 
   private tune(q: VectorQuery, exact: boolean, ef: number | undefined, fetch: number): VectorQuery {
@@ -672,6 +695,7 @@ export class LanceDbVectorStore implements VectorStore {
         const rows = await table.countRows(`${v.name} IS NOT NULL`);
         if (rows >= this.policy.minRows) {
           await table.createIndex(v.name, { config: this.indexConfig(rows), replace: true });
+          this.indexedColumns = null;
           changed = true;
         }
       } else {
@@ -702,6 +726,7 @@ export class LanceDbVectorStore implements VectorStore {
     const rows = await table.countRows(`${vectorName} IS NOT NULL`);
     if (rows === 0) throw LookalikeError.invalid(`vector ${vectorName} holds no rows to index`);
     await table.createIndex(vectorName, { config: this.indexConfig(rows, type), replace: true });
+    this.indexedColumns = null;
   }
 
   private indexConfig(rows: number, explicit?: LanceIndexType): Index {
