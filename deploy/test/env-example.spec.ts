@@ -24,7 +24,11 @@ function keysOf(schema: ZodTypeAny): string[] {
 
 describe('.env.example', () => {
   const documented = new Set(
-    [...readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8').matchAll(/^#? ?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]),
+    [
+      ...readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8').matchAll(
+        /^#? ?([A-Z][A-Z0-9_]+)=/gm,
+      ),
+    ].map((m) => m[1]),
   );
 
   it.each([

@@ -141,7 +141,13 @@ export const Subjects = {
 
   FeedbackCreate: subject('feedback', 'create', FeedbackCreateRequest, FeedbackCreateResponse),
   FeedbackList: subject('feedback', 'list', FeedbackListRequest, FeedbackListResponse),
-  FeedbackHardNegatives: subject('feedback', 'hard-negatives', HardNegativesExportRequest, HardNegativesExportResponse, 30_000),
+  FeedbackHardNegatives: subject(
+    'feedback',
+    'hard-negatives',
+    HardNegativesExportRequest,
+    HardNegativesExportResponse,
+    30_000,
+  ),
 } as const;
 
 export type SubjectKey = keyof typeof Subjects;
