@@ -56,7 +56,7 @@ services: ## Make sure NATS and PostgreSQL answer (starts the local ones if they
 	@bash .ci/ensure-services.sh
 
 test: install build services ## The whole suite: drift checks, lint, unit, integration, end-to-end, console
-	$(MAKE) --no-print-directory proto-check openapi-check lint
+	$(MAKE) --no-print-directory proto-check openapi-check lint typecheck
 	npx jest --selectProjects unit --ci
 	npx jest --selectProjects integration --ci --runInBand
 	npx jest --selectProjects e2e --ci --runInBand

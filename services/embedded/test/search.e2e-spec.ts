@@ -398,12 +398,13 @@ describe.each(modes)('search through the gateway (%s)', (mode) => {
         for (const hit of body.hits) expect(own.has(hit.image_id)).toBe(true);
       }
     }
-    for (const fields of [
+    const formVariants: Array<Record<string, string>> = [
       {},
       { use_crops: 'true' },
       { phash_gate: '8' },
       { filter: '{"tags_any":["cat"]}' },
-    ]) {
+    ];
+    for (const fields of formVariants) {
       const response = await upload(queryPng, { limit: '50', ...fields });
       const body = (await response.json()) as SimilarBody;
       expect({ fields, status: response.status }).toEqual({ fields, status: 200 });
