@@ -61,6 +61,7 @@ test: install build services ## The whole suite: drift checks, lint, unit, integ
 	npx jest --selectProjects integration --ci --runInBand
 	npx jest --selectProjects e2e --ci --runInBand
 	$(MAKE) --no-print-directory test-web
+	node --test scripts/seed/
 	bash .ci/browser-test.sh
 
 test-unit: install
