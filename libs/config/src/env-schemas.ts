@@ -54,6 +54,17 @@ export const storageEnvSchema = z.object({
 });
 export type StorageEnv = z.infer<typeof storageEnvSchema>;
 
+/** Durable jobs (libs/messaging's JobRunner): leases, JetStream redelivery, the name in leases. */
+export const jobsEnvSchema = z.object({
+  /** A worker that stops renewing its lease loses the job after this long. */
+  JOB_LEASE_SECONDS: envInt(30, 1, 3600),
+  /** JetStream redelivers a message not acked (nor heartbeated) within this long. */
+  JOB_ACK_WAIT_MS: envInt(30_000, 500, 3_600_000),
+  /** Names this process in job leases; default `<service>-<host>-<pid>`. */
+  WORKER_ID: optionalString,
+});
+export type JobsEnv = z.infer<typeof jobsEnvSchema>;
+
 /** Adds the cross-field rules of the storage schema (Qdrant needs a URL, S3 needs keys). */
 export function refineStorage<T extends StorageEnv>(env: T, ctx: z.RefinementCtx): void {
   if (env.VECTOR_STORE === 'qdrant' && !env.QDRANT_URL) {

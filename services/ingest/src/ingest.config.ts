@@ -3,6 +3,7 @@ import {
   envBoolean,
   envInt,
   envNumber,
+  jobsEnvSchema,
   refineStorage,
   runtimeEnvSchema,
   storageEnvSchema,
@@ -15,6 +16,7 @@ const optional = z
 
 export const ingestEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
+  .merge(jobsEnvSchema)
   .extend({
     /** Largest accepted original (payload_too_large above it; also the presigned upload's limit). */
     MAX_IMAGE_BYTES: envInt(25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
@@ -40,15 +42,12 @@ export const ingestEnvSchema = runtimeEnvSchema
     URL_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
     /** Shared with the gateway, which verifies the local store's signed URLs (see docs/ingest.md). */
     OBJECT_SIGNING_KEY: optional,
-    JOB_LEASE_SECONDS: envInt(30, 1, 3600),
-    JOB_ACK_WAIT_MS: envInt(30_000, 500, 3_600_000),
     /** Reconciliation: at start-up and then this often (0 turns the periodic pass off). */
     RECONCILE_INTERVAL_SECONDS: envInt(600, 0),
     /** Rows left mid-pipeline for longer than this are replayed by reconciliation. */
     RECONCILE_STALE_SECONDS: envInt(120, 0),
     /** Objects with no row older than this are deleted (presigned uploads not ingested yet are younger). */
     RECONCILE_ORPHAN_OBJECT_SECONDS: envInt(24 * 3600, 0),
-    WORKER_ID: optional,
   })
   .superRefine(refineStorage);
 

@@ -2,3 +2,4 @@ export * from './job-queue.port';
 export * from './in-process-job.queue';
 export * from './jetstream-job.queue';
 export * from './job-runner';
+export * from './jobs.module';

@@ -128,3 +128,17 @@ export class PersistenceModule implements OnApplicationShutdown {
     await this.lease.release();
   }
 }
+
+/**
+ * The `database` probe for a service's /readyz: pass it as ServiceCoreModule's `readiness` option
+ * (its shape; this library does not depend on the messaging one).
+ */
+export function databaseReadiness(config: PersistenceModuleConfig) {
+  return {
+    imports: [PersistenceModule.forRoot(config)],
+    inject: [DATA_SOURCE],
+    useFactory: (dataSource: DataSource) => [
+      { name: 'database', check: async () => void (await dataSource.query('SELECT 1')) },
+    ],
+  };
+}

@@ -10,13 +10,13 @@ import {
   type ReindexStartRequest,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
-import type { JobFailureRecord, JobRunner, RunningJob } from '@lookalike/messaging';
+import { JOB_RUNNER, type JobFailureRecord, type JobRunner, type RunningJob } from '@lookalike/messaging';
 import { assertKeyInTenant } from '@lookalike/object-store';
 import { ImageRepository, JobRepository } from '@lookalike/persistence';
 import type { IngestConfig } from '../ingest.config';
 import { ReconciliationRepository } from '../repositories/reconciliation.repository';
 import { ImagePipelineService } from './image-pipeline.service';
-import { JOB_RUNNER, JobKinds, toJobMessage } from './ingest-jobs';
+import { JobKinds, toJobMessage } from './ingest-jobs';
 import { IngestService, ownerOf } from './ingest.service';
 
 interface BatchPayload {

@@ -2,8 +2,6 @@ import type { JobRecord } from '@lookalike/messaging';
 import type { Job } from '@lookalike/contracts';
 import type { JobEntity } from '@lookalike/persistence';
 
-export const JOB_RUNNER = 'INGEST_JOB_RUNNER';
-
 export const JobKinds = {
   IngestBatch: 'ingest-batch',
   Reindex: 'reindex',

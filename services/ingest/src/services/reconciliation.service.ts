@@ -7,7 +7,7 @@ import {
   OnModuleInit,
 } from '@nestjs/common';
 import { APP_CONFIG } from '@lookalike/config';
-import type { JobRunner } from '@lookalike/messaging';
+import { JOB_RUNNER, type JobRunner } from '@lookalike/messaging';
 import { OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository } from '@lookalike/persistence';
 import { pointIdFor, VECTOR_STORE, type VectorStore } from '@lookalike/vector-store';
@@ -15,7 +15,7 @@ import type { IngestConfig } from '../ingest.config';
 import { ReconciliationRepository, type ImageRef } from '../repositories/reconciliation.repository';
 import { ImagePipelineService } from './image-pipeline.service';
 import { ImagesService } from './images.service';
-import { JOB_RUNNER, JobKinds, SYSTEM_OWNER } from './ingest-jobs';
+import { JobKinds, SYSTEM_OWNER } from './ingest-jobs';
 
 export interface ReconcileReport {
   owners: number;
