@@ -61,6 +61,8 @@ export interface ClusterSearchRequest {
   linkage: string;
   /** cosine distance at which the dendrogram is cut */
   threshold: number;
+  /** run as a job whatever the size (large requests always do) */
+  async: boolean;
 }
 
 export interface ClusterMember {
@@ -534,7 +536,16 @@ export const SimilarSearchResponse: MessageFns<SimilarSearchResponse> = {
 };
 
 function createBaseClusterSearchRequest(): ClusterSearchRequest {
-  return { caller: undefined, imageIds: [], filter: undefined, limit: 0, method: "", linkage: "", threshold: 0 };
+  return {
+    caller: undefined,
+    imageIds: [],
+    filter: undefined,
+    limit: 0,
+    method: "",
+    linkage: "",
+    threshold: 0,
+    async: false,
+  };
 }
 
 export const ClusterSearchRequest: MessageFns<ClusterSearchRequest> = {
@@ -559,6 +570,9 @@ export const ClusterSearchRequest: MessageFns<ClusterSearchRequest> = {
     }
     if (message.threshold !== 0) {
       writer.uint32(61).float(message.threshold);
+    }
+    if (message.async !== false) {
+      writer.uint32(64).bool(message.async);
     }
     return writer;
   },
@@ -632,6 +646,14 @@ export const ClusterSearchRequest: MessageFns<ClusterSearchRequest> = {
             message.threshold = reader.float();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.async = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -660,6 +682,7 @@ export const ClusterSearchRequest: MessageFns<ClusterSearchRequest> = {
     message.method = object.method ?? "";
     message.linkage = object.linkage ?? "";
     message.threshold = object.threshold ?? 0;
+    message.async = object.async ?? false;
     return message;
   },
 };
