@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { envInt, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import { envInt, jobsEnvSchema, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
 
 export const searchEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
+  .merge(jobsEnvSchema)
   .extend({
     /** HMAC key of the local store's signed URLs (shared with the gateway); read from the data dir when absent. */
     OBJECT_SIGNING_KEY: z.string().optional(),
@@ -16,6 +17,8 @@ export const searchEnvSchema = runtimeEnvSchema
     SEARCH_DUPLICATE_HAMMING: envInt(6, 0, 32),
     /** Points a pHash gate above 3 may scan (the chunk index is exact only up to 3). */
     SEARCH_PHASH_SCAN_MAX: envInt(200_000, 1000, 10_000_000),
+    /** Cluster requests of more points (image_ids, or limit for a filter) run as a job. */
+    SEARCH_CLUSTER_INLINE_MAX: envInt(1000, 1, 5000),
   })
   .superRefine(refineStorage);
 

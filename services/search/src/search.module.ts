@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceCoreModule } from '@lookalike/messaging';
+import { JobsModule, ServiceCoreModule } from '@lookalike/messaging';
 import { ObjectStoreModule } from '@lookalike/object-store';
+import { databaseReadiness, JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
 import { SearchController } from './controllers/search.controller';
 import { EmbeddingRepository } from './repositories/embedding.repository';
@@ -13,12 +14,20 @@ import { SearchService } from './services/search.service';
 @Module({})
 export class SearchModule {
   static forRoot(config: SearchConfig): DynamicModule {
+    // Search keeps only its cluster jobs' rows in SQL: a small pool per replica spares the server's
+    // connections (the HPA runs up to ten).
+    const database = { ...config, DATABASE_POOL_SIZE: 4 };
     return {
       module: SearchModule,
       imports: [
-        ServiceCoreModule.forRoot({ service: 'search', config }),
+        ServiceCoreModule.forRoot({ service: 'search', config, readiness: databaseReadiness(database) }),
         VectorStoreModule.forRoot(config),
         ObjectStoreModule.forRoot(config),
+        JobsModule.forRoot({
+          service: 'search',
+          config,
+          store: { imports: [PersistenceModule.forRoot(database)], token: JobRepository },
+        }),
       ],
       controllers: [SearchController],
       providers: [

@@ -1,7 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  ClusterSearchRequest,
+  ClusterSearchResponse,
   ErrorCode,
   ModelInfoGetResponse,
   packVector,
@@ -11,8 +14,14 @@ import {
   type SubjectDef,
 } from '@lookalike/contracts';
 import { loadConfig } from '@lookalike/config';
-import type { RpcClient } from '@lookalike/messaging';
+import { JetStreamJobQueue, JobRunner, NatsBus, type RpcClient } from '@lookalike/messaging';
 import { createObjectStore, derivedObjectKey, type LocalObjectStore } from '@lookalike/object-store';
+import {
+  JobRepository,
+  openDatabase,
+  type JobEntity,
+  type LookalikeDataSource,
+} from '@lookalike/persistence';
 import { LanceDbVectorStore } from '@lookalike/vector-store';
 import { EmbeddingRepository } from '../src/repositories/embedding.repository';
 import { ImageUrlRepository } from '../src/repositories/image-url.repository';
@@ -23,6 +32,8 @@ import { SearchService } from '../src/services/search.service';
 import { MODEL, seed, sha256Of, vec, type SeedImage } from './support/search-fixtures';
 
 const config = loadConfig(searchEnvSchema, {});
+const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 
 describe('search against LanceDB', () => {
   let dir: string;
@@ -32,6 +43,13 @@ describe('search against LanceDB', () => {
   let objects: LocalObjectStore;
   let alice: Map<string, string>;
   let bob: Map<string, string>;
+  // Cluster jobs: rows in PostgreSQL (a schema of their own), messages on JetStream.
+  const schema = `search_${randomUUID().slice(0, 8)}`;
+  let db: LookalikeDataSource;
+  let jobs: JobRepository;
+  let bus: NatsBus;
+  let queue: JetStreamJobQueue;
+  let runner: JobRunner;
   const send = jest.fn(async (subject: SubjectDef<unknown, unknown>) => {
     if (subject === Subjects.EmbeddingModelInfo) {
       return ModelInfoGetResponse.fromPartial({
@@ -109,10 +127,30 @@ describe('search against LanceDB', () => {
     const index = new VectorIndexRepository(store);
     const embedding = new EmbeddingRepository(rpc, config);
     search = new SearchService(index, embedding, new ImageUrlRepository(objects, config), config);
-    clusters = new ClusterService(index, embedding);
+    db = await openDatabase({ url: PG_URL, schema, poolSize: 4 });
+    jobs = new JobRepository(db);
+    bus = await NatsBus.connect({ url: NATS_URL, name: 'search-int' });
+    queue = new JetStreamJobQueue(bus.raw, {
+      subjectPrefix: `s${randomUUID().slice(0, 8)}`,
+      ackWaitMs: 2000,
+    });
+    // No periodic sweep: jobs arrive by message only, so the takeover test decides who claims.
+    runner = new JobRunner(queue, jobs, {
+      workerId: 'search-int',
+      leaseSeconds: 1,
+      sweepIntervalMs: 600_000,
+    });
+    clusters = new ClusterService(index, embedding, runner, config);
+    clusters.onModuleInit();
+    await runner.start();
   });
 
   afterAll(async () => {
+    await runner?.stop();
+    await queue?.destroy();
+    await bus?.close();
+    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await db?.destroy();
     await store?.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -233,7 +271,88 @@ describe('search against LanceDB', () => {
       method: '',
       linkage: 'single',
       threshold: 0.05,
+      async: false,
     });
     for (const c of cluster.clusters) for (const m of c.members) expect(own.has(m.imageId)).toBe(true);
+  });
+
+  describe('cluster jobs', () => {
+    const request = (partial: Partial<ClusterSearchRequest>) =>
+      ClusterSearchRequest.fromPartial({
+        caller: { ownerUserId: 'alice', userId: 'alice' },
+        limit: 100,
+        linkage: 'average',
+        threshold: 0.05,
+        ...partial,
+      });
+    /** The inline answer as the REST API shows it, after the trip through the transport's codec. */
+    const asRest = (res: ClusterSearchResponse) => ({
+      clusters: ClusterSearchResponse.decode(ClusterSearchResponse.encode(res).finish()).clusters.map(
+        (c) => ({
+          cluster_id: c.clusterId,
+          representative: c.representative,
+          members: c.members.map((m) => ({ image_id: m.imageId, score: m.score })),
+        }),
+      ),
+    });
+    async function finished(jobId: string): Promise<JobEntity> {
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const row = await jobs.get('alice', jobId);
+        if (row && (row.state === 'succeeded' || row.state === 'failed')) return row;
+        if (Date.now() > deadline) throw new Error(`job ${jobId} is still ${row?.state}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    }
+
+    it('runs an async request as a job in the jobs table, with the inline answer as its result', async () => {
+      const inline = await clusters.cluster(request({}));
+      expect(inline.jobId).toBe('');
+      expect(inline.clusters.length).toBeGreaterThan(1);
+      const submitted = await clusters.cluster(request({ async: true }));
+      expect(submitted.clusters).toEqual([]);
+      const row = await finished(submitted.jobId);
+      expect(row).toMatchObject({
+        ownerUserId: 'alice',
+        kind: 'cluster',
+        state: 'succeeded',
+        done: alice.size,
+        total: alice.size,
+        attempts: 1,
+        result: asRest(inline),
+      });
+      expect(await jobs.get('bob', submitted.jobId)).toBeNull();
+    });
+
+    it("refuses bob's image before creating a job", async () => {
+      const before = await jobs.list('alice', { kind: 'cluster' });
+      await expect(
+        clusters.cluster(request({ imageIds: [alice.get('q')!, bob.get('bob-n1')!], async: true })),
+      ).rejects.toMatchObject({ code: ErrorCode.NotFound });
+      expect((await jobs.list('alice', { kind: 'cluster' })).items).toHaveLength(before.items.length);
+    });
+
+    it('takes over a job whose worker died mid-way and recomputes it from the payload', async () => {
+      const ids = [...alice.values()].slice(0, 6);
+      const first = await finished((await clusters.cluster(request({ imageIds: ids, async: true }))).jobId);
+      const { job } = await jobs.create({
+        ownerUserId: 'alice',
+        kind: 'cluster',
+        payload: first.payload,
+        total: ids.length,
+      });
+      const crashed = await jobs.claim({ workerId: 'crashed', kinds: ['cluster'], leaseSeconds: 1 });
+      expect(crashed?.jobId).toBe(job.jobId);
+      await jobs.progress(job.jobId, 'crashed', { done: 3 });
+      // The message the crashed process had taken comes back (JetStream redelivers it).
+      await queue.publish({ jobId: job.jobId, ownerUserId: 'alice', kind: 'cluster' });
+      const replayed = await finished(job.jobId);
+      expect(replayed).toMatchObject({
+        state: 'succeeded',
+        attempts: 2,
+        done: ids.length,
+        result: first.result,
+      });
+    });
   });
 });

@@ -1,10 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   type Cluster,
   type ClusterSearchRequest,
   type ClusterSearchResponse,
   LookalikeError,
 } from '@lookalike/contracts';
+import { APP_CONFIG } from '@lookalike/config';
+import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
 import {
   fromImageFilter,
   globalVectorName,
@@ -13,6 +15,14 @@ import {
 } from '@lookalike/vector-store';
 import { EmbeddingRepository } from '../repositories/embedding.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
+import type { SearchConfig } from '../search.config';
+import {
+  CLUSTER_JOB_KIND,
+  clusterJobPayload,
+  clusterJobResult,
+  clusterQueryOf,
+  type ClusterQuery,
+} from './cluster-job';
 import { clusterIndices, cosineDistances, LINKAGES, type Linkage } from './hierarchical-clustering';
 import { CANDIDATE_WINDOW, isEmptyFilter, requireOwner } from './search.service';
 
@@ -24,19 +34,68 @@ interface Member {
   vector: Float32Array;
 }
 
+interface ReadOptions {
+  /** Inline and at submission an unknown id is a 404; a job leaves out images deleted since. */
+  requireAll: boolean;
+  /** Called with the points read so far after every page of the read that yields the members. */
+  onPage?: (read: number) => Promise<void>;
+}
+
 @Injectable()
-export class ClusterService {
+export class ClusterService implements OnModuleInit {
   constructor(
     private readonly index: VectorIndexRepository,
     private readonly embedding: EmbeddingRepository,
+    @Inject(JOB_RUNNER) private readonly runner: JobRunner,
+    @Inject(APP_CONFIG) private readonly config: SearchConfig,
   ) {}
 
+  onModuleInit(): void {
+    // One at a time per process: the distance matrix is CPU-bound and up to 100 MB.
+    this.runner.register(CLUSTER_JOB_KIND, (running) => this.runJob(running), { concurrency: 1 });
+  }
+
   /**
-   * Agglomerative clustering on cosine distance, cut at `threshold`. Every request runs inline:
-   * 5000 points take a few seconds (see docs/search.md), inside the subject's 60 s timeout.
+   * Agglomerative clustering on cosine distance, cut at `threshold`. Up to SEARCH_CLUSTER_INLINE_MAX
+   * points (image_ids, or `limit` for a filter) are answered inline; larger requests, and any with
+   * `async`, are validated here and then run as a durable `cluster` job whose id is returned.
    */
   async cluster(req: ClusterSearchRequest): Promise<ClusterSearchResponse> {
     const owner = requireOwner(req.caller);
+    const query = await this.validate(req);
+    const points = req.imageIds.length > 0 ? req.imageIds.length : query.limit;
+    if (!req.async && points <= this.config.SEARCH_CLUSTER_INLINE_MAX) {
+      return { clusters: await this.compute(owner, query, { requireAll: true }), jobId: '' };
+    }
+    // Unknown and foreign ids answer 404 now, not as a failed job.
+    if (query.imageIds.length > 0 && query.vectorName) await this.requireOwned(owner, query.imageIds);
+    const job = await this.runner.submit({
+      ownerUserId: owner,
+      kind: CLUSTER_JOB_KIND,
+      payload: clusterJobPayload(query),
+      total: points,
+      maxAttempts: 3,
+    });
+    return { clusters: [], jobId: job.jobId };
+  }
+
+  /** The work of a cluster job: pure reads and arithmetic, so a replay just recomputes. */
+  async runJob(running: RunningJob): Promise<Record<string, unknown>> {
+    const query = clusterQueryOf(running.job.payload);
+    let read = 0;
+    const clusters = await this.compute(running.job.ownerUserId, query, {
+      requireAll: false,
+      onPage: async (count) => {
+        read = count;
+        await running.progress({ done: count });
+      },
+    });
+    // A filter may match fewer images than `limit`: the job is as large as what was read.
+    await running.progress({ done: read, total: read });
+    return clusterJobResult(clusters);
+  }
+
+  private async validate(req: ClusterSearchRequest): Promise<ClusterQuery> {
     const limit = req.limit === 0 ? DEFAULT_CLUSTER_POINTS : req.limit;
     if (!Number.isInteger(limit) || limit < 2 || limit > MAX_CLUSTER_POINTS) {
       throw LookalikeError.invalid(`limit must be an integer from 2 to ${MAX_CLUSTER_POINTS}`, { limit });
@@ -56,60 +115,66 @@ export class ClusterService {
     if (req.imageIds.length > limit) {
       throw LookalikeError.invalid(`at most limit (${limit}) image_ids`, { image_ids: req.imageIds.length });
     }
+    const query = {
+      imageIds: [...new Set(req.imageIds)],
+      filter: isEmptyFilter(req.filter) ? undefined : req.filter,
+      limit,
+      linkage,
+      threshold: req.threshold,
+    };
     const description = await this.index.describe();
     if (!description || description.models.length === 0) {
-      if (req.imageIds.length > 0) throw LookalikeError.notFound('image', req.imageIds[0]!);
-      return { clusters: [], jobId: '' };
+      if (query.imageIds.length > 0) throw LookalikeError.notFound('image', query.imageIds[0]!);
+      return { ...query, vectorName: '' };
     }
     const known = this.embedding.knownModel()?.vectorName;
     const model =
       description.models.find((m) => globalVectorName(m.name) === known) ?? description.models[0]!;
-    const vectorName = globalVectorName(model.name);
+    return { ...query, vectorName: globalVectorName(model.name) };
+  }
+
+  private async requireOwned(owner: string, imageIds: string[]): Promise<void> {
+    requireAllFound(imageIds, await this.scrollAll(owner, { imageIds }, imageIds.length, false));
+  }
+
+  private async compute(owner: string, query: ClusterQuery, options: ReadOptions): Promise<Cluster[]> {
+    if (!query.vectorName) return [];
     const members =
-      req.imageIds.length > 0
-        ? await this.byIds(owner, req.imageIds, req, vectorName)
-        : await this.byFilter(owner, fromImageFilter(req.filter), limit, vectorName);
-    return { clusters: this.clustersOf(members, linkage, req.threshold), jobId: '' };
+      query.imageIds.length > 0
+        ? await this.byIds(owner, query, options)
+        : await this.byFilter(owner, query, options);
+    return this.clustersOf(members, query.linkage, query.threshold);
   }
 
-  private async byIds(
-    owner: string,
-    imageIds: readonly string[],
-    req: ClusterSearchRequest,
-    vectorName: string,
-  ): Promise<Member[]> {
-    const wanted = [...new Set(imageIds)];
-    const found = await this.scrollAll(owner, { imageIds: wanted }, wanted.length, vectorName);
-    const present = new Set(found.map((p) => p.payload.imageId));
-    // Another tenant's image answers like a missing one.
-    const missing = wanted.find((id) => !present.has(id));
-    if (missing) throw LookalikeError.notFound('image', missing);
-    const points = isEmptyFilter(req.filter)
-      ? found
-      : await this.scrollAll(
-          owner,
-          { ...fromImageFilter(req.filter), imageIds: wanted },
-          wanted.length,
-          vectorName,
-        );
-    return this.withVectors(points, vectorName);
+  private async byIds(owner: string, query: ClusterQuery, options: ReadOptions): Promise<Member[]> {
+    const wanted = query.imageIds;
+    const read = (filter: VectorFilter) =>
+      this.scrollAll(owner, filter, wanted.length, query.vectorName, options.onPage);
+    if (!query.filter) {
+      const found = await read({ imageIds: wanted });
+      if (options.requireAll) requireAllFound(wanted, found);
+      return this.withVectors(found, query.vectorName);
+    }
+    if (options.requireAll) await this.requireOwned(owner, wanted);
+    return this.withVectors(
+      await read({ ...fromImageFilter(query.filter), imageIds: wanted }),
+      query.vectorName,
+    );
   }
 
-  private async byFilter(
-    owner: string,
-    filter: VectorFilter,
-    limit: number,
-    vectorName: string,
-  ): Promise<Member[]> {
-    return this.withVectors(await this.scrollAll(owner, filter, limit, vectorName), vectorName);
+  private async byFilter(owner: string, query: ClusterQuery, options: ReadOptions): Promise<Member[]> {
+    const filter = fromImageFilter(query.filter);
+    const points = await this.scrollAll(owner, filter, query.limit, query.vectorName, options.onPage);
+    return this.withVectors(points, query.vectorName);
   }
 
-  /** Newest first, up to `max` points, with the model's global vector. */
+  /** Newest first, up to `max` points, with the model's global vector when one is named. */
   private async scrollAll(
     owner: string,
     filter: VectorFilter,
     max: number,
-    vectorName: string,
+    vectorName: string | false,
+    onPage?: (read: number) => Promise<void>,
   ): Promise<StoredPoint[]> {
     const out: StoredPoint[] = [];
     let cursor: string | undefined;
@@ -119,10 +184,11 @@ export class ClusterService {
         cursor,
         limit: Math.min(CANDIDATE_WINDOW, max - out.length),
         orderBy: { field: 'created_at', direction: 'desc' },
-        withVectors: [vectorName],
+        withVectors: vectorName ? [vectorName] : false,
       });
       out.push(...page.points);
       cursor = page.nextCursor;
+      await onPage?.(out.length);
     } while (cursor && out.length < max);
     return out;
   }
@@ -163,4 +229,11 @@ export class ClusterService {
     );
     return clusters.map((c) => ({ clusterId: `c_${c.representative}`, ...c }));
   }
+}
+
+function requireAllFound(wanted: readonly string[], found: readonly StoredPoint[]): void {
+  const present = new Set(found.map((p) => p.payload.imageId));
+  // Another tenant's image answers like a missing one.
+  const missing = wanted.find((id) => !present.has(id));
+  if (missing) throw LookalikeError.notFound('image', missing);
 }
