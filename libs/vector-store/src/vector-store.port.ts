@@ -8,6 +8,16 @@ import type { VectorFilter } from './filter/vector-filter';
  */
 export type PointPayload = ImagePayload;
 
+/** A payload field by its contract (camelCase) name. */
+export type PayloadField = keyof PointPayload;
+
+/**
+ * Which payload a read returns: true (the default) the whole payload, false none, or a list of
+ * fields: only those are read (an engine reads fewer columns) and the others come back at their
+ * zero values ('' / 0 / []), so a hit's payload keeps its shape.
+ */
+export type PayloadSelector = boolean | readonly PayloadField[];
+
 /** Fields that identify a point; `setPayload` refuses to change them. */
 export const IDENTITY_FIELDS = ['imageId', 'ownerUserId', 'sha256'] as const;
 
@@ -122,8 +132,8 @@ export interface SearchRequest {
   ef?: number;
   /** Bypass the ANN index and scan exactly. */
   exact?: boolean;
-  /** Default true. */
-  withPayload?: boolean;
+  /** Default true (the whole payload); a field list reads only those fields. */
+  withPayload?: PayloadSelector;
 }
 
 export interface MultiSearchRequest extends Omit<SearchRequest, 'vector'> {
@@ -153,6 +163,8 @@ export interface ScrollRequest {
   /** Default: by point id ascending. */
   orderBy?: { field: OrderField; direction: 'asc' | 'desc' };
   withVectors?: boolean | readonly string[];
+  /** Default true; a field list reads only those fields, false none (every field at its zero value). */
+  withPayload?: PayloadSelector;
 }
 
 export interface ScrollPage {

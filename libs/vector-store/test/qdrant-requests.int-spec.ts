@@ -265,6 +265,13 @@ describe('Qdrant request bodies against the Qdrant 1.19 OpenAPI document', () =>
         exact: true,
         withPayload: false,
       });
+      await store.search(A, {
+        vectorName: 'clip_global',
+        vector: vec(0),
+        filter,
+        limit: 5,
+        withPayload: ['imageId', 'key', 'phash'],
+      });
       await store.searchMulti(A, {
         vectorName: 'clip_crops',
         vectors: [vec(0), vec(1)],
@@ -279,7 +286,12 @@ describe('Qdrant request bodies against the Qdrant 1.19 OpenAPI document', () =>
       const page = await store.scroll(A, { filter, limit: 2 });
       await store.scroll(A, { filter, limit: 2, cursor: page.nextCursor, withVectors: true });
       for (const field of ['created_at', 'quality_score', 'nsfw_score', 'anomaly_score'] as const) {
-        const ordered = await store.scroll(A, { filter, limit: 2, orderBy: { field, direction: 'desc' } });
+        const ordered = await store.scroll(A, {
+          filter,
+          limit: 2,
+          orderBy: { field, direction: 'desc' },
+          withPayload: ['imageId'],
+        });
         await store.scroll(A, {
           filter,
           limit: 2,

@@ -9,6 +9,7 @@ import {
   type VectorFilter,
   type VectorStore,
 } from '../src';
+import { fromStoredPayload } from '../src/core/payload.codec';
 
 /** How a contract run gets its store: a fresh, empty one per test, and the same data reopened. */
 export interface ContractHarness {
@@ -383,6 +384,31 @@ export function describeVectorStoreContract(
         withPayload: false,
       });
       expect(bare[0]!.payload).toBeUndefined();
+      // A field list returns those fields and the rest at their zero values.
+      const [full] = await store.search(A, { vectorName: 'clip_global', vector: q, limit: 1 });
+      const [narrow] = await store.search(A, {
+        vectorName: 'clip_global',
+        vector: q,
+        limit: 1,
+        withPayload: ['imageId', 'key', 'tags'],
+      });
+      expect(narrow!.id).toBe(full!.id);
+      expect(narrow!.score).toBeCloseTo(full!.score, 6);
+      expect(narrow!.payload).toEqual({
+        ...fromStoredPayload({}),
+        imageId: full!.payload!.imageId,
+        key: full!.payload!.key,
+        tags: full!.payload!.tags,
+      });
+      expect(full!.payload!.sha256).not.toBe('');
+      await expect(
+        store.search(A, {
+          vectorName: 'clip_global',
+          vector: q,
+          limit: 1,
+          withPayload: ['imageId', 'owner_user_id' as 'imageId'],
+        }),
+      ).rejects.toMatchObject({ code: 'invalid_argument' });
       await expect(
         store.search(A, { vectorName: 'clip_global', vector: vec(0).slice(1), limit: 1 }),
       ).rejects.toMatchObject({
@@ -537,6 +563,24 @@ export function describeVectorStoreContract(
       });
       const q = byQuality.points.map((p) => p.payload.qualityScore);
       expect(q).toEqual([...q].sort((x, y) => x - y));
+      // A narrow page keeps its order and cursor though the order field is not among the fields.
+      const narrowPages: StoredPoint[] = [];
+      cursor = undefined;
+      do {
+        const page = await store.scroll(A, {
+          limit: 3,
+          cursor,
+          orderBy: { field: 'quality_score', direction: 'asc' },
+          withPayload: ['imageId'],
+        });
+        narrowPages.push(...page.points);
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(narrowPages.slice(0, 8).map((p) => p.id)).toEqual(byQuality.points.map((p) => p.id));
+      expect(narrowPages.slice(0, 8).map((p) => p.payload.imageId)).toEqual(
+        byQuality.points.map((p) => p.payload.imageId),
+      );
+      expect(narrowPages.every((p) => p.payload.qualityScore === 0 && p.payload.sha256 === '')).toBe(true);
       await expect(store.scroll(A, { limit: 3, cursor: 'not-a-cursor' })).rejects.toMatchObject({
         code: 'invalid_argument',
       });

@@ -1,6 +1,12 @@
 import { LookalikeError } from '@lookalike/contracts';
 import { phashChunks } from '../filter/vector-filter';
-import { IDENTITY_FIELDS, type PayloadPatch, type PointPayload } from '../vector-store.port';
+import {
+  IDENTITY_FIELDS,
+  type PayloadField,
+  type PayloadPatch,
+  type PayloadSelector,
+  type PointPayload,
+} from '../vector-store.port';
 
 /** The payload as both engines store it: DESIGN.md section 3 names plus derived fields. */
 export interface StoredPayload {
@@ -172,4 +178,33 @@ export function toStoredPatch(patch: PayloadPatch): Partial<StoredPayload> {
   }
   if (Object.keys(out).length === 0) throw LookalikeError.invalid('the payload patch changes nothing');
   return out as Partial<StoredPayload>;
+}
+
+/** Checks a payload selector: a field list must name contract payload fields. */
+export function checkPayloadSelector(selector: PayloadSelector | undefined): PayloadSelector {
+  if (selector === undefined) return true;
+  if (typeof selector === 'boolean') return selector;
+  if (!Array.isArray(selector)) throw LookalikeError.invalid('withPayload must be a boolean or a field list');
+  for (const field of selector) {
+    if (typeof field !== 'string' || !(field in FIELD_MAP))
+      throw LookalikeError.invalid(`payload.${String(field)} is not a payload field`, { field });
+  }
+  return [...new Set(selector)];
+}
+
+/** The stored (snake_case) names of the fields a selector reads; all of them for `true`. */
+export function storedFieldsOf(selector: PayloadSelector): (keyof StoredPayload)[] {
+  if (selector === false) return [];
+  const fields = selector === true ? (Object.keys(FIELD_MAP) as PayloadField[]) : selector;
+  return fields.map((f) => FIELD_MAP[f]);
+}
+
+/** The payload with only the selected fields kept, the others at their zero values. */
+export function selectPayload(payload: PointPayload, selector: PayloadSelector): PointPayload {
+  if (selector === true) return payload;
+  const out = fromStoredPayload({});
+  if (selector === false) return out;
+  const target = out as unknown as Record<PayloadField, unknown>;
+  for (const field of selector) target[field] = payload[field];
+  return out;
 }

@@ -2,7 +2,14 @@ import { LookalikeError } from '@lookalike/contracts';
 import { checkSpec, mergeSpec, VectorLayout, type CollectionState } from '../core/collection-schema';
 import { matchesFilter } from '../core/filter-match';
 import { compareHits, mergeMaxScore, pageHits } from '../core/hits';
-import { fromStoredPayload, toStoredPatch, toStoredPayload, type StoredPayload } from '../core/payload.codec';
+import {
+  checkPayloadSelector,
+  fromStoredPayload,
+  selectPayload,
+  toStoredPatch,
+  toStoredPayload,
+  type StoredPayload,
+} from '../core/payload.codec';
 import { pointIdFor } from '../core/point-id';
 import {
   checkEf,
@@ -27,6 +34,7 @@ import {
   type MultiSearchRequest,
   type NeighboursRequest,
   type PayloadPatch,
+  type PayloadSelector,
   type PointNeighbours,
   type ScrollPage,
   type ScrollRequest,
@@ -152,8 +160,15 @@ export class MemoryVectorStore implements VectorStore {
     return out;
   }
 
-  private toStored(p: MemoryPoint, withVectors: GetOptions['withVectors']): StoredPoint {
-    const point: StoredPoint = { id: p.id, payload: fromStoredPayload(p.payload) };
+  private toStored(
+    p: MemoryPoint,
+    withVectors: GetOptions['withVectors'],
+    withPayload: PayloadSelector = true,
+  ): StoredPoint {
+    const point: StoredPoint = {
+      id: p.id,
+      payload: selectPayload(fromStoredPayload(p.payload), withPayload),
+    };
     if (withVectors) {
       const wanted = (name: string) =>
         withVectors === true || (Array.isArray(withVectors) && withVectors.includes(name));
@@ -180,11 +195,12 @@ export class MemoryVectorStore implements VectorStore {
     const layout = this.requireLayout();
     const query = layout.normalizeGlobal(request.vectorName, request.vector);
     const { limit, offset, threshold, filter } = this.checkSearch(request);
+    const withPayload = checkPayloadSelector(request.withPayload);
     const hits: SearchHit[] = [];
     for (const p of this.matching(owner, filter)) {
       const v = p.vectors.get(request.vectorName);
       if (!v) continue;
-      hits.push(this.hit(p, dot(query, v), request.withPayload));
+      hits.push(this.hit(p, dot(query, v), withPayload));
     }
     return pageHits(hits, offset, limit, threshold);
   }
@@ -199,10 +215,10 @@ export class MemoryVectorStore implements VectorStore {
     };
   }
 
-  private hit(p: MemoryPoint, score: number, withPayload: boolean | undefined): SearchHit {
+  private hit(p: MemoryPoint, score: number, withPayload: PayloadSelector): SearchHit {
     return withPayload === false
       ? { id: p.id, score }
-      : { id: p.id, score, payload: fromStoredPayload(p.payload) };
+      : { id: p.id, score, payload: selectPayload(fromStoredPayload(p.payload), withPayload) };
   }
 
   async searchMulti(owner: string, request: MultiSearchRequest): Promise<SearchHit[]> {
@@ -210,6 +226,7 @@ export class MemoryVectorStore implements VectorStore {
     const layout = this.requireLayout();
     const queries = layout.normalizeCrops(request.vectorName, request.vectors);
     const { limit, offset, threshold, filter } = this.checkSearch(request);
+    const withPayload = checkPayloadSelector(request.withPayload);
     const lists: SearchHit[][] = queries.map((q) => {
       const list: SearchHit[] = [];
       for (const p of this.matching(owner, filter)) {
@@ -217,7 +234,7 @@ export class MemoryVectorStore implements VectorStore {
         if (!crops) continue;
         let best = -Infinity;
         for (const c of crops) best = Math.max(best, dot(q, c));
-        list.push(this.hit(p, best, request.withPayload));
+        list.push(this.hit(p, best, withPayload));
       }
       return list;
     });
@@ -233,6 +250,7 @@ export class MemoryVectorStore implements VectorStore {
     this.requireLayout();
     checkOrderBy(request);
     const limit = checkLimit(request.limit);
+    const withPayload = checkPayloadSelector(request.withPayload);
     const order = orderSignature(request);
     const cursor = decodeCursor(request.cursor, order);
     const valueOf = (p: MemoryPoint): number | undefined => {
@@ -258,7 +276,7 @@ export class MemoryVectorStore implements VectorStore {
     const page = sorted.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      points: page.map((p) => this.toStored(p, request.withVectors)),
+      points: page.map((p) => this.toStored(p, request.withVectors, withPayload)),
       nextCursor:
         sorted.length > limit && last
           ? encodeCursor({ order, value: valueOf(last), id: last.id })

@@ -221,7 +221,8 @@ export interface QueryOptions {
   scoreThreshold?: number;
   ef?: number;
   exact?: boolean;
-  withPayload: boolean;
+  /** true, false, or the stored field names to return (Qdrant's payload include list). */
+  withPayload: boolean | readonly string[];
   quantization: QuantizationSpec;
   mustNotIds?: readonly string[];
 }
@@ -245,7 +246,7 @@ export function buildQueryRequest(o: QueryOptions): Record<string, unknown> {
     using: o.vectorName,
     filter: buildFilter(o.owner, o.filter, { mustNotIds: o.mustNotIds }),
     limit: o.limit,
-    with_payload: o.withPayload,
+    with_payload: typeof o.withPayload === 'boolean' ? o.withPayload : [...o.withPayload],
     with_vector: false,
   };
   if (Object.keys(params).length > 0) body.params = params;
@@ -263,7 +264,7 @@ export interface ScrollOptions {
   filter: NormalizedFilter;
   limit: number;
   withVector: WithVector;
-  withPayload?: boolean;
+  withPayload?: boolean | readonly string[];
   /** Id order: the last id already returned (the page starts after it). */
   afterId?: string;
   orderBy?: { field: OrderField; direction: 'asc' | 'desc'; startFrom?: number; seen?: readonly string[] };
@@ -275,7 +276,10 @@ export function buildScrollRequest(o: ScrollOptions): Record<string, unknown> {
   const body: Record<string, unknown> = {
     filter: buildFilter(o.owner, o.filter, { mustNotIds }),
     limit: o.limit,
-    with_payload: o.withPayload ?? true,
+    with_payload:
+      o.withPayload === undefined || typeof o.withPayload === 'boolean'
+        ? (o.withPayload ?? true)
+        : [...o.withPayload],
     with_vector: withVector(o.withVector),
   };
   if (o.orderBy) {

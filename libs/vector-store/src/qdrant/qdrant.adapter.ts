@@ -1,7 +1,15 @@
 import { LookalikeError } from '@lookalike/contracts';
 import { checkSpec, mergeSpec, VectorLayout, type CollectionState } from '../core/collection-schema';
 import { mergeMaxScore, pageHits, topWithTies } from '../core/hits';
-import { fromStoredPayload, toStoredPatch, toStoredPayload, type StoredPayload } from '../core/payload.codec';
+import {
+  checkPayloadSelector,
+  fromStoredPayload,
+  selectPayload,
+  storedFieldsOf,
+  toStoredPatch,
+  toStoredPayload,
+  type StoredPayload,
+} from '../core/payload.codec';
 import { pointIdFor } from '../core/point-id';
 import {
   checkEf,
@@ -26,7 +34,9 @@ import {
   type GetOptions,
   type MultiSearchRequest,
   type NeighboursRequest,
+  type OrderField,
   type PayloadPatch,
+  type PayloadSelector,
   type PointNeighbours,
   type QuantizationSpec,
   type ScrollPage,
@@ -61,6 +71,16 @@ import {
   type QdrantRetryOptions,
   type QdrantTransport,
 } from './qdrant.transport';
+
+/**
+ * Qdrant's `with_payload` for a selector: a boolean, or the stored names to include. A scroll
+ * ordered by a field also reads that field: the next page's cursor starts from its value.
+ */
+function qdrantPayload(selector: PayloadSelector, orderField?: OrderField): boolean | string[] {
+  if (typeof selector === 'boolean') return selector || (orderField ? [orderField] : false);
+  const fields: string[] = storedFieldsOf(selector);
+  return orderField && !fields.includes(orderField) ? [...fields, orderField] : fields;
+}
 
 export interface QdrantVectorStoreOptions {
   url: string;
@@ -346,14 +366,17 @@ export class QdrantVectorStore implements VectorStore {
       scoreThreshold: checkThreshold(request.scoreThreshold),
       ef: checkEf(request.ef),
       exact: request.exact,
-      withPayload: request.withPayload !== false,
+      withPayload: qdrantPayload(checkPayloadSelector(request.withPayload)),
       quantization: state.quantization,
     };
   }
 
-  private toHits(points: readonly QdrantScoredPoint[], withPayload: boolean): SearchHit[] {
+  private toHits(
+    points: readonly QdrantScoredPoint[],
+    withPayload: QueryOptions['withPayload'],
+  ): SearchHit[] {
     return points.map((p) =>
-      withPayload
+      withPayload !== false
         ? {
             id: String(p.id),
             score: p.score,
@@ -433,6 +456,7 @@ export class QdrantVectorStore implements VectorStore {
     const cursor = decodeCursor(request.cursor, order);
     const { layout } = await this.open();
     const filter = normalizeFilter(request.filter);
+    const selector = checkPayloadSelector(request.withPayload);
     const result = await this.send<{ points: QdrantRecord[] }>({
       operation: 'scroll_points',
       body: buildScrollRequest({
@@ -440,6 +464,7 @@ export class QdrantVectorStore implements VectorStore {
         filter,
         limit: limit + 1,
         withVector: request.withVectors,
+        withPayload: qdrantPayload(selector, request.orderBy?.field),
         afterId: request.orderBy ? undefined : cursor?.id,
         orderBy: request.orderBy
           ? { ...request.orderBy, startFrom: cursor?.value, seen: cursor?.seen }
@@ -448,8 +473,11 @@ export class QdrantVectorStore implements VectorStore {
     });
     const page = result.points.slice(0, limit).map((r) => this.toPoint(r, layout));
     const last = page[page.length - 1];
-    if (result.points.length <= limit || !last) return { points: page };
-    if (!request.orderBy) return { points: page, nextCursor: encodeCursor({ order, id: last.id }) };
+    // The order field was read for the cursor; the caller gets the fields it selected.
+    const points =
+      selector === true ? page : page.map((p) => ({ ...p, payload: selectPayload(p.payload, selector) }));
+    if (result.points.length <= limit || !last) return { points };
+    if (!request.orderBy) return { points, nextCursor: encodeCursor({ order, id: last.id }) };
     const valueOf = (p: StoredPoint) => {
       const f = request.orderBy!.field;
       return f === 'created_at'
@@ -463,7 +491,7 @@ export class QdrantVectorStore implements VectorStore {
     const seen = page.filter((p) => valueOf(p) === value).map((p) => p.id);
     if (cursor?.value === value) seen.push(...(cursor.seen ?? []));
     return {
-      points: page,
+      points,
       nextCursor: encodeCursor({ order, id: last.id, value, seen: [...new Set(seen)] }),
     };
   }
