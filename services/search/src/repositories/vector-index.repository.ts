@@ -39,7 +39,13 @@ export class VectorIndexRepository {
     imageId: string,
     withVectors: readonly string[],
   ): Promise<StoredPoint | null> {
-    const page = await this.store.scroll(owner, { filter: { imageIds: [imageId] }, limit: 1, withVectors });
+    // The query needs the point's id, its vectors and (for the pHash gate) its hash, nothing else.
+    const page = await this.store.scroll(owner, {
+      filter: { imageIds: [imageId] },
+      limit: 1,
+      withVectors,
+      withPayload: ['imageId', 'phash'],
+    });
     return page.points[0] ?? null;
   }
 

@@ -114,6 +114,22 @@ describe('SearchService', () => {
     expect(send).not.toHaveBeenCalled();
   });
 
+  it('reads only the payload fields a hit needs, and the whole payload when asked for it', async () => {
+    const { sut } = build();
+    const searches = jest.spyOn(store, 'search');
+    const lookups = jest.spyOn(store, 'scroll');
+    const plain = await sut.similar(request({ imageId: ids.get('query'), limit: 2 }));
+    expect(lookups.mock.calls[0]![1].withPayload).toEqual(['imageId', 'phash']);
+    expect(searches.mock.calls[0]![1].withPayload).toEqual(['imageId', 'key']);
+    expect(plain.hits[0]!.payload).toBeUndefined();
+    expect(plain.hits[0]!.thumbnailUrl).toContain('.thumb256.webp');
+    await sut.similar(request({ imageId: ids.get('query'), limit: 2, groupDuplicates: true }));
+    expect(searches.mock.calls[1]![1].withPayload).toEqual(['imageId', 'key', 'sha256', 'phash']);
+    const full = await sut.similar(request({ imageId: ids.get('query'), limit: 2, includePayload: true }));
+    expect(searches.mock.calls[2]![1].withPayload).toBe(true);
+    expect(full.hits[0]!.payload).toMatchObject({ imageId: ids.get('near'), tags: ['cat', 'indoor'] });
+  });
+
   it('keeps the query image when exclude_self is false', async () => {
     const { sut } = build();
     const res = await sut.similar(request({ imageId: ids.get('query'), excludeSelf: false, limit: 2 }));
