@@ -35,7 +35,7 @@ export function configureGateway(app: NestExpressApplication, config: GatewayCon
     .filter(Boolean);
   app.enableCors({
     origin: origins.length > 0 ? origins : false,
-    exposedHeaders: ['x-request-id', 'retry-after'],
+    exposedHeaders: ['x-request-id', 'retry-after', 'location'],
   });
   app.useBodyParser('json', { limit: config.BODY_LIMIT_BYTES });
   app.useBodyParser('urlencoded', { limit: config.BODY_LIMIT_BYTES, extended: false });

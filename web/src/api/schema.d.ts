@@ -135,7 +135,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Cluster look-alikes (agglomerative, cosine distance) */
+        /**
+         * Cluster look-alikes (agglomerative, cosine distance)
+         * @description Up to the inline maximum of points (image_ids, or limit for a filter; SEARCH_CLUSTER_INLINE_MAX, default 1000) the clusters come back at once. Larger requests, and any with async: true, are checked first (the same 400 and 404 answers) and then run as a job: 202 with job_id and a Location header; poll GET /api/jobs/{id} until state is succeeded, and read the clusters from its result.
+         */
         post: operations["searchCluster"];
         delete?: never;
         options?: never;
@@ -459,7 +462,10 @@ export interface components {
         };
         JobRefDto: {
             job_id: string;
-            /** @description Where to poll the job */
+            /**
+             * @description Where to poll the job
+             * @example /api/jobs/01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
             status_url: string;
         };
         UploadRequestDto: {
@@ -552,13 +558,19 @@ export interface components {
             sha256?: string;
         };
         SimilarSearchRequestDto: {
-            /** @description Query by a stored image (its stored vector is used) */
+            /**
+             * @description Query by a stored image (its stored vector is used)
+             * @example 01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
             image_id?: string;
             /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
             text_query?: string;
             /** @description Query by a raw vector of the active model's dimension */
             vector?: number[];
-            /** @default 20 */
+            /**
+             * @default 20
+             * @example 20
+             */
             limit?: number;
             /** @default 0 */
             offset?: number;
@@ -585,13 +597,19 @@ export interface components {
             group_duplicates?: boolean;
         };
         SimilarSearchUploadDto: {
-            /** @description Query by a stored image (its stored vector is used) */
+            /**
+             * @description Query by a stored image (its stored vector is used)
+             * @example 01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
             image_id?: string;
             /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
             text_query?: string;
             /** @description Query by a raw vector of the active model's dimension */
             vector?: number[];
-            /** @default 20 */
+            /**
+             * @default 20
+             * @example 20
+             */
             limit?: number;
             /** @default 0 */
             offset?: number;
@@ -658,6 +676,11 @@ export interface components {
              * @default 0.25
              */
             threshold?: number;
+            /**
+             * @description Run as a job (202 with job_id) however few the points; requests of more points than the inline maximum (SEARCH_CLUSTER_INLINE_MAX, default 1000) always do
+             * @default false
+             */
+            async?: boolean;
         };
         ClusterMemberDto: {
             image_id: string;
@@ -672,8 +695,6 @@ export interface components {
         };
         ClusterResponseDto: {
             clusters: components["schemas"]["ClusterDto"][];
-            /** @description Set when the request runs as a job; poll /api/jobs/{id} */
-            job_id?: string;
         };
         GroupMemberDto: {
             image_id: string;
@@ -742,6 +763,8 @@ export interface components {
             note?: string;
             /** @description The query_id of the search this verdict is about */
             query_id?: string;
+            /** @description The image the search was made with; needed for hard negatives and duplicate pairs */
+            query_image_id?: string;
         };
         FeedbackEntryDto: {
             feedback_id: string;
@@ -750,6 +773,7 @@ export interface components {
             action: "relevant" | "irrelevant" | "duplicate" | "anomaly";
             note?: string;
             query_id?: string;
+            query_image_id?: string;
             user_id: string;
             /** Format: date-time */
             created_at: string;
@@ -773,7 +797,7 @@ export interface components {
             total: number;
             failures: components["schemas"]["JobFailureDto"][];
             error?: string;
-            /** @description Kind-specific result */
+            /** @description Kind-specific result, once succeeded; a cluster job holds {clusters} as POST /api/search/cluster answers inline */
             result?: {
                 [key: string]: unknown;
             };
@@ -1650,12 +1674,24 @@ export interface operations {
             };
         };
         responses: {
+            /** @description Clustered inline */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ClusterResponseDto"];
+                };
+            };
+            /** @description Running as a job; its result holds the clusters in the shape of the 200 answer */
+            202: {
+                headers: {
+                    /** @description The job: /api/jobs/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
                 };
             };
             /** @description Invalid request (validation errors in `errors`) */

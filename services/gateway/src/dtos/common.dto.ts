@@ -180,10 +180,20 @@ export class JobFailureDto {
 
 export class JobRefDto {
   @ApiProperty() job_id!: string;
-  @ApiProperty({ description: 'Where to poll the job' }) status_url!: string;
+  @ApiProperty({ description: 'Where to poll the job', example: '/api/jobs/01JD5Z8Q4R6T9V2W3X4Y5Z6A7B' })
+  status_url!: string;
 
   static from(jobId: string): JobRefDto {
     return { job_id: jobId, status_url: `/api/jobs/${jobId}` };
+  }
+}
+
+/** A request that runs as a job: JobAcceptedInterceptor answers it 202 with `Location: status_url`. */
+export class JobAccepted {
+  constructor(readonly job: JobRefDto) {}
+
+  static of(jobId: string): JobAccepted {
+    return new JobAccepted(JobRefDto.from(jobId));
   }
 }
 
@@ -196,7 +206,12 @@ export class JobDto {
   @ApiProperty() total!: number;
   @ApiProperty({ type: [JobFailureDto] }) failures!: JobFailureDto[];
   @ApiPropertyOptional() error?: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: true, description: 'Kind-specific result' })
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'Kind-specific result, once succeeded; a cluster job holds {clusters} as POST /api/search/cluster answers inline',
+  })
   result?: unknown;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;

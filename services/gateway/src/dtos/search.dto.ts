@@ -242,6 +242,15 @@ export class ClusterRequestDto {
   @Min(0)
   @Max(2)
   threshold?: number;
+
+  @ApiPropertyOptional({
+    default: false,
+    description:
+      'Run as a job (202 with job_id) however few the points; requests of more points than the inline maximum (SEARCH_CLUSTER_INLINE_MAX, default 1000) always do',
+  })
+  @IsOptional()
+  @IsBoolean()
+  async?: boolean;
 }
 
 export class ClusterMemberDto {
@@ -255,10 +264,9 @@ export class ClusterDto {
   @ApiProperty({ description: 'The medoid of the cluster' }) representative!: string;
 }
 
+/** The inline answer; a cluster job's `result` (GET /api/jobs/{id}) has the same shape. */
 export class ClusterResponseDto {
   @ApiProperty({ type: [ClusterDto] }) clusters!: ClusterDto[];
-  @ApiPropertyOptional({ description: 'Set when the request runs as a job; poll /api/jobs/{id}' })
-  job_id?: string;
 
   static from(r: ClusterSearchResponse): ClusterResponseDto {
     return {
@@ -267,7 +275,6 @@ export class ClusterResponseDto {
         representative: c.representative,
         members: c.members.map((m) => ({ image_id: m.imageId, score: m.score })),
       })),
-      job_id: r.jobId || undefined,
     };
   }
 }

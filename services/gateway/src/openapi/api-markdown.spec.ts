@@ -48,6 +48,32 @@ describe('renderApiMarkdown', () => {
     expect(first).toContain('Errors (problem+json): 404 Not found.');
   });
 
+  it('shows the operation description and every success response with its own', () => {
+    const twoWays = {
+      ...document,
+      paths: {
+        '/api/things': {
+          post: {
+            operationId: 'makeThings',
+            summary: 'Things, now or later',
+            description: 'Small requests answer at once, large ones run as a job.',
+            responses: {
+              '200': {
+                description: 'Made inline',
+                content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+              },
+              '202': { description: 'Running as a job', content: { 'application/json': { schema: {} } } },
+            },
+          },
+        },
+      },
+    } as unknown as OpenAPIObject;
+    const text = renderApiMarkdown(twoWays, '');
+    expect(text).toContain('Small requests answer at once, large ones run as a job.');
+    expect(text).toContain('Response 200 (`application/json`), Made inline:');
+    expect(text).toContain('Response 202 (`application/json`), Running as a job:');
+  });
+
   it('builds examples from the schema: ids, enums, dates and arrays', () => {
     const components = (document.components?.schemas ?? {}) as never;
     expect(exampleFor({ $ref: '#/components/schemas/Thing' }, components)).toEqual({

@@ -20,6 +20,7 @@ type Schema = {
 interface Operation {
   operationId?: string;
   summary?: string;
+  description?: string;
   tags?: string[];
   parameters?: Array<{ name: string; in: string; required?: boolean; description?: string; schema?: Schema }>;
   requestBody?: { content: Record<string, { schema: Schema }> };
@@ -156,6 +157,7 @@ export function renderApiMarkdown(document: OpenAPIObject, existing: string): st
   lines.push('');
   for (const { method, path, op } of operations) {
     lines.push(`### ${op.operationId}`, '', `\`${method} ${path}\` — ${op.summary ?? ''}`, '');
+    if (op.description) lines.push(op.description, '');
     lines.push(op.security?.length ? 'Auth: bearer token.' : 'Auth: none.', '');
     if (op.parameters?.length) {
       lines.push('| parameter | in | required | description |', '| --- | --- | --- | --- |');
@@ -171,10 +173,14 @@ export function renderApiMarkdown(document: OpenAPIObject, existing: string): st
       lines.push(codeBlock(exampleFor(media.schema, components, '', 0, true)), '');
     }
     const statuses = Object.keys(op.responses).sort();
-    const success = statuses.find((s) => s.startsWith('2'));
-    if (success) {
-      const media = Object.entries(op.responses[success].content ?? {})[0];
-      lines.push(`Response ${success}${media ? ` (\`${media[0]}\`)` : ''}:`, '');
+    // Some operations answer in more than one way (200 inline, 202 as a job): every 2xx is shown.
+    for (const success of statuses.filter((s) => s.startsWith('2'))) {
+      const { description, content } = op.responses[success];
+      const media = Object.entries(content ?? {})[0];
+      lines.push(
+        `Response ${success}${media ? ` (\`${media[0]}\`)` : ''}${description ? `, ${description}` : ''}:`,
+        '',
+      );
       if (media) {
         lines.push(codeBlock(exampleFor(media[1].schema, components)), '');
       }

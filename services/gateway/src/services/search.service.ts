@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Caller, ErrorCode, LookalikeError, packVector, Subjects } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
-import { toContractFilter } from '../dtos/common.dto';
+import { JobAccepted, toContractFilter } from '../dtos/common.dto';
 import {
   ClusterRequestDto,
   ClusterResponseDto,
@@ -74,7 +74,8 @@ export class SearchService {
     return SimilarSearchResponseDto.from(reply);
   }
 
-  async cluster(caller: Caller, dto: ClusterRequestDto): Promise<ClusterResponseDto> {
+  /** Clusters inline, or (large requests, `async`) answers with the job the search service started. */
+  async cluster(caller: Caller, dto: ClusterRequestDto): Promise<ClusterResponseDto | JobAccepted> {
     const reply = await this.rpc.send(Subjects.SearchCluster, {
       caller,
       imageIds: dto.image_ids ?? [],
@@ -83,7 +84,8 @@ export class SearchService {
       method: dto.method ?? 'agglomerative',
       linkage: dto.linkage ?? 'average',
       threshold: dto.threshold ?? 0.25,
+      async: dto.async ?? false,
     });
-    return ClusterResponseDto.from(reply);
+    return reply.jobId ? JobAccepted.of(reply.jobId) : ClusterResponseDto.from(reply);
   }
 }
