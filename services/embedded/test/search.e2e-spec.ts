@@ -441,3 +441,168 @@ describe.each(modes)('search through the gateway (%s)', (mode) => {
     expect(tooMany.status).toBe(400);
   });
 });
+
+interface ClusterBody {
+  clusters: { cluster_id: string; representative: string; members: { image_id: string; score: number }[] }[];
+}
+interface JobBody {
+  job_id: string;
+  kind: string;
+  state: string;
+  done: number;
+  total: number;
+  error?: string;
+  result?: ClusterBody;
+}
+
+describe.each(modes)('cluster requests as jobs through the gateway (%s)', (mode) => {
+  let stack: TestStack;
+  let alice: string;
+  let bob: string;
+  let ids: Map<string, string>;
+  let bobIds: Map<string, string>;
+  let store: VectorStore;
+  let releaseStore: () => Promise<void>;
+  let modelInfo: BusSubscription | undefined;
+
+  beforeAll(async () => {
+    // Ingest answers GET /api/jobs/{id} from the shared jobs table; the inline maximum is 3 points.
+    stack = await startTestStack(mode, {
+      omit: ['embedding', 'dedup', 'anomaly', 'feedback'],
+      env: { SEARCH_CLUSTER_INLINE_MAX: '3', RECONCILE_INTERVAL_SECONDS: '0' },
+    });
+    const config = { VECTOR_STORE: 'lancedb' as const, LOOKALIKE_DATA_DIR: stack.dataDir };
+    if (mode === 'embedded') {
+      const lease = acquireVectorStore(config);
+      store = lease.store;
+      releaseStore = () => lease.release();
+    } else {
+      const own = new LanceDbVectorStore({ dir: join(stack.dataDir, 'lancedb'), autoIndex: false });
+      store = own;
+      releaseStore = () => own.close();
+    }
+    await store.ensureCollection({ models: [MODEL] });
+    // Three groups far apart (cosine distance 1 between groups), tagged by group.
+    ids = await seed(store, 'alice', [
+      { name: 'g1a', vector: vec(0), tags: ['g1'] },
+      { name: 'g1b', vector: vec(0, 0.02), tags: ['g1'] },
+      { name: 'g1c', vector: vec(0, 0.04), tags: ['g1'] },
+      { name: 'g2a', vector: vec(3), tags: ['g2'] },
+      { name: 'g2b', vector: vec(3, 0.03), tags: ['g2'] },
+      { name: 'lone', vector: vec(6), tags: ['g3'] },
+    ]);
+    bobIds = await seed(store, 'bob', [{ name: 'bob-g1', vector: vec(0, 0.01), tags: ['g1'] }]);
+    modelInfo = await serve(stack.bus, Subjects.EmbeddingModelInfo, 'embedding', () => ({
+      name: MODEL.name,
+      version: MODEL.version,
+      dim: MODEL.dimension,
+      vectorName: `${MODEL.name}_global`,
+      textAvailable: false,
+    }));
+    alice = await devLogin(stack.url, 'alice');
+    bob = await devLogin(stack.url, 'bob');
+  }, 120_000);
+
+  afterAll(async () => {
+    await modelInfo?.unsubscribe();
+    await releaseStore?.();
+    await stack?.close();
+  }, 60_000);
+
+  const some = (...names: string[]) => names.map((n) => ids.get(n)!);
+  const cluster = (body: unknown, token = alice) =>
+    fetch(`${stack.url}/api/search/cluster`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ threshold: 0.1, ...(body as object) }),
+    });
+  const inline = async (body: unknown): Promise<ClusterBody> => {
+    const response = await cluster(body);
+    const json = (await response.json()) as ClusterBody;
+    if (response.status !== 200) throw new Error(`HTTP ${response.status}: ${JSON.stringify(json)}`);
+    return json;
+  };
+  const getJob = (jobId: string, token = alice) =>
+    fetch(`${stack.url}/api/jobs/${jobId}`, { headers: { authorization: `Bearer ${token}` } });
+  /** Submits a request that must run as a job and polls it until it has finished. */
+  const asJob = async (body: unknown): Promise<JobBody> => {
+    const response = await cluster(body);
+    const accepted = (await response.json()) as { job_id: string; status_url: string };
+    expect({ status: response.status, accepted }).toEqual({
+      status: 202,
+      accepted: { job_id: expect.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/), status_url: expect.any(String) },
+    });
+    expect(response.headers.get('location')).toBe(`/api/jobs/${accepted.job_id}`);
+    expect(accepted.status_url).toBe(`/api/jobs/${accepted.job_id}`);
+    for (let i = 0; i < 150; i += 1) {
+      const job = (await (await getJob(accepted.job_id)).json()) as JobBody;
+      if (job.state === 'succeeded' || job.state === 'failed') return job;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`job ${accepted.job_id} did not finish`);
+  };
+
+  it('answers a request of up to SEARCH_CLUSTER_INLINE_MAX points inline with 200', async () => {
+    const response = await cluster({ image_ids: some('g1a', 'g1b', 'g2a') });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('location')).toBeNull();
+    const body = (await response.json()) as ClusterBody & { job_id?: string };
+    expect(body.job_id).toBeUndefined();
+    expect(body.clusters.map((c) => c.members.length)).toEqual([2, 1]);
+  });
+
+  it('runs a filter request over the maximum as a job whose result is the inline answer', async () => {
+    // The filter matches three images: limit 3 is answered inline, limit 50 runs as a job.
+    const expected = await inline({ filter: { tags_any: ['g1'] }, limit: 3 });
+    expect(expected.clusters).toHaveLength(1);
+    const job = await asJob({ filter: { tags_any: ['g1'] }, limit: 50 });
+    expect(job).toMatchObject({ kind: 'cluster', state: 'succeeded', done: 3, total: 3 });
+    expect(job.result).toEqual(expected);
+  });
+
+  it('runs image_ids over the maximum as a job with the clusters inline requests give', async () => {
+    const job = await asJob({ image_ids: some('g1a', 'g1b', 'g1c', 'g2a', 'g2b', 'lone') });
+    expect(job).toMatchObject({ kind: 'cluster', state: 'succeeded', done: 6, total: 6 });
+    // The groups lie far beyond the threshold from each other, so clustering them together gives
+    // the clusters of each group clustered alone (largest first).
+    const parts = [
+      await inline({ image_ids: some('g1a', 'g1b', 'g1c') }),
+      await inline({ image_ids: some('g2a', 'g2b', 'lone') }),
+    ];
+    const clusters = parts.flatMap((p) => p.clusters).sort((a, b) => b.members.length - a.members.length);
+    expect(clusters.map((c) => c.members.length)).toEqual([3, 2, 1]);
+    expect(job.result).toEqual({ clusters });
+  });
+
+  it('runs a small request with async: true as a job', async () => {
+    const expected = await inline({ image_ids: some('g2a', 'g2b'), linkage: 'complete' });
+    const job = await asJob({ image_ids: some('g2a', 'g2b'), linkage: 'complete', async: true });
+    expect(job).toMatchObject({ state: 'succeeded', result: expected });
+  });
+
+  it('answers bad input with 400 and foreign ids with 404 at once, not as a failed job', async () => {
+    const six = some('g1a', 'g1b', 'g1c', 'g2a', 'g2b', 'lone');
+    const cases: [unknown, number, string][] = [
+      [{ image_ids: six, limit: 4 }, 400, 'invalid_argument'],
+      [{ image_ids: six, linkage: 'ward' }, 400, 'invalid_argument'],
+      [{ limit: 5001, async: true }, 400, 'invalid_argument'],
+      [{ filter: { tags_any: ['g1'] }, limit: 50, async: 'yes' }, 400, 'invalid_argument'],
+      [{ image_ids: [...six, bobIds.get('bob-g1')] }, 404, 'not_found'],
+      [{ image_ids: [ids.get('g1a'), bobIds.get('bob-g1')], async: true }, 404, 'not_found'],
+      [{ image_ids: [...six.slice(0, 3), '01JZZZZZZZZZZZZZZZZZZZZZZZ'] }, 404, 'not_found'],
+    ];
+    for (const [body, status, code] of cases) {
+      const response = await cluster(body);
+      expect({ body, status: response.status }).toEqual({ body, status });
+      expect(await response.json()).toMatchObject({ code });
+    }
+  });
+
+  it("answers 404 to another tenant polling alice's job", async () => {
+    const response = await cluster({ image_ids: some('g1a', 'g1b'), async: true });
+    expect(response.status).toBe(202);
+    const { job_id: jobId } = (await response.json()) as { job_id: string };
+    expect((await getJob(jobId, bob)).status).toBe(404);
+    expect((await getJob(jobId)).status).toBe(200);
+  });
+});
