@@ -27,6 +27,7 @@ import {
   type VectorFilter,
 } from '@lookalike/vector-store';
 import { ulid } from 'ulid';
+import { timeStage } from '../metrics/search.metrics';
 import { EmbeddingRepository, type QueryEmbedding } from '../repositories/embedding.repository';
 import { ImageUrlRepository } from '../repositories/image-url.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
@@ -156,7 +157,7 @@ export class SearchService {
     const filter = fromImageFilter(req.filter);
 
     const description = await this.index.describe();
-    const query = await this.resolve(owner, kind, req, description);
+    const query = await timeStage('resolve', kind, () => this.resolve(owner, kind, req, description));
     if (!query) return { queryId, hits: [], modelName: description?.models[0]?.name ?? '' };
 
     const excludeSelf = query.selfId !== undefined && req.excludeSelf !== false;
@@ -168,7 +169,7 @@ export class SearchService {
       const fetch = req.groupDuplicates
         ? Math.min(CANDIDATE_WINDOW, (offset + limit) * GROUP_OVERFETCH + extra)
         : offset + limit + extra;
-      hits = await this.candidates(owner, query, req, filter, fetch, 0);
+      hits = await timeStage('rank', kind, () => this.candidates(owner, query, req, filter, fetch, 0));
       pageStart = offset;
     } else if (windowed) {
       throw LookalikeError.invalid(
@@ -178,7 +179,9 @@ export class SearchService {
     } else {
       // Deep pages of a plain query: the index pages itself. The query's own point, if it is to be
       // left out, ranks first (it is the query vector), so it sits before this page.
-      hits = await this.candidates(owner, query, req, filter, limit + extra, offset);
+      hits = await timeStage('rank', kind, () =>
+        this.candidates(owner, query, req, filter, limit + extra, offset),
+      );
       pageStart = 0;
     }
     if (excludeSelf) hits = hits.filter((h) => h.id !== query.selfId);
@@ -187,7 +190,9 @@ export class SearchService {
     return {
       queryId,
       modelName: query.model.name,
-      hits: await Promise.all(page.map((row) => this.toContractHit(row, req.includePayload))),
+      hits: await timeStage('urls', kind, () =>
+        Promise.all(page.map((row) => this.toContractHit(row, req.includePayload))),
+      ),
     };
   }
 
