@@ -16,7 +16,7 @@
  * the search service asks the index for a similar-by-id request (the query point's vector by
  * image id, then the ANN query, both reading the same columns the service reads), so stack/direct
  * is the price of HTTP, auth, transport and the service itself. Text search runs the embedding
- * service with a generated model of ViT-B/32's shape (real CLIP weights cannot be downloaded here):
+ * service with a generated model of ViT-B/32's shape (depth 12; 2 with BENCH_QUICK; real CLIP weights cannot be downloaded here):
  * "repeated" cycles through 20 phrases (the query-embedding cache answers after the first), and
  * "distinct" sends a new phrase each time (every request runs the text tower).
  * Prints markdown tables (req/s, p50/p95/p99 in ms, stack/direct) and the mean time per stage read
@@ -395,7 +395,9 @@ async function main(): Promise<void> {
       rows.push(...(await direct(join(dataDir, 'lancedb'), ids, vectors, concurrency)));
       console.error(JSON.stringify(rows.slice(-2)));
     }
-    const modelDir = TEXT ? writeSyntheticClip(join(dataDir, 'synthetic-clip'), 12, 'fp32') : undefined;
+    const modelDir = TEXT
+      ? writeSyntheticClip(join(dataDir, 'synthetic-clip'), QUICK ? 2 : 12, 'fp32')
+      : undefined;
     const base = {
       ...process.env,
       LOG_LEVEL: 'warn',
