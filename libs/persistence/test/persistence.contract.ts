@@ -348,6 +348,25 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         expect((await jobs.list(owner, { limit: 1, cursor: page.nextCursor })).items).toHaveLength(1);
       });
 
+      it('leaves a delayed job queued until its run_after, then hands it out', async () => {
+        const jobs = new JobRepository(db);
+        const kind = `delayed-${ulid()}`;
+        const { job } = await jobs.create({
+          ownerUserId: owner,
+          kind,
+          runAfter: new Date(Date.now() + 3_600_000),
+        });
+        expect(job.runAfter?.getTime()).toBeGreaterThan(Date.now());
+        expect(await jobs.claim({ workerId: 'w1', kinds: [kind], leaseSeconds: 60 })).toBeNull();
+        await db.query(`UPDATE jobs SET run_after = now() - interval '1 second' WHERE job_id = $1`, [
+          job.jobId,
+        ]);
+        expect(await jobs.claim({ workerId: 'w1', kinds: [kind], leaseSeconds: 60 })).toMatchObject({
+          jobId: job.jobId,
+          state: 'running',
+        });
+      });
+
       it('gives each of many concurrent claimers a different job', async () => {
         const jobs = new JobRepository(db);
         const kind = `parallel-${ulid()}`;

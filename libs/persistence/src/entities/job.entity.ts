@@ -57,6 +57,10 @@ export class JobEntity {
   @Column({ name: 'max_attempts', type: 'integer', default: 3 })
   maxAttempts!: number;
 
+  /** Not claimed before this time (null: at once). */
+  @Column({ name: 'run_after', ...TIMESTAMP, nullable: true })
+  runAfter!: Date | null;
+
   @Column({ name: 'lease_owner', type: 'varchar', length: 128, nullable: true })
   leaseOwner!: string | null;
 

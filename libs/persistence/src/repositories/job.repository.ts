@@ -14,6 +14,8 @@ export interface NewJob {
   maxAttempts?: number;
   /** A second create with the same owner, kind and key returns the first job. */
   idempotencyKey?: string;
+  /** Claimable only from this time on (a delayed job); at once when omitted. */
+  runAfter?: Date;
 }
 
 export interface ClaimRequest {
@@ -50,8 +52,9 @@ export class JobRepository {
     const jobId = ulid();
     const inserted = await sqlRows(
       this.dataSource,
-      `INSERT INTO jobs (job_id, owner_user_id, kind, state, payload, total, max_attempts, idempotency_key)
-       VALUES ($1, $2, $3, 'queued', $4::jsonb, $5, $6, $7)
+      `INSERT INTO jobs (job_id, owner_user_id, kind, state, payload, total, max_attempts, idempotency_key,
+                         run_after)
+       VALUES ($1, $2, $3, 'queued', $4::jsonb, $5, $6, $7, $8)
        ON CONFLICT (owner_user_id, kind, idempotency_key) DO NOTHING
        RETURNING job_id`,
       [
@@ -62,6 +65,7 @@ export class JobRepository {
         input.total ?? 0,
         input.maxAttempts ?? 3,
         input.idempotencyKey ?? null,
+        input.runAfter?.toISOString() ?? null,
       ],
     );
     if (inserted.length > 0) return { job: await this.mustGet(input.ownerUserId, jobId), created: true };
@@ -99,8 +103,9 @@ export class JobRepository {
   }
 
   /**
-   * Takes the oldest claimable job under a lease, or returns null. Jobs whose lease expired with no
-   * attempts left are failed first. SKIP LOCKED lets many workers claim at once without waiting.
+   * Takes the oldest claimable job (not waiting for its run_after) under a lease, or returns null.
+   * Jobs whose lease expired with no attempts left are failed first. SKIP LOCKED lets many workers
+   * claim at once without waiting.
    */
   async claim(request: ClaimRequest): Promise<JobEntity | null> {
     assertLease(request.leaseSeconds);
@@ -119,6 +124,7 @@ export class JobRepository {
           SELECT job_id FROM jobs
            WHERE (state = 'queued' OR (state = 'running' AND lease_expires_at < now()))
              AND attempts < max_attempts
+             AND (run_after IS NULL OR run_after <= now())
              AND ($3::text[] IS NULL OR kind = ANY($3::text[]))
            ORDER BY created_at, job_id
            LIMIT 1
