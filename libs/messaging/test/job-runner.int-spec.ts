@@ -115,6 +115,19 @@ describe('JobRunner over PostgreSQL job rows', () => {
       });
     });
 
+    it('runs a delayed job only once its run_after has passed', async () => {
+      runner.register('later', async () => ({ ran: true }));
+      await runner.start();
+      const runAfter = new Date(Date.now() + 1500);
+      const submitted = await runner.submit({ ownerUserId: 'dave', kind: 'later', runAfter });
+      await new Promise((r) => setTimeout(r, 700));
+      expect(await jobs.get('dave', submitted.jobId)).toMatchObject({ state: 'queued', attempts: 0 });
+      await until(async () => (await jobs.get('dave', submitted.jobId))?.state === 'succeeded');
+      const done = await jobs.get('dave', submitted.jobId);
+      expect(done?.startedAt?.getTime()).toBeGreaterThanOrEqual(runAfter.getTime());
+      expect(done).toMatchObject({ attempts: 1, result: { ran: true } });
+    });
+
     it('picks up a queued job whose message was never published (sweep)', async () => {
       const { job } = await jobs.create({ ownerUserId: 'bob', kind: 'orphan', payload: {} });
       runner.register('orphan', async () => ({ found: true }));

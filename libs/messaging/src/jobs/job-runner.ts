@@ -1,5 +1,6 @@
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
 import type { JobConsumer, JobDelivery, JobOutcome, JobQueue } from './job-queue.port';
+import { JobSchedule, type JobScheduleOptions } from './job-schedule';
 
 /** The job row as the runner needs it; @lookalike/persistence's JobEntity has this shape. */
 export interface JobRecord {
@@ -12,6 +13,8 @@ export interface JobRecord {
   total: number;
   attempts: number;
   maxAttempts: number;
+  /** A queued job is not claimed before this time (absent or null: at once). */
+  runAfter?: Date | null;
   leaseOwner: string | null;
   leaseExpiresAt: Date | null;
 }
@@ -29,6 +32,8 @@ export interface NewJobInput {
   total?: number;
   maxAttempts?: number;
   idempotencyKey?: string;
+  /** Run no earlier than this (a deletion after its undo window); at once when omitted. */
+  runAfter?: Date;
 }
 
 /**
@@ -87,6 +92,7 @@ const CLIENT_ERRORS = new Set<string>([
 export class JobRunner {
   private readonly works = new Map<string, { work: JobWork; concurrency: number }>();
   private readonly consumers: JobConsumer[] = [];
+  private readonly schedules: JobSchedule[] = [];
   private sweepTimer?: NodeJS.Timeout;
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
@@ -104,6 +110,15 @@ export class JobRunner {
     this.works.set(kind, { work, concurrency: options.concurrency ?? 1 });
   }
 
+  /** Submits a job per owner at each tick of a cron (started and stopped with the runner). */
+  schedule(options: JobScheduleOptions): JobSchedule {
+    const schedule = new JobSchedule(this, options, (error) =>
+      this.options.onError?.(error, { kind: options.kind }),
+    );
+    this.schedules.push(schedule);
+    return schedule;
+  }
+
   async start(): Promise<void> {
     for (const [kind, { concurrency }] of this.works) {
       this.consumers.push(
@@ -113,6 +128,7 @@ export class JobRunner {
     const interval = this.options.sweepIntervalMs ?? this.leaseSeconds * 1000;
     this.sweepTimer = setInterval(() => void this.sweep(), interval);
     this.sweepTimer.unref();
+    for (const schedule of this.schedules) schedule.start();
     void this.sweep();
   }
 
@@ -135,6 +151,7 @@ export class JobRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const schedule of this.schedules) schedule.stop();
     await Promise.all(this.consumers.splice(0).map((consumer) => consumer.stop()));
     await Promise.allSettled([...this.inFlight]);
   }
@@ -145,6 +162,10 @@ export class JobRunner {
     const job = await this.store.get(delivery.envelope.ownerUserId, delivery.envelope.jobId);
     if (!job || job.state === 'succeeded' || job.state === 'failed' || job.state === 'cancelled') {
       return { ack: true };
+    }
+    // Delayed: come back when it is due (a due job the claim just missed is retried shortly).
+    if (job.state === 'queued' && job.runAfter) {
+      return { retryAfterMs: Math.max(500, job.runAfter.getTime() - Date.now() + 100) };
     }
     // Still held by a live (or recently dead) worker, or requeued: come back when its lease is over.
     const leaseLeft = job.leaseExpiresAt ? job.leaseExpiresAt.getTime() - Date.now() : 0;

@@ -61,6 +61,7 @@ export class JobRunnerLifecycle implements OnApplicationBootstrap, OnModuleDestr
 export class JobsModule {
   static forRoot(options: JobsModuleOptions): DynamicModule {
     const { config, service, store } = options;
+    const logger = new Logger(`${service}-jobs`);
     return {
       module: JobsModule,
       imports: store.imports,
@@ -83,6 +84,8 @@ export class JobsModule {
             new JobRunner(queue, jobs, {
               workerId: config.WORKER_ID ?? `${service}-${hostname()}-${process.pid}`,
               leaseSeconds: config.JOB_LEASE_SECONDS,
+              onError: (error, { kind, jobId }) =>
+                logger.error({ kind, jobId, err: String(error) }, 'job failed'),
             }),
         },
         JobRunnerLifecycle,
