@@ -3,6 +3,7 @@ import {
   envBoolean,
   envInt,
   envNumber,
+  jobsEnvSchema,
   refineStorage,
   runtimeEnvSchema,
   storageEnvSchema,
@@ -12,6 +13,7 @@ const optionalCosine = z.coerce.number().min(-1).max(1).optional();
 
 export const dedupEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
+  .merge(jobsEnvSchema)
   .extend({
     /** Largest pHash Hamming distance (of 64 bits) of a `near` pair. */
     DEDUP_PHASH_MAX: envInt(6, 0, 32),
@@ -35,11 +37,6 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_SCAN_CRON: z.string().default('0 3 * * *'),
     /** Confirmed duplicates are deleted this long after the decision (the undo window); 0 never deletes. */
     DEDUP_UNDO_WINDOW_S: envInt(86_400, 0, 90 * 86_400),
-    /**
-     * How often the job worker looks for work it was not woken for: jobs queued by another
-     * process, deletions whose undo window ended, leases that expired.
-     */
-    DEDUP_JOB_POLL_MS: envInt(5000, 50, 60_000),
     /** pHash buckets above this size are left to the kNN (blank images share chunks). */
     DEDUP_MAX_BUCKET: envNumber(256, 2, 100_000),
   })

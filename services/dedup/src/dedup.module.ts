@@ -1,15 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { ServiceCoreModule } from '@lookalike/messaging';
-import { PersistenceModule } from '@lookalike/persistence';
+import { JobsModule, ServiceCoreModule } from '@lookalike/messaging';
+import { JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
 import { DedupController } from './controllers/dedup.controller';
 import type { DedupConfig } from './dedup.config';
 import { DedupStoreRepository } from './repositories/dedup-store.repository';
 import { ImageIndexRepository } from './repositories/image-index.repository';
 import { IngestClientRepository } from './repositories/ingest-client.repository';
-import { JobQueueRepository } from './repositories/job-queue.repository';
-import { DedupJobWorker } from './services/dedup-job.worker';
+import { DedupJobsService } from './services/dedup-jobs.service';
 import { DEDUP_SETTINGS, DedupSettings } from './services/dedup-settings';
 import { DedupSweepService } from './services/dedup-sweep.service';
 import { DedupService } from './services/dedup.service';
@@ -23,17 +21,20 @@ export class DedupModule {
         ServiceCoreModule.forRoot({ service: 'dedup', config }),
         PersistenceModule.forRoot(config),
         VectorStoreModule.forRoot(config),
-        ScheduleModule.forRoot(),
+        JobsModule.forRoot({
+          service: 'dedup',
+          config,
+          store: { imports: [PersistenceModule.forRoot(config)], token: JobRepository },
+        }),
       ],
       controllers: [DedupController],
       providers: [
         { provide: DEDUP_SETTINGS, useValue: new DedupSettings(config) },
         DedupService,
         DedupSweepService,
-        DedupJobWorker,
+        DedupJobsService,
         DedupStoreRepository,
         ImageIndexRepository,
-        JobQueueRepository,
         IngestClientRepository,
       ],
     };

@@ -1,12 +1,12 @@
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { loadConfig } from '@lookalike/config';
+import { InProcessJobQueue, JobRunner } from '@lookalike/messaging';
+import { JobRepository } from '@lookalike/persistence';
 import { dedupEnvSchema } from '../src/dedup.config';
 import { pairKey } from '../src/domain/dedup-image';
 import { DedupStoreRepository } from '../src/repositories/dedup-store.repository';
 import { ImageIndexRepository } from '../src/repositories/image-index.repository';
 import { IngestClientRepository } from '../src/repositories/ingest-client.repository';
-import { JobQueueRepository } from '../src/repositories/job-queue.repository';
-import { DedupJobWorker } from '../src/services/dedup-job.worker';
+import { DedupJobsService } from '../src/services/dedup-jobs.service';
 import { DedupSettings } from '../src/services/dedup-settings';
 import { DedupSweepService } from '../src/services/dedup-sweep.service';
 import { DedupService } from '../src/services/dedup.service';
@@ -34,7 +34,7 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
   let stores: QualityStores;
   let service: DedupService;
   let sweep: DedupSweepService;
-  let worker: DedupJobWorker;
+  let runner: JobRunner;
   let noIngest: { deleteImage: jest.Mock };
   const fileOf = new Map<string, string>();
   const idOf = new Map<string, string>();
@@ -67,21 +67,25 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     const settings = new DedupSettings(config);
     const index = new ImageIndexRepository(stores.vectors);
     const store = new DedupStoreRepository(stores.dataSource);
-    const queue = new JobQueueRepository(stores.dataSource);
+    const jobRows = new JobRepository(stores.dataSource);
+    // Not started: the tests drive it with sweep(), the runner's "claim and run what is due now".
+    runner = new JobRunner(new InProcessJobQueue(), jobRows, { workerId: 'dedup-test' });
     sweep = new DedupSweepService(index, store, settings);
     noIngest = { deleteImage: jest.fn(async () => undefined) };
-    worker = new DedupJobWorker(
-      queue,
+    const jobs = new DedupJobsService(
+      runner,
+      jobRows,
       sweep,
       store,
       noIngest as unknown as IngestClientRepository,
-      new SchedulerRegistry(),
       settings,
     );
-    service = new DedupService(index, store, queue, worker, settings);
+    jobs.onModuleInit();
+    service = new DedupService(index, store, jobs, settings);
   }, 120_000);
 
   afterAll(async () => {
+    await runner?.stop();
     await stores?.close();
   });
 
@@ -199,18 +203,13 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
       duplicates: [dup],
       notDuplicate: [],
     });
-    worker.wake();
-    await new Promise((r) => setTimeout(r, 300));
+    await runner.sweep();
     expect(noIngest.deleteImage).not.toHaveBeenCalled();
     await stores.dataSource.query(
-      `UPDATE jobs SET payload = jsonb_set(payload, '{notBefore}', to_jsonb($1::text)) WHERE kind = 'dedup-delete' AND state = 'queued'`,
-      [new Date(Date.now() - 1000).toISOString()],
+      `UPDATE jobs SET run_after = now() - interval '1 second' WHERE kind = 'dedup-delete' AND state = 'queued'`,
     );
-    worker.wake();
-    for (let i = 0; i < 50 && noIngest.deleteImage.mock.calls.length === 0; i += 1)
-      await new Promise((r) => setTimeout(r, 100));
+    await runner.sweep();
     expect(noIngest.deleteImage).toHaveBeenCalledWith(expect.objectContaining({ ownerUserId: OWNER }), dup);
-    await worker.onApplicationShutdown();
     const [job] = await stores.dataSource.query(
       `SELECT state, result FROM jobs WHERE kind = 'dedup-delete' AND payload->>'groupId' = $1`,
       [group.groupId],

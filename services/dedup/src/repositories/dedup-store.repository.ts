@@ -8,6 +8,7 @@ import {
   type Page,
   type PairDecision,
 } from '@lookalike/persistence';
+import { DELETE_JOB } from '../domain/dedup-jobs';
 import type { SweepGroup } from '../domain/dedup-sweep';
 import { pairKey } from '../domain/dedup-image';
 import { returningRows } from './sql-rows';
@@ -91,6 +92,16 @@ export class DedupStoreRepository {
             WHERE owner_user_id = $1 AND image_id = ANY($2::text[])`,
       [owner, imageIds, tag],
     );
+  }
+
+  /** Deletions of a group still waiting for their undo window to end (to cancel them). */
+  async pendingDeletes(owner: string, groupId: string): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT job_id FROM jobs WHERE owner_user_id = $1 AND kind = $2 AND state = 'queued'
+          AND payload->>'groupId' = $3`,
+      [owner, DELETE_JOB, groupId],
+    )) as { job_id: string }[];
+    return rows.map((r) => r.job_id);
   }
 
   /** Tenants that hold images, for the scheduled sweep. */

@@ -3,8 +3,7 @@ import { loadConfig } from '@lookalike/config';
 import { dedupEnvSchema } from '../dedup.config';
 import type { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import type { ImageIndexRepository, IndexedImage } from '../repositories/image-index.repository';
-import type { JobQueueRepository } from '../repositories/job-queue.repository';
-import type { DedupJobWorker } from './dedup-job.worker';
+import type { DedupJobsService } from './dedup-jobs.service';
 import { DedupSettings } from './dedup-settings';
 import { DedupService } from './dedup.service';
 
@@ -52,24 +51,16 @@ function image(id: string, tags: string[] = []): IndexedImage {
 describe('DedupService', () => {
   let index: jest.Mocked<ImageIndexRepository>;
   let store: jest.Mocked<DedupStoreRepository>;
-  let queue: {
-    enqueueScan: jest.Mock;
-    enqueueDelete: jest.Mock;
-    pendingDeletes: jest.Mock;
-    jobs: { cancel: jest.Mock };
+  let jobs: {
+    submitScan: jest.Mock;
+    submitDelete: jest.Mock;
+    cancelPendingDeletes: jest.Mock;
   };
-  let worker: { wake: jest.Mock };
   let sut: DedupService;
 
   function build(env: Record<string, string> = {}): void {
     const settings = new DedupSettings(loadConfig(dedupEnvSchema, { DEDUP_UNDO_WINDOW_S: '3600', ...env }));
-    sut = new DedupService(
-      index,
-      store,
-      queue as unknown as JobQueueRepository,
-      worker as unknown as DedupJobWorker,
-      settings,
-    );
+    sut = new DedupService(index, store, jobs as unknown as DedupJobsService, settings);
   }
 
   beforeEach(() => {
@@ -86,13 +77,11 @@ describe('DedupService', () => {
       listGroups: jest.fn(async () => ({ items: [group()], nextCursor: 'next' })),
       recordDecision: jest.fn(async () => undefined),
     } as unknown as jest.Mocked<DedupStoreRepository>;
-    queue = {
-      enqueueScan: jest.fn(async () => ({ jobId: '01JJOB' })),
-      enqueueDelete: jest.fn(async () => ({ jobId: '01JDEL' })),
-      pendingDeletes: jest.fn(async () => [{ jobId: '01JOLD' }]),
-      jobs: { cancel: jest.fn(async () => undefined) },
+    jobs = {
+      submitScan: jest.fn(async () => ({ jobId: '01JJOB' })),
+      submitDelete: jest.fn(async () => ({ jobId: '01JDEL' })),
+      cancelPendingDeletes: jest.fn(async () => undefined),
     };
-    worker = { wake: jest.fn() };
     build();
   });
 
@@ -116,10 +105,10 @@ describe('DedupService', () => {
     ]);
     expect(index.setTags).toHaveBeenCalledWith('alice', expect.objectContaining({ imageId: A }), []);
     expect(store.setTag).toHaveBeenCalledWith('alice', [B], 'duplicate', true);
-    expect(queue.jobs.cancel).toHaveBeenCalledWith('alice', '01JOLD');
-    const payload = queue.enqueueDelete.mock.calls[0][1] as { imageIds: string[]; notBefore: string };
+    expect(jobs.cancelPendingDeletes).toHaveBeenCalledWith('alice', group().groupId);
+    const [, payload, runAfter] = jobs.submitDelete.mock.calls[0] as [string, { imageIds: string[] }, Date];
     expect(payload.imageIds).toEqual([B]);
-    expect(Date.parse(payload.notBefore) - before).toBeGreaterThanOrEqual(3_599_000);
+    expect(runAfter.getTime() - before).toBeGreaterThanOrEqual(3_599_000);
   });
 
   it('never deletes when the undo window is 0', async () => {
@@ -131,7 +120,7 @@ describe('DedupService', () => {
       duplicates: [B],
       notDuplicate: [],
     });
-    expect(queue.enqueueDelete).not.toHaveBeenCalled();
+    expect(jobs.submitDelete).not.toHaveBeenCalled();
   });
 
   it('rejects images outside the group, an image both kept and duplicate, and duplicates without a keep', async () => {
@@ -183,10 +172,9 @@ describe('DedupService', () => {
     ).rejects.toMatchObject({ code: 'invalid_argument' });
   });
 
-  it('queues a scan job and wakes the worker', async () => {
+  it('submits a scan job for the caller', async () => {
     expect(await sut.startScan({ caller })).toEqual({ jobId: '01JJOB' });
-    expect(queue.enqueueScan).toHaveBeenCalledWith('alice');
-    expect(worker.wake).toHaveBeenCalled();
+    expect(jobs.submitScan).toHaveBeenCalledWith('alice');
   });
 
   it('records a pair verdict from feedback only between two images of the tenant', async () => {

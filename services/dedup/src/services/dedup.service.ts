@@ -20,9 +20,8 @@ import { runSweep } from '../domain/dedup-sweep';
 import { derivedVariants, HASH_VARIANTS } from '../domain/phash-variants';
 import { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import { ImageIndexRepository, type IndexedImage } from '../repositories/image-index.repository';
-import { JobQueueRepository } from '../repositories/job-queue.repository';
+import { DedupJobsService } from './dedup-jobs.service';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
-import { DedupJobWorker } from './dedup-job.worker';
 
 export const DUPLICATE_TAG = 'duplicate';
 /** Candidates an ingest-time check reads from each index. */
@@ -57,15 +56,13 @@ export class DedupService {
   constructor(
     private readonly index: ImageIndexRepository,
     private readonly store: DedupStoreRepository,
-    private readonly queue: JobQueueRepository,
-    private readonly worker: DedupJobWorker,
+    private readonly jobs: DedupJobsService,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
   ) {}
 
   async startScan(req: ScanStartRequest): Promise<JobRef> {
     const caller = owner(req.caller);
-    const job = await this.queue.enqueueScan(caller.ownerUserId);
-    this.worker.wake();
+    const job = await this.jobs.submitScan(caller.ownerUserId);
     return { jobId: job.jobId };
   }
 
@@ -121,17 +118,14 @@ export class DedupService {
     );
 
     await this.retag(caller.ownerUserId, duplicates, keep);
-    for (const job of await this.queue.pendingDeletes(caller.ownerUserId, group.groupId)) {
-      await this.queue.jobs.cancel(caller.ownerUserId, job.jobId);
-    }
+    await this.jobs.cancelPendingDeletes(caller.ownerUserId, group.groupId);
     const window = this.settings.config.DEDUP_UNDO_WINDOW_S;
     if (duplicates.length > 0 && window > 0) {
-      await this.queue.enqueueDelete(caller.ownerUserId, {
-        imageIds: duplicates,
-        groupId: group.groupId,
-        userId: caller.userId,
-        notBefore: new Date(Date.now() + window * 1000).toISOString(),
-      });
+      await this.jobs.submitDelete(
+        caller.ownerUserId,
+        { imageIds: duplicates, groupId: group.groupId, userId: caller.userId },
+        new Date(Date.now() + window * 1000),
+      );
     }
     return { group: toGroup(resolved) };
   }
