@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { envInt, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import { envInt, jobsEnvSchema, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
 
 export const anomalyEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
+  .merge(jobsEnvSchema)
   .extend({
     /** HMAC key of the local store's signed URLs (shared with the gateway); read from the data dir when absent. */
     OBJECT_SIGNING_KEY: z.string().optional(),
@@ -14,8 +15,6 @@ export const anomalyEnvSchema = runtimeEnvSchema
     ANOMALY_MODEL: z.string().optional(),
     /** Cron of the scheduled full recompute of every tenant; `off` disables it. */
     ANOMALY_RECOMPUTE_CRON: z.string().default('30 3 * * *'),
-    /** How often the job worker looks for recomputes queued by another process or left by a crashed one. */
-    ANOMALY_JOB_POLL_MS: envInt(5000, 50, 60_000),
     /** The tenant reference (centroid, medians) an ingest-time score uses is refreshed after this long. */
     ANOMALY_REFERENCE_TTL_S: envInt(600, 0, 86_400),
     /** Lifetime of the signed thumbnail URLs in the queue. */

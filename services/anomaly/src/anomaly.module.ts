@@ -1,15 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ScheduleModule } from '@nestjs/schedule';
-import { ServiceCoreModule } from '@lookalike/messaging';
+import { JobsModule, ServiceCoreModule } from '@lookalike/messaging';
 import { ObjectStoreModule } from '@lookalike/object-store';
-import { PersistenceModule } from '@lookalike/persistence';
+import { JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
 import type { AnomalyConfig } from './anomaly.config';
 import { AnomalyController } from './controllers/anomaly.controller';
 import { AnomalyStoreRepository } from './repositories/anomaly-store.repository';
 import { ThumbnailUrlRepository } from './repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from './repositories/vector-index.repository';
-import { AnomalyJobWorker } from './services/anomaly-job.worker';
 import { AnomalyScoringService } from './services/anomaly-scoring.service';
 import { AnomalyService } from './services/anomaly.service';
 
@@ -23,13 +21,16 @@ export class AnomalyModule {
         PersistenceModule.forRoot(config),
         VectorStoreModule.forRoot(config),
         ObjectStoreModule.forRoot(config),
-        ScheduleModule.forRoot(),
+        JobsModule.forRoot({
+          service: 'anomaly',
+          config,
+          store: { imports: [PersistenceModule.forRoot(config)], token: JobRepository },
+        }),
       ],
       controllers: [AnomalyController],
       providers: [
         AnomalyService,
         AnomalyScoringService,
-        AnomalyJobWorker,
         AnomalyStoreRepository,
         VectorIndexRepository,
         ThumbnailUrlRepository,

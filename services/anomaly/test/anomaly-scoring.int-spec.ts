@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SchedulerRegistry } from '@nestjs/schedule';
 import { loadConfig } from '@lookalike/config';
+import { InProcessJobQueue, JobRunner } from '@lookalike/messaging';
+import { JobRepository } from '@lookalike/persistence';
 import { anomalyEnvSchema } from '../src/anomaly.config';
 import { rocAuc } from '../src/domain/anomaly-scoring';
 import { AnomalyStoreRepository } from '../src/repositories/anomaly-store.repository';
 import type { ThumbnailUrlRepository } from '../src/repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from '../src/repositories/vector-index.repository';
-import { AnomalyJobWorker } from '../src/services/anomaly-job.worker';
 import { AnomalyScoringService } from '../src/services/anomaly-scoring.service';
 import { AnomalyService } from '../src/services/anomaly.service';
 import { loadNearCopies } from '../../dedup/test/support/near-copies-fixture';
@@ -74,6 +74,7 @@ describe.each([
   let stores: QualityStores;
   let service: AnomalyService;
   let scoring: AnomalyScoringService;
+  let runner: JobRunner;
   let planted: Set<string>;
   let seeded: SeedImage[];
   const caller = { ownerUserId: OWNER, userId: 'reviewer-1' };
@@ -90,14 +91,18 @@ describe.each([
     const index = new VectorIndexRepository(stores.vectors);
     const store = new AnomalyStoreRepository(stores.dataSource);
     scoring = new AnomalyScoringService(index, store, config);
-    const worker = new AnomalyJobWorker(store, scoring, new SchedulerRegistry(), config);
+    runner = new JobRunner(new InProcessJobQueue(), new JobRepository(stores.dataSource), {
+      workerId: 'anomaly-test',
+    });
     const urls = {
       thumbnailFor: async (key: string) => `signed:${key}`,
     } as unknown as ThumbnailUrlRepository;
-    service = new AnomalyService(store, index, urls, scoring, worker);
+    service = new AnomalyService(store, index, urls, scoring, runner, config);
+    service.onModuleInit();
   });
 
   afterAll(async () => {
+    await runner?.stop();
     await stores?.close();
   });
 
@@ -117,6 +122,19 @@ describe.each([
       await stores.vectors.scroll(OWNER, { filter: { imageIds: [rows[0].image_id.trim()] }, limit: 1 })
     ).points;
     expect(Math.abs(point.payload.anomalyScore - rows[0].combined)).toBeLessThanOrEqual(0.005 + 1e-6);
+  });
+
+  run('runs a recompute job on the job runner with progress and the summary as its result', async () => {
+    const { jobId } = await service.recompute({ caller });
+    // The runner is not started here: sweep() claims and runs what is due now.
+    await runner.sweep();
+    const [job] = (await stores.dataSource.query(
+      `SELECT kind, state, done, total, result FROM jobs WHERE job_id = $1`,
+      [jobId],
+    )) as { kind: string; state: string; done: number; total: number; result: Record<string, unknown> }[];
+    expect(job).toMatchObject({ kind: 'anomaly-recompute', state: 'succeeded' });
+    expect(job.done).toBe(job.total);
+    expect(job.result).toMatchObject({ images: seeded.length - 1, model: expect.any(String) });
   });
 
   run('ranks the planted out-of-domain images above the real ones (combined ROC-AUC > 0.7)', async () => {

@@ -72,8 +72,6 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
         RECONCILE_INTERVAL_SECONDS: '0',
         DEDUP_SCAN_CRON: 'off',
         ANOMALY_RECOMPUTE_CRON: 'off',
-        DEDUP_JOB_POLL_MS: '200',
-        ANOMALY_JOB_POLL_MS: '200',
         ...(mode === 'distributed'
           ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=e2e_quality_${Date.now()}` }
           : {}),

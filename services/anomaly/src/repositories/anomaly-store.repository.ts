@@ -4,7 +4,6 @@ import { LookalikeError } from '@lookalike/contracts';
 import {
   AnomalyReviewRepository,
   DATA_SOURCE,
-  JobRepository,
   pageSize,
   type AnomalyReviewEntity,
   type AnomalyVerdict,
@@ -53,15 +52,13 @@ interface Row {
   score: number;
 }
 
-/** Scores (anomaly_scores), the image rows' anomaly_score, reviews and jobs in SQL. */
+/** Scores (anomaly_scores), the image rows' anomaly_score and reviews in SQL. */
 @Injectable()
 export class AnomalyStoreRepository {
   readonly reviews: AnomalyReviewRepository;
-  readonly jobs: JobRepository;
 
   constructor(@Inject(DATA_SOURCE) private readonly dataSource: DataSource) {
     this.reviews = new AnomalyReviewRepository(dataSource);
-    this.jobs = new JobRepository(dataSource);
   }
 
   async upsert(owner: string, rows: readonly ScoreRow[]): Promise<void> {

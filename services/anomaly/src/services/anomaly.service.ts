@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import {
   LookalikeError,
   type AnomalyItem,
@@ -12,14 +12,17 @@ import {
   type JobRef,
   type RecomputeStartRequest,
 } from '@lookalike/contracts';
+import { APP_CONFIG } from '@lookalike/config';
+import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
 import { ANOMALY_VERDICTS, type AnomalyVerdict } from '@lookalike/persistence';
+import type { AnomalyConfig } from '../anomaly.config';
 import { ANOMALY_METHODS, type ListMethod } from '../domain/anomaly-scoring';
 import { AnomalyStoreRepository, type ListedScore } from '../repositories/anomaly-store.repository';
 import { ThumbnailUrlRepository } from '../repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
-import { AnomalyJobWorker, RECOMPUTE_JOB } from './anomaly-job.worker';
 import { AnomalyScoringService } from './anomaly-scoring.service';
 
+export const RECOMPUTE_JOB = 'anomaly-recompute';
 const LIST_METHODS: readonly string[] = [...ANOMALY_METHODS, 'combined'];
 
 function tenant(caller: Caller | undefined): { ownerUserId: string; userId: string } {
@@ -28,14 +31,25 @@ function tenant(caller: Caller | undefined): { ownerUserId: string; userId: stri
 }
 
 @Injectable()
-export class AnomalyService {
+export class AnomalyService implements OnModuleInit {
   constructor(
     private readonly store: AnomalyStoreRepository,
     private readonly index: VectorIndexRepository,
     private readonly urls: ThumbnailUrlRepository,
     private readonly scoring: AnomalyScoringService,
-    private readonly worker: AnomalyJobWorker,
+    @Inject(JOB_RUNNER) private readonly runner: JobRunner,
+    @Inject(APP_CONFIG) private readonly config: AnomalyConfig,
   ) {}
+
+  /** Recomputes run on the shared job runner; the nightly schedule only submits them. */
+  onModuleInit(): void {
+    this.runner.register(RECOMPUTE_JOB, (running) => this.runRecompute(running));
+    this.runner.schedule({
+      cron: this.config.ANOMALY_RECOMPUTE_CRON,
+      kind: RECOMPUTE_JOB,
+      owners: () => this.store.owners(),
+    });
+  }
 
   async list(req: AnomalyListRequest): Promise<AnomalyListResponse> {
     const { ownerUserId } = tenant(req.caller);
@@ -83,8 +97,7 @@ export class AnomalyService {
 
   async recompute(req: RecomputeStartRequest): Promise<JobRef> {
     const { ownerUserId } = tenant(req.caller);
-    const { job } = await this.store.jobs.create({ ownerUserId, kind: RECOMPUTE_JOB, maxAttempts: 3 });
-    this.worker.wake();
+    const job = await this.runner.submit({ ownerUserId, kind: RECOMPUTE_JOB, maxAttempts: 3 });
     return { jobId: job.jobId };
   }
 
@@ -93,6 +106,10 @@ export class AnomalyService {
     if (!(await this.scoring.scoreImage(ownerUserId, req.imageId)))
       throw LookalikeError.notFound('image', req.imageId);
     return {};
+  }
+
+  private async runRecompute({ job, progress }: RunningJob): Promise<Record<string, unknown>> {
+    return { ...(await this.scoring.recompute(job.ownerUserId, (done, total) => progress({ done, total }))) };
   }
 
   private async items(owner: string, rows: readonly ListedScore[]): Promise<AnomalyItem[]> {
