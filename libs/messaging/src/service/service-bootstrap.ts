@@ -42,11 +42,14 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
   }
   const app: INestApplication = await NestFactory.create(options.module, { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  app.useGlobalFilters(new PassThroughRpcFilter(app.getHttpAdapter()));
   app.enableShutdownHooks();
   const bus = app.get<MessageBus>(MESSAGE_BUS);
-  // A hybrid app's microservice takes no global filters once connected; every controller binds
-  // PassThroughRpcFilter with @UseFilters so typed errors keep their codes over NATS.
-  app.connectMicroservice<MicroserviceOptions>({ strategy: new BusServer(bus, options.service) });
+  // A hybrid app's microservice takes the global filter only when it inherits the app's config.
+  app.connectMicroservice<MicroserviceOptions>(
+    { strategy: new BusServer(bus, options.service) },
+    { inheritAppConfig: true },
+  );
   await app.startAllMicroservices();
   await app.listen(options.healthPort ?? options.config.HEALTH_PORT ?? 0, '0.0.0.0');
   return { app, close: () => app.close() };

@@ -1,6 +1,5 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PassThroughRpcFilter } from '@lookalike/messaging';
 import {
   Subjects,
   type AnomalyListRequest,
@@ -15,7 +14,6 @@ import {
 import { AnomalyService } from '../services/anomaly.service';
 
 // Typed errors cross the transport as they are; the bus maps them to wire errors.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class AnomalyController {
   constructor(private readonly service: AnomalyService) {}

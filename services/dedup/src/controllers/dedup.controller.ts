@@ -1,6 +1,5 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PassThroughRpcFilter } from '@lookalike/messaging';
 import {
   Subjects,
   type DecisionRecordRequest,
@@ -17,7 +16,6 @@ import {
 import { DedupService } from '../services/dedup.service';
 
 // Typed errors cross the transport as they are; the bus maps them to wire errors.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class DedupController {
   constructor(private readonly service: DedupService) {}

@@ -1,4 +1,4 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   ImagesEmbedRequest,
@@ -8,11 +8,9 @@ import {
   TextEmbedRequest,
   TextEmbedResponse,
 } from '@lookalike/contracts';
-import { PassThroughRpcFilter } from '@lookalike/messaging';
 import { EmbeddingService } from '../services/embedding.service';
 
 // In a hybrid app the microservice's global filters do not reach the handlers; bind it here.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class EmbeddingController {
   constructor(private readonly embedding: EmbeddingService) {}

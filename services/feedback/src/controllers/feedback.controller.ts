@@ -1,6 +1,5 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
-import { PassThroughRpcFilter } from '@lookalike/messaging';
 import {
   Subjects,
   type FeedbackCreateRequest,
@@ -13,7 +12,6 @@ import {
 import { FeedbackService } from '../services/feedback.service';
 
 // Typed errors cross the transport as they are; the bus maps them to wire errors.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class FeedbackController {
   constructor(private readonly service: FeedbackService) {}

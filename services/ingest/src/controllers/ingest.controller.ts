@@ -1,4 +1,4 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   Subjects,
@@ -19,14 +19,12 @@ import {
   type JobRef,
   type ReindexStartRequest,
 } from '@lookalike/contracts';
-import { PassThroughRpcFilter } from '@lookalike/messaging';
 import { BatchIngestService } from '../services/batch-ingest.service';
 import { ImagesService } from '../services/images.service';
 import { IngestService } from '../services/ingest.service';
 
 // Also bound here: over NATS the global filter is registered after the handlers exist, so typed
 // errors would reach the caller as `internal`.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class IngestController {
   constructor(

@@ -1,4 +1,4 @@
-import { Controller, UseFilters } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   type ClusterSearchRequest,
@@ -7,13 +7,11 @@ import {
   type SimilarSearchResponse,
   Subjects,
 } from '@lookalike/contracts';
-import { PassThroughRpcFilter } from '@lookalike/messaging';
 import { ClusterService } from '../services/cluster.service';
 import { SearchService } from '../services/search.service';
 
 // The bootstrap's global filter does not reach a hybrid (HTTP + transport) app's handlers in the
 // distributed mode; bound here, typed errors keep their code there too.
-@UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class SearchController {
   constructor(
