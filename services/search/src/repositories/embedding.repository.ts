@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { ModelInfoGetResponse, Subjects, unpackVector } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { RpcClient } from '@lookalike/messaging';
@@ -14,35 +15,6 @@ export interface QueryEmbedding {
 
 export type QueryImage = { inline: Buffer } | { bucket: string; key: string };
 
-/** A Map used as a bounded LRU: a hit moves the entry to the end, inserts evict from the front. */
-export class BoundedLru<V> {
-  private readonly entries = new Map<string, V>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
-  }
-
-  set(key: string, value: V): void {
-    if (this.capacity <= 0) return;
-    this.entries.delete(key);
-    this.entries.set(key, value);
-    while (this.entries.size > this.capacity) {
-      this.entries.delete(this.entries.keys().next().value as string);
-    }
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
 /**
  * The embedding service as search needs it: query vectors for text and images, and which model is
  * active. Text vectors are kept in a bounded LRU keyed by model name, version and text, so a
@@ -50,14 +22,16 @@ export class BoundedLru<V> {
  */
 @Injectable()
 export class EmbeddingRepository {
-  private readonly textCache: BoundedLru<Float32Array>;
+  /** Absent when SEARCH_TEXT_CACHE_SIZE is 0. */
+  private readonly textCache?: LRUCache<string, Float32Array>;
   private modelInfo?: { value: ModelInfoGetResponse; at: number };
 
   constructor(
     private readonly rpc: RpcClient,
     @Inject(APP_CONFIG) private readonly config: SearchConfig,
   ) {
-    this.textCache = new BoundedLru(config.SEARCH_TEXT_CACHE_SIZE);
+    if (config.SEARCH_TEXT_CACHE_SIZE > 0)
+      this.textCache = new LRUCache({ max: config.SEARCH_TEXT_CACHE_SIZE });
   }
 
   /** The last model description seen, without asking (image_id queries never call the service). */
@@ -77,13 +51,13 @@ export class EmbeddingRepository {
   async embedText(text: string): Promise<QueryEmbedding> {
     const model = await this.activeModel();
     const key = `${model.name}\u0000${model.version}\u0000${text}`;
-    const cached = this.textCache.get(key);
+    const cached = this.textCache?.get(key);
     if (cached) return { vector: cached, crops: [], modelName: model.name, vectorName: model.vectorName };
     const reply = await this.rpc.send(Subjects.EmbeddingEmbedText, { texts: [text] });
     // Copy out of the decoded message so the cache does not pin its buffer.
     const vector = Float32Array.from(unpackVector(reply.vectors[0] ?? new Uint8Array()));
     if (reply.modelName === model.name && reply.modelVersion === model.version)
-      this.textCache.set(key, vector);
+      this.textCache?.set(key, vector);
     return { vector, crops: [], modelName: reply.modelName, vectorName: model.vectorName };
   }
 
