@@ -18,6 +18,8 @@ export const gatewayEnvSchema = runtimeEnvSchema
     JWT_AUDIENCE: optional,
     JWT_TENANT_CLAIM: optional,
     DEV_TOKEN_TTL_SECONDS: envInt(8 * 3600, 60, 30 * 24 * 3600),
+    /** Verified tokens kept (until their exp, at most 5 minutes) so a client's repeat requests skip the signature check; 0 checks every time. */
+    AUTH_TOKEN_CACHE_SIZE: envInt(10_000, 0, 1_000_000),
     CORS_ORIGINS: z.string().default(''),
     BODY_LIMIT_BYTES: envInt(1024 * 1024, 1024, 64 * 1024 * 1024),
     MAX_IMAGE_BYTES: envInt(25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

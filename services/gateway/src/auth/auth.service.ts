@@ -10,6 +10,7 @@ import {
   CryptoKey,
   JWTVerifyGetKey,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { Caller } from './caller';
 import { DevKeyRepository, DevSigningKey } from './dev-key.repository';
 import type { GatewayConfig } from '../gateway.config';
@@ -18,6 +19,9 @@ export const DEV_ISSUER = 'lookalike-dev';
 export const DEV_AUDIENCE = 'lookalike';
 
 const userIdPattern = /^[A-Za-z0-9._@-]{1,128}$/;
+
+/** A verified token is trusted from the cache for at most this long (a removed JWKS key bites then). */
+const VERIFIED_TTL_CAP_MS = 5 * 60_000;
 
 interface Verifier {
   issuer: string;
@@ -41,8 +45,15 @@ export interface IssuedToken {
 export class AuthService implements OnModuleInit {
   private readonly verifiers: Verifier[] = [];
   private devKey?: DevSigningKey;
+  /**
+   * Tokens already verified, until their `exp` (at most VERIFIED_TTL_CAP_MS): a client sends the
+   * same token with every request, and an ES256/RS256 check costs more than the rest of the guard.
+   */
+  private readonly verified?: LRUCache<string, JWTPayload>;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: GatewayConfig) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: GatewayConfig) {
+    if (config.AUTH_TOKEN_CACHE_SIZE > 0) this.verified = new LRUCache({ max: config.AUTH_TOKEN_CACHE_SIZE });
+  }
 
   async onModuleInit(): Promise<void> {
     const algorithms = this.config.JWT_ALGORITHMS.split(',').map((a) => a.trim());
@@ -123,6 +134,8 @@ export class AuthService implements OnModuleInit {
   }
 
   private async verifyToken(token: string): Promise<JWTPayload> {
+    const cached = this.verified?.get(token);
+    if (cached) return cached;
     for (const verifier of this.verifiers) {
       try {
         const { payload } = await jwtVerify(token, verifier.key as CryptoKey, {
@@ -130,11 +143,19 @@ export class AuthService implements OnModuleInit {
           audience: verifier.audience,
           algorithms: verifier.algorithms,
         });
+        this.remember(token, payload);
         return payload;
       } catch {
         // Try the next configured verifier; the caller learns only that the token is not valid.
       }
     }
     throw new LookalikeError(ErrorCode.Unauthenticated, 'the bearer token is invalid or expired');
+  }
+
+  /** Tokens without an expiry are verified every time. */
+  private remember(token: string, payload: JWTPayload): void {
+    if (!this.verified || typeof payload.exp !== 'number') return;
+    const ttl = Math.min(payload.exp * 1000 - Date.now(), VERIFIED_TTL_CAP_MS);
+    if (ttl > 0) this.verified.set(token, payload, { ttl });
   }
 }
