@@ -2,6 +2,8 @@ import '@testing-library/jest-dom/vitest';
 import { cleanup } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 
+import { preloadPages } from '@/app/router';
+
 import { server } from './msw-server';
 
 // jsdom has no layout: these browser APIs exist in every browser the console supports but not here.
@@ -30,7 +32,11 @@ window.matchMedia ??= (query: string) =>
     dispatchEvent: () => false,
   }) as MediaQueryList;
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(async () => {
+  server.listen({ onUnhandledRequest: 'error' });
+  // The pages are lazy chunks: importing them here keeps a cold transform out of a test's findBy timeout.
+  await preloadPages();
+});
 afterEach(() => {
   cleanup();
   server.resetHandlers();

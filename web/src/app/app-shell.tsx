@@ -9,6 +9,7 @@ import {
   SunIcon,
   UploadIcon,
 } from 'lucide-react';
+import { Suspense } from 'react';
 import { Navigate, NavLink, Outlet, useLocation } from 'react-router';
 
 import { useModels } from '@/api/get-models';
@@ -19,6 +20,7 @@ import { useTheme, type Theme } from '@/lib/theme';
 import { cn } from '@/lib/utils';
 
 import { DetailPanelProvider } from './detail-panel';
+import { PageFallback } from './page-fallback';
 
 const nav = [
   { to: '/upload', label: 'Upload', icon: UploadIcon },
@@ -114,7 +116,9 @@ export function AppShell() {
       </header>
       <main className="mx-auto grid max-w-[1600px] gap-6 px-4 py-6">
         <DetailPanelProvider>
-          <Outlet />
+          <Suspense fallback={<PageFallback />}>
+            <Outlet />
+          </Suspense>
         </DetailPanelProvider>
       </main>
     </div>

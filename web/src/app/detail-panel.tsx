@@ -1,12 +1,24 @@
 import { ChevronLeftIcon, ChevronRightIcon, MaximizeIcon } from 'lucide-react';
-import { createContext, useCallback, useContext, useMemo, useRef, type ReactNode } from 'react';
+import {
+  createContext,
+  lazy,
+  Suspense,
+  useCallback,
+  useContext,
+  useMemo,
+  useRef,
+  type ReactNode,
+} from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { Button } from '@/components/ui/button';
 import { Sheet, SheetContent, SheetDescription, SheetTitle } from '@/components/ui/sheet';
 import { useHotkeys } from '@/lib/use-hotkeys';
 
-import { ImageDetail } from './image-detail';
+import { PanelFallback } from './page-fallback';
+
+// The detail is most of the console's code that no list needs; it is fetched when a panel first opens.
+const ImageDetail = lazy(() => import('./image-detail').then((module) => ({ default: module.ImageDetail })));
 
 type OpenImage = (imageId: string, order?: string[]) => void;
 
@@ -91,7 +103,9 @@ export function DetailPanelProvider({ children }: { children: ReactNode }) {
                   </Button>
                 </div>
               </div>
-              <ImageDetail imageId={imageId} onOpen={(id) => open(id)} />
+              <Suspense fallback={<PanelFallback />}>
+                <ImageDetail imageId={imageId} onOpen={(id) => open(id)} />
+              </Suspense>
             </>
           )}
         </SheetContent>

@@ -1,26 +1,60 @@
+import { lazy, Suspense, type ComponentType } from 'react';
 import { createBrowserRouter, createMemoryRouter, Navigate, type RouteObject } from 'react-router';
 
 import { AppShell } from './app-shell';
-import { AnomaliesRoute } from './routes/anomalies';
-import { DedupeRoute } from './routes/dedupe';
-import { ImageRoute } from './routes/image';
-import { LoginRoute } from './routes/login';
-import { NotFoundRoute } from './routes/not-found';
-import { SearchRoute } from './routes/search';
-import { UploadRoute } from './routes/upload';
+import { FullPageFallback } from './page-fallback';
+import { RouteError } from './route-error';
+
+// Every page is its own chunk, fetched the first time it is shown. The shell (header, navigation)
+// stays in the entry chunk; it suspends around its <Outlet /> with a page-shaped fallback.
+const pages = {
+  login: () => import('./routes/login').then((module) => ({ default: module.LoginRoute })),
+  upload: () => import('./routes/upload').then((module) => ({ default: module.UploadRoute })),
+  search: () => import('./routes/search').then((module) => ({ default: module.SearchRoute })),
+  dedupe: () => import('./routes/dedupe').then((module) => ({ default: module.DedupeRoute })),
+  anomalies: () => import('./routes/anomalies').then((module) => ({ default: module.AnomaliesRoute })),
+  image: () => import('./routes/image').then((module) => ({ default: module.ImageRoute })),
+  notFound: () => import('./routes/not-found').then((module) => ({ default: module.NotFoundRoute })),
+} satisfies Record<string, () => Promise<{ default: ComponentType }>>;
+
+/** Fetches every page's chunk (the component tests do, so that no test waits on a first import). */
+export const preloadPages = () => Promise.all(Object.values(pages).map((load) => load()));
+
+const LoginRoute = lazy(pages.login);
+const UploadRoute = lazy(pages.upload);
+const SearchRoute = lazy(pages.search);
+const DedupeRoute = lazy(pages.dedupe);
+const AnomaliesRoute = lazy(pages.anomalies);
+const ImageRoute = lazy(pages.image);
+const NotFoundRoute = lazy(pages.notFound);
 
 export const routes: RouteObject[] = [
-  { path: '/login', element: <LoginRoute /> },
+  {
+    path: '/login',
+    element: (
+      <Suspense fallback={<FullPageFallback />}>
+        <LoginRoute />
+      </Suspense>
+    ),
+    errorElement: <RouteError fullPage />,
+  },
   {
     element: <AppShell />,
+    errorElement: <RouteError fullPage />,
     children: [
-      { index: true, element: <Navigate to="/upload" replace /> },
-      { path: 'upload', element: <UploadRoute /> },
-      { path: 'search', element: <SearchRoute /> },
-      { path: 'dedupe', element: <DedupeRoute /> },
-      { path: 'anomalies', element: <AnomaliesRoute /> },
-      { path: 'images/:id', element: <ImageRoute /> },
-      { path: '*', element: <NotFoundRoute /> },
+      {
+        // A page that fails (its chunk did not load) shows its error inside the shell.
+        errorElement: <RouteError />,
+        children: [
+          { index: true, element: <Navigate to="/upload" replace /> },
+          { path: 'upload', element: <UploadRoute /> },
+          { path: 'search', element: <SearchRoute /> },
+          { path: 'dedupe', element: <DedupeRoute /> },
+          { path: 'anomalies', element: <AnomaliesRoute /> },
+          { path: 'images/:id', element: <ImageRoute /> },
+          { path: '*', element: <NotFoundRoute /> },
+        ],
+      },
     ],
   },
 ];
