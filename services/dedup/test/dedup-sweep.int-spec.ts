@@ -222,6 +222,13 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     expect(result.kinds).toContain('near');
     expect(result.matches.map((m) => fileOf.get(m.imageId))).toContain('horse.jpg');
     expect(result.matches.every((m) => baseOf(fileOf.get(m.imageId) as string) === 'horse')).toBe(true);
+    // Each match names its own tier (ingest reports it as the near-duplicate's kind), strongest first.
+    expect(result.matches.find((m) => fileOf.get(m.imageId) === 'horse.jpg')?.kind).toBe('near');
+    const order = ['exact', 'near', 'similar'];
+    const ranks = result.matches.map((m) => order.indexOf(m.kind));
+    expect(ranks.every((r) => r >= 0)).toBe(true);
+    expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+    expect(new Set(result.matches.map((m) => m.kind))).toEqual(new Set(result.kinds));
   });
 
   run("answers not_found for another tenant's group and lists none of it", async () => {

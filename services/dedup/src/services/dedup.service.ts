@@ -214,6 +214,7 @@ export class DedupService {
           hamming: p.verdict.hamming,
           cosine: p.verdict.cosine,
           qualityScore: candidates.get(other)?.qualityScore ?? 0,
+          kind: p.verdict.kind,
           strength: DEDUP_KINDS.indexOf(p.verdict.kind),
         };
       })

@@ -64,8 +64,24 @@ export interface ImageCheckRequest {
   imageId: string;
 }
 
+/**
+ * One image the checked image pairs with, and the tier the dedup thresholds gave the pair.
+ * Fields 1-4 are those of GroupMember (the message matches carried before kind was added).
+ */
+export interface ImageMatch {
+  imageId: string;
+  /** smallest over the plain and variant hashes; 64 without hashes */
+  hamming: number;
+  /** -1 when the active model has no vector for the pair */
+  cosine: number;
+  qualityScore: number;
+  /** exact | near | similar */
+  kind: string;
+}
+
 export interface ImageCheckResponse {
-  matches: GroupMember[];
+  /** Strongest tier first (exact, near, similar), then cosine descending. */
+  matches: ImageMatch[];
   kinds: string[];
 }
 
@@ -799,6 +815,109 @@ export const ImageCheckRequest: MessageFns<ImageCheckRequest> = {
   },
 };
 
+function createBaseImageMatch(): ImageMatch {
+  return { imageId: "", hamming: 0, cosine: 0, qualityScore: 0, kind: "" };
+}
+
+export const ImageMatch: MessageFns<ImageMatch> = {
+  encode(message: ImageMatch, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.imageId !== "") {
+      writer.uint32(10).string(message.imageId);
+    }
+    if (message.hamming !== 0) {
+      writer.uint32(16).int32(message.hamming);
+    }
+    if (message.cosine !== 0) {
+      writer.uint32(29).float(message.cosine);
+    }
+    if (message.qualityScore !== 0) {
+      writer.uint32(37).float(message.qualityScore);
+    }
+    if (message.kind !== "") {
+      writer.uint32(42).string(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ImageMatch {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseImageMatch();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.hamming = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 29) {
+              break;
+            }
+
+            message.cosine = reader.float();
+            continue;
+          }
+          case 4: {
+            if (tag !== 37) {
+              break;
+            }
+
+            message.qualityScore = reader.float();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ImageMatch>, I>>(base?: I): ImageMatch {
+    return ImageMatch.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ImageMatch>, I>>(object: I): ImageMatch {
+    const message = createBaseImageMatch();
+    message.imageId = object.imageId ?? "";
+    message.hamming = object.hamming ?? 0;
+    message.cosine = object.cosine ?? 0;
+    message.qualityScore = object.qualityScore ?? 0;
+    message.kind = object.kind ?? "";
+    return message;
+  },
+};
+
 function createBaseImageCheckResponse(): ImageCheckResponse {
   return { matches: [], kinds: [] };
 }
@@ -806,7 +925,7 @@ function createBaseImageCheckResponse(): ImageCheckResponse {
 export const ImageCheckResponse: MessageFns<ImageCheckResponse> = {
   encode(message: ImageCheckResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.matches) {
-      GroupMember.encode(v!, writer.uint32(10).fork()).join();
+      ImageMatch.encode(v!, writer.uint32(10).fork()).join();
     }
     for (const v of message.kinds) {
       writer.uint32(18).string(v!);
@@ -832,7 +951,7 @@ export const ImageCheckResponse: MessageFns<ImageCheckResponse> = {
               break;
             }
 
-            message.matches.push(GroupMember.decode(reader, reader.uint32()));
+            message.matches.push(ImageMatch.decode(reader, reader.uint32()));
             continue;
           }
           case 2: {
@@ -860,7 +979,7 @@ export const ImageCheckResponse: MessageFns<ImageCheckResponse> = {
   },
   fromPartial<I extends Exact<DeepPartial<ImageCheckResponse>, I>>(object: I): ImageCheckResponse {
     const message = createBaseImageCheckResponse();
-    message.matches = object.matches?.map((e) => GroupMember.fromPartial(e)) || [];
+    message.matches = object.matches?.map((e) => ImageMatch.fromPartial(e)) || [];
     message.kinds = object.kinds?.map((e) => e) || [];
     return message;
   },
