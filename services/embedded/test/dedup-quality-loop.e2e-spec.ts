@@ -57,6 +57,13 @@ interface Group {
   members: { image_id: string; hamming: number; cosine: number; quality_score: number }[];
 }
 
+interface UploadAnswer {
+  image_id: string;
+  status: string;
+  near_duplicates: { image_id: string; kind: string; hamming: number; cosine: number }[];
+  duplicate_check: string;
+}
+
 describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s)', (mode) => {
   let stack: TestStack;
   let embedding: BusSubscription;
@@ -64,11 +71,14 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
   let bob: string;
   const fileOf = new Map<string, string>();
   const idOf = new Map<string, string>();
+  const answers = new Map<string, UploadAnswer>();
 
   beforeAll(async () => {
     stack = await startTestStack(mode, {
       env: {
         RPC_TIMEOUT_MS: '60000',
+        // A loaded test machine must not turn the near-duplicate report into `unavailable`.
+        INGEST_DUPLICATE_CHECK_TIMEOUT_MS: '60000',
         RECONCILE_INTERVAL_SECONDS: '0',
         DEDUP_SCAN_CRON: 'off',
         ANOMALY_RECOMPUTE_CRON: 'off',
@@ -87,9 +97,10 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
       const bytes = await readFile(join(NEAR_COPIES_DIR, 'images', file));
       const response = await upload(alice, bytes, file);
       expect(response.status).toBe(201);
-      const body = (await response.json()) as { image_id: string };
+      const body = (await response.json()) as UploadAnswer;
       fileOf.set(body.image_id, file);
       idOf.set(file, body.image_id);
+      answers.set(file, body);
     }
   }, 300_000);
 
@@ -158,6 +169,28 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
   }
 
   const base = (file: string): string => file.replace(/\.[a-z]+$/, '').split('__')[0];
+
+  it("answers each upload with the dedup service's near copies already in the collection", async () => {
+    const order = ['exact', 'near', 'similar'];
+    let reportedNear = 0;
+    for (const [file, answer] of answers) {
+      expect({ file, check: answer.duplicate_check }).toEqual({ file, check: 'ok' });
+      const ranks = answer.near_duplicates.map((n) => order.indexOf(n.kind));
+      expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+      for (const n of answer.near_duplicates.filter((d) => d.kind === 'near')) {
+        // The check uses the sweep's tiers, so a near match is a true copy, as in the near groups.
+        expect(base(fileOf.get(n.image_id) as string)).toBe(base(file));
+        expect(n.hamming).toBeLessThanOrEqual(6);
+        reportedNear += 1;
+      }
+    }
+    // Each base's copies come after the base in the fixture, and at least one is reported near.
+    for (const b of BASES) {
+      const copies = [...answers].filter(([file]) => base(file) === b && file !== `${b}.jpg`);
+      expect(copies.some(([, a]) => a.near_duplicates.some((n) => n.kind === 'near'))).toBe(true);
+    }
+    expect(reportedNear).toBeGreaterThan(0);
+  });
 
   it('sweeps on demand as a job and lists near groups of true copies, page by page', async () => {
     expect((await runJob('/api/dedup/scan')).state).toBe('succeeded');

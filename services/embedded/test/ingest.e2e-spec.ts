@@ -34,6 +34,7 @@ interface IngestAnswer {
   status: 'created' | 'duplicate';
   duplicate_of?: string;
   near_duplicates: { image_id: string; kind: string; hamming: number; cosine: number }[];
+  duplicate_check: 'ok' | 'unavailable' | 'skipped';
 }
 
 async function listFiles(dir: string): Promise<string[]> {
@@ -44,6 +45,40 @@ async function listFiles(dir: string): Promise<string[]> {
     else out.push(path);
   }
   return out;
+}
+
+async function postUpload(
+  baseUrl: string,
+  token: string,
+  bytes: Buffer,
+  name: string,
+  tags?: string[],
+): Promise<Response> {
+  // Built by hand: Jest's realm makes undici's FormData stringify Blobs from the test context.
+  const boundary = `----lookalike${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  if (tags) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="tags"\r\n\r\n${JSON.stringify(tags)}\r\n`,
+      ),
+    );
+  }
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+    ),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
+  return fetch(`${baseUrl}/api/images`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': `multipart/form-data; boundary=${boundary}`,
+    },
+    body: Buffer.concat(parts),
+  });
 }
 
 const modes: StackMode[] = (process.env.INGEST_E2E_MODES?.split(',') as StackMode[] | undefined) ?? [
@@ -66,6 +101,8 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
       omit: ['embedding'],
       env: {
         RPC_TIMEOUT_MS: '30000',
+        // A loaded test machine must not turn the near-duplicate report into `unavailable`.
+        INGEST_DUPLICATE_CHECK_TIMEOUT_MS: '30000',
         RECONCILE_INTERVAL_SECONDS: '0',
         ...(mode === 'distributed' ? { DATABASE_URL: `${PG_URL}?schema=${schema}` } : {}),
       },
@@ -84,32 +121,8 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     }
   });
 
-  async function upload(token: string, bytes: Buffer, name: string, tags?: string[]): Promise<Response> {
-    // Built by hand: Jest's realm makes undici's FormData stringify Blobs from the test context.
-    const boundary = `----lookalike${Math.random().toString(16).slice(2)}`;
-    const parts: Buffer[] = [];
-    if (tags) {
-      parts.push(
-        Buffer.from(
-          `--${boundary}\r\ncontent-disposition: form-data; name="tags"\r\n\r\n${JSON.stringify(tags)}\r\n`,
-        ),
-      );
-    }
-    parts.push(
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
-      ),
-      bytes,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    );
-    return fetch(`${stack.url}/api/images`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-      },
-      body: Buffer.concat(parts),
-    });
+  function upload(token: string, bytes: Buffer, name: string, tags?: string[]): Promise<Response> {
+    return postUpload(stack.url, token, bytes, name, tags);
   }
 
   async function api(token: string, path: string, init: RequestInit = {}): Promise<Response> {
@@ -245,7 +258,7 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(await objectsOf(`burst-${mode}`)).toHaveLength(3);
   });
 
-  it('reports near-duplicates already in the collection at upload time', async () => {
+  it('reports at upload time the near-duplicates the dedup service finds in the collection', async () => {
     const token = await devLogin(stack.url, `near-${mode}`);
     const dir = join(NEAR_COPIES, 'images');
     const original = (await readdir(dir)).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).sort()[0];
@@ -254,11 +267,22 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     const sharp = (await import('sharp')).default;
     const resized = await sharp(bytes).resize(300).jpeg({ quality: 70 }).toBuffer();
     const copy = (await (await upload(token, resized, 'copy.jpg')).json()) as IngestAnswer;
-    expect(copy.status).toBe('created');
+    expect(first.duplicate_check).toBe('ok');
+    expect(copy).toMatchObject({ status: 'created', duplicate_check: 'ok' });
     const match = copy.near_duplicates.find((n) => n.image_id === first.image_id);
-    expect(match).toBeDefined();
-    expect(match?.kind).not.toBe('similar');
+    // The dedup tiers: `exact` is the same bytes only (those answer status duplicate instead), so a
+    // re-encoded copy is `near`: hashes within DEDUP_PHASH_MAX and a cosine over the stand-in
+    // model's near threshold (the default of an uncalibrated model, 0.80).
+    expect(match).toMatchObject({ kind: 'near' });
     expect(match?.hamming).toBeLessThanOrEqual(6);
+    expect(match?.cosine).toBeGreaterThanOrEqual(0.8);
+    const again = (await (await upload(token, resized, 'again.jpg')).json()) as IngestAnswer;
+    expect(again).toMatchObject({
+      status: 'duplicate',
+      duplicate_of: copy.image_id,
+      near_duplicates: [],
+      duplicate_check: 'skipped',
+    });
   });
 
   it('updates tags and deletes an image with its objects and vectors', async () => {
@@ -313,5 +337,37 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     ]);
     expect(await allImages(token)).toHaveLength(2);
     expect(await objectsOf(`batch-${mode}`)).toHaveLength(6);
+  });
+});
+
+describe.each(modes)('image ingest while the dedup service is down (%s)', (mode) => {
+  let stack: TestStack;
+  let embedding: BusSubscription;
+
+  beforeAll(async () => {
+    stack = await startTestStack(mode, {
+      omit: ['embedding', 'dedup', 'anomaly', 'search', 'feedback'],
+      env: { RPC_TIMEOUT_MS: '30000', RECONCILE_INTERVAL_SECONDS: '0' },
+    });
+    embedding = await serveStandInEmbedding(stack.bus, stack.dataDir);
+  }, 120_000);
+
+  afterAll(async () => {
+    await embedding?.unsubscribe();
+    await stack?.close();
+  });
+
+  it('stores and indexes the upload and says the near-duplicate report is unavailable', async () => {
+    const token = await devLogin(stack.url, `nodedup-${mode}`);
+    const bytes = await readFile(join(BAD_INPUTS, 'cmyk.jpg'));
+    const response = await postUpload(stack.url, token, bytes, 'cmyk.jpg');
+    expect(response.status).toBe(201);
+    const answer = (await response.json()) as IngestAnswer;
+    expect(answer).toMatchObject({ status: 'created', near_duplicates: [], duplicate_check: 'unavailable' });
+    const image = await fetch(`${stack.url}/api/images/${answer.image_id}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(image.status).toBe(200);
+    expect(((await image.json()) as { status: string }).status).toBe('indexed');
   });
 });

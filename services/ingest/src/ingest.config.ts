@@ -2,7 +2,6 @@ import { z } from 'zod';
 import {
   envBoolean,
   envInt,
-  envNumber,
   jobsEnvSchema,
   refineStorage,
   runtimeEnvSchema,
@@ -32,12 +31,13 @@ export const ingestEnvSchema = runtimeEnvSchema
     /** Items of one batch ingested at once. */
     BATCH_CONCURRENCY: envInt(4, 1, 64),
     MAX_BATCH_ITEMS: envInt(10_000, 1, 1_000_000),
-    /** Near-duplicate tiers reported at ingest: exact / near / similar. */
-    DEDUP_PHASH_MAX: envInt(6, 0, 64),
-    DEDUP_EXACT_COSINE: envNumber(0.99, 0, 1),
-    DEDUP_NEAR_COSINE: envNumber(0.95, 0, 1),
-    DEDUP_SIMILAR_COSINE: envNumber(0.85, 0, 1),
-    DEDUP_REPORT_LIMIT: envInt(10, 0, 100),
+    /**
+     * The near-duplicate report of an ingest answer is the dedup service's check of the new image:
+     * how long ingest waits for it (then answers `duplicate_check: unavailable`), and how many of
+     * its matches the answer lists.
+     */
+    INGEST_DUPLICATE_CHECK_TIMEOUT_MS: envInt(3000, 100, 60_000),
+    INGEST_DUPLICATE_REPORT_LIMIT: envInt(10, 0, 100),
     PRESIGN_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
     URL_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
     /** Shared with the gateway, which verifies the local store's signed URLs (see docs/ingest.md). */

@@ -2,6 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
+import { ErrorCode, LookalikeError, type ImageCheckResponse } from '@lookalike/contracts';
 import { createObjectStore, generateObjectKey, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
 import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
@@ -32,11 +33,19 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
   let sut: IngestService;
   let qualityLoop: QualityLoopRepository;
   const notified: string[] = [];
+  const checks: { imageId: string; timeoutMs: number; status?: string; inIndex: boolean }[] = [];
+  let dedupAnswer: () => ImageCheckResponse = () => ({ matches: [], kinds: [] });
   const requests: { key: string; withCrops: boolean; count: number }[] = [];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lookalike-pipeline-'));
-    const config = ingestEnvSchema.parse({ LOOKALIKE_DATA_DIR: dir, ENABLE_CROPS: 'true', CROP_COUNT: '2' });
+    const config = ingestEnvSchema.parse({
+      LOOKALIKE_DATA_DIR: dir,
+      ENABLE_CROPS: 'true',
+      CROP_COUNT: '2',
+      INGEST_DUPLICATE_CHECK_TIMEOUT_MS: '1234',
+      INGEST_DUPLICATE_REPORT_LIMIT: '2',
+    });
     db = await openDatabase({ embedded: { dataDir: dir } });
     objects = await createObjectStore({
       kind: 'local',
@@ -66,8 +75,15 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
         };
       },
     } as unknown as EmbeddingRepository;
+    // The dedup service's edge: records what it was asked and whether the image was findable then.
     qualityLoop = {
-      imageIndexed: (owner: string, imageId: string) => notified.push(`${owner}/${imageId}`),
+      scoreAnomaly: (owner: string, imageId: string) => notified.push(`${owner}/${imageId}`),
+      checkDuplicates: async (owner: string, imageId: string, timeoutMs: number) => {
+        const row = await images.findById(owner, imageId);
+        const [point] = await vectors.get(owner, [pointIdFor(owner, row?.sha256 ?? '')]);
+        checks.push({ imageId, timeoutMs, status: row?.status, inIndex: point !== undefined });
+        return dedupAnswer();
+      },
     } as unknown as QualityLoopRepository;
     sut = new IngestService(
       config,
@@ -95,9 +111,9 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     });
   }
 
-  it('indexes the full payload with the crop multivector and reports a near copy at upload', async () => {
+  it('indexes the full payload with the crop multivector and notifies the anomaly service', async () => {
     const original = await upload('coffee.jpg', ['mug']);
-    expect(original).toMatchObject({ status: 'created', nearDuplicates: [] });
+    expect(original).toMatchObject({ status: 'created', nearDuplicates: [], duplicateCheck: 'ok' });
     const row = await images.findById(OWNER, original.imageId);
     expect(row).toMatchObject({ status: 'indexed', format: 'jpeg', modelName: 'grey-8x8', nsfwScore: 0.25 });
     expect(notified).toContain(`${row?.ownerUserId}/${row?.imageId}`);
@@ -116,13 +132,38 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
       width: row?.width,
     });
     expect(point.multivectors?.grey_crops).toHaveLength(2);
+  }, 60_000);
 
+  it("reports the dedup service's matches, asked once the image is indexed, ordered and capped", async () => {
+    dedupAnswer = () => ({
+      kinds: ['near', 'similar'],
+      matches: [
+        { imageId: 'S', kind: 'similar', hamming: 20, cosine: 0.95, qualityScore: 0 },
+        { imageId: 'N1', kind: 'near', hamming: 2, cosine: 0.85, qualityScore: 0 },
+        { imageId: 'N2', kind: 'near', hamming: 5, cosine: 0.92, qualityScore: 0 },
+      ],
+    });
     const copy = await upload('coffee__jpeg20.jpg');
-    const match = copy.nearDuplicates.find((n) => n.imageId === original.imageId);
-    expect(match?.kind).toMatch(/^(exact|near)$/);
-    expect(match?.hamming).toBeLessThanOrEqual(6);
-    expect(match?.cosine).toBeGreaterThan(0.9);
-    const unrelated = await upload('brick.jpg');
-    expect(unrelated.nearDuplicates.map((n) => n.imageId)).not.toContain(original.imageId);
+    expect(copy).toMatchObject({
+      status: 'created',
+      duplicateCheck: 'ok',
+      nearDuplicates: [
+        { imageId: 'N2', kind: 'near', hamming: 5, cosine: expect.closeTo(0.92, 5) as number },
+        { imageId: 'N1', kind: 'near', hamming: 2, cosine: expect.closeTo(0.85, 5) as number },
+      ],
+    });
+    expect(checks.filter((c) => c.imageId === copy.imageId)).toEqual([
+      { imageId: copy.imageId, timeoutMs: 1234, status: 'indexed', inIndex: true },
+    ]);
+  }, 60_000);
+
+  it('keeps the upload when the dedup service is unavailable and says the report is missing', async () => {
+    dedupAnswer = () => {
+      throw new LookalikeError(ErrorCode.Unavailable, 'no service answers dedup.v1.check-image');
+    };
+    const answer = await upload('brick.jpg');
+    expect(answer).toMatchObject({ status: 'created', nearDuplicates: [], duplicateCheck: 'unavailable' });
+    expect(await images.findById(OWNER, answer.imageId)).toMatchObject({ status: 'indexed' });
+    expect(notified).toContain(`${OWNER}/${answer.imageId}`);
   }, 60_000);
 });

@@ -63,7 +63,8 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     vectors = createVectorStore({ kind: 'lancedb', dir: join(dir, 'lancedb') });
     images = new ImageRepository(db);
     const pipeline = new ImagePipelineService(config, objects, vectors, images, embeddingFrom(objects), {
-      imageIndexed: () => undefined,
+      scoreAnomaly: () => undefined,
+      checkDuplicates: () => Promise.resolve({ matches: [], kinds: [] }),
     } as unknown as QualityLoopRepository);
     ingest = new IngestService(config, objects, images, pipeline);
     const imagesService = new ImagesService(config, objects, vectors, images);

@@ -92,16 +92,32 @@ export class IngestRequestDto {
 
 export class NearDuplicateDto {
   @ApiProperty() image_id!: string;
-  @ApiProperty({ enum: ['exact', 'near', 'similar'] }) kind!: string;
-  @ApiProperty({ description: 'pHash Hamming distance (0-64)' }) hamming!: number;
-  @ApiProperty({ description: 'Cosine similarity of the global embeddings' }) cosine!: number;
+  @ApiProperty({ enum: ['exact', 'near', 'similar'], description: "The dedup service's tier of the pair" })
+  kind!: string;
+  @ApiProperty({
+    description: 'pHash Hamming distance (0-64), the smallest over the plain and mirrored/turned hashes',
+  })
+  hamming!: number;
+  @ApiProperty({ description: 'Cosine similarity of the global embeddings (-1 when not comparable)' })
+  cosine!: number;
 }
 
 export class IngestResponseDto {
   @ApiProperty() image_id!: string;
   @ApiProperty({ enum: ['created', 'duplicate'] }) status!: string;
   @ApiPropertyOptional({ description: 'The existing image with the same bytes' }) duplicate_of?: string;
-  @ApiProperty({ type: [NearDuplicateDto] }) near_duplicates!: NearDuplicateDto[];
+  @ApiProperty({
+    type: [NearDuplicateDto],
+    description:
+      'Images of the caller that the dedup service pairs with the new one (its tiers), strongest first, capped at INGEST_DUPLICATE_REPORT_LIMIT',
+  })
+  near_duplicates!: NearDuplicateDto[];
+  @ApiProperty({
+    enum: ['ok', 'unavailable', 'skipped'],
+    description:
+      'ok: near_duplicates is the dedup check of the new image; unavailable: the dedup service failed or did not answer in time, so near_duplicates is empty though copies may exist (the image is stored and indexed; the scheduled sweep still groups it); skipped: no check ran (status duplicate)',
+  })
+  duplicate_check!: string;
 
   static from(r: ImageIngestResponse): IngestResponseDto {
     return {
@@ -114,6 +130,7 @@ export class IngestResponseDto {
         hamming: n.hamming,
         cosine: n.cosine,
       })),
+      duplicate_check: r.duplicateCheck,
     };
   }
 }

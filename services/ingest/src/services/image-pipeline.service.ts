@@ -1,12 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { NearDuplicate } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import {
-  hammingHex,
   type ImageLimits,
   makeThumbnail,
   perceptualHash,
-  phashChunks,
   qualityMetrics,
   THUMBNAIL_MIME,
 } from '@lookalike/imaging';
@@ -16,7 +13,6 @@ import {
   cropsVectorName,
   DEFAULT_HNSW,
   DEFAULT_PAYLOAD_INDEXES,
-  pointIdFor,
   VECTOR_STORE,
   type VectorStore,
 } from '@lookalike/vector-store';
@@ -24,10 +20,10 @@ import type { IngestConfig } from '../ingest.config';
 import { EmbeddingRepository, type ImageVectors } from '../repositories/embedding.repository';
 import { QualityLoopRepository } from '../repositories/quality-loop.repository';
 import { payloadOf } from './image-payload';
+import { nearDuplicateReport, type DuplicateReport } from './near-duplicate-report';
 
-export interface PipelineResult {
+export interface PipelineResult extends DuplicateReport {
   image: ImageEntity;
-  nearDuplicates: NearDuplicate[];
 }
 
 export function imageLimits(config: IngestConfig): ImageLimits {
@@ -45,8 +41,9 @@ export function modelShortName(vectorName: string): string {
 
 /**
  * The steps after an image row exists, each idempotent, so any of them can be replayed after a
- * crash: hashes + quality + thumbnails (row -> hashed), embeddings, near-duplicate report, vector
- * upsert under the deterministic point id, row -> indexed.
+ * crash: hashes + quality + thumbnails (row -> hashed), embeddings, vector upsert under the
+ * deterministic point id, row -> indexed, then the dedup service's check of the indexed image
+ * (awaited: it is the near-duplicate report) and the anomaly notification (not awaited).
  */
 @Injectable()
 export class ImagePipelineService {
@@ -77,7 +74,6 @@ export class ImagePipelineService {
         { enabled: this.config.ENABLE_CROPS, count: this.config.CROP_COUNT },
       );
       await this.ensureCollection(vectors);
-      const nearDuplicates = await this.nearDuplicates(image, vectors);
       const indexedPatch = {
         modelName: vectors.modelName,
         modelVersion: vectors.modelVersion,
@@ -96,8 +92,6 @@ export class ImagePipelineService {
         },
       ]);
       image = await this.images.transition(owner, image.imageId, 'indexed', indexedPatch);
-      this.qualityLoop.imageIndexed(owner, image.imageId);
-      return { image, nearDuplicates };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       await this.images
@@ -106,6 +100,31 @@ export class ImagePipelineService {
           this.logger.warn({ cause, imageId: image.imageId }, 'could not mark image failed'),
         );
       throw error;
+    }
+    this.qualityLoop.scoreAnomaly(owner, image.imageId);
+    return { image, ...(await this.duplicateReport(owner, image.imageId)) };
+  }
+
+  /**
+   * The dedup service's check of an indexed image as the ingest answer reports it. The image is
+   * indexed whatever happens here: when the service fails or does not answer within
+   * INGEST_DUPLICATE_CHECK_TIMEOUT_MS the report is empty and says `unavailable` (the scheduled
+   * sweep still finds the image's groups).
+   */
+  async duplicateReport(ownerUserId: string, imageId: string): Promise<DuplicateReport> {
+    try {
+      const answer = await this.qualityLoop.checkDuplicates(
+        ownerUserId,
+        imageId,
+        this.config.INGEST_DUPLICATE_CHECK_TIMEOUT_MS,
+      );
+      return {
+        nearDuplicates: nearDuplicateReport(answer.matches, this.config.INGEST_DUPLICATE_REPORT_LIMIT),
+        duplicateCheck: 'ok',
+      };
+    } catch (err) {
+      this.logger.warn({ imageId, err }, 'duplicate check unavailable: answering without near duplicates');
+      return { nearDuplicates: [], duplicateCheck: 'unavailable' };
     }
   }
 
@@ -162,77 +181,4 @@ export class ImagePipelineService {
     }
     return pending;
   }
-
-  /**
-   * Images of the owner already in the collection that look like this one: candidates by pHash
-   * chunk (Hamming, exact for distance <= 3 and usually beyond) and by vector similarity,
-   * each scored on both measures and tiered exact / near / similar.
-   */
-  async nearDuplicates(image: ImageEntity, vectors: ImageVectors): Promise<NearDuplicate[]> {
-    const limit = this.config.DEDUP_REPORT_LIMIT;
-    if (limit === 0 || !image.phash) return [];
-    const owner = image.ownerUserId;
-    const selfId = pointIdFor(owner, image.sha256);
-    const query = normalise(vectors.global);
-    const [byVector, byHash] = await Promise.all([
-      this.vectors.search(owner, {
-        vectorName: vectors.vectorName,
-        vector: query,
-        limit: limit + 1,
-        scoreThreshold: this.config.DEDUP_SIMILAR_COSINE,
-      }),
-      this.vectors.scroll(owner, { filter: { phashChunks: phashChunks(image.phash) }, limit: 64 }),
-    ]);
-    const candidates = new Map<string, { imageId: string; phash: string; cosine?: number }>();
-    for (const hit of byVector) {
-      if (hit.id === selfId || !hit.payload) continue;
-      candidates.set(hit.id, { imageId: hit.payload.imageId, phash: hit.payload.phash, cosine: hit.score });
-    }
-    const needCosine: string[] = [];
-    for (const point of byHash.points) {
-      if (point.id === selfId || candidates.has(point.id)) continue;
-      if (hammingHex(image.phash, point.payload.phash) > this.config.DEDUP_PHASH_MAX) continue;
-      candidates.set(point.id, { imageId: point.payload.imageId, phash: point.payload.phash });
-      needCosine.push(point.id);
-    }
-    if (needCosine.length > 0) {
-      const stored = await this.vectors.get(owner, needCosine, { withVectors: [vectors.vectorName] });
-      for (const point of stored) {
-        const vector = point.vectors?.[vectors.vectorName];
-        const entry = candidates.get(point.id);
-        if (vector && entry) entry.cosine = dot(query, normalise(vector));
-      }
-    }
-    const report: NearDuplicate[] = [];
-    for (const candidate of candidates.values()) {
-      const hamming = candidate.phash ? hammingHex(image.phash, candidate.phash) : 64;
-      const cosine = candidate.cosine ?? 0;
-      const kind = this.tier(hamming, cosine);
-      if (kind) report.push({ imageId: candidate.imageId, kind, hamming, cosine });
-    }
-    const order = { exact: 0, near: 1, similar: 2 } as Record<string, number>;
-    report.sort((a, b) => order[a.kind] - order[b.kind] || b.cosine - a.cosine || a.hamming - b.hamming);
-    return report.slice(0, limit);
-  }
-
-  private tier(hamming: number, cosine: number): 'exact' | 'near' | 'similar' | undefined {
-    const c = this.config;
-    if (hamming === 0 && cosine >= c.DEDUP_EXACT_COSINE) return 'exact';
-    if (hamming <= c.DEDUP_PHASH_MAX || cosine >= c.DEDUP_NEAR_COSINE) return 'near';
-    if (cosine >= c.DEDUP_SIMILAR_COSINE) return 'similar';
-    return undefined;
-  }
-}
-
-function normalise(vector: Float32Array): Float32Array {
-  let sum = 0;
-  for (const v of vector) sum += v * v;
-  const norm = Math.sqrt(sum) || 1;
-  return vector.map((v) => v / norm);
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
-  let sum = 0;
-  for (let i = 0; i < Math.min(a.length, b.length); i += 1) sum += a[i] * b[i];
-  return sum;
 }

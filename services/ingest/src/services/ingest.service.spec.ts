@@ -27,7 +27,7 @@ function image(overrides: Partial<ImageEntity> = {}): ImageEntity {
 describe('IngestService', () => {
   let objects: jest.Mocked<ObjectStore>;
   let images: jest.Mocked<Pick<ImageRepository, 'insertIfAbsent'>>;
-  let pipeline: jest.Mocked<Pick<ImagePipelineService, 'run'>>;
+  let pipeline: jest.Mocked<Pick<ImagePipelineService, 'run' | 'duplicateReport'>>;
   let sut: IngestService;
 
   function stored(bytes: Buffer, contentType = 'image/jpeg'): void {
@@ -56,7 +56,7 @@ describe('IngestService', () => {
       list: jest.fn(),
     } as unknown as jest.Mocked<ObjectStore>;
     images = { insertIfAbsent: jest.fn() };
-    pipeline = { run: jest.fn() };
+    pipeline = { run: jest.fn(), duplicateReport: jest.fn() };
     const config = ingestEnvSchema.parse({ MAX_IMAGE_BYTES: '1048576' });
     sut = new IngestService(
       config,
@@ -112,16 +112,55 @@ describe('IngestService', () => {
       status: 'duplicate',
       duplicateOf: existing.imageId,
       nearDuplicates: [],
+      duplicateCheck: 'skipped',
     });
     expect(objects.delete).toHaveBeenCalledWith(KEY);
     expect(pipeline.run).not.toHaveBeenCalled();
+    expect(pipeline.duplicateReport).not.toHaveBeenCalled();
+  });
+
+  it("answers a new image with the dedup service's report the pipeline returns", async () => {
+    stored(JPEG);
+    images.insertIfAbsent.mockResolvedValue({ status: 'created', image: image() } as InsertImageResult);
+    const nearDuplicates = [{ imageId: '01J0000000000000000000000N', kind: 'near', hamming: 3, cosine: 0.9 }];
+    pipeline.run.mockResolvedValue({
+      image: image({ status: 'indexed' }),
+      nearDuplicates,
+      duplicateCheck: 'ok',
+    });
+    expect(await sut.ingest(request())).toEqual({
+      imageId: image().imageId,
+      status: 'created',
+      nearDuplicates,
+      duplicateCheck: 'ok',
+    });
+  });
+
+  it('answers a replayed key of an indexed image with a fresh duplicate check, without re-running the pipeline', async () => {
+    stored(JPEG);
+    const indexed = image({ status: 'indexed' });
+    images.insertIfAbsent.mockResolvedValue({ status: 'duplicate', image: indexed } as InsertImageResult);
+    pipeline.duplicateReport.mockResolvedValue({ nearDuplicates: [], duplicateCheck: 'unavailable' });
+    expect(await sut.ingest(request())).toEqual({
+      imageId: indexed.imageId,
+      status: 'created',
+      nearDuplicates: [],
+      duplicateCheck: 'unavailable',
+    });
+    expect(pipeline.duplicateReport).toHaveBeenCalledWith(OWNER, indexed.imageId);
+    expect(pipeline.run).not.toHaveBeenCalled();
+    expect(objects.delete).not.toHaveBeenCalled();
   });
 
   it('continues the pipeline when the same key is ingested again after a crash', async () => {
     stored(JPEG);
     const half = image({ status: 'hashed' });
     images.insertIfAbsent.mockResolvedValue({ status: 'duplicate', image: half } as InsertImageResult);
-    pipeline.run.mockResolvedValue({ image: image({ status: 'indexed' }), nearDuplicates: [] });
+    pipeline.run.mockResolvedValue({
+      image: image({ status: 'indexed' }),
+      nearDuplicates: [],
+      duplicateCheck: 'ok',
+    });
     const answer = await sut.ingest(request());
     expect(answer.status).toBe('created');
     expect(pipeline.run).toHaveBeenCalledWith(half, JPEG);
@@ -131,7 +170,11 @@ describe('IngestService', () => {
   it('stores the type read from the bytes when the uploader claimed another', async () => {
     stored(JPEG, 'image/png');
     images.insertIfAbsent.mockResolvedValue({ status: 'created', image: image() } as InsertImageResult);
-    pipeline.run.mockResolvedValue({ image: image({ status: 'indexed' }), nearDuplicates: [] });
+    pipeline.run.mockResolvedValue({
+      image: image({ status: 'indexed' }),
+      nearDuplicates: [],
+      duplicateCheck: 'ok',
+    });
     await sut.ingest(request());
     expect(objects.put).toHaveBeenCalledWith(
       KEY,

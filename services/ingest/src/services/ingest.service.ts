@@ -183,20 +183,27 @@ export class IngestService {
       height: info.height,
       format: info.format,
     });
-    let image = inserted.image;
+    const image = inserted.image;
     if (inserted.status === 'duplicate' && image.key !== request.key) {
       // The owner holds these bytes already: the second copy is dropped, its key answers the first.
       await this.objects.delete(request.key);
       this.logger.log({ imageId: image.imageId, key: request.key }, 'duplicate upload');
-      return { imageId: image.imageId, status: 'duplicate', duplicateOf: image.imageId, nearDuplicates: [] };
+      return {
+        imageId: image.imageId,
+        status: 'duplicate',
+        duplicateOf: image.imageId,
+        nearDuplicates: [],
+        duplicateCheck: 'skipped',
+      };
     }
-    // A first ingest, or a replay of the same key after a crash: continue from the row's state.
+    // A replay of the same key (a client retry, a crash) answers what the first ingest answered.
     if (image.status === 'indexed' && inserted.status === 'duplicate') {
-      return { imageId: image.imageId, status: 'created', nearDuplicates: [] };
+      const report = await this.pipeline.duplicateReport(owner, image.imageId);
+      return { imageId: image.imageId, status: 'created', ...report };
     }
-    const result = await this.pipeline.run(image, bytes);
-    image = result.image;
-    return { imageId: image.imageId, status: 'created', nearDuplicates: result.nearDuplicates };
+    // A first ingest, or a replay after a crash mid-pipeline: continue from the row's state.
+    const { image: indexed, ...report } = await this.pipeline.run(image, bytes);
+    return { imageId: indexed.imageId, status: 'created', ...report };
   }
 
   private async discard(key: string): Promise<void> {

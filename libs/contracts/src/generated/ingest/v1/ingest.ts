@@ -58,8 +58,17 @@ export interface ImageIngestResponse {
   imageId: string;
   /** created | duplicate */
   status: string;
-  duplicateOf?: string | undefined;
+  duplicateOf?:
+    | string
+    | undefined;
+  /** The dedup service's matches for the new image (its tiers and thresholds), capped. */
   nearDuplicates: NearDuplicate[];
+  /**
+   * ok: near_duplicates is the dedup service's answer; unavailable: the dedup service did not
+   * answer in time or failed, so near_duplicates is empty though copies may exist; skipped: no
+   * check ran (status duplicate: the bytes are those of duplicate_of).
+   */
+  duplicateCheck: string;
 }
 
 /**
@@ -731,7 +740,7 @@ export const ImageIngestRequest: MessageFns<ImageIngestRequest> = {
 };
 
 function createBaseImageIngestResponse(): ImageIngestResponse {
-  return { imageId: "", status: "", duplicateOf: undefined, nearDuplicates: [] };
+  return { imageId: "", status: "", duplicateOf: undefined, nearDuplicates: [], duplicateCheck: "" };
 }
 
 export const ImageIngestResponse: MessageFns<ImageIngestResponse> = {
@@ -747,6 +756,9 @@ export const ImageIngestResponse: MessageFns<ImageIngestResponse> = {
     }
     for (const v of message.nearDuplicates) {
       NearDuplicate.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.duplicateCheck !== "") {
+      writer.uint32(42).string(message.duplicateCheck);
     }
     return writer;
   },
@@ -796,6 +808,14 @@ export const ImageIngestResponse: MessageFns<ImageIngestResponse> = {
             message.nearDuplicates.push(NearDuplicate.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.duplicateCheck = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -817,6 +837,7 @@ export const ImageIngestResponse: MessageFns<ImageIngestResponse> = {
     message.status = object.status ?? "";
     message.duplicateOf = object.duplicateOf ?? undefined;
     message.nearDuplicates = object.nearDuplicates?.map((e) => NearDuplicate.fromPartial(e)) || [];
+    message.duplicateCheck = object.duplicateCheck ?? "";
     return message;
   },
 };
