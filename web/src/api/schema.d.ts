@@ -437,11 +437,14 @@ export interface components {
         };
         NearDuplicateDto: {
             image_id: string;
-            /** @enum {string} */
+            /**
+             * @description The dedup service's tier of the pair
+             * @enum {string}
+             */
             kind: "exact" | "near" | "similar";
-            /** @description pHash Hamming distance (0-64) */
+            /** @description pHash Hamming distance (0-64), the smallest over the plain and mirrored/turned hashes */
             hamming: number;
-            /** @description Cosine similarity of the global embeddings */
+            /** @description Cosine similarity of the global embeddings (-1 when not comparable) */
             cosine: number;
         };
         IngestResponseDto: {
@@ -450,7 +453,13 @@ export interface components {
             status: "created" | "duplicate";
             /** @description The existing image with the same bytes */
             duplicate_of?: string;
+            /** @description Images of the caller that the dedup service pairs with the new one (its tiers), strongest first, capped at INGEST_DUPLICATE_REPORT_LIMIT */
             near_duplicates: components["schemas"]["NearDuplicateDto"][];
+            /**
+             * @description ok: near_duplicates is the dedup check of the new image; unavailable: the dedup service failed or did not answer in time, so near_duplicates is empty though copies may exist (the image is stored and indexed; the scheduled sweep still groups it); skipped: no check ran (status duplicate)
+             * @enum {string}
+             */
+            duplicate_check: "ok" | "unavailable" | "skipped";
         };
         BatchIngestItemDto: {
             bucket: string;

@@ -55,8 +55,14 @@ describe('upload view', () => {
     const uploaded = stack((key, tags) => {
       tagsSeen.push(tags);
       return key.includes('copy')
-        ? { image_id: 'IMG_COPY', status: 'duplicate', duplicate_of: 'IMG_ORIGINAL', near_duplicates: [] }
-        : { image_id: 'IMG_ORIGINAL', status: 'created', near_duplicates: [] };
+        ? {
+            image_id: 'IMG_COPY',
+            status: 'duplicate',
+            duplicate_of: 'IMG_ORIGINAL',
+            near_duplicates: [],
+            duplicate_check: 'skipped',
+          }
+        : { image_id: 'IMG_ORIGINAL', status: 'created', near_duplicates: [], duplicate_check: 'ok' };
     });
     const { user } = renderView(<UploadPanel />);
 
@@ -102,6 +108,7 @@ describe('upload view', () => {
             image_id: 'IMG_OK',
             status: 'created',
             near_duplicates: [{ image_id: 'IMG_NEAR', kind: 'near', hamming: 4, cosine: 0.97 }],
+            duplicate_check: 'ok',
           };
     });
     const { user } = renderView(<UploadPanel />);
@@ -120,8 +127,22 @@ describe('upload view', () => {
     expect(screen.getByRole('link', { name: 'IMG_NEAR' })).toHaveAttribute('href', '/images/IMG_NEAR');
   });
 
+  it('says when the duplicate check was unavailable instead of implying there are no look-alikes', async () => {
+    stack(() => ({
+      image_id: 'IMG_OK',
+      status: 'created',
+      near_duplicates: [],
+      duplicate_check: 'unavailable',
+    }));
+    const { user } = renderView(<UploadPanel />);
+    await user.upload(screen.getByLabelText('Choose images to upload'), [jpeg('later.jpg')]);
+    await waitFor(() => expect(screen.getByTestId('summary-created')).toHaveTextContent('1'));
+    expect(screen.getByText(/look-alike check unavailable/)).toBeInTheDocument();
+    expect(screen.queryByText(/looks like/)).not.toBeInTheDocument();
+  });
+
   it('reports an object-store refusal with its own message', async () => {
-    stack(() => ({ image_id: 'never', status: 'created', near_duplicates: [] }));
+    stack(() => ({ image_id: 'never', status: 'created', near_duplicates: [], duplicate_check: 'ok' }));
     server.use(
       http.put(
         url('/objects/:key'),

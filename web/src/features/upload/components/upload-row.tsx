@@ -80,6 +80,9 @@ export function UploadRow({ item, onRetry }: { item: UploadItem; onRetry: () => 
               ))}
             </>
           )}
+          {item.result.duplicate_check === 'unavailable' && (
+            <> · look-alike check unavailable (the duplicate review will still find copies)</>
+          )}
         </p>
       )}
       {item.status === 'duplicate' && item.result && (
