@@ -227,7 +227,7 @@ async function lancedb(
       for (const [label, over, query] of sweeps) {
         const quantized = type === 'ivf_pq' || type === 'ivf_rq' || type === 'ivf_hnsw_sq';
         // The refine (rescore) factor follows the collection's quantization; one reader per setting.
-        for (const refine of quantized ? [1, 4] : [1]) {
+        for (const refine of quantized ? [1, 2, 4] : [1]) {
           const reader = new LanceDbVectorStore({
             dir,
             autoIndex: false,
