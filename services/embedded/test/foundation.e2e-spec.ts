@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { Subjects } from '@lookalike/contracts';
 import { devLogin, startTestStack, StackMode, TestStack } from './support/test-stack';
 
@@ -10,7 +11,10 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
 
   beforeAll(async () => {
     // The feedback module is left out: the test stands in for it to show a downstream timeout.
-    stack = await startTestStack(mode, { omit: ['feedback'], env: { RPC_TIMEOUT_MS: '1500' } });
+    stack = await startTestStack(mode, {
+      omit: ['feedback'],
+      env: { RPC_TIMEOUT_MS: '1500', CONSOLE_DIR: resolve(__dirname, '../../../web/dist') },
+    });
     token = await devLogin(stack.url, 'alice');
   });
 
@@ -40,6 +44,24 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
     expect(Object.keys(openapi.paths)).toEqual(
       expect.arrayContaining(['/api/search/similar', '/api/images', '/api/jobs/{id}']),
     );
+  });
+
+  it('serves the console: the page always revalidated, hashed assets cached for good, a missing one 404', async () => {
+    // `make test` builds the console (web/dist) before the e2e suites.
+    const page = await fetch(`${stack.url}/search`, { headers: { accept: 'text/html' } });
+    expect(page.status).toBe(200);
+    expect(page.headers.get('cache-control')).toBe('no-cache');
+    const html = await page.text();
+    const asset = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(asset).toBeDefined();
+    const script = await fetch(`${stack.url}${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('cache-control')).toContain('immutable');
+    const gone = await fetch(`${stack.url}/assets/page-from-an-old-deploy-0000.js`, {
+      headers: { accept: 'text/html,*/*' },
+    });
+    expect(gone.status).toBe(404);
+    expect(gone.headers.get('content-type') ?? '').not.toContain('javascript');
   });
 
   it('refuses a request without a token with 401 problem+json', async () => {

@@ -122,6 +122,12 @@ function serveConsole(app: NestExpressApplication, dir: string): void {
   if (!existsSync(index)) {
     return;
   }
+  // Vite names every built asset by its content hash: cache it for good, and answer a missing one
+  // with 404 (an old page asking for a chunk a deploy removed), never with index.html.
+  app.use(
+    '/assets',
+    express.static(join(root, 'assets'), { immutable: true, maxAge: '1y', fallthrough: false }),
+  );
   app.use(express.static(root, { index: false, maxAge: '1h' }));
   app.use((req: Request, res: Response, next: NextFunction) => {
     const apiLike = /^\/(api|docs|healthz|readyz|metrics)(\/|$)/.test(req.path);
@@ -129,6 +135,7 @@ function serveConsole(app: NestExpressApplication, dir: string): void {
       next();
       return;
     }
-    res.sendFile(index);
+    // The page names the current assets: always revalidated, so a deploy shows at once.
+    res.sendFile(index, { headers: { 'Cache-Control': 'no-cache' } });
   });
 }
