@@ -9,6 +9,7 @@ import {
   useRef,
   type ReactNode,
 } from 'react';
+import { ErrorBoundary } from 'react-error-boundary';
 import { Link, useSearchParams } from 'react-router';
 
 import { Button } from '@/components/ui/button';
@@ -16,6 +17,7 @@ import { Sheet, SheetContent, SheetDescription, SheetTitle } from '@/components/
 import { useHotkeys } from '@/lib/use-hotkeys';
 
 import { PanelFallback } from './page-fallback';
+import { LoadErrorAlert } from './route-error';
 
 // The detail is most of the console's code that no list needs; it is fetched when a panel first opens.
 const ImageDetail = lazy(() => import('./image-detail').then((module) => ({ default: module.ImageDetail })));
@@ -103,14 +105,30 @@ export function DetailPanelProvider({ children }: { children: ReactNode }) {
                   </Button>
                 </div>
               </div>
-              <Suspense fallback={<PanelFallback />}>
+              <PanelBoundary imageId={imageId}>
                 <ImageDetail imageId={imageId} onOpen={(id) => open(id)} />
-              </Suspense>
+              </PanelBoundary>
             </>
           )}
         </SheetContent>
       </Sheet>
     </DetailPanelContext.Provider>
+  );
+}
+
+/**
+ * Loading and failure states of the panel's content: a detail that fails (most often its chunk, gone
+ * after a deploy) shows its error inside the panel and leaves the page around it alone; another image
+ * starts afresh.
+ */
+export function PanelBoundary({ imageId, children }: { imageId: string; children: ReactNode }) {
+  return (
+    <ErrorBoundary
+      resetKeys={[imageId]}
+      fallbackRender={({ error }) => <LoadErrorAlert error={error} what="image detail" />}
+    >
+      <Suspense fallback={<PanelFallback />}>{children}</Suspense>
+    </ErrorBoundary>
   );
 }
 

@@ -14,12 +14,20 @@ export function isChunkLoadError(error: unknown): boolean {
 }
 
 /**
- * The error element of the console's routes. A page whose code cannot be fetched (most often: the
- * console was redeployed and the old chunk is gone) needs a reload to pick up the new build; any
- * other error is shown with the same way out.
+ * The alert shown where a piece of the console failed: a chunk that cannot be fetched (most often: the
+ * console was redeployed and the old chunk is gone) needs a reload to pick up the new build; any other
+ * error is shown with the same way out.
  */
-export function RouteError({ fullPage = false }: { fullPage?: boolean }) {
-  const error = useRouteError();
+export function LoadErrorAlert({
+  error,
+  fullPage = false,
+  what = 'page',
+}: {
+  error: unknown;
+  fullPage?: boolean;
+  /** What failed, as the title names it: "This page could not be loaded". */
+  what?: string;
+}) {
   const chunk = isChunkLoadError(error);
   return (
     <div
@@ -28,14 +36,14 @@ export function RouteError({ fullPage = false }: { fullPage?: boolean }) {
     >
       <Alert variant="destructive" className={cn(fullPage && 'max-w-md')}>
         <AlertTriangleIcon />
-        <AlertTitle>{chunk ? 'This page could not be loaded' : 'Something went wrong'}</AlertTitle>
+        <AlertTitle>{chunk ? `This ${what} could not be loaded` : 'Something went wrong'}</AlertTitle>
         <AlertDescription>
           <p>
             {chunk
               ? 'The console may have been updated since you opened it, or the connection dropped. Reload to get the current version.'
               : error instanceof Error
                 ? error.message
-                : 'The page failed to render.'}
+                : `The ${what} failed to render.`}
           </p>
           <Button size="sm" variant="outline" className="mt-2" onClick={() => window.location.reload()}>
             <RotateCwIcon /> Reload
@@ -44,4 +52,9 @@ export function RouteError({ fullPage = false }: { fullPage?: boolean }) {
       </Alert>
     </div>
   );
+}
+
+/** The error element of the console's routes. */
+export function RouteError({ fullPage = false }: { fullPage?: boolean }) {
+  return <LoadErrorAlert error={useRouteError()} fullPage={fullPage} />;
 }
