@@ -26,6 +26,20 @@ const allowedByExt: Readonly<Record<string, AllowedFormat>> = {
   avif: { format: 'avif', mime: 'image/avif', sharpFormat: 'heif' },
 };
 
+/** File-name extensions spelled differently from the `ext` file-type reports. */
+const extensionAliases: Readonly<Record<string, string>> = { jpeg: 'jpg', tiff: 'tif' };
+
+/**
+ * The Content-Type a client should send for an image file, from its name (`.JPG`, `.tiff`, ...);
+ * undefined for a name outside the allow-list. The server still checks the bytes themselves.
+ */
+export function mimeTypeForFileName(name: string): string | undefined {
+  const dot = name.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const ext = name.slice(dot + 1).toLowerCase();
+  return allowedByExt[extensionAliases[ext] ?? ext]?.mime;
+}
+
 /** AVIF is allowed only where this sharp build can decode it. */
 const avifDecodable = sharp.format.heif?.input?.buffer === true;
 

@@ -7,6 +7,7 @@ export {
   detectImageFormat,
   type FormatDetection,
   type ImageFormat,
+  mimeTypeForFileName,
 } from './image-format';
 export { ImageRejection } from './image-errors';
 export { type ImageInfo, inspectImage } from './image-inspection';

@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { readdir, readFile } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { LookalikeError, Subjects } from '@lookalike/contracts';
+import { mimeTypeForFileName } from '@lookalike/imaging';
 import { RpcClient } from '@lookalike/messaging';
 
 export const DEMO_OWNER = 'demo';
@@ -14,16 +15,6 @@ export interface SeedOutcome {
   rejected: Record<string, number>;
 }
 
-const TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-};
-
 /**
  * Ingests the demo images into the `demo` tenant when it has none, the way any client would:
  * presign, upload to the signed URL, ingest by key. Stops early when `signal` aborts (shutdown).
@@ -33,14 +24,14 @@ export async function seedDemo(rpc: RpcClient, dir: string, signal: AbortSignal)
   const outcome: SeedOutcome = { skipped: false, created: 0, duplicate: 0, rejected: {} };
   const existing = await rpc.send(Subjects.IngestListImages, { caller, limit: 1 });
   if (existing.images.length > 0) return { ...outcome, skipped: true };
-  const files = (await readdir(dir)).filter((f) => TYPES[extname(f).toLowerCase()]).sort();
+  const files = (await readdir(dir)).filter((f) => mimeTypeForFileName(f)).sort();
   for (const file of files) {
     if (signal.aborted) break;
     try {
       const bytes = await readFile(join(dir, file));
       const target = await rpc.send(Subjects.IngestPresign, {
         caller,
-        contentType: TYPES[extname(file).toLowerCase()],
+        contentType: mimeTypeForFileName(file),
         filename: file,
         sizeBytes: bytes.length,
       });

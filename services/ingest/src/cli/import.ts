@@ -1,8 +1,9 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
-import { extname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { mimeTypeForFileName } from '@lookalike/imaging';
 import { loadImportEnv, type ImportEnv } from './import.config';
 
 /**
@@ -13,18 +14,6 @@ import { loadImportEnv, type ImportEnv } from './import.config';
  *   npm run import -- <dir> [--tags a,b] [--url http://127.0.0.1:8080] [--user alice | LOOKALIKE_TOKEN=...]
  *                           [--concurrency 4] [--state <file>] [--no-progress]
  */
-
-const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
-const TYPES: Record<string, string> = {
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.png': 'image/png',
-  '.webp': 'image/webp',
-  '.gif': 'image/gif',
-  '.tif': 'image/tiff',
-  '.tiff': 'image/tiff',
-  '.avif': 'image/avif',
-};
 
 export interface FileOutcome {
   size: number;
@@ -91,7 +80,7 @@ export async function listImages(dir: string): Promise<string[]> {
     if (entry.name.startsWith('.')) continue;
     const path = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await listImages(path)));
-    else if (entry.isFile() && IMAGE_EXTENSIONS.has(extname(entry.name).toLowerCase())) out.push(path);
+    else if (entry.isFile() && mimeTypeForFileName(entry.name)) out.push(path);
   }
   return out.sort();
 }
@@ -126,7 +115,7 @@ async function importOne(options: Options, path: string): Promise<Omit<FileOutco
       headers: Record<string, string>;
       fields: Record<string, string>;
     }>(options, '/api/images/presign', {
-      content_type: TYPES[extname(path).toLowerCase()],
+      content_type: mimeTypeForFileName(path),
       filename: path.split('/').pop(),
       size_bytes: bytes.length,
     });
