@@ -67,3 +67,20 @@ export class LookalikeError extends Error {
 export function isLookalikeError(error: unknown): error is LookalikeError {
   return error instanceof LookalikeError;
 }
+
+/**
+ * Codes that blame the request itself (malformed, missing, forbidden, too large, undecodable):
+ * sending the same request again fails the same way, so work that meets one is not retried.
+ */
+const requestErrorCodes = new Set<string>([
+  ErrorCode.InvalidArgument,
+  ErrorCode.NotFound,
+  ErrorCode.PermissionDenied,
+  ErrorCode.PayloadTooLarge,
+  ErrorCode.UnsupportedMediaType,
+  ErrorCode.Unprocessable,
+]);
+
+export function isRequestError(error: unknown): error is LookalikeError {
+  return error instanceof LookalikeError && requestErrorCodes.has(error.code);
+}

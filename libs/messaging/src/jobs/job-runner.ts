@@ -1,4 +1,4 @@
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { ErrorCode, isRequestError, LookalikeError } from '@lookalike/contracts';
 import type { JobConsumer, JobDelivery, JobOutcome, JobQueue } from './job-queue.port';
 import { JobSchedule, type JobScheduleOptions } from './job-schedule';
 
@@ -73,15 +73,6 @@ export interface JobRunnerOptions {
   sweepIntervalMs?: number;
   onError?: (error: unknown, context: { kind: string; jobId?: string }) => void;
 }
-
-const CLIENT_ERRORS = new Set<string>([
-  ErrorCode.InvalidArgument,
-  ErrorCode.NotFound,
-  ErrorCode.PermissionDenied,
-  ErrorCode.PayloadTooLarge,
-  ErrorCode.UnsupportedMediaType,
-  ErrorCode.Unprocessable,
-]);
 
 /**
  * Runs durable jobs: `submit` writes the row and publishes its id; a delivery claims claimable
@@ -213,7 +204,7 @@ export class JobRunner {
     } catch (error) {
       if (abort.signal.aborted) return;
       this.options.onError?.(error, { kind: job.kind, jobId: job.jobId });
-      const retryable = !(error instanceof LookalikeError && CLIENT_ERRORS.has(error.code));
+      const retryable = !isRequestError(error);
       const message = error instanceof Error ? error.message : String(error);
       await this.store.fail(job.jobId, workerId, message, { retryable }).catch(() => undefined);
     } finally {

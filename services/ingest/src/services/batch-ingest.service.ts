@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import {
   ErrorCode,
+  isRequestError,
   LookalikeError,
   type BatchIngestItem,
   type BatchIngestRequest,
@@ -23,16 +24,13 @@ interface BatchPayload {
   items: BatchIngestItem[];
 }
 
-/** Client mistakes in one item are reported as that item's failure; anything else retries the job. */
-const ITEM_ERRORS = new Set<string>([
-  ErrorCode.InvalidArgument,
-  ErrorCode.NotFound,
-  ErrorCode.PermissionDenied,
-  ErrorCode.PayloadTooLarge,
-  ErrorCode.UnsupportedMediaType,
-  ErrorCode.Unprocessable,
-  ErrorCode.Conflict,
-]);
+/**
+ * A client mistake in one item (or a conflict with a concurrent upload of it) is reported as that
+ * item's failure; anything else retries the job.
+ */
+function isItemError(error: unknown): error is LookalikeError {
+  return isRequestError(error) || (error instanceof LookalikeError && error.code === ErrorCode.Conflict);
+}
 
 /**
  * Batch ingest and re-index as durable jobs. A batch runs in chunks; each finished chunk moves the
@@ -109,7 +107,7 @@ export class BatchIngestService implements OnModuleInit {
             if (answer === 'created') created += 1;
             else duplicates += 1;
           } catch (error) {
-            if (!(error instanceof LookalikeError) || !ITEM_ERRORS.has(error.code)) throw error;
+            if (!isItemError(error)) throw error;
             failures.push({ item: item.key, code: error.code, reason: error.message });
           }
         }),
