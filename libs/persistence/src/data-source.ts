@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
   AnomalyReviewEntity,
@@ -232,5 +233,21 @@ async function migrate(dataSource: DataSource, lock: boolean): Promise<void> {
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]).catch(() => undefined);
     await runner.release();
+  }
+}
+
+/**
+ * Drops a schema of a PostgreSQL server and everything in it: the scratch schemas tests and
+ * benchmarks run in (a schema per run, so runs never see each other's rows).
+ */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  if (!SCHEMA_PATTERN.test(schema))
+    throw new Error(`database schema name "${schema}" must match ${SCHEMA_PATTERN}`);
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await client.end();
   }
 }

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { Client } from 'pg';
-import { openDatabase } from '../src';
+import { dropSchema, openDatabase } from '../src';
 import { describePersistenceContract } from './persistence.contract';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -24,10 +23,7 @@ if (!reachable) {
     dataSource,
     close: async () => {
       await dataSource.destroy();
-      const client = new Client(DATABASE_URL);
-      await client.connect();
-      await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await client.end();
+      await dropSchema(DATABASE_URL, schema);
     },
   };
 });

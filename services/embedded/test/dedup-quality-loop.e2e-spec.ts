@@ -82,9 +82,6 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
         RECONCILE_INTERVAL_SECONDS: '0',
         DEDUP_SCAN_CRON: 'off',
         ANOMALY_RECOMPUTE_CRON: 'off',
-        ...(mode === 'distributed'
-          ? { DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=e2e_quality_${Date.now()}` }
-          : {}),
       },
     });
     embedding = await serveFixtureEmbedding(stack.bus, stack.dataDir);

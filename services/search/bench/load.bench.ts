@@ -27,8 +27,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { Client } from 'pg';
 import { ImagePayload } from '@lookalike/contracts';
+import { dropSchema } from '@lookalike/persistence';
 import { LanceDbVectorStore } from '@lookalike/vector-store';
 import { writeSyntheticClip } from '../../embedding/bench/synthetic-clip';
 
@@ -367,16 +367,6 @@ async function waitForText(url: string, token: string): Promise<void> {
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const SCHEMA = `bench_search_${process.pid}`;
 
-async function dropSchema(): Promise<void> {
-  const client = new Client({ connectionString: DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * Waits until requests a level left in flight (autocannon stops at its deadline, the server goes
  * on) have been answered: one request queued behind them comes back only then.
@@ -502,7 +492,9 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    await dropSchema().catch((error: unknown) => console.error(`could not drop ${SCHEMA}: ${String(error)}`));
+    await dropSchema(DATABASE_URL, SCHEMA).catch((error: unknown) =>
+      console.error(`could not drop ${SCHEMA}: ${String(error)}`),
+    );
     if (!keep) rmSync(dataDir, { recursive: true, force: true });
   }
   const directByLevel = new Map(

@@ -2,9 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
-import { openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
+import { dropSchema, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
 import { LanceDbVectorStore, type UpsertPoint } from '@lookalike/vector-store';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -43,10 +42,7 @@ export async function openQualityStores(
       await vectors.close();
       await dataSource.destroy();
       if (sql === 'postgres') {
-        const client = new Client(DATABASE_URL);
-        await client.connect();
-        await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        await client.end();
+        await dropSchema(DATABASE_URL, schema);
       }
       await rm(dir, { recursive: true, force: true });
     },

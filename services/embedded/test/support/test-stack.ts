@@ -4,9 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Client } from 'pg';
 import { Subjects } from '@lookalike/contracts';
 import { LocalBus, MessageBus, NatsBus } from '@lookalike/messaging';
+import { dropSchema } from '@lookalike/persistence';
 import { EmbeddedServiceName, startEmbeddedStack } from '../../src/embedded-host';
 
 export type StackMode = 'embedded' | 'distributed';
@@ -129,7 +129,7 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
         ),
       );
       if (ownSchema) {
-        await dropSchema(ownSchema);
+        await dropSchema(serverUrl, ownSchema);
       }
       await rm(dataDir, { recursive: true, force: true });
     },
@@ -137,16 +137,6 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
 }
 
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function dropSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-}
 
 const probeSubjects: Record<EmbeddedServiceName, string> = {
   embedding: Subjects.EmbeddingModelInfo.name,
