@@ -4,6 +4,7 @@
  *   npx tsc -b libs/contracts && npx tsc -p libs/vector-store/bench && \
  *     node libs/vector-store/dist/bench/bench/recall.bench.js [--n 100000] [--queries 50] \
  *       [--datasets random,clustered] [--types ivf_flat,ivf_pq,ivf_hnsw_sq,ivf_rq] [--json out.json]
+ *       [--filter-rows 3000,5000,10000,20000]   (ANN with a filter vs exact, per filter size)
  *
  * Qdrant rows are added when QDRANT_URL is set.
  */
@@ -19,6 +20,7 @@ import {
   type LanceIndexType,
   type QuantizationKind,
   type UpsertPoint,
+  type VectorFilter,
   type VectorStore,
 } from '../src';
 
@@ -34,6 +36,12 @@ const K = 10;
 const DATASETS = flag('datasets', 'random,clustered').split(',');
 const TYPES = flag('types', 'ivf_flat,ivf_hnsw_sq').split(',') as LanceIndexType[];
 const JSON_OUT = flag('json', '');
+/** Filter sizes for the filtered sweep: a created_at range leaving that many rows, ANN vs exact. */
+const FILTER_ROWS = flag('filter-rows', '')
+  .split(',')
+  .filter((x) => x !== '')
+  .map(Number);
+const CREATED_BASE_MS = Date.UTC(2025, 0, 1);
 const OWNER = 'bench';
 
 interface Row {
@@ -123,7 +131,7 @@ function points(data: Float32Array[]): UpsertPoint[] {
       format: 'jpeg',
       source: 'batch',
       tags: [],
-      createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+      createdAt: new Date(CREATED_BASE_MS + i * 1000).toISOString(),
       modelName: 'bench',
       modelVersion: '1',
       qualityScore: 1,
@@ -143,7 +151,7 @@ async function measure(
   store: VectorStore,
   queries: Float32Array[],
   truth: string[][],
-  options: { exact?: boolean; ef?: number } = {},
+  options: { exact?: boolean; ef?: number; filter?: VectorFilter } = {},
   buildSeconds?: number,
 ): Promise<void> {
   const latencies: number[] = [];
@@ -179,6 +187,47 @@ async function measure(
 }
 
 const SPEC = { models: [{ name: 'clip', version: 'bench', dimension: DIM, crops: false }] };
+
+/**
+ * Filtered search: for each size R, a created_at range leaving R consecutive points (from the middle
+ * of the collection), the exact top 10 inside it as truth, then the ANN index with the range as a
+ * prefilter against LanceDB's exact scan with the same filter. This is what the adapter's
+ * `exactBelowRows` trades (docs/vector-store.md, "Exact or ANN").
+ */
+async function filteredSweep(
+  dataset: string,
+  store: VectorStore,
+  data: Float32Array[],
+  ids: string[],
+  queries: Float32Array[],
+  type: string,
+): Promise<void> {
+  for (const rows of FILTER_ROWS) {
+    const start = Math.max(0, Math.floor((data.length - rows) / 2));
+    const end = Math.min(data.length, start + rows);
+    const inside = data.slice(start, end);
+    const truth = queries.map((q) => exactTopK(inside, q).map((j) => pointIdFor(OWNER, ids[start + j]!)));
+    const filter: VectorFilter = {
+      createdFrom: new Date(CREATED_BASE_MS + start * 1000).toISOString(),
+      createdTo: new Date(CREATED_BASE_MS + end * 1000).toISOString(),
+    };
+    await measure(
+      dataset,
+      'lancedb',
+      `filter ${end - start} rows: ${type} prefilter`,
+      store,
+      queries,
+      truth,
+      {
+        filter,
+      },
+    );
+    await measure(dataset, 'lancedb', `filter ${end - start} rows: exact`, store, queries, truth, {
+      filter,
+      exact: true,
+    });
+  }
+}
 
 async function lancedb(
   dataset: string,
@@ -245,6 +294,14 @@ async function lancedb(
           );
           await reader.close();
         }
+      }
+      if (FILTER_ROWS.length > 0 && type.startsWith('ivf_hnsw')) {
+        // With the adapter's defaults (refine 2 on an unquantized collection, ef 256).
+        const reader = new LanceDbVectorStore({ dir, autoIndex: false, index: policy({}) });
+        const data = input.map((p) => Float32Array.from(p.vectors.clip_global!));
+        const ids = input.map((p) => p.payload.sha256);
+        await filteredSweep(dataset, reader, data, ids, queries, type);
+        await reader.close();
       }
     }
   } finally {
