@@ -12,7 +12,8 @@
  * The distributed mode needs NATS and PostgreSQL (BENCH_DATABASE_URL, default the local server;
  * `make bench` starts both): it runs in a schema of its own, dropped at the end.
  *
- * Rows: "direct ANN" is one LanceDB query with the vector in hand; "direct lookup + ANN" is what
+ * Rows: "direct ANN" is one LanceDB query with the vector in hand ("whole payload": reading every
+ * payload column, as search did before it asked for fields); "direct lookup + ANN" is what
  * the search service asks the index for a similar-by-id request (the query point's vector by
  * image id, then the ANN query, both reading the same columns the service reads), so stack/direct
  * is the price of HTTP, auth, transport and the service itself. Text search runs the embedding
@@ -51,6 +52,8 @@ interface Row {
   p95: number;
   p99: number;
   errors: number;
+  /** CPU of this process (every thread, LanceDB's included) per query: direct loops only. */
+  cpuMs?: number;
 }
 
 function random(seed: number): () => number {
@@ -142,8 +145,9 @@ const HIT_FIELDS = ['imageId', 'key'] as const;
 async function timedLoop(
   concurrency: number,
   once: (i: number) => Promise<unknown>,
-): Promise<Pick<Row, 'rps' | 'p50' | 'p95' | 'p99'>> {
+): Promise<Pick<Row, 'rps' | 'p50' | 'p95' | 'p99' | 'cpuMs'>> {
   const latencies: number[] = [];
+  const cpu = process.cpuUsage();
   const deadline = Date.now() + SECONDS * 1000;
   let next = 0;
   await Promise.all(
@@ -155,12 +159,14 @@ async function timedLoop(
       }
     }),
   );
+  const used = process.cpuUsage(cpu);
   latencies.sort((a, b) => a - b);
   return {
     rps: latencies.length / SECONDS,
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
+    cpuMs: (used.user + used.system) / 1000 / Math.max(1, latencies.length),
   };
 }
 
@@ -179,6 +185,10 @@ async function direct(
     store.search(OWNER, { vectorName: 'clip_global', vector, limit: 11, withPayload: [...HIT_FIELDS] });
   await ann(vectors[0]!);
   const bare = await timedLoop(concurrency, (i) => ann(vectors[i % vectors.length]!));
+  // The same query reading every payload column: what search did before it asked for fields.
+  const whole = await timedLoop(concurrency, (i) =>
+    store.search(OWNER, { vectorName: 'clip_global', vector: vectors[i % vectors.length]!, limit: 11 }),
+  );
   const byId = await timedLoop(concurrency, async (i) => {
     const page = await store.scroll(OWNER, {
       filter: { imageIds: [ids[(i * 7919) % ids.length]!] },
@@ -191,6 +201,7 @@ async function direct(
   await store.close();
   return [
     { mode: 'direct ANN', concurrency, errors: 0, ...bare },
+    { mode: 'direct ANN, whole payload', concurrency, errors: 0, ...whole },
     { mode: 'direct lookup + ANN', concurrency, errors: 0, ...byId },
   ];
 }
@@ -396,7 +407,7 @@ async function main(): Promise<void> {
     const { ids, vectors } = await seedIndex(join(dataDir, 'lancedb'));
     for (const concurrency of LEVELS) {
       rows.push(...(await direct(join(dataDir, 'lancedb'), ids, vectors, concurrency)));
-      console.error(JSON.stringify(rows.slice(-2)));
+      console.error(JSON.stringify(rows.slice(-3)));
     }
     const modelDir = TEXT
       ? writeSyntheticClip(join(dataDir, 'synthetic-clip'), QUICK ? 2 : 12, 'fp32')
@@ -504,13 +515,15 @@ async function main(): Promise<void> {
   console.log(
     `Search load, ${POINTS} points of 512-d (LanceDB IVF-HNSW-SQ), ${SECONDS} s per level, ${cpus().length} cores (${cpu}), node ${process.version}\n`,
   );
-  console.log('| path | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | req/s stack/direct |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(
+    '| path | concurrency | req/s | p50 ms | p95 ms | p99 ms | errors | req/s stack/direct | CPU ms/query |',
+  );
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) {
     const d = directByLevel.get(r.concurrency);
     const ratio = r.mode.startsWith('similar-by-id') && d ? (r.rps / d.rps).toFixed(2) : '';
     console.log(
-      `| ${r.mode} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${ratio} |`,
+      `| ${r.mode} | ${r.concurrency} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${ratio} | ${r.cpuMs?.toFixed(1) ?? ''} |`,
     );
   }
   console.log('\nMean time per request by stage (ms), over the levels of each scenario:\n');
