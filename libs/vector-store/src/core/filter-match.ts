@@ -1,23 +1,69 @@
 import type { NormalizedFilter } from '../filter/vector-filter';
 import type { StoredPayload } from './payload.codec';
 
-/** Evaluates the filter language in process: the reference semantics the engines' translations must match. */
-export function matchesFilter(id: string, p: StoredPayload, f: NormalizedFilter): boolean {
+/** A compiled filter: `createdMs` is the point's `created_at` as epoch ms, parsed once by the caller. */
+export type PointPredicate = (id: string, p: StoredPayload, createdMs: number) => boolean;
+
+/** True when the filter has no condition at all (only the owner narrows the call). */
+export function isEmptyFilter(f: NormalizedFilter): boolean {
+  return (
+    f.tagsAny.length === 0 &&
+    f.tagsAll.length === 0 &&
+    f.createdFromMs === undefined &&
+    f.createdToMs === undefined &&
+    f.minQuality === undefined &&
+    f.maxNsfw === undefined &&
+    f.minAnomaly === undefined &&
+    f.flagsAll.length === 0 &&
+    f.flagsNone.length === 0 &&
+    f.sources.length === 0 &&
+    f.sha256 === undefined &&
+    f.imageIds.length === 0 &&
+    f.ids.length === 0 &&
+    f.phashChunks.length === 0
+  );
+}
+
+/**
+ * Compiles the filter language into one closure that checks only the conditions present: the
+ * reference semantics the engines' translations must match, cheap enough to run per candidate
+ * inside a graph search.
+ */
+export function compileFilter(f: NormalizedFilter): PointPredicate {
+  const checks: PointPredicate[] = [];
   const has = (list: readonly string[], v: string) => list.includes(v);
-  if (f.tagsAny.length > 0 && !f.tagsAny.some((t) => has(p.tags, t))) return false;
-  if (!f.tagsAll.every((t) => has(p.tags, t))) return false;
-  const created = Date.parse(p.created_at);
-  if (f.createdFromMs !== undefined && !(created >= f.createdFromMs)) return false;
-  if (f.createdToMs !== undefined && !(created < f.createdToMs)) return false;
-  if (f.minQuality !== undefined && !(p.quality_score >= f.minQuality)) return false;
-  if (f.maxNsfw !== undefined && !(p.nsfw_score <= f.maxNsfw)) return false;
-  if (f.minAnomaly !== undefined && !(p.anomaly_score >= f.minAnomaly)) return false;
-  if (!f.flagsAll.every((flag) => has(p.quality_flags, flag))) return false;
-  if (f.flagsNone.some((flag) => has(p.quality_flags, flag))) return false;
-  if (f.sources.length > 0 && !has(f.sources, p.source)) return false;
-  if (f.sha256 !== undefined && p.sha256 !== f.sha256) return false;
-  if (f.imageIds.length > 0 && !has(f.imageIds, p.image_id)) return false;
-  if (f.ids.length > 0 && !has(f.ids, id)) return false;
-  if (f.phashChunks.length > 0 && !f.phashChunks.some((c) => has(p.phash_chunks, c))) return false;
-  return true;
+  if (f.tagsAny.length > 0) checks.push((_, p) => f.tagsAny.some((t) => has(p.tags, t)));
+  if (f.tagsAll.length > 0) checks.push((_, p) => f.tagsAll.every((t) => has(p.tags, t)));
+  const { createdFromMs: from, createdToMs: to, minQuality, maxNsfw, minAnomaly, sha256 } = f;
+  if (from !== undefined) checks.push((_, __, created) => created >= from);
+  if (to !== undefined) checks.push((_, __, created) => created < to);
+  if (minQuality !== undefined) checks.push((_, p) => p.quality_score >= minQuality);
+  if (maxNsfw !== undefined) checks.push((_, p) => p.nsfw_score <= maxNsfw);
+  if (minAnomaly !== undefined) checks.push((_, p) => p.anomaly_score >= minAnomaly);
+  if (f.flagsAll.length > 0) checks.push((_, p) => f.flagsAll.every((x) => has(p.quality_flags, x)));
+  if (f.flagsNone.length > 0) checks.push((_, p) => !f.flagsNone.some((x) => has(p.quality_flags, x)));
+  if (f.sources.length > 0) {
+    const sources = new Set(f.sources);
+    checks.push((_, p) => sources.has(p.source));
+  }
+  if (sha256 !== undefined) checks.push((_, p) => p.sha256 === sha256);
+  if (f.imageIds.length > 0) {
+    const images = new Set(f.imageIds);
+    checks.push((_, p) => images.has(p.image_id));
+  }
+  if (f.ids.length > 0) {
+    const ids = new Set(f.ids);
+    checks.push((id) => ids.has(id));
+  }
+  if (f.phashChunks.length > 0) checks.push((_, p) => f.phashChunks.some((c) => has(p.phash_chunks, c)));
+  if (checks.length === 0) return () => true;
+  return (id, p, created) => {
+    for (const check of checks) if (!check(id, p, created)) return false;
+    return true;
+  };
+}
+
+/** Evaluates the filter language in process for one point (parses `created_at` itself). */
+export function matchesFilter(id: string, p: StoredPayload, f: NormalizedFilter): boolean {
+  return compileFilter(f)(id, p, Date.parse(p.created_at));
 }

@@ -50,3 +50,42 @@ export async function topWithTies(
     .sort(compareHits);
   return wider.slice(0, fetch);
 }
+
+/**
+ * The first `k` items in `cmp` order without sorting them all: a bounded max-heap, O(n log k).
+ * Returns them sorted.
+ */
+export function topK<T>(items: Iterable<T>, k: number, cmp: (a: T, b: T) => number): T[] {
+  if (k <= 0) return [];
+  const heap: T[] = [];
+  const up = (i: number) => {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (cmp(heap[i]!, heap[parent]!) <= 0) return;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let worst = i;
+      if (l < heap.length && cmp(heap[l]!, heap[worst]!) > 0) worst = l;
+      if (r < heap.length && cmp(heap[r]!, heap[worst]!) > 0) worst = r;
+      if (worst === i) return;
+      [heap[i], heap[worst]] = [heap[worst]!, heap[i]!];
+      i = worst;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      up(heap.length - 1);
+    } else if (cmp(item, heap[0]!) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(cmp);
+}

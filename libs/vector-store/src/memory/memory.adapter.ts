@@ -1,7 +1,7 @@
 import { LookalikeError } from '@lookalike/contracts';
 import { checkSpec, mergeSpec, VectorLayout, type CollectionState } from '../core/collection-schema';
-import { matchesFilter } from '../core/filter-match';
-import { compareHits, mergeMaxScore, pageHits } from '../core/hits';
+import { compileFilter, isEmptyFilter } from '../core/filter-match';
+import { compareHits, mergeMaxScore, pageHits, topK } from '../core/hits';
 import {
   checkPayloadSelector,
   fromStoredPayload,
@@ -10,6 +10,7 @@ import {
   toStoredPayload,
   type StoredPayload,
 } from '../core/payload.codec';
+import { TenantRows, type MemoryPoint } from './tenant-rows';
 import { pointIdFor } from '../core/point-id';
 import {
   checkEf,
@@ -46,13 +47,6 @@ import {
   type VectorUpdate,
 } from '../vector-store.port';
 
-interface MemoryPoint {
-  id: string;
-  payload: StoredPayload;
-  vectors: Map<string, Float32Array>;
-  multivectors: Map<string, Float32Array[]>;
-}
-
 export interface MemoryVectorStoreOptions {
   collection?: string;
 }
@@ -60,13 +54,13 @@ export interface MemoryVectorStoreOptions {
 /**
  * Exact brute-force store held in process memory. It is the reference the engines are
  * measured against and a real adapter for unit tests of the services; it keeps nothing
- * across restarts.
+ * across restarts. The HNSW adapter extends it with graphs and a durable copy.
  */
 export class MemoryVectorStore implements VectorStore {
-  private readonly name: string;
-  private state: CollectionState | null = null;
-  private layout: VectorLayout | null = null;
-  private readonly points = new Map<string, MemoryPoint>();
+  protected readonly name: string;
+  protected state: CollectionState | null = null;
+  protected layout: VectorLayout | null = null;
+  protected readonly tenants = new Map<string, TenantRows>();
 
   constructor(options: MemoryVectorStoreOptions = {}) {
     this.name = options.collection ?? DEFAULT_COLLECTION;
@@ -84,19 +78,25 @@ export class MemoryVectorStore implements VectorStore {
     return this.state ? this.describe(this.state) : null;
   }
 
-  private describe(state: CollectionState): CollectionDescription {
+  protected describe(state: CollectionState): CollectionDescription {
     return {
       name: this.name,
       vectors: namedVectorsOf(state.models),
       models: state.models.map((m) => ({ ...m })),
-      pointsCount: this.points.size,
+      pointsCount: this.pointsCount(),
       hnsw: { ...state.hnsw },
       quantization: { ...state.quantization },
       engine: { engine: 'memory', index: 'exact' },
     };
   }
 
-  private requireLayout(): VectorLayout {
+  protected pointsCount(): number {
+    let n = 0;
+    for (const rows of this.tenants.values()) n += rows.size;
+    return n;
+  }
+
+  protected requireLayout(): VectorLayout {
     if (!this.layout)
       throw new LookalikeError(
         'unavailable',
@@ -105,48 +105,96 @@ export class MemoryVectorStore implements VectorStore {
     return this.layout;
   }
 
-  private owned(owner: string): MemoryPoint[] {
-    return [...this.points.values()].filter((p) => p.payload.owner_user_id === owner);
+  protected rowsOf(owner: string): TenantRows | undefined {
+    return this.tenants.get(owner);
   }
 
-  private matching(owner: string, filter: NormalizedFilter): MemoryPoint[] {
-    return this.owned(owner).filter((p) => matchesFilter(p.id, p.payload, filter));
+  /** The owner's points matching the filter, starting from the narrowest lookup the filter names. */
+  protected matching(owner: string, filter: NormalizedFilter): MemoryPoint[] {
+    const rows = this.tenants.get(owner);
+    if (!rows) return [];
+    const candidates = rows.seed(filter) ?? rows.points.values();
+    if (isEmptyFilter(filter)) return [...candidates];
+    const test = compileFilter(filter);
+    const out: MemoryPoint[] = [];
+    for (const p of candidates) if (test(p.id, p.payload, p.createdMs)) out.push(p);
+    return out;
   }
 
-  async upsert(owner: string, points: readonly UpsertPoint[]): Promise<string[]> {
+  /** Stores a point in memory; subclasses also index it (graphs). */
+  protected put(owner: string, point: MemoryPoint): void {
+    let rows = this.tenants.get(owner);
+    if (!rows) this.tenants.set(owner, (rows = new TenantRows(owner)));
+    const previous = rows.put(point);
+    this.afterPut(owner, point, previous);
+  }
+
+  protected remove(owner: string, id: string): void {
+    const rows = this.tenants.get(owner);
+    const removed = rows?.remove(id);
+    if (!rows || !removed) return;
+    if (rows.size === 0) this.tenants.delete(owner);
+    this.afterRemove(owner, removed);
+  }
+
+  protected afterPut(_owner: string, _point: MemoryPoint, _previous: MemoryPoint | undefined): void {}
+
+  protected afterRemove(_owner: string, _point: MemoryPoint): void {}
+
+  protected pointOf(owner: string, id: string): MemoryPoint | undefined {
+    return this.tenants.get(owner)?.points.get(id);
+  }
+
+  /** Validates and normalises the points of an upsert: everything is checked before anything is stored. */
+  protected preparePoints(owner: string, points: readonly UpsertPoint[]): MemoryPoint[] {
     requireOwner(owner);
     const layout = this.requireLayout();
-    const prepared = points.map((point) => {
+    return points.map((point) => {
       if (point.payload?.ownerUserId !== owner)
         throw LookalikeError.invalid('payload.ownerUserId must equal the owner of the call');
       const payload = toStoredPayload(point.payload);
       const id = pointIdFor(owner, payload.sha256);
-      return { id, payload, ...layout.normalizePoint(point) };
+      return { id, payload, createdMs: Date.parse(payload.created_at), ...layout.normalizePoint(point) };
     });
-    for (const p of prepared) this.points.set(p.id, p);
+  }
+
+  async upsert(owner: string, points: readonly UpsertPoint[]): Promise<string[]> {
+    const prepared = this.preparePoints(owner, points);
+    for (const p of prepared) this.put(owner, p);
     return prepared.map((p) => p.id);
   }
 
-  async updateVectors(owner: string, updates: readonly VectorUpdate[]): Promise<void> {
+  /** Validates vector updates; unknown ids (or another tenant's) are `not_found`. */
+  protected prepareUpdates(owner: string, updates: readonly VectorUpdate[]) {
     requireOwner(owner);
     const layout = this.requireLayout();
     const prepared = updates.map((u) => ({ id: checkIds([u.id])[0]!, ...layout.normalizePoint(u) }));
     for (const u of prepared) {
-      const p = this.points.get(u.id);
-      if (!p || p.payload.owner_user_id !== owner) throw LookalikeError.notFound('point', u.id);
+      if (!this.pointOf(owner, u.id)) throw LookalikeError.notFound('point', u.id);
     }
+    return prepared;
+  }
+
+  async updateVectors(owner: string, updates: readonly VectorUpdate[]): Promise<void> {
+    this.applyUpdates(owner, this.prepareUpdates(owner, updates));
+  }
+
+  protected applyUpdates(owner: string, prepared: ReturnType<MemoryVectorStore['prepareUpdates']>): void {
     for (const u of prepared) {
-      const p = this.points.get(u.id)!;
-      for (const [k, v] of u.vectors) p.vectors.set(k, v);
-      for (const [k, v] of u.multivectors) p.multivectors.set(k, v);
+      const p = this.pointOf(owner, u.id);
+      if (!p) continue;
+      const next: MemoryPoint = {
+        ...p,
+        vectors: new Map([...p.vectors, ...u.vectors]),
+        multivectors: new Map([...p.multivectors, ...u.multivectors]),
+      };
+      this.put(owner, next);
     }
   }
 
   async delete(owner: string, ids: readonly string[]): Promise<void> {
     requireOwner(owner);
-    for (const id of checkIds(ids)) {
-      if (this.points.get(id)?.payload.owner_user_id === owner) this.points.delete(id);
-    }
+    for (const id of checkIds(ids)) this.remove(owner, id);
   }
 
   async get(owner: string, ids: readonly string[], options: GetOptions = {}): Promise<StoredPoint[]> {
@@ -154,13 +202,13 @@ export class MemoryVectorStore implements VectorStore {
     this.requireLayout();
     const out: StoredPoint[] = [];
     for (const id of checkIds(ids)) {
-      const p = this.points.get(id);
-      if (p && p.payload.owner_user_id === owner) out.push(this.toStored(p, options.withVectors));
+      const p = this.pointOf(owner, id);
+      if (p) out.push(this.toStored(p, options.withVectors));
     }
     return out;
   }
 
-  private toStored(
+  protected toStored(
     p: MemoryPoint,
     withVectors: GetOptions['withVectors'],
     withPayload: PayloadSelector = true,
@@ -183,10 +231,15 @@ export class MemoryVectorStore implements VectorStore {
 
   async setPayload(owner: string, ids: readonly string[], patch: PayloadPatch): Promise<void> {
     requireOwner(owner);
-    const stored = toStoredPatch(patch);
-    for (const id of checkIds(ids)) {
-      const p = this.points.get(id);
-      if (p && p.payload.owner_user_id === owner) p.payload = { ...p.payload, ...stored };
+    this.applyPatch(owner, checkIds(ids), toStoredPatch(patch));
+  }
+
+  protected applyPatch(owner: string, ids: readonly string[], stored: Partial<StoredPayload>): void {
+    for (const id of ids) {
+      const p = this.pointOf(owner, id);
+      if (!p) continue;
+      const payload = { ...p.payload, ...stored };
+      this.put(owner, { ...p, payload, createdMs: Date.parse(payload.created_at) });
     }
   }
 
@@ -196,16 +249,35 @@ export class MemoryVectorStore implements VectorStore {
     const query = layout.normalizeGlobal(request.vectorName, request.vector);
     const { limit, offset, threshold, filter } = this.checkSearch(request);
     const withPayload = checkPayloadSelector(request.withPayload);
-    const hits: SearchHit[] = [];
-    for (const p of this.matching(owner, filter)) {
-      const v = p.vectors.get(request.vectorName);
-      if (!v) continue;
-      hits.push(this.hit(p, dot(query, v), withPayload));
-    }
-    return pageHits(hits, offset, limit, threshold);
+    const hits = this.exactHits(
+      this.matching(owner, filter),
+      request.vectorName,
+      query,
+      offset + limit,
+      threshold,
+    );
+    return hits.slice(offset, offset + limit).map((h) => this.hit(h.point, h.score, withPayload));
   }
 
-  private checkSearch(request: Omit<SearchRequest, 'vector'>) {
+  /** The best `fetch` of the candidates by cosine (score desc, id asc), above the threshold. */
+  protected exactHits(
+    candidates: Iterable<MemoryPoint>,
+    vectorName: string,
+    query: Float32Array,
+    fetch: number,
+    threshold?: number,
+  ): { point: MemoryPoint; score: number }[] {
+    const scored: { point: MemoryPoint; score: number; id: string }[] = [];
+    for (const p of candidates) {
+      const v = p.vectors.get(vectorName);
+      if (!v) continue;
+      const score = dot(query, v);
+      if (threshold === undefined || score >= threshold) scored.push({ point: p, score, id: p.id });
+    }
+    return topK(scored, fetch, compareHits);
+  }
+
+  protected checkSearch(request: Omit<SearchRequest, 'vector'>) {
     checkEf(request.ef);
     return {
       limit: checkLimit(request.limit),
@@ -215,7 +287,7 @@ export class MemoryVectorStore implements VectorStore {
     };
   }
 
-  private hit(p: MemoryPoint, score: number, withPayload: PayloadSelector): SearchHit {
+  protected hit(p: MemoryPoint, score: number, withPayload: PayloadSelector): SearchHit {
     return withPayload === false
       ? { id: p.id, score }
       : { id: p.id, score, payload: selectPayload(fromStoredPayload(p.payload), withPayload) };
@@ -227,9 +299,10 @@ export class MemoryVectorStore implements VectorStore {
     const queries = layout.normalizeCrops(request.vectorName, request.vectors);
     const { limit, offset, threshold, filter } = this.checkSearch(request);
     const withPayload = checkPayloadSelector(request.withPayload);
+    const candidates = this.matching(owner, filter);
     const lists: SearchHit[][] = queries.map((q) => {
       const list: SearchHit[] = [];
-      for (const p of this.matching(owner, filter)) {
+      for (const p of candidates) {
         const crops = p.multivectors.get(request.vectorName);
         if (!crops) continue;
         let best = -Infinity;
@@ -256,7 +329,7 @@ export class MemoryVectorStore implements VectorStore {
     const valueOf = (p: MemoryPoint): number | undefined => {
       if (!request.orderBy) return undefined;
       const f = request.orderBy.field;
-      return f === 'created_at' ? Date.parse(p.payload.created_at) : p.payload[f];
+      return f === 'created_at' ? p.createdMs : p.payload[f];
     };
     const desc = request.orderBy?.direction === 'desc';
     const cmp = (a: MemoryPoint, b: MemoryPoint) => {
@@ -272,15 +345,15 @@ export class MemoryVectorStore implements VectorStore {
         return desc ? v < cursor.value : v > cursor.value;
       return p.id > cursor.id;
     };
-    const sorted = this.matching(owner, normalizeFilter(request.filter)).filter(after).sort(cmp);
-    const page = sorted.slice(0, limit);
+    const rest = this.matching(owner, normalizeFilter(request.filter)).filter(after);
+    // One more than the page tells whether another page follows; selecting it costs O(n log limit).
+    const page = topK(rest, limit + 1, cmp);
+    const more = page.length > limit;
+    if (more) page.pop();
     const last = page[page.length - 1];
     return {
       points: page.map((p) => this.toStored(p, request.withVectors, withPayload)),
-      nextCursor:
-        sorted.length > limit && last
-          ? encodeCursor({ order, value: valueOf(last), id: last.id })
-          : undefined,
+      nextCursor: more && last ? encodeCursor({ order, value: valueOf(last), id: last.id }) : undefined,
     };
   }
 
@@ -297,21 +370,24 @@ export class MemoryVectorStore implements VectorStore {
     const threshold = checkThreshold(request.scoreThreshold);
     const filter = normalizeFilter(request.filter);
     const candidates = this.matching(owner, filter).filter((p) => p.vectors.has(request.vectorName));
-    const sources = request.ids
-      ? checkIds(request.ids)
-          .map((id) => this.points.get(id))
-          .filter(
-            (p): p is MemoryPoint =>
-              !!p && p.payload.owner_user_id === owner && p.vectors.has(request.vectorName),
-          )
-      : [...candidates].sort((a, b) => (a.id < b.id ? -1 : 1));
-    return sources.map((s) => {
+    return this.neighbourSources(owner, request, candidates).map((s) => {
       const v = s.vectors.get(request.vectorName)!;
-      const hits = candidates
-        .filter((c) => c.id !== s.id)
-        .map((c) => ({ id: c.id, score: dot(v, c.vectors.get(request.vectorName)!) }));
-      return { id: s.id, neighbours: pageHits(hits, 0, k, threshold).sort(compareHits) };
+      const others = candidates.filter((c) => c.id !== s.id);
+      const hits = this.exactHits(others, request.vectorName, v, k, threshold);
+      return { id: s.id, neighbours: hits.map((h) => ({ id: h.point.id, score: h.score })) };
     });
+  }
+
+  /** The points whose neighbours are asked for: the named ids, else every candidate by id. */
+  protected neighbourSources(
+    owner: string,
+    request: NeighboursRequest,
+    candidates: readonly MemoryPoint[],
+  ): MemoryPoint[] {
+    if (!request.ids) return [...candidates].sort((a, b) => (a.id < b.id ? -1 : 1));
+    return checkIds(request.ids)
+      .map((id) => this.pointOf(owner, id))
+      .filter((p): p is MemoryPoint => !!p && p.vectors.has(request.vectorName));
   }
 
   async close(): Promise<void> {}
