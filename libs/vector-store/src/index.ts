@@ -5,6 +5,12 @@ export { compareHits, mergeMaxScore } from './core/hits';
 export type { StoredPayload } from './core/payload.codec';
 export { MemoryVectorStore, type MemoryVectorStoreOptions } from './memory/memory.adapter';
 export {
+  HnswVectorStore,
+  DEFAULT_HNSW_POLICY,
+  type HnswIndexPolicy,
+  type HnswVectorStoreOptions,
+} from './hnsw/hnsw.adapter';
+export {
   LanceDbVectorStore,
   DEFAULT_LANCE_INDEX_POLICY,
   type LanceDbVectorStoreOptions,

@@ -45,6 +45,7 @@ import {
   type UpsertPoint,
   type VectorStore,
   type VectorUpdate,
+  type WriteOptions,
 } from '../vector-store.port';
 
 export interface MemoryVectorStoreOptions {
@@ -158,7 +159,7 @@ export class MemoryVectorStore implements VectorStore {
     });
   }
 
-  async upsert(owner: string, points: readonly UpsertPoint[]): Promise<string[]> {
+  async upsert(owner: string, points: readonly UpsertPoint[], _options?: WriteOptions): Promise<string[]> {
     const prepared = this.preparePoints(owner, points);
     for (const p of prepared) this.put(owner, p);
     return prepared.map((p) => p.id);
@@ -175,7 +176,11 @@ export class MemoryVectorStore implements VectorStore {
     return prepared;
   }
 
-  async updateVectors(owner: string, updates: readonly VectorUpdate[]): Promise<void> {
+  async updateVectors(
+    owner: string,
+    updates: readonly VectorUpdate[],
+    _options?: WriteOptions,
+  ): Promise<void> {
     this.applyUpdates(owner, this.prepareUpdates(owner, updates));
   }
 
@@ -192,7 +197,7 @@ export class MemoryVectorStore implements VectorStore {
     }
   }
 
-  async delete(owner: string, ids: readonly string[]): Promise<void> {
+  async delete(owner: string, ids: readonly string[], _options?: WriteOptions): Promise<void> {
     requireOwner(owner);
     for (const id of checkIds(ids)) this.remove(owner, id);
   }
@@ -229,7 +234,12 @@ export class MemoryVectorStore implements VectorStore {
     return point;
   }
 
-  async setPayload(owner: string, ids: readonly string[], patch: PayloadPatch): Promise<void> {
+  async setPayload(
+    owner: string,
+    ids: readonly string[],
+    patch: PayloadPatch,
+    _options?: WriteOptions,
+  ): Promise<void> {
     requireOwner(owner);
     this.applyPatch(owner, checkIds(ids), toStoredPatch(patch));
   }
@@ -266,7 +276,7 @@ export class MemoryVectorStore implements VectorStore {
     query: Float32Array,
     fetch: number,
     threshold?: number,
-  ): { point: MemoryPoint; score: number }[] {
+  ): { point: MemoryPoint; score: number; id: string }[] {
     const scored: { point: MemoryPoint; score: number; id: string }[] = [];
     for (const p of candidates) {
       const v = p.vectors.get(vectorName);
