@@ -88,6 +88,8 @@ interface GraphEntry {
   ready: boolean;
   changes: number;
   savedAt: number;
+  /** Whether it started from a snapshot (else it was built from the points). */
+  fromSnapshot: boolean;
 }
 
 type Plan = { kind: 'exact'; candidates: MemoryPoint[] } | { kind: 'graph'; accept?: PointPredicate };
@@ -177,9 +179,11 @@ export class HnswVectorStore extends MemoryVectorStore {
     const own = this.describe(this.state!);
     let graphPoints = 0;
     let building = 0;
+    let fromSnapshots = 0;
     for (const entry of this.graphs.values()) {
       graphPoints += entry.graph.size;
       if (!entry.ready) building += 1;
+      if (entry.fromSnapshot) fromSnapshots += 1;
     }
     const engine: Record<string, string | number | boolean> = {
       engine: 'hnsw',
@@ -187,6 +191,7 @@ export class HnswVectorStore extends MemoryVectorStore {
       graphs: this.graphs.size,
       graphPoints,
       building,
+      fromSnapshots,
       durable: 'lancedb',
     };
     for (const [key, value] of Object.entries(durable.engine))
@@ -278,6 +283,7 @@ export class HnswVectorStore extends MemoryVectorStore {
       ready: false,
       changes: 0,
       savedAt: graph ? Date.now() : 0,
+      fromSnapshot: graph !== undefined,
     };
     this.graphs.set(key, entry);
     this.track(this.build(entry, rows));

@@ -1,0 +1,160 @@
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HnswVectorStore, MemoryVectorStore, type UpsertPoint, type VectorStore } from '../src';
+import { payload } from './vector-store.contract';
+
+const DIM = 16;
+const SPEC = { models: [{ name: 'clip', version: 't', dimension: DIM, crops: false }] };
+const POLICY = { graphFromRows: 200, exactBelowRows: 50 };
+
+/** Seeded clustered vectors, so recall against the exact store can be asserted. */
+function dataset(owner: string, n: number, seed: number, from = 0): UpsertPoint[] {
+  let s = seed;
+  const rnd = () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+  const centers = Array.from({ length: 20 }, () => Array.from({ length: DIM }, rnd));
+  return Array.from({ length: n }, (_, i) => {
+    const c = centers[i % centers.length]!;
+    return {
+      payload: payload(owner, from + i, { tags: i % 2 === 0 ? ['even'] : ['odd'] }),
+      vectors: { clip_global: c.map((x) => x + rnd() * 0.3) },
+    };
+  });
+}
+
+async function recall(store: VectorStore, reference: VectorStore, owner: string, filter = {}) {
+  const queries = dataset(owner, 25, 99).map((p) => p.vectors.clip_global!);
+  let found = 0;
+  for (const vector of queries) {
+    const request = { vectorName: 'clip_global', vector, limit: 10, filter, withPayload: false };
+    const got = new Set((await store.search(owner, request)).map((h) => h.id));
+    for (const hit of await reference.search(owner, request)) if (got.has(hit.id)) found += 1;
+  }
+  return found / (queries.length * 10);
+}
+
+describe('HNSW vector store: graphs, durability, snapshots', () => {
+  let dir: string;
+  let store: HnswVectorStore;
+  let reference: MemoryVectorStore;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'lookalike-hnsw-index-'));
+    store = new HnswVectorStore({ dir, index: POLICY });
+    reference = new MemoryVectorStore();
+    await store.ensureCollection(SPEC);
+    await reference.ensureCollection(SPEC);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function load(owner: string, points: UpsertPoint[]) {
+    // Batches keep the durable writes few; the graph still takes the points one by one.
+    for (let i = 0; i < points.length; i += 100) {
+      await store.upsert(owner, points.slice(i, i + 100));
+      await reference.upsert(owner, points.slice(i, i + 100));
+    }
+  }
+
+  it('builds a graph once a tenant passes the threshold and answers through it with high recall', async () => {
+    await load('big', dataset('big', 600, 1));
+    await load('small', dataset('small', 30, 2));
+    await store.whenIndexed();
+    const engine = (await store.describeCollection())!.engine;
+    expect(engine).toMatchObject({ engine: 'hnsw', graphs: 1, graphPoints: 600, building: 0 });
+    expect(await recall(store, reference, 'big')).toBeGreaterThanOrEqual(0.98);
+    expect(await recall(store, reference, 'small')).toBe(1);
+    // A payload filter that leaves half the tenant walks the graph with the filter.
+    expect(await recall(store, reference, 'big', { tagsAny: ['even'] })).toBeGreaterThanOrEqual(0.95);
+    // Scores are exact cosines even from the graph.
+    const [query] = dataset('big', 1, 7).map((p) => p.vectors.clip_global!);
+    const [a] = await store.search('big', { vectorName: 'clip_global', vector: query!, limit: 1 });
+    const [b] = await reference.search('big', { vectorName: 'clip_global', vector: query!, limit: 1 });
+    expect(a!.id).toBe(b!.id);
+    expect(a!.score).toBeCloseTo(b!.score, 5);
+  });
+
+  it('finds neighbours through the graph like an exact sweep', async () => {
+    await load('big', dataset('big', 400, 3));
+    await store.whenIndexed();
+    const ids = (await store.scroll('big', { limit: 20 })).points.map((p) => p.id);
+    const got = await store.neighbours('big', { vectorName: 'clip_global', ids, k: 5 });
+    const want = await reference.neighbours('big', { vectorName: 'clip_global', ids, k: 5 });
+    let same = 0;
+    for (const [i, list] of got.entries()) {
+      expect(list.neighbours.map((n) => n.id)).not.toContain(list.id);
+      const expected = new Set(want[i]!.neighbours.map((n) => n.id));
+      same += list.neighbours.filter((n) => expected.has(n.id)).length;
+    }
+    expect(same / (ids.length * 5)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('keeps the graph in step with deletes and vector updates', async () => {
+    const points = dataset('big', 300, 4);
+    await load('big', points);
+    await store.whenIndexed();
+    const ids = (await store.scroll('big', { limit: 50 })).points.map((p) => p.id);
+    await store.delete('big', ids.slice(0, 25));
+    const target = ids[30]!;
+    const far = Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0));
+    await store.updateVectors('big', [{ id: target, vectors: { clip_global: far } }]);
+    const hits = await store.search('big', { vectorName: 'clip_global', vector: far, limit: 300 });
+    expect(hits.map((h) => h.id)).not.toEqual(expect.arrayContaining([ids[0]]));
+    expect(hits.some((h) => ids.slice(0, 25).includes(h.id))).toBe(false);
+    expect(hits[0]).toMatchObject({ id: target });
+    expect(hits[0]!.score).toBeCloseTo(1, 5);
+    expect(await store.count('big')).toBe(275);
+  });
+
+  it('starts from its snapshot after a clean stop, and from the durable copy after kill -9', async () => {
+    await load('big', dataset('big', 300, 5));
+    await store.whenIndexed();
+    await store.close();
+    const snapshots = readdirSync(join(dir, 'images.hnsw'));
+    expect(snapshots.some((f) => f.endsWith('.bin'))).toBe(true);
+
+    store = new HnswVectorStore({ dir, index: POLICY });
+    await store.ensureCollection(SPEC);
+    await store.whenIndexed();
+    expect((await store.describeCollection())!.engine).toMatchObject({ graphs: 1, fromSnapshots: 1 });
+    expect(await store.count('big')).toBe(300);
+    expect(await recall(store, reference, 'big')).toBeGreaterThanOrEqual(0.98);
+
+    // Writes after the snapshot, then an unclean stop: no close, no new snapshot, lock left behind.
+    const later = dataset('big', 100, 6, 1000);
+    await load('big', later);
+    const gone = (await store.scroll('big', { limit: 10 })).points.map((p) => p.id);
+    await store.delete('big', gone);
+    await reference.delete('big', gone);
+    writeFileSync(join(dir, 'images.hnsw', 'LOCK'), '999999999');
+    store = new HnswVectorStore({ dir, index: POLICY });
+    await store.ensureCollection(SPEC);
+    await store.whenIndexed();
+    // The snapshot from the clean stop, checked: 100 points added, 10 removed.
+    expect((await store.describeCollection())!.engine).toMatchObject({ fromSnapshots: 1, graphPoints: 390 });
+    expect(await store.count('big')).toBe(390);
+    const hits = await store.search('big', {
+      vectorName: 'clip_global',
+      vector: later[0]!.vectors.clip_global!,
+      limit: 400,
+      withPayload: false,
+    });
+    expect(hits).toHaveLength(390);
+    expect(hits.some((h) => gone.includes(h.id))).toBe(false);
+    expect(await recall(store, reference, 'big')).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('refuses a folder another live process holds', async () => {
+    await store.close();
+    writeFileSync(join(dir, 'images.hnsw', 'LOCK'), String(process.ppid));
+    const other = new HnswVectorStore({ dir, index: POLICY });
+    await expect(other.ensureCollection(SPEC)).rejects.toMatchObject({ code: 'unavailable' });
+    store = new HnswVectorStore({ dir: join(dir, 'fresh'), index: POLICY });
+    expect(existsSync(join(dir, 'fresh'))).toBe(false);
+    await store.ensureCollection(SPEC);
+  });
+});
