@@ -37,7 +37,11 @@ export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 
 /** Storage adapters, chosen by configuration (DESIGN.md section 2). */
 export const storageEnvSchema = z.object({
-  VECTOR_STORE: z.enum(['lancedb', 'qdrant']).default('lancedb'),
+  /**
+   * hnsw: in-process graphs over a LanceDB durable copy, for one process (the embedded default);
+   * lancedb: several processes on one folder; qdrant: the distributed engine.
+   */
+  VECTOR_STORE: z.enum(['hnsw', 'lancedb', 'qdrant']).default('lancedb'),
   QDRANT_URL: optionalUrl,
   QDRANT_API_KEY: optionalString,
   QDRANT_COLLECTION: z.string().default('images'),

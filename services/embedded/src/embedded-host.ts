@@ -48,6 +48,8 @@ export async function startEmbeddedStack(
   const env: Env = {
     ...input,
     TRANSPORT: 'local',
+    // One process owns the index here, so it can live in memory (graphs over a LanceDB copy).
+    VECTOR_STORE: input.VECTOR_STORE ?? 'hnsw',
     AUTH_DEV_LOGIN: input.AUTH_DEV_LOGIN ?? 'true',
     LOOKALIKE_DATA_DIR: resolve(input.LOOKALIKE_DATA_DIR ?? './data'),
     // Signed object URLs of the local store point at this process's gateway.

@@ -5,8 +5,8 @@ import { DEFAULT_COLLECTION, type QuantizationSpec, type VectorStore } from '../
 
 /** The part of a service's validated environment this module reads. */
 export interface VectorStoreModuleConfig {
-  VECTOR_STORE: 'lancedb' | 'qdrant' | 'memory';
-  /** LanceDB keeps its tables in `<LOOKALIKE_DATA_DIR>/lancedb`. */
+  VECTOR_STORE: 'hnsw' | 'lancedb' | 'qdrant' | 'memory';
+  /** LanceDB keeps its tables in `<LOOKALIKE_DATA_DIR>/lancedb` (the HNSW store's durable copy too). */
   LOOKALIKE_DATA_DIR: string;
   QDRANT_URL?: string;
   QDRANT_API_KEY?: string;
@@ -61,6 +61,9 @@ export function vectorStoreOptionsFor(config: VectorStoreModuleConfig): {
     };
   }
   const dir = join(resolve(config.LOOKALIKE_DATA_DIR), 'lancedb');
+  if (config.VECTOR_STORE === 'hnsw') {
+    return { key: `hnsw:${dir}/${collection}`, options: { kind: 'hnsw', dir, collection } };
+  }
   return { key: `lancedb:${dir}/${collection}`, options: { kind: 'lancedb', dir, collection } };
 }
 
