@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { createObjectStore, type ObjectStoreOptions } from '../object-store.factory';
 import type { ObjectStore } from '../object-store.port';
@@ -48,11 +48,17 @@ export async function loadObjectSigningKey(dataDir: string, configured?: string)
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   await mkdir(join(resolve(dataDir), 'secrets'), { recursive: true, mode: 0o700 });
+  // Written whole under a private name, then linked into place: a process starting at the same
+  // moment sees either no key file or the complete key, never an empty one.
+  const draft = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(draft, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
   try {
-    await writeFile(file, randomBytes(32).toString('hex'), { flag: 'wx', mode: 0o600 });
+    await link(draft, file);
   } catch (error) {
     // Another process created it first; use theirs.
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    await unlink(draft);
   }
   return (await readFile(file, 'utf8')).trim();
 }
