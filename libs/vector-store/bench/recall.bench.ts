@@ -23,6 +23,7 @@ import {
   type VectorFilter,
   type VectorStore,
 } from '../src';
+import { makeVectors } from './synthetic-vectors';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -54,49 +55,6 @@ interface Row {
   buildSeconds?: number;
 }
 const rows: Row[] = [];
-
-/** mulberry32: small, seeded, good enough for benchmark data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function gaussian(rnd: () => number): number {
-  return Math.sqrt(-2 * Math.log(rnd() || 1e-12)) * Math.cos(2 * Math.PI * rnd());
-}
-
-function normalize(v: Float32Array): Float32Array {
-  let s = 0;
-  for (const x of v) s += x * x;
-  const inv = 1 / Math.sqrt(s);
-  for (let i = 0; i < v.length; i++) v[i]! *= inv;
-  return v;
-}
-
-/**
- * `random`: uniform unit vectors, the worst case for any ANN index (no structure, all distances
- * alike). `clustered`: 2000 centres with noise, closer to real embeddings, whose neighbours
- * concentrate in a few regions of the space.
- */
-function makeVectors(kind: string, count: number, seed: number): Float32Array[] {
-  const rnd = prng(seed);
-  const unit = () => normalize(Float32Array.from({ length: DIM }, () => gaussian(rnd)));
-  if (kind === 'random') return Array.from({ length: count }, unit);
-  const centres = Array.from({ length: 2000 }, (_, i) => {
-    const r = prng(i + 1);
-    return normalize(Float32Array.from({ length: DIM }, () => gaussian(r)));
-  });
-  return Array.from({ length: count }, () => {
-    const c = centres[Math.floor(rnd() * centres.length)]!;
-    return normalize(Float32Array.from(c, (x) => x + gaussian(rnd) * 0.03));
-  });
-}
 
 function exactTopK(data: Float32Array[], q: Float32Array): number[] {
   const scores = new Float32Array(data.length);
@@ -354,8 +312,8 @@ async function main(): Promise<void> {
     `recall bench: N=${N} queries=${Q} dim=${DIM} datasets=${DATASETS.join(',')} lancedb types=${TYPES.join(',')}`,
   );
   for (const dataset of DATASETS) {
-    const data = makeVectors(dataset, N, 42);
-    const queries = makeVectors(dataset, Q, 4242);
+    const data = makeVectors(dataset, N, 42, DIM);
+    const queries = makeVectors(dataset, Q, 4242, DIM);
     const input = points(data);
     const ids = input.map((p) => p.payload.sha256);
     const t0 = performance.now();
