@@ -271,10 +271,15 @@ function countFiles(dir: string): number | undefined {
   return n;
 }
 
-/** What the LanceDB adapter says of the collection, opened read-only beside the stack. */
+/**
+ * What the LanceDB adapter says of the collection (the whole store, or the durable copy under the
+ * embedded HNSW store), opened beside the stack; plus the HNSW graph snapshot files when there are.
+ */
 async function describeIndex(dataDir: string): Promise<{ points?: number; indexType?: string }> {
   const dir = join(dataDir, 'lancedb');
   if (!existsSync(dir)) return {};
+  const graphFiles = countFiles(join(dir, 'images.hnsw'));
+  const graphs = graphFiles === undefined ? '' : `; hnsw graph, ${graphFiles} snapshot files`;
   const store = new LanceDbVectorStore({ dir, autoIndex: false });
   try {
     const description = await store.describeCollection();
@@ -282,7 +287,11 @@ async function describeIndex(dataDir: string): Promise<{ points?: number; indexT
     const types = Object.entries(description.engine)
       .filter(([k]) => k.endsWith('.index'))
       .map(([, v]) => String(v));
-    return { points: description.pointsCount, indexType: [...new Set(types)].join('+') || undefined };
+    const lance = [...new Set(types)].join('+');
+    return {
+      points: description.pointsCount,
+      indexType: `${lance ? `lancedb ${lance}` : 'lancedb'}${graphs}`,
+    };
   } catch {
     return {};
   } finally {
@@ -785,7 +794,7 @@ function render(results: ModeResult[], generated: { seconds: number; bytes: numb
     '',
     `${N} seeded variants of ${SOURCE} (crop, resize to a long side of 960-1088 px, JPEG re-encode; mean ${(generated.bytes / N / 1024).toFixed(0)} KiB, generated in ${generated.seconds.toFixed(0)} s before the run, untimed), uploaded through POST /api/images, ${CONCURRENCY} at a time, a row per ${WINDOW} uploads; ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}.`,
     '',
-    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer; dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; data files / versions = files under <data>/lancedb/images.lance/{data,_versions}; RSS = the server processes at the window end.`,
+    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer; dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = rows of the LanceDB table (the whole store, or the durable copy under the embedded HNSW store) with its vector index and the HNSW graph snapshot files; data files / versions = files under <data>/lancedb/images.lance/{data,_versions}; RSS = the server processes at the window end.`,
     '',
   ];
   for (const r of results) lines.push(...renderMode(r));
