@@ -1,5 +1,9 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@nestjs/common';
 import { Index, connect, type Connection, type Table, type VectorQuery } from '@lancedb/lancedb';
 import { LookalikeError } from '@lookalike/contracts';
 import { checkSpec, mergeSpec, VectorLayout, type CollectionState } from '../core/collection-schema';
@@ -48,6 +52,7 @@ import {
   type UpsertPoint,
   type VectorStore,
   type VectorUpdate,
+  type WriteOptions,
 } from '../vector-store.port';
 import { PAYLOAD_COLUMN_NAMES, tableSchema, vectorField } from './lancedb-schema';
 import { sqlNumber, sqlString, sqlStringList, whereClause } from './lancedb-sql';
@@ -106,6 +111,44 @@ export const DEFAULT_LANCE_INDEX_POLICY: LanceIndexPolicy = {
   scalarIndexMinRows: 10_000,
 };
 
+/**
+ * When the table is compacted (`table.optimize()`: small fragments merged, the index brought up to
+ * date, versions older than `keepVersionsMs` and their files removed). Every write (an upsert,
+ * setPayload, delete, updateVectors or insertNew call) commits a version and at least one data
+ * file, and a query pays for every fragment: after 3,500 single-row writes a 690-row table answered
+ * in 195 ms instead of 13 (docs/vector-store.md, "Maintenance").
+ */
+export interface LanceMaintenancePolicy {
+  /** Writes since the last compaction that make the next one due. */
+  compactEveryWrites: number;
+  /** Never compact more often than this. */
+  minIntervalMs: number;
+  /** While there were writes, compact at least this often, however few they were. */
+  maxIntervalMs: number;
+  /**
+   * Versions older than this (and the files only they use) are removed at each compaction. A
+   * reader or writer in another process still working on such a version would lose its files: a
+   * commit that must rebase over a removed version fails, so this is far above any query or write.
+   */
+  keepVersionsMs: number;
+  /**
+   * The largest share of time compaction may take: the next one waits at least the last one's
+   * duration times (1 - share) / share. Compaction rewrites every fragment below a million rows,
+   * so its cost grows with the table (0.75 s at 100k 512-d rows) and this keeps a large table from
+   * being rewritten every few seconds.
+   */
+  maxBusyShare: number;
+}
+
+/** 100 writes or a minute, whichever comes first (at most once a second); versions kept a minute. */
+export const DEFAULT_LANCE_MAINTENANCE_POLICY: LanceMaintenancePolicy = {
+  compactEveryWrites: 100,
+  minIntervalMs: 1_000,
+  maxIntervalMs: 60_000,
+  keepVersionsMs: 60_000,
+  maxBusyShare: 0.1,
+};
+
 export interface LanceDbVectorStoreOptions {
   /** Directory that holds the tables; everything survives a restart. */
   dir: string;
@@ -113,7 +156,15 @@ export interface LanceDbVectorStoreOptions {
   index?: Partial<LanceIndexPolicy>;
   /** Build indexes in the background after writes (default true); `optimize()` runs it on demand. */
   autoIndex?: boolean;
-  /** Receives failures of background index maintenance (the writes themselves had succeeded). */
+  /**
+   * Background compaction (DEFAULT_LANCE_MAINTENANCE_POLICY, whether or not an index exists);
+   * `false` leaves it to `optimize()`.
+   */
+  maintenance?: Partial<LanceMaintenancePolicy> | false;
+  /**
+   * Receives failures of background maintenance (the writes themselves had succeeded; the work is
+   * tried again later). Default: a warning through Nest's Logger.
+   */
   onMaintenanceError?: (error: unknown) => void;
 }
 
@@ -182,6 +233,110 @@ function rowPayload(row: Row): StoredPayload {
   };
 }
 
+/** A lease not refreshed for this long belongs to a process that died; it may be taken over. */
+const LEASE_STALE_MS = 30_000;
+const LEASE_HEARTBEAT_MS = 5_000;
+/** Lets writes of other processes that began before the compaction lease commit first. */
+const COMPACTION_GRACE_MS = 100;
+const LEASE_POLL_MS = 25;
+/** Consecutive failed compactions double the wait before the next, up to 2^5 times. */
+const MAX_BACKOFF_EXPONENT = 5;
+
+type LeasePurpose = 'compact' | 'index';
+
+function isCommitConflict(error: unknown): boolean {
+  return /commit conflict|preempted by concurrent transaction/i.test(String(error));
+}
+
+/**
+ * Best-effort lock file beside the table for the heavy maintenance (compaction, index builds), so
+ * that services opening the same directory (the distributed mode on one machine) take turns: a
+ * compaction committed during another process's index build fails that build, and two concurrent
+ * compactions fail one of them, leaving its rewritten files behind for Lance's 7-day sweep. Writes
+ * of every store wait while another holds it for compaction, as they wait behind their own.
+ * Two holders at once (a stale lease taken over twice) only bring those conflicts back.
+ */
+class MaintenanceLease {
+  private readonly token = randomUUID();
+
+  constructor(private readonly path: string) {}
+
+  /** The lease for `purpose`, or null while another store holds a fresh one. */
+  async tryAcquire(purpose: LeasePurpose): Promise<{ release(): Promise<void> } | null> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const body = JSON.stringify({ token: this.token, purpose, pid: process.pid, host: hostname() });
+      try {
+        await writeFile(this.path, body, { flag: 'wx' });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const held = await this.holder();
+        if (held && !held.stale) return null;
+        await unlink(this.path).catch(() => undefined);
+        continue;
+      }
+      const heartbeat = setInterval(() => {
+        const now = new Date();
+        utimes(this.path, now, now).catch(() => undefined);
+      }, LEASE_HEARTBEAT_MS);
+      heartbeat.unref();
+      return {
+        release: async () => {
+          clearInterval(heartbeat);
+          if ((await this.holder())?.token === this.token) await unlink(this.path).catch(() => undefined);
+        },
+      };
+    }
+    return null;
+  }
+
+  /** Polls until the lease is free (explicit `optimize()`, which must not be skipped). */
+  async acquire(purpose: LeasePurpose): Promise<{ release(): Promise<void> }> {
+    for (;;) {
+      const lease = await this.tryAcquire(purpose);
+      if (lease) return lease;
+      await sleep(LEASE_POLL_MS * 4);
+    }
+  }
+
+  /** Waits while another store compacts, so that a write does not preempt (or race) its commit. */
+  async waitWhileOthersCompact(): Promise<void> {
+    const since = Date.now();
+    while (Date.now() - since < LEASE_STALE_MS) {
+      const held = await this.holder();
+      if (!held || held.stale || held.token === this.token || held.purpose !== 'compact') return;
+      await sleep(LEASE_POLL_MS);
+    }
+  }
+
+  private async holder(): Promise<{ token: string; purpose: string; stale: boolean } | null> {
+    try {
+      const info = await stat(this.path);
+      const stale = Date.now() - info.mtimeMs > LEASE_STALE_MS;
+      try {
+        const parsed = JSON.parse(await readFile(this.path, 'utf8')) as { token?: string; purpose?: string };
+        return { token: parsed.token ?? '', purpose: parsed.purpose ?? '', stale };
+      } catch (error) {
+        // Being written by its creator: held (for compaction, the cautious reading) until stale.
+        if (error instanceof SyntaxError) return { token: '', purpose: 'compact', stale };
+        throw error;
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+}
+
+/** Files directly under `path` (whose names end with `suffix`); 0 when it does not exist. */
+async function countFiles(path: string, suffix = ''): Promise<number> {
+  try {
+    return (await readdir(path)).filter((name) => name.endsWith(suffix)).length;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+}
+
 /**
  * LanceDB (embedded, on disk) adapter: one table per collection with named vector columns.
  * Exact search until a vector column holds `minRows` rows, then an ANN index built in the
@@ -204,6 +359,19 @@ export class LanceDbVectorStore implements VectorStore {
   private readonly exactDecisions = new Map<string, { exact: boolean; at: number }>();
   private maintenanceAgain = false;
   private closed = false;
+  private readonly upkeep: LanceMaintenancePolicy | null;
+  private readonly lease: MaintenanceLease;
+  private readonly logger = new Logger(LanceDbVectorStore.name);
+  /** Writes committed by this store since its last compaction. */
+  private writesSinceCompaction = 0;
+  private inheritedCounted = false;
+  /** When the last compaction attempt ended (or the store was created), and how long it took. */
+  private lastAttempt = { endedAt: Date.now(), ms: 0 };
+  private lastCompaction: { at: number; ms: number } | null = null;
+  private compactions = 0;
+  private failedCompactions = 0;
+  private consecutiveFailures = 0;
+  private compactionTimer: { handle: NodeJS.Timeout; dueAt: number } | null = null;
 
   constructor(private readonly options: LanceDbVectorStoreOptions) {
     if (!options.dir) throw LookalikeError.invalid('the LanceDB store needs a data directory');
@@ -215,6 +383,15 @@ export class LanceDbVectorStore implements VectorStore {
       });
     this.policy = { ...DEFAULT_LANCE_INDEX_POLICY, ...(options.index ?? {}) };
     this.autoIndex = options.autoIndex ?? true;
+    this.upkeep =
+      options.maintenance === false
+        ? null
+        : { ...DEFAULT_LANCE_MAINTENANCE_POLICY, ...(options.maintenance ?? {}) };
+    this.lease = new MaintenanceLease(join(this.dir, `${this.name}.maintenance.lock`));
+  }
+
+  private get tablePath(): string {
+    return join(this.dir, `${this.name}.lance`);
   }
 
   private get specPath(): string {
@@ -271,6 +448,20 @@ export class LanceDbVectorStore implements VectorStore {
     return run;
   }
 
+  /**
+   * A data write on the serialized queue. It waits while another store compacts this table (as it
+   * waits behind this store's own compaction), and counts toward the next compaction.
+   */
+  private commit<T>(work: () => Promise<T>): Promise<T> {
+    return this.serialize(async () => {
+      await this.lease.waitWhileOthersCompact();
+      const result = await work();
+      this.writesSinceCompaction += 1;
+      this.scheduleMaintenance();
+      return result;
+    });
+  }
+
   async ensureCollection(spec: CollectionSpec): Promise<CollectionDescription> {
     checkSpec(spec);
     return this.serialize(async () => {
@@ -310,6 +501,18 @@ export class LanceDbVectorStore implements VectorStore {
       const idx = indices.find((i) => i.columns.includes(v.name));
       engine[`${v.name}.index`] = idx ? idx.indexType : 'exact';
     }
+    // What maintenance keeps bounded: fragments of the current version, data files on disk (old
+    // versions' included until they are removed) and versions (manifests).
+    engine.fragments = (await table.stats()).fragmentStats.numFragments;
+    engine.dataFiles = await countFiles(join(this.tablePath, 'data'));
+    engine.versions = await countFiles(join(this.tablePath, '_versions'), '.manifest');
+    engine.writesSinceCompaction = this.writesSinceCompaction;
+    engine.compactions = this.compactions;
+    engine.failedCompactions = this.failedCompactions;
+    if (this.lastCompaction) {
+      engine.lastMaintenanceAt = new Date(this.lastCompaction.at).toISOString();
+      engine.lastMaintenanceMs = this.lastCompaction.ms;
+    }
     return {
       name: this.name,
       vectors: namedVectorsOf(state.models),
@@ -335,9 +538,9 @@ export class LanceDbVectorStore implements VectorStore {
     return row;
   }
 
-  async upsert(owner: string, points: readonly UpsertPoint[]): Promise<string[]> {
+  /** One row per point id (the last point of an id wins), checked and normalised. */
+  private rowsOf(owner: string, layout: VectorLayout, points: readonly UpsertPoint[]): Row[] {
     requireOwner(owner);
-    const { table, layout } = await this.open();
     const all = [...layout.vectors.values()];
     const rows = new Map<string, Row>();
     for (const point of points) {
@@ -348,13 +551,34 @@ export class LanceDbVectorStore implements VectorStore {
       const { vectors, multivectors } = layout.normalizePoint(point);
       rows.set(id, this.toRow(id, payload, vectors, multivectors, all));
     }
-    if (rows.size > 0) await this.serialize(() => this.merge(table, [...rows.values()]));
+    return [...rows.values()];
+  }
+
+  async upsert(owner: string, points: readonly UpsertPoint[]): Promise<string[]> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const rows = this.rowsOf(owner, layout, points);
+    if (rows.length > 0) await this.commit(() => this.merge(table, rows));
+    return points.map((p) => pointIdFor(owner, p.payload.sha256));
+  }
+
+  /**
+   * Appends points the caller knows are not stored yet (LanceDB only, not part of the port): a
+   * plain append instead of upsert's merge on `id`, which must find the id among all stored rows
+   * first (docs/vector-store.md, "Write cost"). Same checks and result as `upsert`; durable and
+   * visible when it resolves (`wait` changes nothing). A point whose id is already stored is
+   * stored a second time, so only a caller that owns that knowledge may use it.
+   */
+  async insertNew(owner: string, points: readonly UpsertPoint[], _options?: WriteOptions): Promise<string[]> {
+    requireOwner(owner);
+    const { table, layout } = await this.open();
+    const rows = this.rowsOf(owner, layout, points);
+    if (rows.length > 0) await this.commit(() => table.add(rows));
     return points.map((p) => pointIdFor(owner, p.payload.sha256));
   }
 
   private async merge(table: Table, rows: Row[]): Promise<void> {
     await table.mergeInsert('id').whenMatchedUpdateAll().whenNotMatchedInsertAll().execute(rows);
-    this.scheduleMaintenance();
   }
 
   async updateVectors(owner: string, updates: readonly VectorUpdate[]): Promise<void> {
@@ -362,7 +586,7 @@ export class LanceDbVectorStore implements VectorStore {
     const { table, layout } = await this.open();
     const prepared = updates.map((u) => ({ id: checkIds([u.id])[0]!, ...layout.normalizePoint(u) }));
     if (prepared.length === 0) return;
-    await this.serialize(async () => {
+    await this.commit(async () => {
       const existing = await this.rows(
         table,
         whereClause(owner, normalizeFilter({ ids: prepared.map((p) => p.id) })),
@@ -394,7 +618,7 @@ export class LanceDbVectorStore implements VectorStore {
     const checked = checkIds(ids);
     if (checked.length === 0) return;
     const { table } = await this.open();
-    await this.serialize(() => table.delete(whereClause(owner, normalizeFilter({ ids: checked }))));
+    await this.commit(() => table.delete(whereClause(owner, normalizeFilter({ ids: checked }))));
   }
 
   private async rows(
@@ -469,7 +693,7 @@ export class LanceDbVectorStore implements VectorStore {
       else valuesSql[key] = sqlString(value as string);
     }
     if (stored.created_at !== undefined) valuesSql.created_at_ms = sqlNumber(Date.parse(stored.created_at));
-    await this.serialize(() =>
+    await this.commit(() =>
       table.update({ valuesSql, where: whereClause(owner, normalizeFilter({ ids: checked })) }),
     );
   }
@@ -714,13 +938,13 @@ export class LanceDbVectorStore implements VectorStore {
   }
 
   private scheduleMaintenance(): void {
-    if (!this.autoIndex || this.closed) return;
+    if ((!this.autoIndex && !this.upkeep) || this.closed) return;
     if (this.maintenance) {
       this.maintenanceAgain = true;
       return;
     }
-    this.maintenance = this.maintain()
-      .catch((error: unknown) => this.options.onMaintenanceError?.(error))
+    this.maintenance = this.maintain(false)
+      .catch((error: unknown) => this.reportMaintenanceError(error))
       .finally(() => {
         this.maintenance = null;
         if (this.maintenanceAgain) {
@@ -730,46 +954,163 @@ export class LanceDbVectorStore implements VectorStore {
       });
   }
 
-  /** Builds or refreshes the ANN and payload indexes now (benchmarks, admin jobs, tests). */
-  async optimize(): Promise<void> {
-    if (this.maintenance) await this.maintenance;
-    await this.maintain();
+  private reportMaintenanceError(error: unknown): void {
+    if (this.options.onMaintenanceError) return this.options.onMaintenanceError(error);
+    const message = error instanceof Error ? error.message : String(error);
+    this.logger.warn(`maintenance of ${this.name} failed (tried again later): ${message}`);
   }
 
-  private async maintain(): Promise<void> {
+  /**
+   * Builds or refreshes the ANN and payload indexes and compacts the table now (benchmarks, admin
+   * jobs, tests), waiting for another store's maintenance to finish first; errors reach the caller.
+   */
+  async optimize(): Promise<void> {
+    if (this.maintenance) await this.maintenance;
+    await this.maintain(true);
+  }
+
+  private async maintain(now: boolean): Promise<void> {
     const { table, layout } = await this.open();
+    if (!this.inheritedCounted) {
+      // Fragments left by earlier runs (or other processes) count as writes still to compact.
+      this.inheritedCounted = true;
+      const { numFragments } = (await table.stats()).fragmentStats;
+      this.writesSinceCompaction += Math.max(numFragments - 1, 0);
+    }
+    const reindex = this.autoIndex || now ? await this.maintainIndexes(table, layout, now) : false;
+    const dueAt = this.compactionDueAt(reindex);
+    if (now || (dueAt !== null && Date.now() >= dueAt)) await this.compact(table, now);
+    else this.armCompactionTimer();
+  }
+
+  /** Builds the indexes the policy asks for; true when an ANN index has enough unindexed rows. */
+  private async maintainIndexes(table: Table, layout: VectorLayout, now: boolean): Promise<boolean> {
     const indices = await table.listIndices();
     const total = await table.countRows();
-    let changed = false;
+    const builds: (() => Promise<void>)[] = [];
+    let reindex = false;
     for (const v of layout.vectors.values()) {
       if (v.kind !== 'global') continue;
       const existing = indices.find((i) => i.columns.includes(v.name));
       if (!existing) {
         const rows = await table.countRows(`${v.name} IS NOT NULL`);
         if (rows >= this.policy.minRows) {
-          await table.createIndex(v.name, { config: this.indexConfig(rows), replace: true });
-          this.indexedColumns = null;
-          changed = true;
+          builds.push(async () => {
+            await table.createIndex(v.name, { config: this.indexConfig(rows), replace: true });
+            this.indexedColumns = null;
+          });
         }
       } else {
         const stats = await table.indexStats(existing.name);
-        if (stats && stats.numUnindexedRows >= this.policy.reindexAfterRows) {
-          await this.serialize(() => table.optimize());
-          changed = true;
-        }
+        if (stats && stats.numUnindexedRows >= this.policy.reindexAfterRows) reindex = true;
       }
     }
     if (total >= this.policy.scalarIndexMinRows) {
       for (const [column, kind] of SCALAR_INDEXES) {
         if (indices.some((i) => i.columns.includes(column))) continue;
-        await table.createIndex(column, {
-          config: kind === 'btree' ? Index.btree() : Index.labelList(),
-          replace: true,
+        builds.push(async () => {
+          await table.createIndex(column, {
+            config: kind === 'btree' ? Index.btree() : Index.labelList(),
+            replace: true,
+          });
         });
-        changed = true;
       }
     }
-    if (changed) this.table = table;
+    if (builds.length === 0) return reindex;
+    // Another store's compaction would fail a build that overlaps it; wait for the lease instead.
+    const lease = now ? await this.lease.acquire('index') : await this.lease.tryAcquire('index');
+    if (!lease) return reindex;
+    try {
+      for (const build of builds) await build();
+    } finally {
+      await lease.release();
+    }
+    return reindex;
+  }
+
+  /** Milliseconds to wait after the last attempt: the busy-share bound, doubled per failure. */
+  private compactionGap(policy: LanceMaintenancePolicy): number {
+    const share = Math.min(Math.max(policy.maxBusyShare, 0.01), 1);
+    const busy = (this.lastAttempt.ms * (1 - share)) / share;
+    return (
+      Math.max(policy.minIntervalMs, busy) * 2 ** Math.min(this.consecutiveFailures, MAX_BACKOFF_EXPONENT)
+    );
+  }
+
+  /**
+   * When the next compaction becomes due, or null when there is nothing to compact. `reindex` (an
+   * ANN index with `reindexAfterRows` unindexed rows) makes it due after the gap alone, even with
+   * maintenance off: `table.optimize()` is also what brings the index up to date.
+   */
+  private compactionDueAt(reindex = false): number | null {
+    const policy = this.upkeep ?? DEFAULT_LANCE_MAINTENANCE_POLICY;
+    if (!reindex && (!this.upkeep || this.writesSinceCompaction <= 0)) return null;
+    const gap = this.compactionGap(policy);
+    const enough = reindex || this.writesSinceCompaction >= policy.compactEveryWrites;
+    const wait = enough ? gap : Math.max(gap, policy.maxIntervalMs);
+    return this.lastAttempt.endedAt + wait;
+  }
+
+  /** Makes sure maintenance runs when the next compaction falls due, even if no write comes. */
+  private armCompactionTimer(): void {
+    const dueAt = this.compactionDueAt();
+    if (dueAt === null || this.closed) return;
+    if (this.compactionTimer && this.compactionTimer.dueAt <= dueAt) return;
+    if (this.compactionTimer) clearTimeout(this.compactionTimer.handle);
+    const handle = setTimeout(
+      () => {
+        this.compactionTimer = null;
+        this.scheduleMaintenance();
+      },
+      Math.max(dueAt - Date.now(), 1),
+    );
+    handle.unref();
+    this.compactionTimer = { handle, dueAt };
+  }
+
+  /**
+   * `table.optimize()` on the write queue: merges the small fragments, brings the indexes up to
+   * date and removes versions older than `keepVersionsMs`. Reads go on meanwhile (they read the
+   * version they started on); this store's writes wait, other stores' writes wait on the lease.
+   * A failure (another process committed first: a commit conflict) is reported and tried again
+   * after the backoff; `now` (explicit `optimize()`) waits for the lease and throws instead.
+   */
+  private async compact(table: Table, now: boolean): Promise<void> {
+    const keepVersionsMs = (this.upkeep ?? DEFAULT_LANCE_MAINTENANCE_POLICY).keepVersionsMs;
+    const lease = now ? await this.lease.acquire('compact') : await this.lease.tryAcquire('compact');
+    if (!lease) {
+      // Another store is maintaining the table; look again after the minimum interval.
+      this.lastAttempt = { endedAt: Date.now(), ms: 0 };
+      this.armCompactionTimer();
+      return;
+    }
+    let started = Date.now();
+    try {
+      await sleep(COMPACTION_GRACE_MS);
+      started = Date.now();
+      await this.serialize(async () => {
+        await table.optimize({ cleanupOlderThan: new Date(Date.now() - keepVersionsMs) });
+        this.writesSinceCompaction = 0;
+      });
+      const ms = Date.now() - started;
+      this.lastAttempt = { endedAt: Date.now(), ms };
+      this.lastCompaction = { at: Date.now(), ms };
+      this.compactions += 1;
+      this.consecutiveFailures = 0;
+      this.indexedColumns = null;
+    } catch (error) {
+      this.lastAttempt = { endedAt: Date.now(), ms: Date.now() - started };
+      this.failedCompactions += 1;
+      this.consecutiveFailures += 1;
+      if (now) throw error;
+      const lostRace = `compaction of ${this.name} lost a commit race to another writer`;
+      this.reportMaintenanceError(
+        isCommitConflict(error) ? new LookalikeError('conflict', lostRace, { cause: error }) : error,
+      );
+    } finally {
+      await lease.release();
+      this.armCompactionTimer();
+    }
   }
 
   /** Builds (or replaces) the ANN index of a global vector now, of the policy's type or the one given. */
@@ -778,7 +1119,12 @@ export class LanceDbVectorStore implements VectorStore {
     layout.require(vectorName, 'global');
     const rows = await table.countRows(`${vectorName} IS NOT NULL`);
     if (rows === 0) throw LookalikeError.invalid(`vector ${vectorName} holds no rows to index`);
-    await table.createIndex(vectorName, { config: this.indexConfig(rows, type), replace: true });
+    const lease = await this.lease.acquire('index');
+    try {
+      await table.createIndex(vectorName, { config: this.indexConfig(rows, type), replace: true });
+    } finally {
+      await lease.release();
+    }
     this.indexedColumns = null;
   }
 
@@ -823,6 +1169,8 @@ export class LanceDbVectorStore implements VectorStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    if (this.compactionTimer) clearTimeout(this.compactionTimer.handle);
+    this.compactionTimer = null;
     if (this.maintenance) await this.maintenance;
     await this.writes;
     this.table?.close();
