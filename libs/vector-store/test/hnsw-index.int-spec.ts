@@ -2,7 +2,13 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HnswVectorStore, MemoryVectorStore, type UpsertPoint, type VectorStore } from '../src';
+import {
+  HnswVectorStore,
+  LanceDbVectorStore,
+  MemoryVectorStore,
+  type UpsertPoint,
+  type VectorStore,
+} from '../src';
 import { payload } from './vector-store.contract';
 
 const DIM = 16;
@@ -146,6 +152,22 @@ describe('HNSW vector store: graphs, durability, snapshots', () => {
     expect(hits).toHaveLength(390);
     expect(hits.some((h) => gone.includes(h.id))).toBe(false);
     expect(await recall(store, reference, 'big')).toBeGreaterThanOrEqual(0.98);
+  });
+
+  it('appends new points and merges replays, so the durable copy holds each point once', async () => {
+    const [a, b] = dataset('dup', 2, 8);
+    // The same new point twice at once, and twice in one batch.
+    await Promise.all([store.upsert('dup', [a!]), store.upsert('dup', [a!])]);
+    await store.upsert('dup', [b!, b!]);
+    await store.upsert('dup', [a!]);
+    await store.close();
+    const durable = new LanceDbVectorStore({ dir });
+    await durable.ensureCollection(SPEC);
+    expect(await durable.count('dup')).toBe(2);
+    await durable.close();
+    store = new HnswVectorStore({ dir, index: POLICY });
+    await store.ensureCollection(SPEC);
+    expect(await store.count('dup')).toBe(2);
   });
 
   it('refuses a folder another live process holds', async () => {

@@ -108,6 +108,8 @@ export class HnswVectorStore extends MemoryVectorStore {
   private readonly policy: HnswIndexPolicy;
   private readonly graphs = new Map<string, GraphEntry>();
   private readonly builds = new Set<Promise<void>>();
+  /** Ids with an upsert in flight to the durable copy: a second upsert of one merges. */
+  private readonly writing = new Map<string, number>();
   private loading: Promise<void> | null = null;
   private loaded = false;
   private bulk = false;
@@ -394,9 +396,29 @@ export class HnswVectorStore extends MemoryVectorStore {
   ): Promise<string[]> {
     await this.ready();
     const prepared = this.preparePoints(owner, points);
-    const ids = await this.durable.upsert(owner, points);
-    for (const p of prepared) this.put(owner, p);
-    return ids;
+    // The last point of a batch wins for each id, as in a merge.
+    const last = new Map(prepared.map((p, i) => [p.id, i]));
+    const fresh: UpsertPoint[] = [];
+    const known: UpsertPoint[] = [];
+    for (const [id, i] of last) {
+      // A point neither stored nor being written is appended; the rest merge on id (a replay).
+      const isNew = !this.pointOf(owner, id) && !this.writing.has(id);
+      (isNew ? fresh : known).push(points[i]!);
+    }
+    const ids = [...last.keys()];
+    for (const id of ids) this.writing.set(id, (this.writing.get(id) ?? 0) + 1);
+    try {
+      if (fresh.length > 0) await this.durable.insertNew(owner, fresh);
+      if (known.length > 0) await this.durable.upsert(owner, known);
+    } finally {
+      for (const id of ids) {
+        const n = this.writing.get(id)! - 1;
+        if (n === 0) this.writing.delete(id);
+        else this.writing.set(id, n);
+      }
+    }
+    for (const i of last.values()) this.put(owner, prepared[i]!);
+    return prepared.map((p) => p.id);
   }
 
   override async updateVectors(
