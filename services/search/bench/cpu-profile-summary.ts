@@ -4,7 +4,9 @@
  * `services/<service>`, and V8's `(garbage collector)` / `(program)`), and the busiest functions.
  * load.bench.ts uses it for the stack processes under BENCH_CPU_PROF; by hand:
  *
- *   node services/dedup/bench/run-ts.cjs services/search/bench/cpu-profile-summary.ts <file.cpuprofile>
+ *   node services/dedup/bench/run-ts.cjs services/search/bench/cpu-profile-summary.ts <file.cpuprofile> [fromUs toUs]
+ *
+ * (the window the bench prints beside each profile limits it to the load levels).
  */
 import { readFileSync } from 'node:fs';
 
@@ -93,7 +95,8 @@ export function summarizeCpuProfile(path: string, window?: ProfileWindow, top = 
 }
 
 if (require.main === module) {
-  const file = process.argv[2];
-  if (!file) throw new Error('usage: cpu-profile-summary.ts <file.cpuprofile>');
-  for (const line of summarizeCpuProfile(file)) console.log(line);
+  const [file, from, to] = process.argv.slice(2);
+  if (!file) throw new Error('usage: cpu-profile-summary.ts <file.cpuprofile> [fromUs toUs]');
+  const window = from && to ? { fromUs: Number(from), toUs: Number(to) } : undefined;
+  for (const line of summarizeCpuProfile(file, window)) console.log(line);
 }

@@ -571,7 +571,7 @@ function summarizeProfiles(dir: string, children: Child[], label: string, window
       continue;
     }
     profiles.push(
-      `${c.name} process (${label}), similar-by-id levels, ${join(dir, file)}:`,
+      `${c.name} process (${label}), similar-by-id levels (monotonic µs ${window.fromUs} to ${window.toUs}), ${join(dir, file)}:`,
       '',
       ...summarizeCpuProfile(join(dir, file), window.toUs > window.fromUs ? window : undefined),
       '',
