@@ -31,7 +31,7 @@
  * The HNSW rows run on an `HnswVectorStore` opened in this process while no stack runs (one process
  * holds the folder); its queries run on the event loop, so concurrency adds waiting, not throughput.
  * Recall@10 compares the HNSW store's similar-by-id top 10 (self left out) with an exact scan of the
- * same store, and LanceDB's with the same exact answers when the distributed mode runs.
+ * same store, and LanceDB's with the same exact answers when both modes run.
  * Start-up: the HNSW store's in-process open (points from LanceDB, graph from the snapshot), and for
  * each stack the seconds from spawning it to /healthz and to the first answered similar-by-id (the
  * store opens on first use).
