@@ -238,18 +238,23 @@ describe('LanceDB maintenance', () => {
     try {
       await store.ensureCollection(SPEC);
       for (let n = 0; n < 50; n++) await store.upsert(OWNER, [pointFor(OWNER, n)]);
-      // A writer that knows nothing of the adapter's lease (an older build, a script) updates rows
-      // without pause, so compactions commit against its versions.
+      // A writer that knows nothing of the adapter's lease (an older build, a script) updates one
+      // row after another without pause, so compactions commit against its versions.
       const raw = await (await connect(dir, { readConsistencyInterval: 0 })).openTable('images');
       let stop = false;
       const outside = (async () => {
-        for (let i = 0; !stop; i++)
-          await raw.update({ valuesSql: { nsfw_score: String((i % 10) / 10) }, where: 'true' });
+        for (let i = 0; !stop; i++) {
+          const id = pointIdFor(OWNER, payload(OWNER, i % 50).sha256);
+          await raw.update({ valuesSql: { nsfw_score: String((i % 10) / 10) }, where: `id = '${id}'` });
+        }
       })();
-      for (let n = 50; n < 150; n++) await store.upsert(OWNER, [pointFor(OWNER, n)]);
-      stop = true;
-      await outside;
-      raw.close();
+      try {
+        for (let n = 50; n < 150; n++) await store.upsert(OWNER, [pointFor(OWNER, n)]);
+      } finally {
+        stop = true;
+        await outside;
+        raw.close();
+      }
       process.stdout.write(`outside writer: ${errors.length} compactions lost the race\n`);
       for (const error of errors) expect(error).toMatchObject({ code: 'conflict' });
       for (let n = 150; n < 160; n++) await store.upsert(OWNER, [pointFor(OWNER, n)]);

@@ -123,7 +123,7 @@ export interface LanceMaintenancePolicy {
   compactEveryWrites: number;
   /** Never compact more often than this. */
   minIntervalMs: number;
-  /** While there were writes, compact at least this often, however few they were. */
+  /** No write waits longer than this for its compaction, however few writes follow it. */
   maxIntervalMs: number;
   /**
    * Versions older than this (and the files only they use) are removed at each compaction. A
@@ -364,6 +364,8 @@ export class LanceDbVectorStore implements VectorStore {
   private readonly logger = new Logger(LanceDbVectorStore.name);
   /** Writes committed by this store since its last compaction. */
   private writesSinceCompaction = 0;
+  /** When the oldest of those writes was committed: none waits longer than `maxIntervalMs`. */
+  private firstPendingAt: number | null = null;
   private inheritedCounted = false;
   /** When the last compaction attempt ended (or the store was created), and how long it took. */
   private lastAttempt = { endedAt: Date.now(), ms: 0 };
@@ -457,6 +459,7 @@ export class LanceDbVectorStore implements VectorStore {
       await this.lease.waitWhileOthersCompact();
       const result = await work();
       this.writesSinceCompaction += 1;
+      this.firstPendingAt ??= Date.now();
       this.scheduleMaintenance();
       return result;
     });
@@ -976,6 +979,7 @@ export class LanceDbVectorStore implements VectorStore {
       this.inheritedCounted = true;
       const { numFragments } = (await table.stats()).fragmentStats;
       this.writesSinceCompaction += Math.max(numFragments - 1, 0);
+      if (this.writesSinceCompaction > 0) this.firstPendingAt ??= Date.now();
     }
     const reindex = this.autoIndex || now ? await this.maintainIndexes(table, layout, now) : false;
     const dueAt = this.compactionDueAt(reindex);
@@ -1045,10 +1049,9 @@ export class LanceDbVectorStore implements VectorStore {
   private compactionDueAt(reindex = false): number | null {
     const policy = this.upkeep ?? DEFAULT_LANCE_MAINTENANCE_POLICY;
     if (!reindex && (!this.upkeep || this.writesSinceCompaction <= 0)) return null;
-    const gap = this.compactionGap(policy);
-    const enough = reindex || this.writesSinceCompaction >= policy.compactEveryWrites;
-    const wait = enough ? gap : Math.max(gap, policy.maxIntervalMs);
-    return this.lastAttempt.endedAt + wait;
+    const afterGap = this.lastAttempt.endedAt + this.compactionGap(policy);
+    if (reindex || this.writesSinceCompaction >= policy.compactEveryWrites) return afterGap;
+    return Math.max(afterGap, (this.firstPendingAt ?? Date.now()) + policy.maxIntervalMs);
   }
 
   /** Makes sure maintenance runs when the next compaction falls due, even if no write comes. */
@@ -1091,6 +1094,7 @@ export class LanceDbVectorStore implements VectorStore {
       await this.serialize(async () => {
         await table.optimize({ cleanupOlderThan: new Date(Date.now() - keepVersionsMs) });
         this.writesSinceCompaction = 0;
+        this.firstPendingAt = null;
       });
       const ms = Date.now() - started;
       this.lastAttempt = { endedAt: Date.now(), ms };
