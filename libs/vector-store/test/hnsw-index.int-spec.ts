@@ -136,6 +136,17 @@ describe('HNSW vector store: graphs, durability, snapshots', () => {
     const gone = (await store.scroll('big', { limit: 10 })).points.map((p) => p.id);
     await store.delete('big', gone);
     await reference.delete('big', gone);
+    // A vector changed after the snapshot: the check must re-insert it.
+    const moved = (
+      await store.scroll('big', {
+        limit: 1,
+        cursor: undefined,
+        orderBy: { field: 'created_at', direction: 'desc' },
+      })
+    ).points[0]!.id;
+    const far = Array.from({ length: DIM }, (_, i) => (i === 3 ? 1 : 0));
+    await store.updateVectors('big', [{ id: moved, vectors: { clip_global: far } }]);
+    await reference.updateVectors('big', [{ id: moved, vectors: { clip_global: far } }]);
     writeFileSync(join(dir, 'images.hnsw', 'LOCK'), '999999999');
     store = new HnswVectorStore({ dir, index: POLICY });
     await store.ensureCollection(SPEC);
@@ -151,6 +162,9 @@ describe('HNSW vector store: graphs, durability, snapshots', () => {
     });
     expect(hits).toHaveLength(390);
     expect(hits.some((h) => gone.includes(h.id))).toBe(false);
+    const [top] = await store.search('big', { vectorName: 'clip_global', vector: far, limit: 1 });
+    expect(top).toMatchObject({ id: moved });
+    expect(top!.score).toBeCloseTo(1, 5);
     expect(await recall(store, reference, 'big')).toBeGreaterThanOrEqual(0.98);
   });
 

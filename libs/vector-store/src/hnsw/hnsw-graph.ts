@@ -12,13 +12,13 @@ export interface HnswGraphOptions {
 
 /** What a snapshot's manifest records beside hnswlib's own index file. */
 interface GraphManifest {
-  format: 1;
+  format: 2;
   dimension: number;
   m: number;
   efConstruction: number;
   nextLabel: number;
-  /** [label, point id] of every live element. */
-  labels: [number, string][];
+  /** [label, point id, vectorHash of its vector] of every live element. */
+  labels: [number, string, number][];
 }
 
 export interface GraphHit {
@@ -39,6 +39,7 @@ export class HnswGraph {
   private index: HierarchicalNSW;
   private readonly labels = new Map<string, number>();
   private readonly ids = new Map<number, string>();
+  private readonly hashes = new Map<string, number>();
   private nextLabel = 0;
   private deleted = 0;
 
@@ -72,6 +73,7 @@ export class HnswGraph {
 
   upsert(id: string, vector: Float32Array): void {
     const values = Array.from(vector);
+    this.hashes.set(id, vectorHash(vector));
     const known = this.labels.get(id);
     if (known !== undefined) {
       this.index.addPoint(values, known);
@@ -94,6 +96,7 @@ export class HnswGraph {
     this.index.markDelete(label);
     this.labels.delete(id);
     this.ids.delete(label);
+    this.hashes.delete(id);
     this.deleted += 1;
   }
 
@@ -121,10 +124,12 @@ export class HnswGraph {
     return hits;
   }
 
-  /** The stored (normalised) vector of a point, for checking a snapshot against the durable copy. */
-  vectorOf(id: string): Float32Array | undefined {
-    const label = this.labels.get(id);
-    return label === undefined ? undefined : Float32Array.from(this.index.getPoint(label));
+  /**
+   * Whether the graph holds exactly this vector for the point: compared by a hash of its bits, so
+   * checking a snapshot against the durable copy reads nothing back out of hnswlib.
+   */
+  holds(id: string, vector: Float32Array): boolean {
+    return this.hashes.get(id) === vectorHash(vector);
   }
 
   liveIds(): IterableIterator<string> {
@@ -138,12 +143,12 @@ export class HnswGraph {
    */
   save(base: string): void {
     const manifest: GraphManifest = {
-      format: 1,
+      format: 2,
       dimension: this.options.dimension,
       m: this.options.m,
       efConstruction: this.options.efConstruction,
       nextLabel: this.nextLabel,
-      labels: [...this.labels.entries()].map(([id, label]) => [label, id]),
+      labels: [...this.labels.entries()].map(([id, label]) => [label, id, this.hashes.get(id)!]),
     };
     const generation = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     this.index.writeIndexSync(`${base}.${generation}.bin`);
@@ -163,7 +168,7 @@ export class HnswGraph {
       const generation = readFileSync(`${base}.current`, 'utf8').trim();
       const manifest = JSON.parse(readFileSync(`${base}.${generation}.json`, 'utf8')) as GraphManifest;
       if (
-        manifest.format !== 1 ||
+        manifest.format !== 2 ||
         manifest.dimension !== options.dimension ||
         manifest.m !== options.m ||
         manifest.efConstruction !== options.efConstruction
@@ -172,9 +177,10 @@ export class HnswGraph {
       const graph = new HnswGraph({ ...options, capacity: MIN_CAPACITY });
       graph.index.readIndexSync(`${base}.${generation}.bin`, true);
       if (graph.index.getCurrentCount() < manifest.labels.length) return undefined;
-      for (const [label, id] of manifest.labels) {
+      for (const [label, id, hash] of manifest.labels) {
         graph.labels.set(id, label);
         graph.ids.set(label, id);
+        graph.hashes.set(id, hash);
       }
       graph.nextLabel = manifest.nextLabel;
       graph.deleted = graph.index.getCurrentCount() - manifest.labels.length;
@@ -196,4 +202,15 @@ export class HnswGraph {
     }
     if (keep === undefined) rmSync(`${base}.current`, { force: true });
   }
+}
+
+/** FNV-1a over the float bits: equal vectors (as stored, already normalised) hash alike. */
+export function vectorHash(vector: Float32Array): number {
+  const words = new Uint32Array(vector.buffer, vector.byteOffset, vector.length);
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < words.length; i++) {
+    hash ^= words[i]!;
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
 }

@@ -303,8 +303,7 @@ export class HnswVectorStore extends MemoryVectorStore {
           graph.remove(id);
           continue;
         }
-        const stored = graph.vectorOf(id);
-        if (!stored || !sameVector(stored, vector)) graph.upsert(id, vector);
+        if (!graph.holds(id, vector)) graph.upsert(id, vector);
       }
       return true;
     } catch {
@@ -631,11 +630,4 @@ function alive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-}
-
-/** hnswlib keeps vectors as float32 after its own normalisation; equal within rounding. */
-function sameVector(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (Math.abs(a[i]! - b[i]!) > 1e-5) return false;
-  return true;
 }
