@@ -14,7 +14,7 @@ const SAMPLE_EVERY = 250;
 const KEEP_VERSIONS_MS = 2_000;
 /**
  * Bounds, sampled every 250 rows, under the default policy otherwise (100 writes, at most once a
- * second). The worst samples seen were 163 fragments, 280 data files and 198 versions (two runs
+ * second). The worst samples seen were 163 fragments, 280 data files and 198 versions (three runs
  * on a loaded 2-core machine). Without maintenance the run ends with 5,000 fragments (one per row) and 5,500
  * data files and versions (one per write).
  */
