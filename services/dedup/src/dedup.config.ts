@@ -39,6 +39,9 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_UNDO_WINDOW_S: envInt(86_400, 0, 90 * 86_400),
     /** pHash buckets above this size are left to the kNN (blank images share chunks). */
     DEDUP_MAX_BUCKET: envNumber(256, 2, 100_000),
+    /** Ingest-time checks this process runs at once, and how many may wait for a slot (busy beyond). */
+    DEDUP_CHECK_CONCURRENCY: envInt(2, 1, 64),
+    DEDUP_CHECK_QUEUE_MAX: envInt(16, 0, 10_000),
   })
   .superRefine(refineStorage);
 

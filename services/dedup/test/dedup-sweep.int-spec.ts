@@ -218,7 +218,11 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
   });
 
   run('checks a new image against the collection at ingest', async () => {
-    const result = await service.checkImage({ caller, imageId: idOf.get('horse__jpeg20.jpg') as string });
+    const result = await service.checkImage({
+      caller,
+      imageId: idOf.get('horse__jpeg20.jpg') as string,
+      waitMs: 0,
+    });
     expect(result.kinds).toContain('near');
     expect(result.matches.map((m) => fileOf.get(m.imageId))).toContain('horse.jpg');
     expect(result.matches.every((m) => baseOf(fileOf.get(m.imageId) as string) === 'horse')).toBe(true);
@@ -246,11 +250,11 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     expect(
       (await service.listGroups({ caller: foreign, kind: '', status: '', cursor: '', limit: 10 })).groups,
     ).toEqual([]);
-    await expect(service.checkImage({ caller: foreign, imageId: group.suggestedKeep })).rejects.toMatchObject(
-      {
-        code: 'not_found',
-      },
-    );
+    await expect(
+      service.checkImage({ caller: foreign, imageId: group.suggestedKeep, waitMs: 0 }),
+    ).rejects.toMatchObject({
+      code: 'not_found',
+    });
   });
 
   run('rejects a resolve naming an image outside the group', async () => {

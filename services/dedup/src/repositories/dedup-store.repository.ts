@@ -22,11 +22,20 @@ export class DedupStoreRepository {
     this.repo = new DedupRepository(dataSource);
   }
 
-  /** pairKey()s of every pair the tenant's reviewers marked not-duplicate. */
-  async notDuplicatePairs(owner: string): Promise<Set<string>> {
+  /**
+   * pairKey()s of the pairs the tenant's reviewers marked not-duplicate: every one (a sweep), or
+   * only those between the given images (a check: the unique (owner, image_a, image_b) index
+   * answers it without reading the tenant's decisions).
+   */
+  async notDuplicatePairs(owner: string, among?: readonly string[]): Promise<Set<string>> {
+    if (among && among.length < 2) return new Set();
     const rows = (await this.dataSource.query(
-      `SELECT image_a, image_b FROM dedup_decisions WHERE owner_user_id = $1 AND verdict = 'not_duplicate'`,
-      [owner],
+      among
+        ? `SELECT image_a, image_b FROM dedup_decisions
+            WHERE owner_user_id = $1 AND image_a = ANY($2::bpchar[]) AND image_b = ANY($2::bpchar[])
+              AND verdict = 'not_duplicate'`
+        : `SELECT image_a, image_b FROM dedup_decisions WHERE owner_user_id = $1 AND verdict = 'not_duplicate'`,
+      among ? [owner, among] : [owner],
     )) as { image_a: string; image_b: string }[];
     return new Set(rows.map((r) => pairKey(r.image_a.trim(), r.image_b.trim())));
   }

@@ -33,17 +33,28 @@ function dot(a: Float32Array, b: Float32Array): number {
   return s;
 }
 
+/** How long the collection's model list is reused: a check does not describe the collection each time. */
+const MODELS_TTL_MS = 5000;
+
 /** The vector index as dedup reads it: payloads, batched kNN, vectors of chosen pairs, tags. */
 @Injectable()
 export class ImageIndexRepository {
+  private models?: { names: string[]; at: number };
+
   constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
 
   /** The model whose vectors are compared: the configured one, else the collection's newest. */
   async activeModel(preferred?: string): Promise<string | null> {
-    const description = await this.store.describeCollection();
-    if (!description || description.models.length === 0) return null;
-    if (preferred && description.models.some((m) => m.name === preferred)) return preferred;
-    return description.models[description.models.length - 1].name;
+    let names = this.models && Date.now() - this.models.at <= MODELS_TTL_MS ? this.models.names : undefined;
+    if (!names) {
+      const description = await this.store.describeCollection();
+      names = description?.models.map((m) => m.name) ?? [];
+      // An empty collection is asked again next time: the first upload creates it.
+      this.models = names.length > 0 ? { names, at: Date.now() } : undefined;
+      if (names.length === 0) return null;
+    }
+    if (preferred && names.includes(preferred)) return preferred;
+    return names[names.length - 1];
   }
 
   /** Every image of the tenant (payload only), page by page. */
@@ -116,20 +127,72 @@ export class ImageIndexRepository {
     );
   }
 
-  /** Images sharing any of these pHash chunks or this sha256. */
+  /**
+   * Images sharing any of these pHash chunks (of the image's own hash) or this sha256. Identical
+   * bytes have identical hashes, so a sha256 twin is among the chunk matches already; the sha256
+   * is asked separately only when there is no hash or the chunk page came back full.
+   */
   async sharingHash(
     owner: string,
     chunks: readonly string[],
     sha256: string,
     limit: number,
   ): Promise<IndexedImage[]> {
-    const [byChunk, bySha] = await Promise.all([
-      chunks.length > 0
-        ? this.store.scroll(owner, { filter: { phashChunks: chunks }, limit })
-        : { points: [] },
-      this.store.scroll(owner, { filter: { sha256 }, limit }),
-    ]);
-    return [...byChunk.points, ...bySha.points].map(toImage);
+    const byChunk =
+      chunks.length > 0 ? await this.store.scroll(owner, { filter: { phashChunks: chunks }, limit }) : null;
+    const bySha =
+      !byChunk || byChunk.points.length >= limit
+        ? await this.store.scroll(owner, { filter: { sha256 }, limit })
+        : null;
+    return [...(byChunk?.points ?? []), ...(bySha?.points ?? [])].map(toImage);
+  }
+
+  /** The model's vectors of these points, in one read per GET_BATCH. */
+  async vectors(
+    owner: string,
+    model: string,
+    pointIds: readonly string[],
+  ): Promise<Map<string, Float32Array>> {
+    const name = globalVectorName(model);
+    const out = new Map<string, Float32Array>();
+    for (let i = 0; i < pointIds.length; i += GET_BATCH) {
+      const points = await this.store.get(owner, pointIds.slice(i, i + GET_BATCH), { withVectors: [name] });
+      for (const p of points) {
+        const v = p.vectors?.[name];
+        if (v) out.set(p.id, v);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The k nearest neighbours of the given points as they rank in the whole tenant: a neighbour
+   * outside `byPoint` keeps its place in the list under its point id (so ranks stay true), and
+   * the caller's sweep simply knows no image by that id.
+   */
+  async rankedNeighbours(
+    owner: string,
+    model: string,
+    k: number,
+    byPoint: ReadonlyMap<string, IndexedImage>,
+    pointIds: readonly string[],
+  ): Promise<Map<string, Neighbour[]>> {
+    if (pointIds.length === 0) return new Map();
+    const lists = await this.store.neighbours(owner, {
+      vectorName: globalVectorName(model),
+      k,
+      ids: pointIds,
+    });
+    const out = new Map<string, Neighbour[]>();
+    for (const list of lists) {
+      const source = byPoint.get(list.id);
+      if (!source) continue;
+      out.set(
+        source.imageId,
+        list.neighbours.map((n) => ({ id: byPoint.get(n.id)?.imageId ?? n.id, score: n.score })),
+      );
+    }
+    return out;
   }
 
   /** Cosines of image pairs, fetching the vectors in batches. */

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  ErrorCode,
   LookalikeError,
   type Caller,
   type DecisionRecordRequest,
@@ -16,10 +17,13 @@ import {
 } from '@lookalike/contracts';
 import type { DedupGroupEntity, PairDecision } from '@lookalike/persistence';
 import { DEDUP_KINDS, pairKey, type DedupKind } from '../domain/dedup-image';
-import { runSweep } from '../domain/dedup-sweep';
+import { runSweep, type Neighbour } from '../domain/dedup-sweep';
+import type { DedupThresholds } from '../domain/dedup-thresholds';
 import { derivedVariants, HASH_VARIANTS } from '../domain/phash-variants';
+import { checkDurationHistogram, checkQueueGauge, checkQueueWaitHistogram } from '../metrics/dedup.metrics';
 import { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import { ImageIndexRepository, type IndexedImage } from '../repositories/image-index.repository';
+import { CheckQueue, type CheckContext } from './check-queue';
 import { DedupJobsService } from './dedup-jobs.service';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
 
@@ -51,14 +55,99 @@ function chunksOf(hex: string): string[] {
   return [0, 1, 2, 3].map((i) => `${i}:${hex.slice(i * 4, i * 4 + 4)}`);
 }
 
+const CHECK_OUTCOMES: readonly string[] = [ErrorCode.Busy, ErrorCode.Timeout, ErrorCode.NotFound];
+
+/**
+ * The neighbours of a checked image whose own kNN lists can change a verdict: a `similar` pair
+ * needs each image within the other's `similarMutualK` nearest (cosine rule) or both each other's
+ * nearest (mutual-nn rule), so only those ranked that high in the image's list, with a cosine that
+ * reaches the rule, are asked for their lists. Every other candidate can only be `exact` or `near`
+ * (hashes), which no rank affects.
+ */
+export function similarCandidates<T extends { score: number }>(own: readonly T[], t: DedupThresholds): T[] {
+  return own.filter(
+    (hit, rank) =>
+      (rank < t.similarMutualK && hit.score >= t.cosineSimilar) ||
+      (rank === 0 && t.mutualCosine !== null && hit.score >= t.mutualCosine),
+  );
+}
+
+/** The candidates' vectors, read once (in one call) the first time the sweep asks for a cosine. */
+class CandidateVectors {
+  private loaded?: Promise<Map<string, Float32Array>>;
+  private readonly pointOf: Map<string, string>;
+
+  constructor(
+    private readonly tenant: string,
+    private readonly model: string | null,
+    private readonly index: ImageIndexRepository,
+    private readonly images: readonly IndexedImage[],
+    private readonly checked: IndexedImage,
+    private readonly checkedVector: Float32Array | undefined,
+  ) {
+    this.pointOf = new Map(images.map((im) => [im.imageId, im.pointId]));
+  }
+
+  private load(): Promise<Map<string, Float32Array>> | undefined {
+    const model = this.model;
+    if (!model) return undefined;
+    this.loaded ??= this.index
+      .vectors(
+        this.tenant,
+        model,
+        this.images
+          .filter((im) => im.imageId !== this.checked.imageId || !this.checkedVector)
+          .map((im) => im.pointId),
+      )
+      .then((vectors) => {
+        if (this.checkedVector) vectors.set(this.checked.pointId, this.checkedVector);
+        return vectors;
+      });
+    return this.loaded;
+  }
+
+  /** Starts the read now, beside the other reads of the check. */
+  prefetch(): void {
+    void this.load()?.catch(() => undefined);
+  }
+
+  async cosines(pairs: ReadonlyArray<readonly [string, string]>): Promise<number[]> {
+    const loading = this.load();
+    if (!loading) return pairs.map(() => -1);
+    const vectors = await loading;
+    return pairs.map(([a, b]) => {
+      const va = vectors.get(this.pointOf.get(a) ?? '');
+      const vb = vectors.get(this.pointOf.get(b) ?? '');
+      return va && vb ? dot(va, vb) : -1;
+    });
+  }
+}
+
+function dot(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i += 1) s += a[i] * b[i];
+  return s;
+}
+
 @Injectable()
 export class DedupService {
+  private readonly checks: CheckQueue;
+  private readonly checkDuration = checkDurationHistogram();
+  private readonly queueWait = checkQueueWaitHistogram();
+
   constructor(
     private readonly index: ImageIndexRepository,
     private readonly store: DedupStoreRepository,
     private readonly jobs: DedupJobsService,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
-  ) {}
+  ) {
+    this.checks = new CheckQueue({
+      concurrency: settings.config.DEDUP_CHECK_CONCURRENCY,
+      maxWaiting: settings.config.DEDUP_CHECK_QUEUE_MAX,
+    });
+    const checks = this.checks;
+    checkQueueGauge(() => checks.depth);
+  }
 
   async startScan(req: ScanStartRequest): Promise<JobRef> {
     const caller = owner(req.caller);
@@ -151,16 +240,43 @@ export class DedupService {
   }
 
   /**
-   * The ingest-time check: the new image against the collection through its sha256, its hash
-   * chunks (plain and variants) and its vector's nearest neighbours; a small sweep over those
-   * candidates gives the verdicts, and groups holding the new image are saved.
+   * The ingest-time check, through the bounded check queue: refused at once (busy) when the queue
+   * is full or the check could not finish within the caller's `wait_ms`, abandoned once that time
+   * has passed. See `check` for what it reads.
    */
   async checkImage(req: ImageCheckRequest): Promise<ImageCheckResponse> {
     const caller = owner(req.caller);
-    const tenant = caller.ownerUserId;
+    const arrived = Date.now();
+    const deadline = req.waitMs > 0 ? arrived + req.waitMs : undefined;
+    let outcome = 'ok';
+    try {
+      return await this.checks.run(deadline, (context) => {
+        this.queueWait.observe(context.waitedMs / 1000);
+        return this.check(caller.ownerUserId, req.imageId, context);
+      });
+    } catch (error) {
+      outcome = error instanceof LookalikeError && CHECK_OUTCOMES.includes(error.code) ? error.code : 'error';
+      throw error;
+    } finally {
+      this.checkDuration.observe({ outcome }, (Date.now() - arrived) / 1000);
+    }
+  }
+
+  /**
+   * The new image against the collection, reading only what can change its verdicts: the image
+   * with its vector (one read); then together the images sharing a pHash chunk of its hash or
+   * derived variants (one indexed read; sha256 twins share every chunk) and its k nearest
+   * neighbours (one search); then together the kNN lists of the few neighbours that could be
+   * `similar` to it (the mutual-rank rule; one batched call, 0-5 sources), the candidates'
+   * vectors when a cosine will be missing (one read) and the not-duplicate decisions between the
+   * candidates (indexed SQL). The same `runSweep` judges them; the groups holding the new image
+   * are saved.
+   */
+  private async check(tenant: string, imageId: string, context: CheckContext): Promise<ImageCheckResponse> {
     const model = await this.index.activeModel(this.settings.config.DEDUP_MODEL);
-    const found = await this.index.findImage(tenant, req.imageId, model ?? undefined);
-    if (!found) throw LookalikeError.notFound('image', req.imageId);
+    const found = await this.index.findImage(tenant, imageId, model ?? undefined);
+    if (!found) throw LookalikeError.notFound('image', imageId);
+    context.live();
     const { image, vector } = found;
     const thresholds = this.settings.thresholds(model ?? '', tenant);
     const k = this.settings.config.DEDUP_KNN_K;
@@ -170,39 +286,47 @@ export class DedupService {
           ...(thresholds.hashVariants ? HASH_VARIANTS.map((v) => derivedVariants(image.phash)[v]) : []),
         ]
       : [];
+    // The hash candidates and the nearest neighbours are independent reads: asked together.
+    const [sharing, nearest] = await Promise.all([
+      this.index.sharingHash(tenant, probes.flatMap(chunksOf), image.sha256, CHECK_CANDIDATES),
+      model && vector ? this.index.nearest(tenant, model, vector, k + 1) : Promise.resolve([]),
+    ]);
     const candidates = new Map<string, IndexedImage>([[image.imageId, image]]);
-    for (const c of await this.index.sharingHash(
-      tenant,
-      probes.flatMap(chunksOf),
-      image.sha256,
-      CHECK_CANDIDATES,
-    )) {
-      candidates.set(c.imageId, c);
-    }
-    if (model && vector) {
-      for (const hit of await this.index.nearest(tenant, model, vector, k + 1))
-        candidates.set(hit.image.imageId, hit.image);
-    }
+    for (const c of sharing) candidates.set(c.imageId, c);
+    // Its own kNN list (itself left out) is the nearest search: no second search for it.
+    const own = nearest.filter((hit) => hit.image.imageId !== image.imageId).slice(0, k);
+    for (const hit of own) candidates.set(hit.image.imageId, hit.image);
     if (candidates.size < 2) return { matches: [], kinds: [] };
+    context.live();
     const all = [...candidates.values()];
     const byPoint = new Map(all.map((im) => [im.pointId, im]));
-    const pointOf = new Map(all.map((im) => [im.imageId, im.pointId]));
-    const neighbours = model
-      ? await this.index.neighbours(tenant, model, k, byPoint, [...byPoint.keys()])
-      : new Map();
-    const notDuplicate = await this.store.notDuplicatePairs(tenant);
+    const neighbours = new Map<string, Neighbour[]>([
+      [image.imageId, own.map((hit) => ({ id: hit.image.imageId, score: hit.score }))],
+    ]);
+    const mates = model ? similarCandidates(own, thresholds).map((hit) => hit.image.pointId) : [];
+    const vectors = new CandidateVectors(tenant, model, this.index, all, image, vector);
+    // Cosines are needed for hash-only candidates and for the members of a group; with neither in
+    // sight (a new image nothing resembles) the vectors are never read.
+    const hashOnly = candidates.size > own.length + 1;
+    const mayGroup =
+      own.length > 0 && own[0].score >= Math.min(thresholds.cosineNear, thresholds.cosineSimilar);
+    if (hashOnly || mayGroup) vectors.prefetch();
+    const [lists, notDuplicate] = await Promise.all([
+      model ? this.index.rankedNeighbours(tenant, model, k, byPoint, mates) : Promise.resolve(new Map()),
+      this.store.notDuplicatePairs(tenant, [...candidates.keys()]),
+    ]);
+    for (const [id, list] of lists) neighbours.set(id, list);
+    context.live();
     const result = await runSweep({
       images: all,
       neighbours,
-      cosines: (pairs) =>
-        model
-          ? this.index.cosines(tenant, model, pairs, (id) => pointOf.get(id))
-          : Promise.resolve(pairs.map(() => -1)),
+      cosines: (pairs) => vectors.cosines(pairs),
       thresholds,
       keepRules: this.settings.keepRules,
       notDuplicate,
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
     });
+    context.live();
     const mine = result.pairs.filter((p) => p.a === image.imageId || p.b === image.imageId);
     const kinds = new Set<DedupKind>();
     const matches = mine

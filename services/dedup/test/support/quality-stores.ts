@@ -24,6 +24,7 @@ export interface QualityStores {
 export async function openQualityStores(
   sql: 'pglite' | 'postgres',
   dimension: number,
+  options: { autoIndex?: boolean } = {},
 ): Promise<QualityStores> {
   const dir = await mkdtemp(join(tmpdir(), 'lookalike-quality-'));
   const schema = `lookalike_quality_${Date.now().toString(36)}_${process.pid}`;
@@ -31,7 +32,10 @@ export async function openQualityStores(
     sql === 'pglite'
       ? await openDatabase({ embedded: { dataDir: dir } })
       : await openDatabase({ url: DATABASE_URL, schema, poolSize: 4 });
-  const vectors = new LanceDbVectorStore({ dir: join(dir, 'lancedb'), autoIndex: false });
+  const vectors = new LanceDbVectorStore({
+    dir: join(dir, 'lancedb'),
+    autoIndex: options.autoIndex ?? false,
+  });
   await vectors.ensureCollection({
     models: [{ name: 'mobilenet', version: 'test', dimension, crops: false }],
   });

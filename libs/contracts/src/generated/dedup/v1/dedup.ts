@@ -62,6 +62,11 @@ export interface GroupResolveResponse {
 export interface ImageCheckRequest {
   caller?: Caller | undefined;
   imageId: string;
+  /**
+   * How long the caller waits for the answer (0: no limit). A check that cannot finish in time is
+   * refused at once (busy, with a retry hint) and one whose time runs out is abandoned.
+   */
+  waitMs: number;
 }
 
 /**
@@ -747,7 +752,7 @@ export const GroupResolveResponse: MessageFns<GroupResolveResponse> = {
 };
 
 function createBaseImageCheckRequest(): ImageCheckRequest {
-  return { caller: undefined, imageId: "" };
+  return { caller: undefined, imageId: "", waitMs: 0 };
 }
 
 export const ImageCheckRequest: MessageFns<ImageCheckRequest> = {
@@ -757,6 +762,9 @@ export const ImageCheckRequest: MessageFns<ImageCheckRequest> = {
     }
     if (message.imageId !== "") {
       writer.uint32(18).string(message.imageId);
+    }
+    if (message.waitMs !== 0) {
+      writer.uint32(24).uint32(message.waitMs);
     }
     return writer;
   },
@@ -790,6 +798,14 @@ export const ImageCheckRequest: MessageFns<ImageCheckRequest> = {
             message.imageId = reader.string();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.waitMs = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -811,6 +827,7 @@ export const ImageCheckRequest: MessageFns<ImageCheckRequest> = {
       ? Caller.fromPartial(object.caller)
       : undefined;
     message.imageId = object.imageId ?? "";
+    message.waitMs = object.waitMs ?? 0;
     return message;
   },
 };
