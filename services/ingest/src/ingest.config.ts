@@ -33,10 +33,12 @@ export const ingestEnvSchema = runtimeEnvSchema
     MAX_BATCH_ITEMS: envInt(10_000, 1, 1_000_000),
     /**
      * The near-duplicate report of an ingest answer is the dedup service's check of the new image:
-     * how long ingest waits for it (then answers `duplicate_check: unavailable`), and how many of
-     * its matches the answer lists.
+     * how long one check may take (the dedup service refuses, busy, a check it cannot finish in
+     * this time), how long an ingest keeps asking a busy dedup service again before it answers
+     * `duplicate_check: unavailable`, and how many of its matches the answer lists.
      */
     INGEST_DUPLICATE_CHECK_TIMEOUT_MS: envInt(3000, 100, 60_000),
+    INGEST_DUPLICATE_CHECK_MAX_WAIT_MS: envInt(30_000, 0, 600_000),
     INGEST_DUPLICATE_REPORT_LIMIT: envInt(10, 0, 100),
     PRESIGN_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
     URL_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),

@@ -12,6 +12,7 @@ import { BatchIngestService } from './services/batch-ingest.service';
 import { ImagePipelineService } from './services/image-pipeline.service';
 import { ImagesService } from './services/images.service';
 import { IngestService } from './services/ingest.service';
+import { QualityLoopService } from './services/quality-loop.service';
 import { ReconciliationService } from './services/reconciliation.service';
 
 @Module({})
@@ -37,6 +38,7 @@ export class IngestModule {
       providers: [
         EmbeddingRepository,
         QualityLoopRepository,
+        QualityLoopService,
         ReconciliationRepository,
         ImagePipelineService,
         IngestService,

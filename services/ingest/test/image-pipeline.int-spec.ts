@@ -11,6 +11,7 @@ import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embe
 import type { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
 import { IngestService } from '../src/services/ingest.service';
+import { QualityLoopService } from '../src/services/quality-loop.service';
 
 const OWNER = 'pipe';
 const IMAGES = '/work/shared/datasets/dev-nearcopies/images';
@@ -85,11 +86,13 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
         return dedupAnswer();
       },
     } as unknown as QualityLoopRepository;
+    const loop = new QualityLoopService(config, qualityLoop);
     sut = new IngestService(
       config,
       objects,
       images,
-      new ImagePipelineService(config, objects, vectors, images, embedding, qualityLoop),
+      new ImagePipelineService(config, objects, vectors, images, embedding, loop),
+      loop,
     );
   }, 60_000);
 

@@ -11,6 +11,7 @@ import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embe
 import { ReconciliationRepository } from '../src/repositories/reconciliation.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
 import { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
+import { QualityLoopService } from '../src/services/quality-loop.service';
 import { ImagesService } from '../src/services/images.service';
 import { IngestService } from '../src/services/ingest.service';
 import { ReconciliationService } from '../src/services/reconciliation.service';
@@ -62,11 +63,12 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     });
     vectors = createVectorStore({ kind: 'lancedb', dir: join(dir, 'lancedb') });
     images = new ImageRepository(db);
-    const pipeline = new ImagePipelineService(config, objects, vectors, images, embeddingFrom(objects), {
-      scoreAnomaly: () => undefined,
+    const loop = new QualityLoopService(config, {
+      scoreAnomaly: () => Promise.resolve(),
       checkDuplicates: () => Promise.resolve({ matches: [], kinds: [] }),
     } as unknown as QualityLoopRepository);
-    ingest = new IngestService(config, objects, images, pipeline);
+    const pipeline = new ImagePipelineService(config, objects, vectors, images, embeddingFrom(objects), loop);
+    ingest = new IngestService(config, objects, images, pipeline, loop);
     const imagesService = new ImagesService(config, objects, vectors, images);
     const runner = { register: () => undefined } as unknown as JobRunner;
     sut = new ReconciliationService(

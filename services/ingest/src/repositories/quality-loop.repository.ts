@@ -1,41 +1,35 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { Subjects, type ImageCheckResponse } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 
+/** Time left for the reply to travel back after the dedup service's own deadline. */
+const REPLY_MARGIN_MS = 100;
+/** Queueing an image for anomaly scoring is an in-memory step on the other side. */
+const NOTIFY_TIMEOUT_MS = 5000;
+
 /**
- * The incremental half of the quality loop: once an image is indexed, the dedup service checks
- * it against the collection (its answer is the ingest answer's near-duplicate report, and it saves
- * the groups) and the anomaly service scores it and its neighbours.
+ * The incremental half of the quality loop as ingest reaches it: the dedup service's check of an
+ * indexed image (its answer is the ingest answer's near-duplicate report, and it saves the groups)
+ * and the anomaly service's scoring queue.
  */
 @Injectable()
 export class QualityLoopRepository {
-  private readonly logger = new Logger(QualityLoopRepository.name);
-  private readonly pending = new Set<Promise<void>>();
-
   constructor(private readonly rpc: RpcClient) {}
 
-  /** The dedup service's matches for the image; rejects when it fails or does not answer in time. */
+  /**
+   * The dedup service's matches for the image. The service is told how long this caller waits, so
+   * it refuses (busy, with a retry hint) a check it could not finish in that time instead of
+   * running it after the caller gave up; rejects on busy, failure or no answer in time.
+   */
   checkDuplicates(ownerUserId: string, imageId: string, timeoutMs: number): Promise<ImageCheckResponse> {
     const caller = { ownerUserId, userId: ownerUserId };
-    return this.rpc.send(Subjects.DedupCheckImage, { caller, imageId }, { timeoutMs });
+    const waitMs = Math.max(1, timeoutMs - REPLY_MARGIN_MS);
+    return this.rpc.send(Subjects.DedupCheckImage, { caller, imageId, waitMs }, { timeoutMs });
   }
 
-  /**
-   * Notifies the anomaly service without holding up the ingest answer; a failure is logged, never
-   * fatal (the scheduled recompute job catches up on anything missed).
-   */
-  scoreAnomaly(ownerUserId: string, imageId: string): void {
+  /** Puts the image on the anomaly service's scoring queue; rejects with busy when that queue is full. */
+  async scoreAnomaly(ownerUserId: string, imageId: string): Promise<void> {
     const caller = { ownerUserId, userId: ownerUserId };
-    const work = this.rpc.send(Subjects.AnomalyScoreImage, { caller, imageId }).then(
-      () => undefined,
-      (err: unknown) => this.logger.warn({ imageId, err }, 'anomaly notification failed'),
-    );
-    this.pending.add(work);
-    void work.finally(() => this.pending.delete(work));
-  }
-
-  /** Waits for notifications in flight (shutdown, tests). */
-  async settle(): Promise<void> {
-    await Promise.all([...this.pending]);
+    await this.rpc.send(Subjects.AnomalyScoreImage, { caller, imageId }, { timeoutMs: NOTIFY_TIMEOUT_MS });
   }
 }

@@ -18,9 +18,9 @@ import {
 } from '@lookalike/vector-store';
 import type { IngestConfig } from '../ingest.config';
 import { EmbeddingRepository, type ImageVectors } from '../repositories/embedding.repository';
-import { QualityLoopRepository } from '../repositories/quality-loop.repository';
 import { payloadOf } from './image-payload';
-import { nearDuplicateReport, type DuplicateReport } from './near-duplicate-report';
+import type { DuplicateReport } from './near-duplicate-report';
+import { QualityLoopService } from './quality-loop.service';
 
 export interface PipelineResult extends DuplicateReport {
   image: ImageEntity;
@@ -43,7 +43,7 @@ export function modelShortName(vectorName: string): string {
  * The steps after an image row exists, each idempotent, so any of them can be replayed after a
  * crash: hashes + quality + thumbnails (row -> hashed), embeddings, vector upsert under the
  * deterministic point id, row -> indexed, then the dedup service's check of the indexed image
- * (awaited: it is the near-duplicate report) and the anomaly notification (not awaited).
+ * (awaited: it is the near-duplicate report) and the anomaly scoring queue (not awaited).
  */
 @Injectable()
 export class ImagePipelineService {
@@ -56,7 +56,7 @@ export class ImagePipelineService {
     @Inject(VECTOR_STORE) private readonly vectors: VectorStore,
     private readonly images: ImageRepository,
     private readonly embedding: EmbeddingRepository,
-    private readonly qualityLoop: QualityLoopRepository,
+    private readonly qualityLoop: QualityLoopService,
   ) {}
 
   /** Runs the pipeline from wherever the row is; `bytes` is read from the store when absent. */
@@ -101,31 +101,16 @@ export class ImagePipelineService {
         );
       throw error;
     }
-    this.qualityLoop.scoreAnomaly(owner, image.imageId);
+    this.qualityLoop.notifyAnomaly(owner, image.imageId);
     return { image, ...(await this.duplicateReport(owner, image.imageId)) };
   }
 
   /**
-   * The dedup service's check of an indexed image as the ingest answer reports it. The image is
-   * indexed whatever happens here: when the service fails or does not answer within
-   * INGEST_DUPLICATE_CHECK_TIMEOUT_MS the report is empty and says `unavailable` (the scheduled
-   * sweep still finds the image's groups).
+   * The dedup service's check of an indexed image as the ingest answer reports it (busy answers
+   * are waited out; see QualityLoopService).
    */
-  async duplicateReport(ownerUserId: string, imageId: string): Promise<DuplicateReport> {
-    try {
-      const answer = await this.qualityLoop.checkDuplicates(
-        ownerUserId,
-        imageId,
-        this.config.INGEST_DUPLICATE_CHECK_TIMEOUT_MS,
-      );
-      return {
-        nearDuplicates: nearDuplicateReport(answer.matches, this.config.INGEST_DUPLICATE_REPORT_LIMIT),
-        duplicateCheck: 'ok',
-      };
-    } catch (err) {
-      this.logger.warn({ imageId, err }, 'duplicate check unavailable: answering without near duplicates');
-      return { nearDuplicates: [], duplicateCheck: 'unavailable' };
-    }
+  duplicateReport(ownerUserId: string, imageId: string): Promise<DuplicateReport> {
+    return this.qualityLoop.duplicateReport(ownerUserId, imageId);
   }
 
   private async analyse(image: ImageEntity, bytes: Buffer): Promise<ImageEntity> {

@@ -5,6 +5,7 @@ import type { ImageEntity, ImageRepository, InsertImageResult } from '@lookalike
 import { ingestEnvSchema } from '../ingest.config';
 import type { ImagePipelineService } from './image-pipeline.service';
 import { IngestService } from './ingest.service';
+import type { QualityLoopService } from './quality-loop.service';
 
 const JPEG = readFileSync('/work/shared/datasets/bad-inputs/cmyk.jpg');
 const TEXT = Buffer.from('plain text, not an image');
@@ -28,6 +29,7 @@ describe('IngestService', () => {
   let objects: jest.Mocked<ObjectStore>;
   let images: jest.Mocked<Pick<ImageRepository, 'insertIfAbsent'>>;
   let pipeline: jest.Mocked<Pick<ImagePipelineService, 'run' | 'duplicateReport'>>;
+  let qualityLoop: { assertAccepting: jest.Mock };
   let sut: IngestService;
 
   function stored(bytes: Buffer, contentType = 'image/jpeg'): void {
@@ -58,11 +60,13 @@ describe('IngestService', () => {
     images = { insertIfAbsent: jest.fn() };
     pipeline = { run: jest.fn(), duplicateReport: jest.fn() };
     const config = ingestEnvSchema.parse({ MAX_IMAGE_BYTES: '1048576' });
+    qualityLoop = { assertAccepting: jest.fn() };
     sut = new IngestService(
       config,
       objects,
       images as unknown as ImageRepository,
       pipeline as unknown as ImagePipelineService,
+      qualityLoop as unknown as QualityLoopService,
     );
   });
 
@@ -117,6 +121,15 @@ describe('IngestService', () => {
     expect(objects.delete).toHaveBeenCalledWith(KEY);
     expect(pipeline.run).not.toHaveBeenCalled();
     expect(pipeline.duplicateReport).not.toHaveBeenCalled();
+  });
+
+  it('refuses a new ingest with busy before reading anything while the quality loop pushes back', async () => {
+    qualityLoop.assertAccepting.mockImplementation(() => {
+      throw new LookalikeError(ErrorCode.Busy, 'catching up', { retryAfterSeconds: 2 });
+    });
+    await expect(sut.ingest(request())).rejects.toMatchObject({ code: ErrorCode.Busy, retryAfterSeconds: 2 });
+    expect(objects.head).not.toHaveBeenCalled();
+    expect(images.insertIfAbsent).not.toHaveBeenCalled();
   });
 
   it("answers a new image with the dedup service's report the pipeline returns", async () => {

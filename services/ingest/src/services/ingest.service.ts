@@ -22,6 +22,7 @@ import { Gauge } from 'prom-client';
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
 import { IngestLimiter } from './ingest-limiter';
+import { QualityLoopService } from './quality-loop.service';
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': 'jpg',
@@ -69,6 +70,7 @@ export class IngestService {
     @Inject(OBJECT_STORE) private readonly objects: ObjectStore,
     private readonly images: ImageRepository,
     private readonly pipeline: ImagePipelineService,
+    private readonly qualityLoop: QualityLoopService,
   ) {
     this.limiter = new IngestLimiter(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
     const limiter = this.limiter;
@@ -118,6 +120,8 @@ export class IngestService {
 
   async ingest(request: ImageIngestRequest): Promise<ImageIngestResponse> {
     try {
+      // While the quality loop pushes back, a new ingest is refused before any work is done.
+      this.qualityLoop.assertAccepting(ownerOf(request.caller));
       const answer = await this.limiter.run(() => this.ingestNow(request));
       this.outcomes.inc({ outcome: answer.status });
       return answer;
