@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { envInt, jobsEnvSchema, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import {
+  envInt,
+  envNumber,
+  jobsEnvSchema,
+  refineStorage,
+  runtimeEnvSchema,
+  storageEnvSchema,
+} from '@lookalike/config';
 
 export const anomalyEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
@@ -15,11 +22,39 @@ export const anomalyEnvSchema = runtimeEnvSchema
     ANOMALY_MODEL: z.string().optional(),
     /** Cron of the scheduled full recompute of every tenant; `off` disables it. */
     ANOMALY_RECOMPUTE_CRON: z.string().default('30 3 * * *'),
-    /** The tenant reference (centroid, medians) an ingest-time score uses is refreshed after this long. */
+    /**
+     * The tenant reference (centroid, medians) ingest-time scores use is rebuilt in the background
+     * after this long (or once the tenant outgrew it), from a sample of this many recent images.
+     */
     ANOMALY_REFERENCE_TTL_S: envInt(600, 0, 86_400),
+    ANOMALY_REFERENCE_SAMPLE: envInt(1000, 10, 100_000),
+    /**
+     * The ingest-time scoring queue: how far behind a tenant's scores may fall (the next batch is
+     * handed out after half of it at the latest; past it, new images are refused with busy), how
+     * many images may wait in this process, and how many one pass scores.
+     */
+    ANOMALY_MAX_LAG_MS: envInt(5000, 500, 600_000),
+    ANOMALY_QUEUE_MAX: envInt(5000, 1, 1_000_000),
+    ANOMALY_BATCH_MAX: envInt(256, 1, 10_000),
+    /**
+     * Payload scores of a tenant are written at most once per this long (SQL at once); a re-scored
+     * neighbour's payload is rewritten only when its score moved by at least the tolerance (a new
+     * image's always), so the payload stays within it of SQL until the next recompute.
+     */
+    ANOMALY_PAYLOAD_FLUSH_MS: envInt(2000, 0, 600_000),
+    ANOMALY_PAYLOAD_TOLERANCE: envNumber(0.05, 0, 1),
     /** Lifetime of the signed thumbnail URLs in the queue. */
     ANOMALY_URL_TTL_SECONDS: envInt(900, 30, 86_400),
   })
-  .superRefine(refineStorage);
+  .superRefine(refineStorage)
+  .superRefine((env, ctx) => {
+    if (env.ANOMALY_PAYLOAD_FLUSH_MS >= env.ANOMALY_MAX_LAG_MS) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ANOMALY_PAYLOAD_FLUSH_MS'],
+        message: 'must be below ANOMALY_MAX_LAG_MS (payload scores are part of the lag bound)',
+      });
+    }
+  });
 
 export type AnomalyConfig = z.infer<typeof anomalyEnvSchema>;

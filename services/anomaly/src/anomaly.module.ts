@@ -8,8 +8,10 @@ import { AnomalyController } from './controllers/anomaly.controller';
 import { AnomalyStoreRepository } from './repositories/anomaly-store.repository';
 import { ThumbnailUrlRepository } from './repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from './repositories/vector-index.repository';
+import { AnomalyQueueService } from './services/anomaly-queue.service';
 import { AnomalyScoringService } from './services/anomaly-scoring.service';
 import { AnomalyService } from './services/anomaly.service';
+import { ScoreWriterService } from './services/score-writer.service';
 
 @Module({})
 export class AnomalyModule {
@@ -31,6 +33,8 @@ export class AnomalyModule {
       providers: [
         AnomalyService,
         AnomalyScoringService,
+        AnomalyQueueService,
+        ScoreWriterService,
         AnomalyStoreRepository,
         VectorIndexRepository,
         ThumbnailUrlRepository,

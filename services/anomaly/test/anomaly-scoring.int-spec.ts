@@ -8,8 +8,10 @@ import { rocAuc } from '../src/domain/anomaly-scoring';
 import { AnomalyStoreRepository } from '../src/repositories/anomaly-store.repository';
 import type { ThumbnailUrlRepository } from '../src/repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from '../src/repositories/vector-index.repository';
+import { AnomalyQueueService } from '../src/services/anomaly-queue.service';
 import { AnomalyScoringService } from '../src/services/anomaly-scoring.service';
 import { AnomalyService } from '../src/services/anomaly.service';
+import { ScoreWriterService } from '../src/services/score-writer.service';
 import { loadNearCopies } from '../../dedup/test/support/near-copies-fixture';
 import {
   imageIdFor,
@@ -74,6 +76,7 @@ describe.each([
   let stores: QualityStores;
   let service: AnomalyService;
   let scoring: AnomalyScoringService;
+  let queue: AnomalyQueueService;
   let runner: JobRunner;
   let planted: Set<string>;
   let seeded: SeedImage[];
@@ -90,18 +93,21 @@ describe.each([
     const config = loadConfig(anomalyEnvSchema, { ANOMALY_RECOMPUTE_CRON: 'off' });
     const index = new VectorIndexRepository(stores.vectors);
     const store = new AnomalyStoreRepository(stores.dataSource);
-    scoring = new AnomalyScoringService(index, store, config);
+    scoring = new AnomalyScoringService(index, store, new ScoreWriterService(index, config), config);
     runner = new JobRunner(new InProcessJobQueue(), new JobRepository(stores.dataSource), {
       workerId: 'anomaly-test',
     });
     const urls = {
       thumbnailFor: async (key: string) => `signed:${key}`,
     } as unknown as ThumbnailUrlRepository;
-    service = new AnomalyService(store, index, urls, scoring, runner, config);
+    queue = new AnomalyQueueService(scoring, store, runner, config);
+    queue.onModuleInit();
+    service = new AnomalyService(store, index, urls, scoring, queue, runner, config);
     service.onModuleInit();
   });
 
   afterAll(async () => {
+    queue?.onModuleDestroy();
     await runner?.stop();
     await stores?.close();
   });
@@ -189,16 +195,38 @@ describe.each([
     expect(notes[0]).toEqual({ note: 'scan, not a photo', user_id: 'reviewer-1' });
   });
 
-  run('scores a new image and its neighbours at ingest', async () => {
+  run('scores a new image and the neighbours it entered through the scoring queue', async () => {
     const late = seeded[seeded.length - 1];
     await seedImages(stores, OWNER, [late]);
-    await service.scoreImage({ caller, imageId: late.imageId });
-    const rows = await stores.dataSource.query(
-      `SELECT combined, dnn FROM anomaly_scores WHERE image_id = $1`,
-      [late.imageId],
+    const before = new Map(
+      (
+        (await stores.dataSource.query(`SELECT image_id, raw FROM anomaly_scores WHERE owner_user_id = $1`, [
+          OWNER,
+        ])) as { image_id: string; raw: { density: number } }[]
+      ).map((r) => [r.image_id.trim(), r.raw.density]),
     );
-    expect(rows).toHaveLength(1);
-    expect(rows[0].combined).toBeGreaterThan(0);
+    await service.scoreImage({ caller, imageId: late.imageId });
+    // The runner is not started here: the batch is a queued job that sweep() runs.
+    await queue.submittedNow();
+    await runner.sweep();
+    await scoring.settle();
+    const rows = (await stores.dataSource.query(
+      `SELECT image_id, combined, raw FROM anomaly_scores WHERE owner_user_id = $1`,
+      [OWNER],
+    )) as { image_id: string; combined: number; raw: { density: number; knn: { id: string }[] } }[];
+    const mine = rows.find((r) => r.image_id.trim() === late.imageId);
+    expect(mine?.combined).toBeGreaterThan(0);
+    expect(mine?.raw.knn).toHaveLength(10);
+    // Its neighbours' lists gained it: their density can only have dropped (a closer neighbour).
+    const [point] = (await stores.vectors.scroll(OWNER, { filter: { imageIds: [late.imageId] }, limit: 1 }))
+      .points;
+    const entered = rows.filter((r) => r.raw.knn.some((n) => n.id === point.id));
+    expect(entered.length).toBeGreaterThan(0);
+    for (const r of entered)
+      expect(r.raw.density).toBeLessThanOrEqual((before.get(r.image_id.trim()) ?? 1) + 1e-9);
+    // The payload carries the new score.
+    expect(Math.abs(point.payload.anomalyScore - (mine?.combined ?? 0))).toBeLessThanOrEqual(0.005 + 1e-6);
+    expect(queue.waiting).toBe(0);
   });
 
   run("answers not_found for another tenant's image and lists nothing of it", async () => {

@@ -6,6 +6,7 @@ import {
   rocAuc,
   scaleComponents,
   centroidOf,
+  mergeNeighbours,
 } from './anomaly-scoring';
 import { oneAtATimeAuc, plantedTenant } from '../../test/support/planted-set';
 
@@ -15,6 +16,33 @@ describe('anomaly scoring', () => {
     expect(raw.dnn).toBeCloseTo(0.1);
     expect(raw.density).toBeCloseTo(0.2);
     expect(raw.quality).toBeCloseTo(0.25);
+  });
+
+  it('merges new neighbours into a stored kNN list: best k, one entry per point, the new cosine wins', () => {
+    const list = [
+      { id: 'a', s: 0.9 },
+      { id: 'b', s: 0.8 },
+      { id: 'c', s: 0.7 },
+    ];
+    expect(mergeNeighbours(list, [{ id: 'n', s: 0.85 }], 3)).toEqual([
+      { id: 'a', s: 0.9 },
+      { id: 'n', s: 0.85 },
+      { id: 'b', s: 0.8 },
+    ]);
+    // Below the list's last: no change. A re-scored point replaces its old cosine.
+    expect(mergeNeighbours(list, [{ id: 'far', s: 0.1 }], 3)).toEqual(list);
+    expect(mergeNeighbours(list, [{ id: 'c', s: 0.95 }], 3).map((n) => n.id)).toEqual(['c', 'a', 'b']);
+    // A short list (a small tenant) grows up to k.
+    expect(mergeNeighbours([{ id: 'a', s: 0.5 }], [{ id: 'b', s: 0.4 }], 10)).toHaveLength(2);
+    // dnn and density follow the merged list.
+    const raw = rawScores(
+      mergeNeighbours(list, [{ id: 'n', s: 0.99 }], 3).map((n) => n.s),
+      undefined,
+      undefined,
+      1,
+    );
+    expect(raw.dnn).toBeCloseTo(0.01);
+    expect(raw.density).toBeCloseTo((0.01 + 0.1 + 0.2) / 3);
   });
 
   it('scales each method against the tenant: the median is 0, far outliers approach 1', () => {

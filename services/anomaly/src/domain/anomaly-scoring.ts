@@ -4,6 +4,20 @@ export type ListMethod = AnomalyMethod | 'combined';
 
 /** Raw distances (cosine distance, 0..2) and 1 - quality_score. */
 export type RawScores = Record<AnomalyMethod, number>;
+
+/** One entry of an image's kNN list as its score row keeps it: the neighbour's point id, the cosine. */
+export interface StoredNeighbour {
+  id: string;
+  s: number;
+}
+
+/**
+ * The raw scores as SQL keeps them (`anomaly_scores.raw`), with the kNN list they came from, so a
+ * later upload that enters the list updates dnn and density without a search (`mergeNeighbours`).
+ */
+export interface StoredRaw extends RawScores {
+  knn?: StoredNeighbour[];
+}
 /** Each method scaled to 0..1, comparable across methods and tenants. */
 export type Components = Record<AnomalyMethod, number>;
 
@@ -37,6 +51,23 @@ export function rawScores(
     ood: vector && centroid ? 1 - dot(vector, centroid) : 0,
     quality: 1 - Math.min(1, Math.max(0, qualityScore)),
   };
+}
+
+/**
+ * An image's kNN list with new neighbours merged in: the k best by cosine, one entry per point (a
+ * re-scored neighbour replaces its old cosine), ties by id. Cosines are kept to 6 decimals.
+ */
+export function mergeNeighbours(
+  list: readonly StoredNeighbour[],
+  added: readonly StoredNeighbour[],
+  k: number,
+): StoredNeighbour[] {
+  const byId = new Map(list.map((n) => [n.id, n.s]));
+  for (const n of added) byId.set(n.id, Math.round(n.s * 1e6) / 1e6);
+  return [...byId]
+    .map(([id, s]) => ({ id, s }))
+    .sort((a, b) => b.s - a.s || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .slice(0, k);
 }
 
 export function dot(a: Float32Array, b: Float32Array): number {

@@ -8,12 +8,18 @@ import {
   type AnomalyReviewEntity,
   type AnomalyVerdict,
 } from '@lookalike/persistence';
-import type { Components, ListMethod, RawScores } from '../domain/anomaly-scoring';
+import type { Components, ListMethod, RawScores, StoredRaw } from '../domain/anomaly-scoring';
 
 export interface ScoreRow extends Components {
   imageId: string;
   combined: number;
-  raw: RawScores;
+  raw: StoredRaw;
+}
+
+/** What an image's last score was, for an incremental update. */
+export interface PreviousScore {
+  combined: number;
+  raw: StoredRaw;
 }
 
 export interface ListedScore extends ScoreRow {
@@ -89,11 +95,58 @@ export class AnomalyStoreRepository {
     );
   }
 
-  async rawScores(owner: string): Promise<RawScores[]> {
-    const rows = (await this.dataSource.query(`SELECT raw FROM anomaly_scores WHERE owner_user_id = $1`, [
-      owner,
-    ])) as { raw: RawScores }[];
-    return rows.map((r) => r.raw);
+  /** The last scores of these images (primary key lookups). */
+  async previous(owner: string, imageIds: readonly string[]): Promise<Map<string, PreviousScore>> {
+    if (imageIds.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT image_id, combined, raw FROM anomaly_scores
+        WHERE owner_user_id = $1 AND image_id = ANY($2::bpchar[])`,
+      [owner, imageIds],
+    )) as { image_id: string; combined: number; raw: StoredRaw }[];
+    return new Map(rows.map((r) => [r.image_id.trim(), { combined: r.combined, raw: r.raw }]));
+  }
+
+  /** Raw scores of the tenant's most recent images, at most `limit` (a bounded reference sample). */
+  async recentRawScores(owner: string, limit: number): Promise<RawScores[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT raw FROM anomaly_scores WHERE owner_user_id = $1 ORDER BY image_id DESC LIMIT $2`,
+      [owner, limit],
+    )) as { raw: StoredRaw }[];
+    return rows.map(({ raw }) => ({
+      dnn: raw.dnn,
+      density: raw.density,
+      ood: raw.ood,
+      quality: raw.quality,
+    }));
+  }
+
+  /** The tenant's most recently indexed images, at most `limit` (idx_images_owner_created). */
+  async recentImageIds(owner: string, limit: number): Promise<string[]> {
+    const rows = (await this.dataSource.query(
+      `SELECT image_id FROM images WHERE owner_user_id = $1 AND status = 'indexed'
+        ORDER BY created_at DESC, image_id DESC LIMIT $2`,
+      [owner, limit],
+    )) as { image_id: string }[];
+    return rows.map((r) => r.image_id.trim());
+  }
+
+  /** The state of these jobs (those no longer in the table are left out). */
+  async jobStates(jobIds: readonly string[]): Promise<Map<string, string>> {
+    if (jobIds.length === 0) return new Map();
+    const rows = (await this.dataSource.query(
+      `SELECT job_id, state FROM jobs WHERE job_id = ANY($1::bpchar[])`,
+      [jobIds],
+    )) as { job_id: string; state: string }[];
+    return new Map(rows.map((r) => [r.job_id.trim(), r.state]));
+  }
+
+  /** Drops the rows of finished jobs of a kind older than this (the scoring passes' bookkeeping). */
+  async pruneSucceededJobs(kind: string, olderThanSeconds: number): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM jobs WHERE state = 'succeeded' AND kind = $1
+          AND finished_at < now() - make_interval(secs => $2::double precision)`,
+      [kind, olderThanSeconds],
+    );
   }
 
   /** Sorted by the method's score, highest first; `open` = never reviewed. */

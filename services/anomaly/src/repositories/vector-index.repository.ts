@@ -9,20 +9,30 @@ import {
 } from '@lookalike/vector-store';
 
 const PAGE = 500;
+/** How long the collection's model list is reused: a scoring pass does not describe the collection. */
+const MODELS_TTL_MS = 5000;
 
 /** The vector index as anomaly reads it: vectors, batched kNN, payloads; writes anomaly_score. */
 @Injectable()
 export class VectorIndexRepository {
+  private models?: { names: string[]; at: number };
+
   constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
 
   async activeModel(preferred?: string): Promise<string | null> {
-    const description = await this.store.describeCollection();
-    if (!description || description.models.length === 0) return null;
-    if (preferred && description.models.some((m) => m.name === preferred)) return preferred;
-    return description.models[description.models.length - 1].name;
+    let names = this.models && Date.now() - this.models.at <= MODELS_TTL_MS ? this.models.names : undefined;
+    if (!names) {
+      const description = await this.store.describeCollection();
+      names = description?.models.map((m) => m.name) ?? [];
+      // An empty collection is asked again next time: the first upload creates it.
+      this.models = names.length > 0 ? { names, at: Date.now() } : undefined;
+      if (names.length === 0) return null;
+    }
+    if (preferred && names.includes(preferred)) return preferred;
+    return names[names.length - 1];
   }
 
-  /** Every point of the tenant with the model's vector, page by page. */
+  /** Every point of the tenant with the model's vector, page by page (the full recompute only). */
   async *allPoints(owner: string, model: string): AsyncGenerator<StoredPoint[]> {
     let cursor: string | undefined;
     do {
@@ -50,8 +60,15 @@ export class VectorIndexRepository {
     return this.store.neighbours(owner, { vectorName: globalVectorName(model), k, ids });
   }
 
-  get(owner: string, ids: readonly string[]): Promise<StoredPoint[]> {
-    return this.store.get(owner, ids);
+  /** Points by id (payload; the model's vector too when it is named), in one read. */
+  get(owner: string, ids: readonly string[], model?: string): Promise<StoredPoint[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return this.store.get(owner, ids, model ? { withVectors: [globalVectorName(model)] } : {});
+  }
+
+  /** One write per value: every point whose payload score becomes `value`. */
+  setAnomalyScore(owner: string, ids: readonly string[], value: number): Promise<void> {
+    return this.store.setPayload(owner, ids, { anomalyScore: value });
   }
 
   /**
@@ -59,20 +76,32 @@ export class VectorIndexRepository {
    * exact value), so points sharing a rounded score are patched in one call: at most 101 writes
    * per tenant instead of one per image.
    */
-  async setAnomalyScores(owner: string, scores: ReadonlyMap<string, number>): Promise<void> {
-    const byValue = new Map<number, string[]>();
-    for (const [pointId, score] of scores) {
-      const value = Math.round(score * 100) / 100;
-      const ids = byValue.get(value);
-      if (ids) ids.push(pointId);
-      else byValue.set(value, [pointId]);
-    }
-    for (const [value, ids] of byValue) await this.store.setPayload(owner, ids, { anomalyScore: value });
+  async setAnomalyScores(owner: string, scores: ReadonlyMap<string, number>): Promise<number> {
+    const byValue = groupByPayloadScore(scores);
+    for (const [value, ids] of byValue) await this.setAnomalyScore(owner, ids, value);
+    return byValue.size;
   }
 
   static vectorOf(point: StoredPoint, model: string): Float32Array | undefined {
     return point.vectors?.[globalVectorName(model)];
   }
+}
+
+/** The payload keeps the score to two decimals; SQL keeps the exact value. */
+export function payloadScore(score: number): number {
+  return Math.round(score * 100) / 100;
+}
+
+/** Point ids by the payload score they get: one write per group. */
+export function groupByPayloadScore(scores: ReadonlyMap<string, number>): Map<number, string[]> {
+  const byValue = new Map<number, string[]>();
+  for (const [pointId, score] of scores) {
+    const value = payloadScore(score);
+    const ids = byValue.get(value);
+    if (ids) ids.push(pointId);
+    else byValue.set(value, [pointId]);
+  }
+  return byValue;
 }
 
 export type { ImagePayload };

@@ -20,6 +20,7 @@ import { ANOMALY_METHODS, type ListMethod } from '../domain/anomaly-scoring';
 import { AnomalyStoreRepository, type ListedScore } from '../repositories/anomaly-store.repository';
 import { ThumbnailUrlRepository } from '../repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
+import { AnomalyQueueService } from './anomaly-queue.service';
 import { AnomalyScoringService } from './anomaly-scoring.service';
 
 export const RECOMPUTE_JOB = 'anomaly-recompute';
@@ -37,6 +38,7 @@ export class AnomalyService implements OnModuleInit {
     private readonly index: VectorIndexRepository,
     private readonly urls: ThumbnailUrlRepository,
     private readonly scoring: AnomalyScoringService,
+    private readonly queue: AnomalyQueueService,
     @Inject(JOB_RUNNER) private readonly runner: JobRunner,
     @Inject(APP_CONFIG) private readonly config: AnomalyConfig,
   ) {}
@@ -101,10 +103,14 @@ export class AnomalyService implements OnModuleInit {
     return { jobId: job.jobId };
   }
 
+  /**
+   * Queues an indexed image for its ingest-time score and answers at once (busy when the queue is
+   * full or the tenant's scores are behind). An image no longer in the index is skipped by the pass.
+   */
   async scoreImage(req: ImageScoreRequest): Promise<Empty> {
     const { ownerUserId } = tenant(req.caller);
-    if (!(await this.scoring.scoreImage(ownerUserId, req.imageId)))
-      throw LookalikeError.notFound('image', req.imageId);
+    if (!req.imageId) throw LookalikeError.invalid('image_id is required');
+    this.queue.enqueue(ownerUserId, req.imageId);
     return {};
   }
 
