@@ -752,9 +752,11 @@ function renderMode(r: ModeResult): string[] {
   const v = r.verification;
   const restart = r.restart
     ? `kill -9 of every server process before upload ${r.restart.atUpload} with ${r.restart.inFlight} uploads in flight; back (restart on the same data, ready, logged in) in ${r.restart.downSeconds.toFixed(1)} s using ${r.restart.startupCpuSeconds.toFixed(1)} s of CPU (left out of that window's images/s and CPU); ${r.restart.retried} cut-off uploads sent again (${r.restart.retriedCreated} created, ${r.restart.retriedDuplicate} duplicate of the first attempt).`
-    : r.killPlanned
-      ? 'the kill was planned but did not happen (the stream ended first).'
-      : 'no kill in this mode (BENCH_SOAK_KILL).';
+    : !r.loadEnd
+      ? 'not yet (the run is in progress).'
+      : r.killPlanned
+        ? 'the kill was planned but did not happen (the stream ended first).'
+        : 'no kill in this mode (BENCH_SOAK_KILL).';
   lines.push('', `Restart check: ${restart}`);
   if (v) {
     // Listed but never answered 2xx (a first attempt the kill cut off whose retry failed too) is
