@@ -1,12 +1,5 @@
 import { z } from 'zod';
-import {
-  envInt,
-  envNumber,
-  jobsEnvSchema,
-  refineStorage,
-  runtimeEnvSchema,
-  storageEnvSchema,
-} from '@lookalike/config';
+import { envInt, jobsEnvSchema, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
 
 export const anomalyEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
@@ -36,13 +29,8 @@ export const anomalyEnvSchema = runtimeEnvSchema
     ANOMALY_MAX_LAG_MS: envInt(5000, 500, 600_000),
     ANOMALY_QUEUE_MAX: envInt(5000, 1, 1_000_000),
     ANOMALY_BATCH_MAX: envInt(256, 1, 10_000),
-    /**
-     * Payload scores of a tenant are written at most once per this long (SQL at once); a re-scored
-     * neighbour's payload is rewritten only when its score moved by at least the tolerance (a new
-     * image's always), so the payload stays within it of SQL until the next recompute.
-     */
+    /** Payload scores of a tenant are written at most once per this long (SQL at once). */
     ANOMALY_PAYLOAD_FLUSH_MS: envInt(2000, 0, 600_000),
-    ANOMALY_PAYLOAD_TOLERANCE: envNumber(0.05, 0, 1),
     /** Lifetime of the signed thumbnail URLs in the queue. */
     ANOMALY_URL_TTL_SECONDS: envInt(900, 30, 86_400),
   })

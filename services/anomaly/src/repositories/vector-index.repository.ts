@@ -72,9 +72,9 @@ export class VectorIndexRepository {
   }
 
   /**
-   * The payload keeps the score to two decimals (it serves `min_anomaly` filters; SQL keeps the
-   * exact value), so points sharing a rounded score are patched in one call: at most 101 writes
-   * per tenant instead of one per image.
+   * The payload keeps the score in steps of 1/PAYLOAD_STEPS (it serves `min_anomaly` filters; SQL
+   * keeps the exact value), so points sharing a rounded score are patched in one call: at most 21
+   * writes per tenant instead of one per image.
    */
   async setAnomalyScores(owner: string, scores: ReadonlyMap<string, number>): Promise<number> {
     const byValue = groupByPayloadScore(scores);
@@ -87,9 +87,15 @@ export class VectorIndexRepository {
   }
 }
 
-/** The payload keeps the score to two decimals; SQL keeps the exact value. */
+/**
+ * The granularity of the payload's `anomaly_score`: a filter value, not the score (SQL keeps the
+ * exact one). Steps of 0.05 give 21 values, so a tenant's whole payload is at most 21 writes, and a
+ * score that moves less than a step costs none.
+ */
+export const PAYLOAD_STEPS = 20;
+
 export function payloadScore(score: number): number {
-  return Math.round(score * 100) / 100;
+  return Math.round(Math.min(1, Math.max(0, score)) * PAYLOAD_STEPS) / PAYLOAD_STEPS;
 }
 
 /** Point ids by the payload score they get: one write per group. */

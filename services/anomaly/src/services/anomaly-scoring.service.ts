@@ -250,8 +250,8 @@ export class AnomalyScoringService {
     const rows = scored.map((s) => this.row(s.point, s.raw, stats));
     await this.store.upsert(owner, rows);
 
-    // The payload: a new image's score always (its payload has none yet); a neighbour's only when
-    // it moved by the tolerance from what its payload holds or is about to get.
+    // The payload: only scores whose rounded value differs from what the payload holds or is
+    // about to get (a new image's payload holds the 0 ingest wrote).
     const changed = new Map<string, number>();
     const arrivals = new Map<string, number>();
     const now = Date.now();
@@ -260,8 +260,7 @@ export class AnomalyScoringService {
       if (arrived !== undefined) this.lag.observe((now - arrived) / 1000);
       const value = payloadScore(row.combined);
       const current = payloadScore(this.writer.latest(owner, point.id) ?? point.payload.anomalyScore ?? 0);
-      const tolerance = arrived !== undefined ? 0 : this.config.ANOMALY_PAYLOAD_TOLERANCE;
-      if (value !== current && Math.abs(value - current) >= tolerance - 1e-9) {
+      if (value !== current) {
         changed.set(point.id, row.combined);
         if (arrived !== undefined) arrivals.set(point.id, arrived);
       }

@@ -17,16 +17,19 @@ interface Staged {
  * the review queue reads); the vector payload's `anomaly_score` (for `min_anomaly` filters and
  * ordering in the index) is written per tenant at most once per ANOMALY_PAYLOAD_FLUSH_MS: the
  * changes of every pass in that window are merged (a point's latest score wins) and written with
- * one `setPayload` per distinct rounded value, so a stream of uploads costs a bounded number of
- * vector-table versions per window instead of several per upload (the passes stage only the new
- * images and the neighbours that moved by ANOMALY_PAYLOAD_TOLERANCE). Flushes of a tenant run one
- * after the other, so an older value never lands after a newer one.
+ * one `setPayload` per distinct rounded value (at most 21), so a stream of uploads costs a bounded
+ * number of vector-table versions per window instead of several per upload (the passes stage only
+ * the points whose rounded score changed). A window lasts at least three times the tenant's last
+ * flush, so payload writes take at most about a quarter of the store's write time when it is slow.
+ * Flushes of a tenant run one after the other, so an older value never lands after a newer one.
  */
 @Injectable()
 export class ScoreWriterService implements OnModuleDestroy {
   private readonly logger = new Logger(ScoreWriterService.name);
   private readonly buffers = new Map<string, Staged>();
   private readonly flushing = new Map<string, Promise<void>>();
+  /** How long each tenant's last flush took. */
+  private readonly lastFlushMs = new Map<string, number>();
   /** The scores a flush under way is writing, per tenant. */
   private readonly writing = new Map<string, ReadonlyMap<string, number>>();
   private readonly lag = payloadLagHistogram();
@@ -42,7 +45,9 @@ export class ScoreWriterService implements OnModuleDestroy {
     if (scores.size === 0) return;
     let buffer = this.buffers.get(owner);
     if (!buffer) {
-      const timer = setTimeout(() => void this.flush(owner), this.config.ANOMALY_PAYLOAD_FLUSH_MS);
+      // The writes take at most about a quarter of the time: a slow store widens the window.
+      const window = Math.max(this.config.ANOMALY_PAYLOAD_FLUSH_MS, 3 * (this.lastFlushMs.get(owner) ?? 0));
+      const timer = setTimeout(() => void this.flush(owner), window);
       timer.unref();
       buffer = { scores: new Map(), arrivals: new Map(), timer };
       this.buffers.set(owner, buffer);
@@ -93,6 +98,7 @@ export class ScoreWriterService implements OnModuleDestroy {
 
   private async write(owner: string, buffer: Staged): Promise<void> {
     this.writing.set(owner, buffer.scores);
+    const started = Date.now();
     try {
       for (const [value, ids] of groupByPayloadScore(buffer.scores)) {
         await this.index.setAnomalyScore(owner, ids, value);
@@ -105,6 +111,7 @@ export class ScoreWriterService implements OnModuleDestroy {
       this.writing.delete(owner);
     }
     const now = Date.now();
+    this.lastFlushMs.set(owner, now - started);
     for (const at of buffer.arrivals.values()) this.lag.observe((now - at) / 1000);
   }
 }
