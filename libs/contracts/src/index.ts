@@ -1,4 +1,5 @@
 export * from './errors';
+export * from './ids';
 export * from './vectors';
 export * from './subjects';
 export * from './generated/common/v1/common';

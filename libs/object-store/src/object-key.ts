@@ -1,5 +1,4 @@
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
-import { ulid } from 'ulid';
+import { ErrorCode, LookalikeError, newUlid } from '@lookalike/contracts';
 
 const TENANT_PATTERN = /^[A-Za-z0-9._-]{1,128}$/;
 const EXTENSION_PATTERN = /^[a-z0-9]{1,10}$/;
@@ -44,7 +43,7 @@ export function generateObjectKey(tenant: string, ext: string, now: Date = new D
   }
   const year = String(now.getUTCFullYear()).padStart(4, '0');
   const month = String(now.getUTCMonth() + 1).padStart(2, '0');
-  return `${tenant}/${year}/${month}/${ulid(now.getTime())}.${extension}`;
+  return `${tenant}/${year}/${month}/${newUlid(now.getTime())}.${extension}`;
 }
 
 /**

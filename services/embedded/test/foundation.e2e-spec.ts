@@ -131,6 +131,33 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
     expect(response.headers.get('retry-after')).toBe('1');
   });
 
+  it('limits each user to RATE_LIMIT_PER_MINUTE requests per route with 429 problem+json and Retry-After', async () => {
+    const throttled = await devLogin(stack.url, `throttled-${mode}`);
+    // An invalid query is refused after the guards, so it counts without reaching a service.
+    const ask = (bearer: string) =>
+      fetch(`${stack.url}/api/search/similar`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+        body: '{}',
+      });
+    const limit = 600; // the gateway's default RATE_LIMIT_PER_MINUTE
+    for (let sent = 0; sent < limit; sent += 50) {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => ask(throttled)));
+      expect(answers.map((r) => r.status)).toEqual(Array(50).fill(400));
+    }
+    const refused = await ask(throttled);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('content-type')).toContain('application/problem+json');
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { code: string }).code).toBe('rate_limited');
+    // Another user, and the same user on another route, are not held back.
+    expect((await ask(token)).status).toBe(400);
+    const other = await fetch(`${stack.url}/api/images?limit=1`, {
+      headers: { authorization: `Bearer ${throttled}` },
+    });
+    expect(other.status).toBe(200);
+  });
+
   it('carries the request id from the client through the transport to a service and back', async () => {
     const requestId = `e2e-${randomUUID()}`;
     const response = await api('/api/models', { headers: { 'x-request-id': requestId } });

@@ -7,6 +7,7 @@ import { Subjects } from '@lookalike/contracts';
 import { RpcClient, ServiceCoreModule } from '@lookalike/messaging';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
+import { SlidingWindowThrottlerStorage } from './auth/sliding-window.storage';
 import { UserThrottlerGuard } from './auth/user-throttler.guard';
 import { AuthController } from './controllers/auth.controller';
 import { ImagesController } from './controllers/images.controller';
@@ -44,7 +45,10 @@ export class GatewayModule {
             ]) as never,
           },
         }),
-        ThrottlerModule.forRoot([{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }]),
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: config.RATE_LIMIT_PER_MINUTE }],
+          storage: new SlidingWindowThrottlerStorage(),
+        }),
         MulterModule.register({
           storage: memoryStorage(),
           limits: { fileSize: config.MAX_IMAGE_BYTES, files: 1, fields: 40, fieldSize: 256 * 1024 },

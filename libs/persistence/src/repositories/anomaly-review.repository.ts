@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { ulid } from 'ulid';
+import { newUlid } from '@lookalike/contracts';
 import { AnomalyReviewEntity, type AnomalyVerdict } from '../entities';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
 
@@ -21,7 +21,7 @@ export class AnomalyReviewRepository {
   }
 
   async record(input: NewAnomalyReview): Promise<AnomalyReviewEntity> {
-    const reviewId = ulid();
+    const reviewId = newUlid();
     await this.repo.insert({
       reviewId,
       ownerUserId: input.ownerUserId,

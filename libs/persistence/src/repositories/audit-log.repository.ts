@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { ulid } from 'ulid';
+import { newUlid } from '@lookalike/contracts';
 import { AuditLogEntity } from '../entities';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
 
@@ -20,7 +20,7 @@ export class AuditLogRepository {
   }
 
   async record(entry: NewAuditEntry): Promise<AuditLogEntity> {
-    const auditId = ulid();
+    const auditId = newUlid();
     await this.dataSource.query(
       `INSERT INTO audit_log (audit_id, owner_user_id, user_id, action, target, details)
        VALUES ($1, $2, $3, $4, $5, $6::jsonb)`,

@@ -1,6 +1,5 @@
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { ErrorCode, LookalikeError, newUlid } from '@lookalike/contracts';
 import type { DataSource, EntityManager, Repository } from 'typeorm';
-import { ulid } from 'ulid';
 import {
   DedupDecisionEntity,
   DedupGroupEntity,
@@ -70,7 +69,7 @@ export class DedupRepository {
         WHERE dedup_groups.status = 'open'
        RETURNING group_id, (xmax = 0) AS inserted`,
       [
-        ulid(),
+        newUlid(),
         input.ownerUserId,
         input.kind,
         JSON.stringify(input.members),
@@ -169,7 +168,7 @@ export class DedupRepository {
        ON CONFLICT (owner_user_id, image_a, image_b) DO UPDATE
           SET verdict = excluded.verdict, user_id = excluded.user_id, group_id = excluded.group_id,
               updated_at = now()`,
-      [ulid(), input.ownerUserId, imageA, imageB, input.verdict, input.userId, input.groupId ?? null],
+      [newUlid(), input.ownerUserId, imageA, imageB, input.verdict, input.userId, input.groupId ?? null],
     );
     return manager
       .getRepository(DedupDecisionEntity)

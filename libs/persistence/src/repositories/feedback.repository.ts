@@ -1,5 +1,5 @@
 import type { DataSource, Repository } from 'typeorm';
-import { ulid } from 'ulid';
+import { newUlid } from '@lookalike/contracts';
 import { FeedbackEntity, type FeedbackAction } from '../entities';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
 
@@ -25,7 +25,7 @@ export class FeedbackRepository {
   }
 
   async record(input: NewFeedback): Promise<FeedbackEntity> {
-    const feedbackId = ulid();
+    const feedbackId = newUlid();
     await this.repo.insert({
       feedbackId,
       ownerUserId: input.ownerUserId,

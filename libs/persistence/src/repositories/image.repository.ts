@@ -1,6 +1,5 @@
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { ErrorCode, LookalikeError, newUlid } from '@lookalike/contracts';
 import type { DataSource, Repository } from 'typeorm';
-import { ulid } from 'ulid';
 import { ImageEntity, type ImageSource, type ImageStatus } from '../entities';
 import { requireIds } from './required-ids';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
@@ -83,7 +82,7 @@ export class ImageRepository {
     if (!SHA256_PATTERN.test(input.sha256))
       throw LookalikeError.invalid('sha256 must be 64 lowercase hex digits');
     const row: Partial<ImageEntity> = {
-      imageId: input.imageId ?? ulid(),
+      imageId: input.imageId ?? newUlid(),
       ownerUserId: input.ownerUserId,
       sha256: input.sha256,
       status: input.status ?? 'stored',

@@ -1,6 +1,5 @@
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { ErrorCode, LookalikeError, newUlid } from '@lookalike/contracts';
 import type { DataSource, Repository } from 'typeorm';
-import { ulid } from 'ulid';
 import { JobEntity, type JobFailure, type JobState } from '../entities';
 import { sqlRows } from './sql-rows';
 import { requireIds } from './required-ids';
@@ -49,7 +48,7 @@ export class JobRepository {
   }
 
   async create(input: NewJob): Promise<{ job: JobEntity; created: boolean }> {
-    const jobId = ulid();
+    const jobId = newUlid();
     const inserted = await sqlRows(
       this.dataSource,
       `INSERT INTO jobs (job_id, owner_user_id, kind, state, payload, total, max_attempts, idempotency_key,

@@ -8,6 +8,7 @@ import {
   type SearchHit as ContractHit,
   type SimilarSearchRequest,
   type SimilarSearchResponse,
+  newUlid,
   unpackVector,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
@@ -26,7 +27,6 @@ import {
   type SearchHit,
   type VectorFilter,
 } from '@lookalike/vector-store';
-import { ulid } from 'ulid';
 import { timeStage } from '../metrics/search.metrics';
 import { EmbeddingRepository, type QueryEmbedding } from '../repositories/embedding.repository';
 import { ImageUrlRepository } from '../repositories/image-url.repository';
@@ -128,7 +128,7 @@ export class SearchService {
   }
 
   private async similarFor(owner: string, req: SimilarSearchRequest): Promise<SimilarSearchResponse> {
-    const queryId = ulid();
+    const queryId = newUlid();
     const kinds = queryKinds(req);
     if (kinds.length !== 1) {
       throw LookalikeError.invalid('give exactly one of image_id, text_query, vector or an image', {

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { ulid } from 'ulid';
+
+const POOL_BYTES = 4096;
+let pool = randomBytes(POOL_BYTES);
+let cursor = 0;
+
+/**
+ * One random byte as a fraction in [0, 1), read from a pool the system CSPRNG refills 4 KiB at a
+ * time. The `ulid` package's own generator asks the CSPRNG once per character (16 calls per id,
+ * 2.6% of a similar-by-id request's CPU in the search load bench); this asks it once per 256 ids.
+ */
+function pooledRandom(): number {
+  if (cursor === POOL_BYTES) {
+    pool = randomBytes(POOL_BYTES);
+    cursor = 0;
+  }
+  return pool[cursor++]! / 256;
+}
+
+/** A new ULID (time-ordered, 80 random bits from the system CSPRNG). */
+export function newUlid(now: number = Date.now()): string {
+  return ulid(now, pooledRandom);
+}
