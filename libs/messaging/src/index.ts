@@ -9,3 +9,4 @@ export * from './messaging.module';
 export * from './service/service-core.module';
 export * from './service/service-bootstrap';
 export * from './jobs';
+export * from './local/thread.bus';

@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationShutdown } from '@nestjs/common';
 import { LocalBus } from './local/local.bus';
+import { ThreadBus } from './local/thread.bus';
 import { MESSAGE_BUS, MessageBus } from './message-bus.port';
 import { NatsBus } from './nats/nats.bus';
 import { RpcClient } from './rpc-client';
@@ -14,7 +15,8 @@ export interface MessagingOptions {
 
 export async function createMessageBus(options: MessagingOptions): Promise<MessageBus> {
   if (options.transport === 'local') {
-    return LocalBus.forProcess();
+    // A module in a worker thread of the embedded process reaches the main thread's bus.
+    return ThreadBus.forThread() ?? LocalBus.forProcess();
   }
   return NatsBus.connect({
     url: options.natsUrl,

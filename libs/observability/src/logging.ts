@@ -1,6 +1,7 @@
 import { DynamicModule } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoggerModule } from 'nestjs-pino';
+import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import pino from 'pino';
 import { acceptRequestId, REQUEST_ID_HEADER, runWithRequestContext } from './request-context';
 
 export interface LoggingOptions {
@@ -14,6 +15,18 @@ export interface LoggingOptions {
  * `x-request-id` when valid, returned in the response header and carried across the transport.
  */
 export function createLoggerModule(options: LoggingOptions): DynamicModule {
+  const transport = options.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined;
+  // The root logger comes from the HTTP middleware of an HTTP app; a thread that hosts only
+  // transport-served modules (the embedded main thread when the gateway has a thread of its own)
+  // has none, so it gets one with the same settings.
+  if (!PinoLogger.root) {
+    (PinoLogger as { root: pino.Logger }).root = pino({
+      name: options.service,
+      level: options.level,
+      base: { service: options.service },
+      transport,
+    });
+  }
   return LoggerModule.forRoot({
     pinoHttp: {
       name: options.service,
@@ -42,7 +55,7 @@ export function createLoggerModule(options: LoggingOptions): DynamicModule {
         const { err: _err, ...rest } = value;
         return rest;
       },
-      transport: options.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined,
+      transport,
     },
     forRoutes: ['*path'],
   });

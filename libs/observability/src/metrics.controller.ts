@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagg
 import { PrometheusController } from '@willsoto/nestjs-prometheus';
 import type { Response } from 'express';
 import { PublicRoute } from './health';
+import { metricsExposition, metricsRegistry } from './metrics';
 
 /** /metrics in the Prometheus text format, open to scrapers like the probes. */
 @ApiTags('operations')
@@ -14,6 +15,7 @@ export class MetricsController extends PrometheusController {
   @ApiProduces('text/plain')
   @ApiOkResponse({ schema: { type: 'string' } })
   override async index(@Res({ passthrough: true }) response: Response): Promise<string> {
-    return super.index(response);
+    response.header('Content-Type', metricsRegistry.contentType);
+    return metricsExposition();
   }
 }

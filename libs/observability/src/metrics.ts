@@ -1,4 +1,13 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics, register } from 'prom-client';
+import {
+  AggregatorRegistry,
+  Counter,
+  Histogram,
+  type MetricObjectWithValues,
+  type MetricValue,
+  Registry,
+  collectDefaultMetrics,
+  register,
+} from 'prom-client';
 
 /**
  * Process-wide metrics. In the embedded run mode every service module shares one process, so
@@ -8,12 +17,38 @@ export const metricsRegistry: Registry = register;
 
 let defaultsStarted = false;
 
-export function startDefaultMetrics(): void {
+/**
+ * Node's process metrics (CPU, memory, event-loop lag, GC) under `lookalike_`. `labels` tells
+ * threads of one process apart: the embedded stack labels its main thread's `thread="main"` and
+ * its gateway thread's `thread="gateway"`, so /metrics shows each thread's event loop and heap.
+ */
+export function startDefaultMetrics(labels?: Record<string, string>): void {
   if (defaultsStarted) {
     return;
   }
   defaultsStarted = true;
-  collectDefaultMetrics({ register: metricsRegistry, prefix: 'lookalike_' });
+  collectDefaultMetrics({ register: metricsRegistry, prefix: 'lookalike_', labels });
+}
+
+type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
+let peerMetrics: (() => Promise<unknown[]>) | undefined;
+
+/**
+ * Another thread's metrics (its `getMetricsAsJSON()`) to serve with this thread's: the embedded
+ * gateway thread serves /metrics for the whole process.
+ */
+export function setPeerMetricsSource(source: (() => Promise<unknown[]>) | undefined): void {
+  peerMetrics = source;
+}
+
+/** The /metrics body: this thread's registry, merged with the peer thread's when there is one. */
+export async function metricsExposition(): Promise<string> {
+  if (!peerMetrics) return metricsRegistry.metrics();
+  const own = await metricsRegistry.getMetricsAsJSON();
+  const peer = (await peerMetrics().catch(() => [])) as MetricsJson;
+  // Series with the same name and labels add up (counters, histogram buckets); the threads' own
+  // process metrics differ by their `thread` label and stay apart.
+  return AggregatorRegistry.aggregate([own as MetricsJson, peer]).metrics();
 }
 
 function singleton<T>(name: string, create: () => T): T {

@@ -1,5 +1,8 @@
-import { resolve } from 'node:path';
-import { LocalBus, RpcClient, RunningService } from '@lookalike/messaging';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { LocalBus, RpcClient, RunningService, serveBusOnPort } from '@lookalike/messaging';
+import { metricsRegistry, startDefaultMetrics } from '@lookalike/observability';
 import { startAnomaly } from '@lookalike/service-anomaly';
 import { startDedup } from '@lookalike/service-dedup';
 import { startEmbedding } from '@lookalike/service-embedding';
@@ -8,6 +11,7 @@ import { startGateway } from '@lookalike/service-gateway';
 import { startIngest } from '@lookalike/service-ingest';
 import { startSearch } from '@lookalike/service-search';
 import { startDemoSeed } from './demo-seed';
+import type { GatewayThreadData, GatewayThreadEvent } from './gateway-thread';
 
 export type Env = Record<string, string | undefined>;
 
@@ -29,6 +33,12 @@ export interface EmbeddedStackOptions {
    * background after start-up; `make demo` turns it on, tests leave it off.
    */
   seedDemo?: boolean;
+  /**
+   * Run the gateway in a worker thread of its own (the default; GATEWAY_THREAD=false keeps it on
+   * the main thread): its HTTP work then uses the second core instead of queueing behind the
+   * service modules' work on one event loop.
+   */
+  gatewayThread?: boolean;
 }
 
 export interface EmbeddedStack {
@@ -55,13 +65,13 @@ export async function startEmbeddedStack(
     // Signed object URLs of the local store point at this process's gateway.
     PUBLIC_BASE_URL: input.PUBLIC_BASE_URL ?? `http://127.0.0.1:${input.API_PORT ?? 8080}`,
   };
+  const threaded = options.gatewayThread ?? env.GATEWAY_THREAD !== 'false';
+  if (threaded) startDefaultMetrics({ thread: 'main' });
   const services: RunningService[] = [];
   for (const name of options.services ?? (Object.keys(allServices) as EmbeddedServiceName[])) {
     services.push(await allServices[name](env));
   }
-  const gateway = await startGateway(env);
-  const address = gateway.getHttpServer().address();
-  const port = typeof address === 'object' && address ? address.port : Number(env.API_PORT ?? 8080);
+  const gateway = threaded ? await startGatewayThread(env) : await startGatewayHere(env);
   const seed = options.seedDemo
     ? startDemoSeed(
         new RpcClient(LocalBus.forProcess(), { service: 'embedded' }),
@@ -69,7 +79,7 @@ export async function startEmbeddedStack(
       )
     : undefined;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${gateway.port}`,
     env,
     close: async () => {
       await seed?.stop();
@@ -78,6 +88,79 @@ export async function startEmbeddedStack(
         await service.close();
       }
       await LocalBus.forProcess().close();
+    },
+  };
+}
+
+interface RunningGateway {
+  port: number;
+  close(): Promise<void>;
+}
+
+async function startGatewayHere(env: Env): Promise<RunningGateway> {
+  const app = await startGateway(env);
+  const address = app.getHttpServer().address();
+  return {
+    port: typeof address === 'object' && address ? address.port : Number(env.API_PORT ?? 8080),
+    close: () => app.close(),
+  };
+}
+
+/**
+ * The compiled gateway-thread entry: beside this file when it runs compiled, in dist/ when it runs
+ * from the TypeScript sources (tests).
+ */
+function gatewayThreadEntry(): string {
+  const compiled = __filename.endsWith('.ts')
+    ? join(__dirname, '../dist/gateway-thread.js')
+    : join(__dirname, 'gateway-thread.js');
+  if (!existsSync(compiled)) {
+    throw new Error(`${compiled} is missing: build the embedded service (make build) first`);
+  }
+  return compiled;
+}
+
+/**
+ * Starts the gateway in a worker thread whose requests reach this thread's in-process bus over a
+ * MessagePort, and whose /metrics carries this thread's metrics too.
+ */
+async function startGatewayThread(env: Env): Promise<RunningGateway> {
+  const channel = new MessageChannel();
+  const stopServing = serveBusOnPort(channel.port1, LocalBus.forProcess(), {
+    metrics: () => metricsRegistry.getMetricsAsJSON(),
+  });
+  const data: GatewayThreadData = { env, bus: channel.port2 };
+  const worker = new Worker(gatewayThreadEntry(), {
+    workerData: data,
+    transferList: [channel.port2],
+  });
+  const closed = new Promise<void>((resolveClosed) => worker.once('exit', () => resolveClosed()));
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const onEvent = (event: GatewayThreadEvent) => {
+      if (event.kind === 'listening') resolvePort(event.port);
+      if (event.kind === 'failed') reject(new Error(`the gateway thread failed to start: ${event.message}`));
+    };
+    worker.on('message', onEvent);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the gateway thread exited with code ${code}`)));
+  });
+  worker.on('error', (error) => {
+    // An HTTP front that died leaves nothing to serve: stop the process the way a crash would.
+    console.error('the gateway thread failed:', error);
+    process.exitCode = 1;
+    process.kill(process.pid, 'SIGTERM');
+  });
+  return {
+    port,
+    close: async () => {
+      const done = new Promise<void>((resolveDone) =>
+        worker.on('message', (event: GatewayThreadEvent) => event.kind === 'closed' && resolveDone()),
+      );
+      worker.postMessage({ kind: 'close' });
+      await Promise.race([done, closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
+      stopServing();
+      channel.port1.close();
+      await worker.terminate();
     },
   };
 }

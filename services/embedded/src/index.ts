@@ -1,1 +1,1 @@
-export { startEmbeddedStack, EmbeddedStack } from './embedded-host';
+export { startEmbeddedStack, type EmbeddedStack, type EmbeddedServiceName } from './embedded-host';

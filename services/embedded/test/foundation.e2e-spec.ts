@@ -36,6 +36,15 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
     expect((await fetch(`${stack.url}/healthz`)).status).toBe(200);
     const metrics = await (await fetch(`${stack.url}/metrics`)).text();
     expect(metrics).toContain('lookalike_http_request_duration_seconds');
+    // The service modules' series are there too: in the embedded mode they run on the main thread
+    // and the gateway thread serves both threads' metrics, each thread's event loop apart.
+    if (mode === 'embedded') {
+      await fetch(`${stack.url}/readyz`); // asks the embedding module, on the main thread
+      const withServices = await (await fetch(`${stack.url}/metrics`)).text();
+      expect(withServices).toMatch(/lookalike_rpc_server_duration_seconds_count\{[^}]*service="embedding"/);
+      expect(withServices).toMatch(/lookalike_nodejs_eventloop_lag_p99_seconds\{thread="gateway"\}/);
+      expect(withServices).toMatch(/lookalike_nodejs_eventloop_lag_p99_seconds\{thread="main"\}/);
+    }
     const docs = await fetch(`${stack.url}/docs`);
     expect(docs.status).toBe(200);
     const openapi = (await (await fetch(`${stack.url}/docs/openapi.json`)).json()) as {
