@@ -50,6 +50,7 @@ import autocannon from 'autocannon';
 import { ImagePayload } from '@lookalike/contracts';
 import { dropSchema } from '@lookalike/persistence';
 import {
+  DEFAULT_HNSW_POLICY,
   HnswVectorStore,
   LanceDbVectorStore,
   type SearchRequest,
@@ -369,7 +370,11 @@ async function directHnsw(dir: string, seeded: Seeded, rows: Row[]): Promise<Map
     for (const imageId of recallQueries(seeded.ids))
       truth.set(imageId, await similarTop10(store, imageId, true));
     console.error(`exact answers for the recall check in ${seconds(exactStarted)} s`);
-    await recallAgainst(store, truth, 'HNSW, hnswlib m 16, ef_construct 200, ef 128, re-scored');
+    await recallAgainst(
+      store,
+      truth,
+      `HNSW, hnswlib m 16, ef_construct 200, ef ${DEFAULT_HNSW_POLICY.ef} (the default of an unfiltered walk), re-scored`,
+    );
     const { ids, vectors } = seeded;
     for (const concurrency of LEVELS) {
       const bare = await timedLoop(concurrency, (i) =>
