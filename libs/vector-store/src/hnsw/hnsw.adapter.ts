@@ -44,11 +44,6 @@ export interface HnswIndexPolicy {
   exactBelowRows: number;
   /** Search breadth when the query gives none (raised to the number of hits fetched). */
   ef: number;
-  /**
-   * The same for a walk with a payload filter: the walk skips the points the filter refuses, so it
-   * needs a wider beam to keep its recall.
-   */
-  filteredEf: number;
   /** Milliseconds a background build adds points before it yields to the event loop. */
   buildSliceMs: number;
   /** A graph is snapshotted once this many of its points changed since its last snapshot... */
@@ -67,8 +62,7 @@ export interface HnswIndexPolicy {
 export const DEFAULT_HNSW_POLICY: HnswIndexPolicy = {
   graphFromRows: 1_000,
   exactBelowRows: 1_000,
-  ef: 64,
-  filteredEf: 128,
+  ef: 128,
   buildSliceMs: 20,
   snapshotAfterChanges: 5_000,
   snapshotMinIntervalMs: 5 * 60_000,
@@ -535,7 +529,7 @@ export class HnswVectorStore extends MemoryVectorStore {
     const found = entry.graph.search(
       query,
       fetch + 1,
-      ef ?? (accept ? this.policy.filteredEf : this.policy.ef),
+      ef ?? this.policy.ef,
       accept
         ? (id) => {
             const p = rows.points.get(id);
