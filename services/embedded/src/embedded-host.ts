@@ -98,7 +98,7 @@ interface RunningGateway {
 }
 
 async function startGatewayHere(env: Env): Promise<RunningGateway> {
-  const app = await startGateway(env);
+  const app = await startGateway(env, { shutdownHooks: false });
   const address = app.getHttpServer().address();
   return {
     port: typeof address === 'object' && address ? address.port : Number(env.API_PORT ?? 8080),

@@ -26,7 +26,7 @@ async function run(): Promise<void> {
   ThreadBus.install(threadBus);
   startDefaultMetrics({ thread: 'gateway' });
   setPeerMetricsSource(() => threadBus.peerMetrics());
-  const app = await startGateway(env);
+  const app = await startGateway(env, { shutdownHooks: false });
   const address = app.getHttpServer().address();
   const listening = typeof address === 'object' && address ? address.port : Number(env.API_PORT ?? 8080);
   port.postMessage({ kind: 'listening', port: listening } satisfies GatewayThreadEvent);

@@ -16,12 +16,27 @@ async function main(): Promise<void> {
     '',
   ];
   process.stdout.write(lines.join('\n'));
-  const stop = async () => {
-    await stack.close();
-    process.exit(0);
+  let stopping = false;
+  const stop = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // A second Ctrl+C while the stack flushes: leave at once.
+      process.stderr.write(`\n${signal} again: exiting without waiting for the stack to stop\n`);
+      process.exit(130);
+    }
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping (the index, queues and logs are flushed first)\n`);
+    try {
+      await stack.close();
+      process.exit(0);
+    } catch (error) {
+      process.stderr.write(
+        `the stack did not stop cleanly: ${error instanceof Error ? error.stack : String(error)}\n`,
+      );
+      process.exit(1);
+    }
   };
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 main().catch((error: unknown) => {

@@ -8,8 +8,17 @@ import { configureGateway } from './app-setup';
 import { gatewayEnvSchema } from './gateway.config';
 import { GatewayModule } from './gateway.module';
 
+export interface StartGatewayOptions {
+  /**
+   * Close on SIGINT/SIGTERM (the gateway as a process of its own). The embedded host turns it off:
+   * it stops the gateway and the service modules itself, in order.
+   */
+  shutdownHooks?: boolean;
+}
+
 export async function startGateway(
   env: Record<string, string | undefined> = process.env,
+  options: StartGatewayOptions = {},
 ): Promise<NestExpressApplication> {
   const config = loadConfig(gatewayEnvSchema, env);
   startTracing('lookalike-gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
@@ -19,7 +28,7 @@ export async function startGateway(
     bodyParser: false,
   });
   app.useLogger(app.get(Logger));
-  app.enableShutdownHooks();
+  if (options.shutdownHooks ?? true) app.enableShutdownHooks();
   configureGateway(app, config);
   await app.listen(config.API_PORT, config.API_HOST);
   return app;

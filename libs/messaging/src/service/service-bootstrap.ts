@@ -36,7 +36,8 @@ export async function startService(options: StartServiceOptions): Promise<Runnin
     });
     app.useLogger(app.get(Logger));
     app.useGlobalFilters(new PassThroughRpcFilter());
-    app.enableShutdownHooks();
+    // No signal hooks here: the embedded host stops its modules in order on SIGINT/SIGTERM (one
+    // hook per module would close each of them twice, and all at once).
     await app.listen();
     return { app, close: () => app.close() };
   }

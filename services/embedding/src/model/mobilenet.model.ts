@@ -93,6 +93,8 @@ export function loadMobileNetArtifacts(): tf.io.ModelArtifacts {
  * features (L2-normalised, the image embedding) and the 5-way classifier (the NSFW score).
  */
 export class MobileNetModel implements ImageModel {
+  private disposed = false;
+
   readonly descriptor: ModelDescriptor = {
     name: MOBILENET_MODEL_NAME,
     version: 'nsfwjs-4.4.0',
@@ -175,7 +177,10 @@ export class MobileNetModel implements ImageModel {
     }
   }
 
+  /** Frees the network; safe to call again (a second call does nothing). */
   async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
     this.network.dispose();
   }
 }

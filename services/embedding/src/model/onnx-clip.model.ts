@@ -95,6 +95,8 @@ function checkSignature(
  * to L2-normalised vectors in one shared space.
  */
 export class OnnxClipModel implements ImageModel, TextModel {
+  private released: Promise<void> | undefined;
+
   private constructor(
     readonly descriptor: ModelDescriptor,
     readonly manifest: ModelManifest,
@@ -260,8 +262,10 @@ export class OnnxClipModel implements ImageModel, TextModel {
     return this.infer(this.textual, this.textualIo, feeds, texts.length);
   }
 
+  /** Releases both sessions; safe to call again (a second call does nothing). */
   async dispose(): Promise<void> {
-    await Promise.all([this.visual.release(), this.textual.release()]);
+    this.released ??= Promise.all([this.visual.release(), this.textual.release()]).then(() => undefined);
+    return this.released;
   }
 
   private async infer(
