@@ -48,3 +48,4 @@ export {
 } from './salient-crops';
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
+export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';

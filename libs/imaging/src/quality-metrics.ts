@@ -270,7 +270,10 @@ export async function qualityFromPixels(
 }
 
 /** Displayed size from the header alone (EXIF orientation taken into account). */
-async function displayedSize(bytes: Buffer, limits: ImageLimits): Promise<{ width: number; height: number }> {
+export async function displayedSize(
+  bytes: Buffer,
+  limits: ImageLimits,
+): Promise<{ width: number; height: number }> {
   const header = await runDecode(() => sharp(bytes, sharpInputOptions(limits)).metadata(), limits);
   const { width, height } = header.autoOrient ?? { width: header.width ?? 0, height: header.height ?? 0 };
   return { width, height };

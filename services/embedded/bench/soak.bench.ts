@@ -82,6 +82,8 @@ const DATABASE_URL = env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const OUT_FILE = resolve(ROOT, env.BENCH_OUT ?? '.bench', 'soak.md');
 const OWNER = 'soak';
 const UPLOAD_TIMEOUT_MS = 300_000;
+/** 503 busy answers an upload waits out (Retry-After) before it counts as an error. */
+const BUSY_RETRIES = 30;
 /** The similar-by-id rounds of a window stop here even when the stack is very slow. */
 const SEARCH_MAX_MS = 120_000;
 
@@ -123,6 +125,8 @@ interface UploadResult {
   sha256?: string;
   /** Sent again after the kill, which took its first attempt down. */
   retried: boolean;
+  /** 503 busy answers waited out (Retry-After) before this result. */
+  busyWaits?: number;
 }
 
 /** One window's readings of the stack's histograms and counters, summed over its segments. */
@@ -146,6 +150,8 @@ interface WindowRow {
   searchErrors: number;
   reading: StackReading;
   errors: Record<string, number>;
+  /** 503 busy answers (the quality loop's backpressure) the client waited out and resent. */
+  busyWaits: number;
   dedupUnavailable: number;
   points?: number;
   indexType?: string;
@@ -405,7 +411,25 @@ async function soak(mode: SoakMode, files: string[], progress: (r: ModeResult) =
       console.error(`${mode}: back after ${report.downSeconds.toFixed(1)} s`);
     };
 
+    /**
+     * One upload as a well-behaved client sends it: a 503 busy answer (the quality loop's
+     * backpressure, with Retry-After) is waited out and the upload sent again, up to
+     * BUSY_RETRIES times; the latency is the whole wait, from the first attempt.
+     */
     const uploadOnce = async (index: number): Promise<UploadResult> => {
+      const started = performance.now();
+      let busyWaits = 0;
+      for (;;) {
+        const result = await uploadAttempt(index);
+        if (result.ok || !result.code.startsWith('503') || busyWaits >= BUSY_RETRIES) {
+          return { ...result, ms: performance.now() - started, busyWaits };
+        }
+        busyWaits += 1;
+        await new Promise((r) => setTimeout(r, (result.retryAfterSeconds ?? 1) * 1000));
+      }
+    };
+
+    const uploadAttempt = async (index: number): Promise<UploadResult & { retryAfterSeconds?: number }> => {
       const file = files[index]!;
       const { body, type } = multipart(readFileSync(file), basename(file));
       const started = performance.now();
@@ -426,7 +450,15 @@ async function soak(mode: SoakMode, files: string[], progress: (r: ModeResult) =
           } catch {
             // not problem+json
           }
-          return { index, ok: false, code, ms, retried: false };
+          const retryAfter = Number(response.headers.get('retry-after'));
+          return {
+            index,
+            ok: false,
+            code,
+            ms,
+            retried: false,
+            retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+          };
         }
         const answer = JSON.parse(text) as {
           image_id: string;
@@ -484,6 +516,7 @@ async function soak(mode: SoakMode, files: string[], progress: (r: ModeResult) =
         searchErrors: 0,
         reading: {},
         errors: {},
+        busyWaits: 0,
         dedupUnavailable: 0,
         rssBytes: 0,
         note: [],
@@ -517,6 +550,7 @@ async function soak(mode: SoakMode, files: string[], progress: (r: ModeResult) =
           const outcome = await upload(index);
           outcomes.set(index, outcome);
           row.uploads += 1;
+          row.busyWaits += outcome.busyWaits ?? 0;
           if (outcome.ok) {
             row.accepted += 1;
             row.ingestMs.push(outcome.ms);
@@ -688,7 +722,7 @@ function renderRow(row: WindowRow): string {
     histogramCell(row.reading.dedupCheck, 1000, 0),
     histogramCell(row.reading.anomalyScore, 1000, 0),
     histogramCell(row.reading.anomalyLag, 1, 1),
-    `${errors || '0'}${row.searchErrors > 0 ? `; search ${row.searchErrors}` : ''}`,
+    `${errors || '0'}${row.busyWaits > 0 ? ` (${row.busyWaits} busy waited out)` : ''}${row.searchErrors > 0 ? `; search ${row.searchErrors}` : ''}`,
     String(row.dedupUnavailable),
     row.reading.anomalyFailures === undefined ? 'n/a' : String(row.reading.anomalyFailures),
     row.points === undefined ? 'n/a' : `${row.points}${row.indexType ? ` (${row.indexType})` : ''}`,
@@ -796,7 +830,7 @@ function render(results: ModeResult[], generated: { seconds: number; bytes: numb
     '',
     `${N} seeded variants of ${SOURCE} (crop, resize to a long side of 960-1088 px, JPEG re-encode; mean ${(generated.bytes / N / 1024).toFixed(0)} KiB, generated in ${generated.seconds.toFixed(0)} s before the run, untimed), uploaded through POST /api/images, ${CONCURRENCY} at a time, a row per ${WINDOW} uploads; ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}.`,
     '',
-    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer; dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = rows of the LanceDB table (the whole store, or the durable copy under the embedded HNSW store) with its vector index and the HNSW graph snapshot files; data files / versions = files under <data>/lancedb/images.lance/{data,_versions}; RSS = the server processes at the window end.`,
+    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = rows of the LanceDB table (the whole store, or the durable copy under the embedded HNSW store) with its vector index and the HNSW graph snapshot files; data files / versions = files under <data>/lancedb/images.lance/{data,_versions}; RSS = the server processes at the window end.`,
     '',
   ];
   for (const r of results) lines.push(...renderMode(r));

@@ -1,12 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@lookalike/config';
-import {
-  type ImageLimits,
-  makeThumbnail,
-  perceptualHash,
-  qualityMetrics,
-  THUMBNAIL_MIME,
-} from '@lookalike/imaging';
+import { type ImageLimits, ingestArtefacts, THUMBNAIL_MIME } from '@lookalike/imaging';
 import { derivedObjectKey, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, type ImageEntity } from '@lookalike/persistence';
 import {
@@ -114,13 +108,12 @@ export class ImagePipelineService {
   }
 
   private async analyse(image: ImageEntity, bytes: Buffer): Promise<ImageEntity> {
-    const limits = imageLimits(this.config);
-    const [phash, quality, thumb256, thumb1024] = await Promise.all([
-      perceptualHash(bytes, limits),
-      qualityMetrics(bytes, limits),
-      makeThumbnail(bytes, 256, limits),
-      makeThumbnail(bytes, 1024, limits),
-    ]);
+    // One decode for the pHash, the quality metrics and both thumbnails (libs/imaging).
+    const { phash, quality, thumb256, thumb1024 } = await ingestArtefacts(
+      bytes,
+      imageLimits(this.config),
+      image.width && image.height ? { width: image.width, height: image.height } : undefined,
+    );
     const thumb256Key = derivedObjectKey(image.key, 'thumb256', 'webp');
     const thumb1024Key = derivedObjectKey(image.key, 'thumb1024', 'webp');
     await Promise.all([

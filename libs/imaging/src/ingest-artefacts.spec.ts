@@ -1,0 +1,74 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { ingestArtefacts } from './ingest-artefacts';
+import { perceptualHashes } from './perceptual-hash';
+import { qualityMetrics } from './quality-metrics';
+import { makeThumbnail } from './thumbnails';
+
+const DATASETS = path.resolve(__dirname, '../../../../shared/datasets');
+const IMAGES = path.join(DATASETS, 'dev-nearcopies/images');
+
+describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit for bit)', () => {
+  // Every 6th file of the set (all at most 1024 px): a spread of photos and their transformed copies.
+  const files = readdirSync(IMAGES)
+    .filter((name) => /\.(jpe?g|png|webp)$/i.test(name))
+    .sort()
+    .filter((_, i) => i % 6 === 0);
+
+  it.each(files)('gives what the separate functions give for %s', async (name) => {
+    const bytes = readFileSync(path.join(IMAGES, name));
+    const [once, hashes, quality] = await Promise.all([
+      ingestArtefacts(bytes),
+      perceptualHashes(bytes),
+      qualityMetrics(bytes),
+    ]);
+    expect(once.phash).toBe(hashes.phash);
+    expect(once.phashVariants).toEqual(hashes.variants);
+    expect(once.quality.flags).toEqual(quality.flags);
+    expect(once.quality.qualityScore).toBeCloseTo(quality.qualityScore, 6);
+    const [thumb256, thumb1024] = await Promise.all([makeThumbnail(bytes, 256), makeThumbnail(bytes, 1024)]);
+    for (const [mine, theirs] of [
+      [once.thumb256, thumb256],
+      [once.thumb1024, thumb1024],
+    ] as const) {
+      const [a, b] = await Promise.all([sharp(mine).metadata(), sharp(theirs).metadata()]);
+      expect(a.format).toBe('webp');
+      expect([a.width, a.height]).toEqual([b.width, b.height]);
+    }
+  });
+
+  it('decodes a large photo at most at 1024 px, with the pHash of the original', async () => {
+    const original = readFileSync(path.join(IMAGES, files[0]!));
+    const large = await sharp(original).resize(3000, 2000, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer();
+    const once = await ingestArtefacts(large);
+    expect(once.phash).toBe((await perceptualHashes(large)).phash);
+    const t1024 = await sharp(once.thumb1024).metadata();
+    const t256 = await sharp(once.thumb256).metadata();
+    expect([t1024.width, t1024.height]).toEqual([1024, 683]);
+    expect([t256.width, t256.height]).toEqual([256, 171]);
+    // The size checks judge the full image, not the decoded 1024 px.
+    expect(once.quality.flags).not.toContain('odd_size');
+    const quality = await qualityMetrics(large);
+    expect(once.quality.flags).toEqual(quality.flags);
+  });
+
+  it('keeps transparency in the thumbnails and flattens it on white for the analysis', async () => {
+    const png = await sharp({
+      create: { width: 300, height: 200, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },
+    })
+      .png()
+      .toBuffer();
+    const once = await ingestArtefacts(png);
+    expect((await sharp(once.thumb256).metadata()).hasAlpha).toBe(true);
+    // Fully transparent reads as white paper, not as black.
+    expect(once.quality.flags).not.toContain('dark');
+    expect(once.phash).toBe((await perceptualHashes(png)).phash);
+  });
+
+  it('refuses bytes that are not an image with the typed error', async () => {
+    await expect(ingestArtefacts(Buffer.from('not an image'))).rejects.toMatchObject({
+      code: 'unprocessable',
+    });
+  });
+});
