@@ -335,6 +335,14 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(job?.failures).toEqual([
       expect.objectContaining({ item: items[2].key, code: 'unsupported_media_type' }),
     ]);
+    // Progress: the failed count, the rate over the run and no time left once finished.
+    const progress = job as unknown as Record<string, unknown>;
+    expect(progress.failed).toBe(1);
+    expect(progress.items_per_second).toBeGreaterThan(0);
+    expect(progress.eta_seconds).toBeUndefined();
+    expect(Date.parse(String(progress.finished_at))).toBeGreaterThanOrEqual(
+      Date.parse(String(progress.started_at)),
+    );
     expect(await allImages(token)).toHaveLength(2);
     expect(await objectsOf(`batch-${mode}`)).toHaveLength(6);
   });

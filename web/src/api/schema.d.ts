@@ -814,6 +814,22 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * Format: date-time
+             * @description When a worker first took the job
+             */
+            started_at?: string;
+            /**
+             * Format: date-time
+             * @description When it succeeded, failed or was cancelled
+             */
+            finished_at?: string;
+            /** @description Items that failed so far (the length of `failures`) */
+            failed: number;
+            /** @description Items done per second since the job started (until it finished) */
+            items_per_second?: number;
+            /** @description Seconds left at that rate, while the job runs and has done at least one item */
+            eta_seconds?: number;
         };
         ModelInfoDto: {
             /** @example mobilenetv2-nsfwjs */

@@ -215,9 +215,23 @@ export class JobDto {
   result?: unknown;
   @ApiProperty({ format: 'date-time' }) created_at!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When a worker first took the job' })
+  started_at?: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'When it succeeded, failed or was cancelled' })
+  finished_at?: string;
+  @ApiProperty({ description: 'Items that failed so far (the length of `failures`)' }) failed!: number;
+  @ApiPropertyOptional({
+    description: 'Items done per second since the job started (until it finished)',
+  })
+  items_per_second?: number;
+  @ApiPropertyOptional({
+    description: 'Seconds left at that rate, while the job runs and has done at least one item',
+  })
+  eta_seconds?: number;
 
-  static from(job: Job): JobDto {
+  static from(job: Job, now: Date = new Date()): JobDto {
     return {
+      ...jobProgress(job, now),
       job_id: job.jobId,
       kind: job.kind,
       state: job.state,
@@ -228,8 +242,26 @@ export class JobDto {
       result: job.resultJson ? (JSON.parse(job.resultJson) as unknown) : undefined,
       created_at: job.createdAt,
       updated_at: job.updatedAt,
+      started_at: job.startedAt || undefined,
+      finished_at: job.finishedAt || undefined,
     };
   }
+}
+
+/** Rate and time left of a job from its counts and timestamps. */
+export function jobProgress(
+  job: Pick<Job, 'state' | 'done' | 'total' | 'failures' | 'startedAt' | 'finishedAt'>,
+  now: Date,
+): { failed: number; items_per_second?: number; eta_seconds?: number } {
+  const failed = job.failures.length;
+  const started = job.startedAt ? Date.parse(job.startedAt) : NaN;
+  if (!Number.isFinite(started) || job.done <= 0) return { failed };
+  const end = job.finishedAt ? Date.parse(job.finishedAt) : now.getTime();
+  const seconds = Math.max((end - started) / 1000, 1e-3);
+  const rate = job.done / seconds;
+  const itemsPerSecond = Math.round(rate * 100) / 100;
+  if (job.state !== 'running' || job.total <= job.done) return { failed, items_per_second: itemsPerSecond };
+  return { failed, items_per_second: itemsPerSecond, eta_seconds: Math.ceil((job.total - job.done) / rate) };
 }
 
 export class ProblemDto {

@@ -36,7 +36,7 @@ export interface ImportSummary {
   rejected: Record<string, number>;
 }
 
-interface Options {
+export interface ImportOptions {
   dir: string;
   url: string;
   token: string;
@@ -44,6 +44,8 @@ interface Options {
   concurrency: number;
   statePath: string;
   progress: boolean;
+  /** Told each time the server asks to wait (503/429 with Retry-After), with the seconds. */
+  onWait?: (seconds: number) => void;
 }
 
 class ApiError extends Error {
@@ -56,21 +58,32 @@ class ApiError extends Error {
   }
 }
 
-async function call<T>(options: Options, path: string, body: unknown): Promise<T> {
-  const response = await fetch(`${options.url}${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
+/** 503 (busy) and 429 answers waited out (their Retry-After) before a call gives up. */
+const BUSY_RETRIES = 30;
+
+async function call<T>(options: ImportOptions, path: string, body: unknown): Promise<T> {
+  for (let attempt = 0; ; attempt += 1) {
+    const response = await fetch(`${options.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    const json = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    if (response.ok) return json as T;
+    // The server's backpressure (the quality loop catching up, the ingest queue full, the rate
+    // limit): wait as long as it says and send the same request again.
+    const retryAfter = Number(response.headers.get('retry-after'));
+    if ((response.status === 503 || response.status === 429) && retryAfter > 0 && attempt < BUSY_RETRIES) {
+      options.onWait?.(retryAfter);
+      await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      continue;
+    }
     throw new ApiError(
       response.status,
       String(json.code ?? response.status),
       String(json.detail ?? response.statusText),
     );
   }
-  return json as T;
 }
 
 /** Files below dir (recursively) with an image extension; the type itself is decided by the server. */
@@ -104,7 +117,10 @@ export function isDone(previous: FileOutcome | undefined, size: number, mtimeMs:
   );
 }
 
-async function importOne(options: Options, path: string): Promise<Omit<FileOutcome, 'size' | 'mtimeMs'>> {
+async function importOne(
+  options: ImportOptions,
+  path: string,
+): Promise<Omit<FileOutcome, 'size' | 'mtimeMs'>> {
   const bytes = await readFile(path);
   try {
     const target = await call<{
@@ -155,14 +171,20 @@ async function importOne(options: Options, path: string): Promise<Omit<FileOutco
   }
 }
 
-export async function runImport(options: Options): Promise<ImportSummary> {
+export async function runImport(options: ImportOptions): Promise<ImportSummary> {
   const files = await listImages(options.dir);
   const state = await loadState(options.statePath);
   const summary: ImportSummary = { created: 0, duplicate: 0, skipped: 0, rejected: {} };
   const bar = options.progress
-    ? new SingleBar({ format: ' {bar} {value}/{total} {file}' }, Presets.shades_classic)
+    ? new SingleBar(
+        { format: ' {bar} {value}/{total} {rate} images/s ETA {eta_formatted} {file}', etaBuffer: 50 },
+        Presets.shades_classic,
+      )
     : undefined;
-  bar?.start(files.length, 0, { file: '' });
+  const started = performance.now();
+  let imported = 0;
+  const rate = () => (imported / Math.max((performance.now() - started) / 1000, 1e-3)).toFixed(1);
+  bar?.start(files.length, 0, { file: '', rate: '0.0' });
   let next = 0;
   let saving = Promise.resolve();
   await Promise.all(
@@ -176,6 +198,7 @@ export async function runImport(options: Options): Promise<ImportSummary> {
           summary.skipped += 1;
         } else {
           const result = await importOne(options, path);
+          imported += 1;
           state.files[name] = { size: info.size, mtimeMs: info.mtimeMs, ...result };
           if (result.outcome === 'rejected') {
             const reason = result.reason ?? 'unknown';
@@ -186,7 +209,7 @@ export async function runImport(options: Options): Promise<ImportSummary> {
           saving = saving.then(() => saveState(options.statePath, state));
           await saving;
         }
-        bar?.increment(1, { file: name });
+        bar?.increment(1, { file: name, rate: rate() });
       }
     }),
   );
@@ -226,6 +249,8 @@ async function main(argv: string[], env: ImportEnv): Promise<void> {
     );
   const root = resolve(dir);
   const url = values.url.replace(/\/+$/, '');
+  const waited = { times: 0, seconds: 0 };
+  const started = performance.now();
   const summary = await runImport({
     dir: root,
     url,
@@ -237,7 +262,14 @@ async function main(argv: string[], env: ImportEnv): Promise<void> {
     concurrency: Number(values.concurrency),
     statePath: values.state ?? join(root, '.lookalike-import.json'),
     progress: !values['no-progress'] && process.stdout.isTTY === true,
+    onWait: (seconds) => {
+      waited.times += 1;
+      waited.seconds += seconds;
+    },
   });
+  const elapsed = (performance.now() - started) / 1000;
+  const sent =
+    summary.created + summary.duplicate + Object.values(summary.rejected).reduce((a, b) => a + b, 0);
   const rejected = Object.entries(summary.rejected);
   const lines = [
     `created    ${summary.created}`,
@@ -245,6 +277,12 @@ async function main(argv: string[], env: ImportEnv): Promise<void> {
     `skipped    ${summary.skipped} (done in an earlier run)`,
     `rejected   ${rejected.reduce((n, [, v]) => n + v, 0)}`,
     ...rejected.map(([reason, n]) => `  ${reason.padEnd(24)} ${n}`),
+    `rate       ${(sent / Math.max(elapsed, 1e-3)).toFixed(1)} images/s over ${elapsed.toFixed(0)} s`,
+    ...(waited.times > 0
+      ? [
+          `waited     ${waited.times} times (${waited.seconds} s) where the server asked to (503/429 Retry-After)`,
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

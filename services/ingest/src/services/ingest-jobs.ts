@@ -24,5 +24,7 @@ export function toJobMessage(job: JobEntity | JobRecord): Job {
     createdAt: entity.createdAt?.toISOString() ?? '',
     updatedAt: entity.updatedAt?.toISOString() ?? '',
     resultJson: entity.result ? JSON.stringify(entity.result) : '',
+    startedAt: entity.startedAt?.toISOString() ?? '',
+    finishedAt: entity.finishedAt?.toISOString() ?? '',
   };
 }

@@ -101,6 +101,10 @@ export interface Job {
   updatedAt: string;
   /** kind-specific result, JSON text */
   resultJson: string;
+  /** when a worker first took it; empty while queued */
+  startedAt: string;
+  /** when it succeeded, failed or was cancelled; empty before */
+  finishedAt: string;
 }
 
 export interface Empty {
@@ -810,6 +814,8 @@ function createBaseJob(): Job {
     createdAt: "",
     updatedAt: "",
     resultJson: "",
+    startedAt: "",
+    finishedAt: "",
   };
 }
 
@@ -844,6 +850,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.resultJson !== "") {
       writer.uint32(82).string(message.resultJson);
+    }
+    if (message.startedAt !== "") {
+      writer.uint32(90).string(message.startedAt);
+    }
+    if (message.finishedAt !== "") {
+      writer.uint32(98).string(message.finishedAt);
     }
     return writer;
   },
@@ -941,6 +953,22 @@ export const Job: MessageFns<Job> = {
             message.resultJson = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.startedAt = reader.string();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.finishedAt = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -968,6 +996,8 @@ export const Job: MessageFns<Job> = {
     message.createdAt = object.createdAt ?? "";
     message.updatedAt = object.updatedAt ?? "";
     message.resultJson = object.resultJson ?? "";
+    message.startedAt = object.startedAt ?? "";
+    message.finishedAt = object.finishedAt ?? "";
     return message;
   },
 };
