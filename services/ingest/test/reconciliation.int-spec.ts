@@ -46,6 +46,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
   let images: ImageRepository;
   let ingest: IngestService;
   let sut: ReconciliationService;
+  let withConfig: (env: Record<string, string>) => ReconciliationService;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lookalike-reconcile-'));
@@ -71,16 +72,18 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     ingest = new IngestService(config, objects, images, pipeline, loop);
     const imagesService = new ImagesService(config, objects, vectors, images);
     const runner = { register: () => undefined } as unknown as JobRunner;
-    sut = new ReconciliationService(
-      config,
-      runner,
-      objects,
-      vectors,
-      images,
-      new ReconciliationRepository(db),
-      pipeline,
-      imagesService,
-    );
+    withConfig = (env) =>
+      new ReconciliationService(
+        ingestEnvSchema.parse({ LOOKALIKE_DATA_DIR: dir, ...env }),
+        runner,
+        objects,
+        vectors,
+        images,
+        new ReconciliationRepository(db),
+        pipeline,
+        imagesService,
+      );
+    sut = withConfig({ RECONCILE_STALE_SECONDS: '0', RECONCILE_ORPHAN_OBJECT_SECONDS: '0' });
   }, 60_000);
 
   afterAll(async () => {
@@ -155,5 +158,21 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
       orphanVectors: 0,
       orphanObjects: 0,
     });
+  }, 60_000);
+
+  it('replays at start-up what a killed embedded process left mid-pipeline, without waiting for it to go stale', async () => {
+    const c = await upload('coffee.jpg');
+    // An upload a kill -9 cut off after hashing: its row moved a moment ago, before this start.
+    await db.query(`UPDATE images SET status = 'hashed', updated_at = now() WHERE image_id = $1`, [c]);
+    await new Promise((r) => setTimeout(r, 20));
+    const embedded = withConfig({ TRANSPORT: 'local', RECONCILE_STALE_SECONDS: '120' });
+    const distributed = withConfig({ TRANSPORT: 'nats', RECONCILE_STALE_SECONDS: '120' });
+    // A periodic pass, and the start-up pass of a replica (others may be working on the row), wait.
+    expect(await embedded.reconcile()).toMatchObject({ replayed: 0 });
+    expect(await distributed.reconcile({ startup: true })).toMatchObject({ replayed: 0 });
+    expect((await images.findById(OWNER, c))?.status).toBe('hashed');
+    // The embedded start-up pass is the only ingest on its data: it finishes the row at once.
+    expect(await embedded.reconcile({ startup: true })).toMatchObject({ replayed: 1, failures: 0 });
+    expect((await images.findById(OWNER, c))?.status).toBe('indexed');
   }, 60_000);
 });

@@ -45,6 +45,8 @@ const PAGE = 200;
 export class ReconciliationService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ReconciliationService.name);
   private timer?: NodeJS.Timeout;
+  /** Rows this process did not touch were last updated before it started. */
+  private readonly startedAt = Date.now();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
@@ -58,13 +60,15 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
   ) {}
 
   onModuleInit(): void {
-    this.runner.register(JobKinds.Reconcile, async () => ({ ...(await this.reconcile()) }), {
-      concurrency: 1,
-    });
+    this.runner.register(
+      JobKinds.Reconcile,
+      async ({ job }) => ({ ...(await this.reconcile({ startup: job.payload.startup === true })) }),
+      { concurrency: 1 },
+    );
   }
 
   onApplicationBootstrap(): void {
-    void this.schedule();
+    void this.schedule({ startup: true });
     const every = this.config.RECONCILE_INTERVAL_SECONDS;
     if (every > 0) {
       this.timer = setInterval(() => void this.schedule(), every * 1000);
@@ -76,15 +80,27 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
     if (this.timer) clearInterval(this.timer);
   }
 
-  private async schedule(): Promise<void> {
+  private async schedule(payload: { startup?: boolean } = {}): Promise<void> {
     try {
-      await this.runner.submit({ ownerUserId: SYSTEM_OWNER, kind: JobKinds.Reconcile, maxAttempts: 3 });
+      await this.runner.submit({
+        ownerUserId: SYSTEM_OWNER,
+        kind: JobKinds.Reconcile,
+        maxAttempts: 3,
+        payload,
+      });
     } catch (error) {
       this.logger.warn({ error }, 'could not queue reconciliation');
     }
   }
 
-  async reconcile(): Promise<ReconcileReport> {
+  /**
+   * One pass over every tenant. A row left mid-pipeline is replayed once it has not moved for
+   * RECONCILE_STALE_SECONDS (another ingest replica may still be working on it). The start-up pass
+   * of the embedded stack, the only ingest on its data (one process per data folder), replays at
+   * once every row last updated before this process started: uploads a kill -9 cut off are indexed
+   * at restart instead of one interval later.
+   */
+  async reconcile(options: { startup?: boolean } = {}): Promise<ReconcileReport> {
     const report: ReconcileReport = {
       owners: 0,
       rows: 0,
@@ -97,7 +113,7 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
     };
     for (const owner of await this.rows.owners()) {
       report.owners += 1;
-      await this.reconcileOwner(owner, report);
+      await this.reconcileOwner(owner, report, options.startup === true);
     }
     const changed =
       report.replayed + report.revectored + report.purged + report.orphanVectors + report.orphanObjects;
@@ -108,8 +124,11 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
     return report;
   }
 
-  private async reconcileOwner(owner: string, report: ReconcileReport): Promise<void> {
-    const staleBefore = Date.now() - this.config.RECONCILE_STALE_SECONDS * 1000;
+  private async reconcileOwner(owner: string, report: ReconcileReport, startup: boolean): Promise<void> {
+    const staleBefore =
+      startup && this.config.TRANSPORT === 'local'
+        ? Math.max(this.startedAt, Date.now() - this.config.RECONCILE_STALE_SECONDS * 1000)
+        : Date.now() - this.config.RECONCILE_STALE_SECONDS * 1000;
     const keys = new Set<string>();
     const points = new Set<string>();
     const indexed: ImageRef[] = [];
