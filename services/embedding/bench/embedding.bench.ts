@@ -2,9 +2,10 @@
  * Throughput of the embedding service against bare runtime loops on the same model and batch size,
  * measured in one run:  npx tsx services/embedding/bench/embedding.bench.ts
  *
- * BENCH_IMAGES (32), BENCH_TEXTS (64), BENCH_DEPTH (12), BENCH_ROUNDS (3) tune the run. The ONNX rows
- * use a generated model with ViT-B/32's interface and arithmetic (synthetic-clip.ts), fp32 and int8;
- * the MobileNetV2 rows use the real bundled network.
+ * BENCH_IMAGES (32), BENCH_TEXTS (64), BENCH_DEPTH (12), BENCH_ROUNDS (3) tune the run; BENCH_CLIP=0
+ * leaves the CLIP rows out. The ONNX rows use a generated model with ViT-B/32's interface and
+ * arithmetic (synthetic-clip.ts), fp32 and int8; the MobileNetV2 rows use the real bundled network
+ * on tfjs-wasm and, converted (mobilenet-onnx.ts), on onnxruntime.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -20,10 +21,12 @@ import type { EmbeddingModels } from '../src/model/model-loader';
 import {
   MOBILENET_FEATURE_LAYER,
   MobileNetModel,
+  type MobileNetLike,
   loadMobileNetArtifacts,
   useWasmBackend,
 } from '../src/model/mobilenet.model';
 import { OnnxClipModel } from '../src/model/onnx-clip.model';
+import { OnnxMobileNetModel } from '../src/model/onnx-mobilenet.model';
 import { type ImageHeader, inspectImage } from '../src/preprocess/image-decode';
 import type { ImageSourceRepository } from '../src/repositories/image-source.repository';
 import { EmbeddingService } from '../src/services/embedding.service';
@@ -35,6 +38,8 @@ const IMAGES = Number(process.env.BENCH_IMAGES ?? 32);
 const TEXTS = Number(process.env.BENCH_TEXTS ?? 64);
 const DEPTH = Number(process.env.BENCH_DEPTH ?? 12);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** BENCH_CLIP=0 runs the MobileNetV2 rows alone (tfjs-wasm against onnxruntime). */
+const CLIP = process.env.BENCH_CLIP !== '0';
 const BATCHES = [1, 8];
 const THREADS = availableParallelism();
 
@@ -208,23 +213,38 @@ async function benchOnnx(
   return rows;
 }
 
-async function benchMobileNet(images: Buffer[], headers: ImageHeader[]): Promise<Row[]> {
-  const model = await MobileNetModel.load({ logger: quiet });
-  await useWasmBackend();
-  const base = await tf.loadLayersModel(tf.io.fromMemory(loadMobileNetArtifacts()));
-  const network = tf.model({
-    inputs: base.inputs,
-    outputs: [base.getLayer(MOBILENET_FEATURE_LAYER).output, base.outputs[0]] as tf.SymbolicTensor[],
-  });
+async function benchMobileNet(
+  images: Buffer[],
+  headers: ImageHeader[],
+  runtime: 'tfjs' | 'onnx',
+): Promise<Row[]> {
+  const model: MobileNetLike =
+    runtime === 'onnx'
+      ? await OnnxMobileNetModel.load({ logger: quiet })
+      : await MobileNetModel.load({ logger: quiet });
+  let predict: (input: Float32Array, n: number) => Promise<void>;
+  let release = () => undefined as void;
+  if (runtime === 'onnx') {
+    // The bare runtime is the session itself (run() adds only the output split and normalisation).
+    predict = async (input, n) => void (await model.run(input, n));
+  } else {
+    await useWasmBackend();
+    const base = await tf.loadLayersModel(tf.io.fromMemory(loadMobileNetArtifacts()));
+    const network = tf.model({
+      inputs: base.inputs,
+      outputs: [base.getLayer(MOBILENET_FEATURE_LAYER).output, base.outputs[0]] as tf.SymbolicTensor[],
+    });
+    predict = async (input, n) => {
+      const [f, p] = network.predict(tf.tensor4d(input, [n, 224, 224, 3])) as tf.Tensor[];
+      const features = await f.data<'float32'>();
+      await p.data();
+      for (let i = 0; i < n; i++) l2Normalise(features.subarray(i * 1280, (i + 1) * 1280));
+      tf.dispose([f, p]);
+    };
+    release = () => network.dispose();
+  }
   const per = model.preprocessor.tensorLength;
   const tensors = await preprocessAll(model, images, headers);
-  const predict = async (input: Float32Array, n: number) => {
-    const [f, p] = network.predict(tf.tensor4d(input, [n, 224, 224, 3])) as tf.Tensor[];
-    const features = await f.data<'float32'>();
-    await p.data();
-    for (let i = 0; i < n; i++) l2Normalise(features.subarray(i * 1280, (i + 1) * 1280));
-    tf.dispose([f, p]);
-  };
   const rows: Row[] = [];
   for (const batch of BATCHES) {
     const service = serviceFor({ image: model, nsfw: model }, batch);
@@ -256,7 +276,10 @@ async function benchMobileNet(images: Buffer[], headers: ImageHeader[]): Promise
       pool(images, 2 * batch, (bytes) => service.embedImages(inline(bytes))),
     );
     rows.push({
-      model: 'MobileNetV2 (nsfwjs, tfjs-wasm)',
+      model:
+        runtime === 'onnx'
+          ? 'MobileNetV2 (nsfwjs, converted, onnxruntime)'
+          : 'MobileNetV2 (nsfwjs, tfjs-wasm)',
       kind: 'images',
       batch,
       bareInference,
@@ -265,7 +288,7 @@ async function benchMobileNet(images: Buffer[], headers: ImageHeader[]): Promise
     });
     await service.close();
   }
-  network.dispose();
+  release();
   await model.dispose();
   return rows;
 }
@@ -320,9 +343,10 @@ async function main(): Promise<void> {
   const started = Date.now();
   const overhead = await benchOverhead();
   const rows = [
-    ...(await benchOnnx('fp32', images, headers, texts)),
-    ...(await benchOnnx('int8', images, headers, texts)),
-    ...(await benchMobileNet(images, headers)),
+    ...(CLIP ? await benchOnnx('fp32', images, headers, texts) : []),
+    ...(CLIP ? await benchOnnx('int8', images, headers, texts) : []),
+    ...(await benchMobileNet(images, headers, 'tfjs')),
+    ...(await benchMobileNet(images, headers, 'onnx')),
   ];
   const header =
     `embedding bench: ${IMAGES} images (dev-nearcopies), ${TEXTS} texts, depth ${DEPTH}, best of ${ROUNDS} rounds, ` +

@@ -14,7 +14,7 @@ import {
   int8Tensor,
   node,
   seededFloats,
-} from '../test/support/onnx-graph';
+} from '../src/model/onnx-graph';
 
 /**
  * A stand-in with ViT-B/32's interface and roughly its arithmetic (real weights cannot be downloaded

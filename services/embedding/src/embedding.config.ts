@@ -12,6 +12,8 @@ export const embeddingEnvSchema = runtimeEnvSchema
     MODEL_DEVICE: z.enum(['cpu', 'cuda']).default('cpu'),
     MODEL_VERIFY_HASHES: envBoolean(true),
     MODEL_INTRA_OP_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+    /** Runtime of the offline MobileNetV2: onnx (onnxruntime, converted at load) or tfjs (tfjs-wasm). */
+    MOBILENET_RUNTIME: z.enum(['onnx', 'tfjs']).default('onnx'),
     BATCH_SIZE: envInt(8, 1, 256),
     BATCH_MAX_WAIT_MS: envInt(5, 0, 1000),
     EMBED_QUEUE_MAX: envInt(256, 1, 100_000),

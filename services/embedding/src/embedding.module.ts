@@ -46,6 +46,7 @@ export class EmbeddingModule {
               device: config.MODEL_DEVICE,
               intraOpThreads: config.MODEL_INTRA_OP_THREADS,
               verifyHashes: config.MODEL_VERIFY_HASHES,
+              mobilenetRuntime: config.MOBILENET_RUNTIME,
               logger: new Logger('EmbeddingModels'),
             });
             return new EmbeddingService(

@@ -13,7 +13,7 @@ import { OnnxClipModel } from '../src/model/onnx-clip.model';
 import { inspectImage } from '../src/preprocess/image-decode';
 import { ClipTokenizer } from '../src/tokenizer/clip-tokenizer';
 import { writeClipTestModel } from './support/clip-test-model';
-import { seededFloats } from './support/onnx-graph';
+import { seededFloats } from '../src/model/onnx-graph';
 
 const quiet = (): ModelLogger & { warnings: string[] } => {
   const warnings: string[] = [];

@@ -31,6 +31,14 @@ export interface MobileNetOptions {
   logger?: ModelLogger;
 }
 
+/** MobileNetV2 on either runtime: its outputs carry the NSFW classifier's probabilities. */
+export interface MobileNetLike extends ImageModel {
+  run(batch: Float32Array, count: number): Promise<MobileNetOutput[]>;
+}
+
+/** Where the offline MobileNetV2 runs: onnxruntime (converted at load; the default) or tfjs-wasm. */
+export type MobileNetRuntime = 'onnx' | 'tfjs';
+
 export interface MobileNetOutput extends ImageModelOutput {
   nsfwScore: number;
   /** Softmax over NSFW_CLASSES. */
@@ -88,11 +96,51 @@ export function loadMobileNetArtifacts(): tf.io.ModelArtifacts {
   };
 }
 
+/** The training pipeline fed the whole picture stretched to 224 with values in [0, 1], NHWC. */
+export function mobileNetPreprocessor(decodeLimits: DecodeLimits = DEFAULT_DECODE_LIMITS): ClipPreprocessor {
+  return new ClipPreprocessor({
+    size: INPUT_SIZE,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    mode: 'squash',
+    layout: 'nhwc',
+    kernel: 'linear',
+    fastShrinkOnLoad: true,
+    limits: decodeLimits,
+  });
+}
+
+/**
+ * One output per image from the network's two outputs for a batch: the pooled features
+ * (L2-normalised, the embedding) and the softmax over NSFW_CLASSES (the NSFW score).
+ */
+export function mobileNetOutputs(
+  features: Float32Array,
+  probabilities: Float32Array,
+  count: number,
+  featureShape: readonly number[],
+): MobileNetOutput[] {
+  if (features.length !== count * MOBILENET_DIM || probabilities.length !== count * NSFW_CLASSES.length) {
+    throw new ModelShapeError(MOBILENET_FEATURE_LAYER, [count, MOBILENET_DIM], [...featureShape]);
+  }
+  return Array.from({ length: count }, (_, i) => {
+    const probs = probabilities.slice(i * NSFW_CLASSES.length, (i + 1) * NSFW_CLASSES.length);
+    return {
+      vector: l2Normalise(features.slice(i * MOBILENET_DIM, (i + 1) * MOBILENET_DIM)),
+      probabilities: probs,
+      nsfwScore: Math.min(
+        1,
+        UNSAFE_CLASSES.reduce((sum, c) => sum + probs[c]!, 0),
+      ),
+    };
+  });
+}
+
 /**
  * The offline default: nsfwjs' pretrained MobileNetV2 on tfjs-wasm. One pass gives the 1280-d pooled
  * features (L2-normalised, the image embedding) and the 5-way classifier (the NSFW score).
  */
-export class MobileNetModel implements ImageModel {
+export class MobileNetModel implements MobileNetLike {
   private disposed = false;
 
   readonly descriptor: ModelDescriptor = {
@@ -123,17 +171,7 @@ export class MobileNetModel implements ImageModel {
       if (error instanceof ModelLoadError) throw error;
       throw new ModelLoadError(`the bundled MobileNetV2 could not be loaded: ${String(error)}`, {}, error);
     }
-    // The training pipeline fed the whole picture stretched to 224 with values in [0, 1].
-    const preprocessor = new ClipPreprocessor({
-      size: INPUT_SIZE,
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      mode: 'squash',
-      layout: 'nhwc',
-      kernel: 'linear',
-      fastShrinkOnLoad: true,
-      limits: options.decodeLimits ?? DEFAULT_DECODE_LIMITS,
-    });
+    const preprocessor = mobileNetPreprocessor(options.decodeLimits);
     const model = new MobileNetModel(network, preprocessor);
     await model.run(new Float32Array(preprocessor.tensorLength), 1);
     logger.log(
@@ -157,20 +195,7 @@ export class MobileNetModel implements ImageModel {
     });
     try {
       const [f, p] = await Promise.all([features.data<'float32'>(), probabilities.data<'float32'>()]);
-      if (f.length !== count * MOBILENET_DIM || p.length !== count * NSFW_CLASSES.length) {
-        throw new ModelShapeError(MOBILENET_FEATURE_LAYER, [count, MOBILENET_DIM], features.shape);
-      }
-      return Array.from({ length: count }, (_, i) => {
-        const probs = p.slice(i * NSFW_CLASSES.length, (i + 1) * NSFW_CLASSES.length);
-        return {
-          vector: l2Normalise(f.slice(i * MOBILENET_DIM, (i + 1) * MOBILENET_DIM)),
-          probabilities: probs,
-          nsfwScore: Math.min(
-            1,
-            UNSAFE_CLASSES.reduce((sum, c) => sum + probs[c], 0),
-          ),
-        };
-      });
+      return mobileNetOutputs(f, p, count, features.shape);
     } finally {
       features.dispose();
       probabilities.dispose();

@@ -3,7 +3,13 @@ import { Logger } from '@nestjs/common';
 import type { DecodeLimits } from '../preprocess/image-decode';
 import type { ImageModel, ModelLogger, TextModel } from './embedding-model.port';
 import { hasClipFiles } from './model-manifest';
-import { MOBILENET_MODEL_NAME, MobileNetModel } from './mobilenet.model';
+import {
+  MOBILENET_MODEL_NAME,
+  type MobileNetLike,
+  MobileNetModel,
+  type MobileNetRuntime,
+} from './mobilenet.model';
+import { OnnxMobileNetModel } from './onnx-mobilenet.model';
 import { type ModelDevice, OnnxClipModel } from './onnx-clip.model';
 
 export interface EmbeddingModelsOptions {
@@ -17,6 +23,8 @@ export interface EmbeddingModelsOptions {
   nsfw?: boolean;
   decodeLimits?: DecodeLimits;
   logger?: ModelLogger;
+  /** Runtime of the offline MobileNetV2 (the image model without CLIP, and the NSFW model). */
+  mobilenetRuntime?: MobileNetRuntime;
 }
 
 /** The models one service instance serves with. */
@@ -26,7 +34,7 @@ export interface EmbeddingModels {
   /** Why `text` is absent, in words an operator can act on. */
   textUnavailableReason?: string;
   /** The network behind nsfw_score (the image model itself when that is MobileNetV2). */
-  nsfw?: MobileNetModel;
+  nsfw?: MobileNetLike;
   dispose(): Promise<void>;
 }
 
@@ -55,9 +63,7 @@ export async function loadEmbeddingModels(options: EmbeddingModelsOptions = {}):
       decodeLimits: options.decodeLimits,
       logger,
     });
-    const nsfw = nsfwWanted
-      ? await MobileNetModel.load({ decodeLimits: options.decodeLimits, logger })
-      : undefined;
+    const nsfw = nsfwWanted ? await loadMobileNet(options, logger) : undefined;
     return {
       image: clip,
       text: clip,
@@ -73,11 +79,26 @@ export async function loadEmbeddingModels(options: EmbeddingModelsOptions = {}):
   logger.log(
     `no CLIP model in ${options.modelDir ?? 'MODEL_DIR (unset)'}: serving the offline default ${MOBILENET_MODEL_NAME}`,
   );
-  const mobilenet = await MobileNetModel.load({ decodeLimits: options.decodeLimits, logger });
+  const mobilenet = await loadMobileNet(options, logger);
   return {
     image: mobilenet,
     nsfw: mobilenet,
     textUnavailableReason: textUnavailableReason(MOBILENET_MODEL_NAME, options.modelDir),
     dispose: () => mobilenet.dispose(),
   };
+}
+
+/**
+ * MobileNetV2 on onnxruntime (converted at load from the bundled weights; multi-threaded, off the
+ * event loop) unless MOBILENET_RUNTIME=tfjs asks for tfjs-wasm. Both give the same vectors within
+ * 1e-4 cosine (test/mobilenet-onnx.int-spec.ts); docs/embedding.md has their speeds.
+ */
+function loadMobileNet(options: EmbeddingModelsOptions, logger: ModelLogger): Promise<MobileNetLike> {
+  return options.mobilenetRuntime === 'tfjs'
+    ? MobileNetModel.load({ decodeLimits: options.decodeLimits, logger })
+    : OnnxMobileNetModel.load({
+        decodeLimits: options.decodeLimits,
+        logger,
+        intraOpThreads: options.intraOpThreads,
+      });
 }

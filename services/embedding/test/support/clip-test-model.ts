@@ -11,7 +11,7 @@ import {
   int64Tensor,
   node,
   seededFloats,
-} from './onnx-graph';
+} from '../../src/model/onnx-graph';
 
 export interface ClipTestModelOptions {
   /** Output dimension model.json declares. */

@@ -1,6 +1,9 @@
 import { onnx } from 'onnx-proto';
 
-/** Small helpers to write ONNX graphs with onnx-proto (protobufjs), for test and benchmark models. */
+/**
+ * Small helpers to write ONNX graphs with onnx-proto (protobufjs): the MobileNetV2 conversion
+ * (mobilenet-onnx.ts) and the generated test and benchmark models.
+ */
 
 const T = onnx.TensorProto.DataType;
 const A = onnx.AttributeProto.AttributeType;
@@ -67,10 +70,14 @@ export function node(
   return { opType, input, output, attribute, name: `${opType}_${output[0]}` };
 }
 
-export function encodeModel(graph: onnx.IGraphProto, opset = 17): Uint8Array {
+export function encodeModel(
+  graph: onnx.IGraphProto,
+  opset = 17,
+  producerName = 'lookalike-tests',
+): Uint8Array {
   const model = onnx.ModelProto.create({
     irVersion: 8,
-    producerName: 'lookalike-tests',
+    producerName,
     opsetImport: [{ domain: '', version: opset }],
     graph,
   });

@@ -1,0 +1,107 @@
+import { availableParallelism } from 'node:os';
+import { Logger } from '@nestjs/common';
+import * as ort from 'onnxruntime-node';
+import type { ClipPreprocessor } from '../preprocess/clip-preprocess';
+import type { DecodeLimits } from '../preprocess/image-decode';
+import type { ModelDescriptor, ModelLogger } from './embedding-model.port';
+import { MOBILENET_ONNX_IO, convertMobileNet } from './mobilenet-onnx';
+import {
+  loadMobileNetArtifacts,
+  MOBILENET_DIM,
+  MOBILENET_MODEL_NAME,
+  MOBILENET_VECTOR_NAME,
+  type MobileNetLike,
+  type MobileNetOutput,
+  mobileNetOutputs,
+  mobileNetPreprocessor,
+} from './mobilenet.model';
+import { ModelLoadError, ModelShapeError } from './model-errors';
+
+export interface OnnxMobileNetOptions {
+  decodeLimits?: DecodeLimits;
+  logger?: ModelLogger;
+  /** onnxruntime's intra-op threads (default: the machine's cores). */
+  intraOpThreads?: number;
+}
+
+/**
+ * The offline default on onnxruntime-node: nsfwjs' MobileNetV2, converted at load from the same
+ * bundled weights (`convertMobileNet`, about a second, nothing written to disk), run multi-threaded
+ * with graph optimisations (batch norms folded into the convolutions) off the event loop. Same
+ * name, version and vector as the tfjs model: its features agree with tfjs' within 1e-4 cosine on
+ * the dev set (test/mobilenet-onnx.int-spec.ts), so vectors of either runtime share one index.
+ */
+export class OnnxMobileNetModel implements MobileNetLike {
+  private released: Promise<void> | undefined;
+
+  readonly descriptor: ModelDescriptor = {
+    name: MOBILENET_MODEL_NAME,
+    version: 'nsfwjs-4.4.0',
+    dim: MOBILENET_DIM,
+    vectorName: MOBILENET_VECTOR_NAME,
+    device: 'cpu',
+  };
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly preprocessor: ClipPreprocessor,
+  ) {}
+
+  static async load(options: OnnxMobileNetOptions = {}): Promise<OnnxMobileNetModel> {
+    const logger = options.logger ?? new Logger(OnnxMobileNetModel.name);
+    const started = Date.now();
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(await convertMobileNet(loadMobileNetArtifacts()), {
+        intraOpNumThreads: options.intraOpThreads ?? availableParallelism(),
+        interOpNumThreads: 1,
+        graphOptimizationLevel: 'all',
+        executionProviders: ['cpu'],
+        logSeverityLevel: 3,
+        // Idle pool threads sleep instead of spinning: the embedded process shares its cores with
+        // HTTP, imaging and the index, and a spinning pool would take their CPU between batches.
+        extra: { session: { intra_op: { allow_spinning: '0' } } },
+      });
+    } catch (error) {
+      if (error instanceof ModelLoadError) throw error;
+      throw new ModelLoadError(`the converted MobileNetV2 could not be loaded: ${String(error)}`, {}, error);
+    }
+    const model = new OnnxMobileNetModel(session, mobileNetPreprocessor(options.decodeLimits));
+    await model.run(new Float32Array(model.preprocessor.tensorLength), 1);
+    logger.log(
+      `loaded ${MOBILENET_MODEL_NAME} (${MOBILENET_DIM}-d, onnxruntime cpu, converted from the nsfwjs bundle) in ${Date.now() - started} ms`,
+    );
+    return model;
+  }
+
+  async run(batch: Float32Array, count: number): Promise<MobileNetOutput[]> {
+    const per = this.preprocessor.tensorLength;
+    if (!Number.isInteger(count) || count < 1 || batch.length < count * per) {
+      throw new ModelShapeError(
+        MOBILENET_ONNX_IO.input,
+        [count, 224, 224, 3],
+        [batch.length / per, 224, 224, 3],
+      );
+    }
+    const input = new ort.Tensor('float32', batch.subarray(0, count * per), [count, 224, 224, 3]);
+    const results = await this.session.run({ [MOBILENET_ONNX_IO.input]: input });
+    try {
+      const features = results[MOBILENET_ONNX_IO.features]!;
+      const probabilities = results[MOBILENET_ONNX_IO.probabilities]!;
+      return mobileNetOutputs(
+        features.data as Float32Array,
+        probabilities.data as Float32Array,
+        count,
+        features.dims,
+      );
+    } finally {
+      for (const tensor of Object.values(results)) tensor.dispose();
+    }
+  }
+
+  /** Releases the session; safe to call again. */
+  async dispose(): Promise<void> {
+    this.released ??= this.session.release();
+    return this.released;
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * @jest-environment ./services/embedding/test/support/native-typed-arrays.environment.js
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadMobileNetArtifacts, MobileNetModel, type MobileNetOutput } from '../src/model/mobilenet.model';
+import { convertMobileNet } from '../src/model/mobilenet-onnx';
+import { OnnxMobileNetModel } from '../src/model/onnx-mobilenet.model';
+import { inspectImage } from '../src/preprocess/image-decode';
+import { NEAR_COPIES_DIR, readNearCopies } from './support/near-copies';
+
+const quiet = { log: () => undefined, warn: () => undefined };
+
+function cosine(a: Float32Array, b: Float32Array): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let i = 0; i < a.length; i++) {
+    dot += a[i]! * b[i]!;
+    na += a[i]! * a[i]!;
+    nb += b[i]! * b[i]!;
+  }
+  return dot / Math.sqrt(na * nb);
+}
+
+/**
+ * The ONNX route's parity with tfjs: the same bundled MobileNetV2, converted (`convertMobileNet`) and
+ * run on onnxruntime, against tfjs-wasm on every image of the dev set with the same preprocessing.
+ */
+describe('MobileNetV2 converted to ONNX against tfjs', () => {
+  const truth = readNearCopies();
+  const tfjs = new Map<string, MobileNetOutput>();
+  const ort = new Map<string, MobileNetOutput>();
+
+  beforeAll(async () => {
+    const [reference, converted] = await Promise.all([
+      MobileNetModel.load({ logger: quiet }),
+      OnnxMobileNetModel.load({ logger: quiet }),
+    ]);
+    const pre = converted.preprocessor;
+    try {
+      for (let i = 0; i < truth.files.length; i += 8) {
+        const files = truth.files.slice(i, i + 8);
+        const batch = new Float32Array(files.length * pre.tensorLength);
+        for (const [j, file] of files.entries()) {
+          const bytes = readFileSync(join(NEAR_COPIES_DIR, 'images', file));
+          await pre.preprocess(bytes, await inspectImage(bytes), undefined, batch, j * pre.tensorLength);
+        }
+        const [a, b] = await Promise.all([
+          reference.run(batch, files.length),
+          converted.run(batch, files.length),
+        ]);
+        files.forEach((file, j) => {
+          tfjs.set(file, a[j]!);
+          ort.set(file, b[j]!);
+        });
+      }
+    } finally {
+      await Promise.all([reference.dispose(), converted.dispose()]);
+    }
+  }, 240_000);
+
+  it('gives the 1280-d features of tfjs within 1e-4 cosine on every dev-set image', () => {
+    expect(ort.size).toBe(truth.files.length);
+    const worst = Math.min(...[...ort].map(([file, out]) => cosine(out.vector, tfjs.get(file)!.vector)));
+    expect(worst).toBeGreaterThanOrEqual(1 - 1e-4);
+  });
+
+  it('gives the NSFW probabilities of tfjs within 1e-3', () => {
+    for (const [file, out] of ort) {
+      const reference = tfjs.get(file)!;
+      out.probabilities.forEach((p, k) =>
+        expect(Math.abs(p - reference.probabilities[k]!)).toBeLessThan(1e-3),
+      );
+      expect(Math.abs(out.nsfwScore - reference.nsfwScore)).toBeLessThan(1e-3);
+    }
+  });
+
+  it('refuses a bundle with a layer kind it does not convert, by name', async () => {
+    const artifacts = loadMobileNetArtifacts();
+    const topology = JSON.parse(JSON.stringify(artifacts.modelTopology)) as {
+      model_config: { config: { layers: { class_name: string }[] } };
+    };
+    topology.model_config.config.layers[3]!.class_name = 'SeparableConv2D';
+    await expect(convertMobileNet({ ...artifacts, modelTopology: topology as never })).rejects.toThrow(
+      /SeparableConv2D layer, which is not converted/,
+    );
+  });
+});
