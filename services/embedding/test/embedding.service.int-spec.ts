@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./services/embedding/test/support/native-typed-arrays.environment.js
- */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

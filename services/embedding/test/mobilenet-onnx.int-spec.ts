@@ -1,6 +1,3 @@
-/**
- * @jest-environment ./services/embedding/test/support/native-typed-arrays.environment.js
- */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadMobileNetArtifacts, MobileNetModel, type MobileNetOutput } from '../src/model/mobilenet.model';

@@ -1,7 +1,8 @@
 // onnxruntime-node's native binding creates typed arrays in Node's main realm, while Jest runs each
 // test file in a separate VM context whose Float32Array is another constructor, so onnxruntime's own
 // `instanceof Float32Array` checks fail inside Jest. Tests that run real inference use this
-// environment, which gives the test context the main realm's typed-array constructors.
+// environment (the integration and e2e projects), which gives the test context the main realm's
+// typed-array constructors: the embedded stack runs the offline model on onnxruntime.
 const { TestEnvironment } = require('jest-environment-node');
 
 const SHARED = [
