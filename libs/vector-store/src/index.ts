@@ -1,6 +1,7 @@
 export * from './vector-store.port';
 export * from './filter/vector-filter';
 export { pointIdFor } from './core/point-id';
+export { ActiveModel } from './core/active-model';
 export { compareHits, mergeMaxScore } from './core/hits';
 export type { StoredPayload } from './core/payload.codec';
 export { MemoryVectorStore, type MemoryVectorStoreOptions } from './memory/memory.adapter';

@@ -1,24 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadMobileNetArtifacts, MobileNetModel, type MobileNetOutput } from '../src/model/mobilenet.model';
 import { convertMobileNet } from '../src/model/mobilenet-onnx';
 import { OnnxMobileNetModel } from '../src/model/onnx-mobilenet.model';
-import { inspectImage } from '../src/preprocess/image-decode';
-import { NEAR_COPIES_DIR, readNearCopies } from './support/near-copies';
+import { cosine, forEachBatch, readNearCopies } from './support/near-copies';
 
 const quiet = { log: () => undefined, warn: () => undefined };
-
-function cosine(a: Float32Array, b: Float32Array): number {
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i]! * b[i]!;
-    na += a[i]! * a[i]!;
-    nb += b[i]! * b[i]!;
-  }
-  return dot / Math.sqrt(na * nb);
-}
 
 /**
  * The ONNX route's parity with tfjs: the same bundled MobileNetV2, converted (`convertMobileNet`) and
@@ -36,13 +21,7 @@ describe('MobileNetV2 converted to ONNX against tfjs', () => {
     ]);
     const pre = converted.preprocessor;
     try {
-      for (let i = 0; i < truth.files.length; i += 8) {
-        const files = truth.files.slice(i, i + 8);
-        const batch = new Float32Array(files.length * pre.tensorLength);
-        for (const [j, file] of files.entries()) {
-          const bytes = readFileSync(join(NEAR_COPIES_DIR, 'images', file));
-          await pre.preprocess(bytes, await inspectImage(bytes), undefined, batch, j * pre.tensorLength);
-        }
+      await forEachBatch(pre, truth.files, async (batch, files) => {
         const [a, b] = await Promise.all([
           reference.run(batch, files.length),
           converted.run(batch, files.length),
@@ -51,7 +30,7 @@ describe('MobileNetV2 converted to ONNX against tfjs', () => {
           tfjs.set(file, a[j]!);
           ort.set(file, b[j]!);
         });
-      }
+      });
     } finally {
       await Promise.all([reference.dispose(), converted.dispose()]);
     }

@@ -3,7 +3,13 @@ import { join } from 'node:path';
 
 import { type MobileNetOutput, MobileNetModel, NSFW_CLASSES } from '../src/model/mobilenet.model';
 import { inspectImage } from '../src/preprocess/image-decode';
-import { NEAR_COPIES_DIR, type NearCopyScores, readNearCopies, scoreNearCopies } from './support/near-copies';
+import {
+  forEachBatch,
+  NEAR_COPIES_DIR,
+  type NearCopyScores,
+  readNearCopies,
+  scoreNearCopies,
+} from './support/near-copies';
 
 const quiet = { log: () => undefined, warn: () => undefined };
 
@@ -17,16 +23,10 @@ describe('MobileNetModel (nsfwjs MobileNetV2 on tfjs-wasm)', () => {
     sut = await MobileNetModel.load({ logger: quiet });
     const pre = sut.preprocessor;
     // 181 images, embedded once for every test below (about 20 s on two cores).
-    for (let i = 0; i < truth.files.length; i += 8) {
-      const files = truth.files.slice(i, i + 8);
-      const batch = new Float32Array(files.length * pre.tensorLength);
-      for (const [j, file] of files.entries()) {
-        const bytes = readFileSync(join(NEAR_COPIES_DIR, 'images', file));
-        await pre.preprocess(bytes, await inspectImage(bytes), undefined, batch, j * pre.tensorLength);
-      }
+    await forEachBatch(pre, truth.files, async (batch, files) => {
       const out = await sut.run(batch, files.length);
       files.forEach((file, j) => outputs.set(file, out[j]));
-    }
+    });
     scores = scoreNearCopies(truth, new Map([...outputs].map(([f, o]) => [f, o.vector])));
   }, 180_000);
 

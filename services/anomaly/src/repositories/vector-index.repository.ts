@@ -6,30 +6,23 @@ import {
   type PointNeighbours,
   type StoredPoint,
   type VectorStore,
+  ActiveModel,
 } from '@lookalike/vector-store';
 
 const PAGE = 500;
 /** How long the collection's model list is reused: a scoring pass does not describe the collection. */
-const MODELS_TTL_MS = 5000;
 
 /** The vector index as anomaly reads it: vectors, batched kNN, payloads; writes anomaly_score. */
 @Injectable()
 export class VectorIndexRepository {
-  private models?: { names: string[]; at: number };
+  private readonly active: ActiveModel;
 
-  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
+  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {
+    this.active = new ActiveModel(store);
+  }
 
-  async activeModel(preferred?: string): Promise<string | null> {
-    let names = this.models && Date.now() - this.models.at <= MODELS_TTL_MS ? this.models.names : undefined;
-    if (!names) {
-      const description = await this.store.describeCollection();
-      names = description?.models.map((m) => m.name) ?? [];
-      // An empty collection is asked again next time: the first upload creates it.
-      this.models = names.length > 0 ? { names, at: Date.now() } : undefined;
-      if (names.length === 0) return null;
-    }
-    if (preferred && names.includes(preferred)) return preferred;
-    return names[names.length - 1];
+  activeModel(preferred?: string): Promise<string | null> {
+    return this.active.resolve(preferred);
   }
 
   /** Every point of the tenant with the model's vector, page by page (the full recompute only). */

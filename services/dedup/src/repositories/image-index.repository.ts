@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { globalVectorName, VECTOR_STORE, type StoredPoint, type VectorStore } from '@lookalike/vector-store';
+import {
+  globalVectorName,
+  VECTOR_STORE,
+  type StoredPoint,
+  type VectorStore,
+  ActiveModel,
+} from '@lookalike/vector-store';
 import type { DedupImage } from '../domain/dedup-image';
 import type { Neighbour } from '../domain/dedup-sweep';
 
@@ -34,27 +40,19 @@ function dot(a: Float32Array, b: Float32Array): number {
 }
 
 /** How long the collection's model list is reused: a check does not describe the collection each time. */
-const MODELS_TTL_MS = 5000;
 
 /** The vector index as dedup reads it: payloads, batched kNN, vectors of chosen pairs, tags. */
 @Injectable()
 export class ImageIndexRepository {
-  private models?: { names: string[]; at: number };
+  private readonly active: ActiveModel;
 
-  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {}
+  constructor(@Inject(VECTOR_STORE) private readonly store: VectorStore) {
+    this.active = new ActiveModel(store);
+  }
 
   /** The model whose vectors are compared: the configured one, else the collection's newest. */
-  async activeModel(preferred?: string): Promise<string | null> {
-    let names = this.models && Date.now() - this.models.at <= MODELS_TTL_MS ? this.models.names : undefined;
-    if (!names) {
-      const description = await this.store.describeCollection();
-      names = description?.models.map((m) => m.name) ?? [];
-      // An empty collection is asked again next time: the first upload creates it.
-      this.models = names.length > 0 ? { names, at: Date.now() } : undefined;
-      if (names.length === 0) return null;
-    }
-    if (preferred && names.includes(preferred)) return preferred;
-    return names[names.length - 1];
+  activeModel(preferred?: string): Promise<string | null> {
+    return this.active.resolve(preferred);
   }
 
   /** Every image of the tenant (payload only), page by page. */
@@ -82,31 +80,14 @@ export class ImageIndexRepository {
   }
 
   /** The k nearest neighbours (by image id) of the given points, or of every point of the tenant. */
-  async neighbours(
+  neighbours(
     owner: string,
     model: string,
     k: number,
     byPoint: ReadonlyMap<string, IndexedImage>,
     pointIds?: readonly string[],
   ): Promise<Map<string, Neighbour[]>> {
-    const lists = await this.store.neighbours(owner, {
-      vectorName: globalVectorName(model),
-      k,
-      ids: pointIds,
-    });
-    const out = new Map<string, Neighbour[]>();
-    for (const list of lists) {
-      const source = byPoint.get(list.id);
-      if (!source) continue;
-      out.set(
-        source.imageId,
-        list.neighbours.flatMap((n) => {
-          const peer = byPoint.get(n.id);
-          return peer ? [{ id: peer.imageId, score: n.score }] : [];
-        }),
-      );
-    }
-    return out;
+    return this.neighbourLists(owner, model, k, byPoint, pointIds, false);
   }
 
   /** Nearest points to a vector, as images with their cosine. */
@@ -178,6 +159,21 @@ export class ImageIndexRepository {
     pointIds: readonly string[],
   ): Promise<Map<string, Neighbour[]>> {
     if (pointIds.length === 0) return new Map();
+    return this.neighbourLists(owner, model, k, byPoint, pointIds, true);
+  }
+
+  /**
+   * kNN lists keyed and filled by image id; a neighbour outside `byPoint` is dropped, or kept under
+   * its point id when `keepOutside` (so ranks stay true).
+   */
+  private async neighbourLists(
+    owner: string,
+    model: string,
+    k: number,
+    byPoint: ReadonlyMap<string, IndexedImage>,
+    pointIds: readonly string[] | undefined,
+    keepOutside: boolean,
+  ): Promise<Map<string, Neighbour[]>> {
     const lists = await this.store.neighbours(owner, {
       vectorName: globalVectorName(model),
       k,
@@ -189,7 +185,10 @@ export class ImageIndexRepository {
       if (!source) continue;
       out.set(
         source.imageId,
-        list.neighbours.map((n) => ({ id: byPoint.get(n.id)?.imageId ?? n.id, score: n.score })),
+        list.neighbours.flatMap((n) => {
+          const id = byPoint.get(n.id)?.imageId ?? (keepOutside ? n.id : undefined);
+          return id === undefined ? [] : [{ id, score: n.score }];
+        }),
       );
     }
     return out;

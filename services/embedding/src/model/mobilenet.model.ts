@@ -96,6 +96,20 @@ export function loadMobileNetArtifacts(): tf.io.ModelArtifacts {
   };
 }
 
+/**
+ * The model as callers and the collection know it, on either runtime: the same name, version and
+ * named vector (their vectors agree within 1e-4 cosine), only the device differs.
+ */
+export function mobileNetDescriptor(device: string): ModelDescriptor {
+  return {
+    name: MOBILENET_MODEL_NAME,
+    version: 'nsfwjs-4.4.0',
+    dim: MOBILENET_DIM,
+    vectorName: MOBILENET_VECTOR_NAME,
+    device,
+  };
+}
+
 /** The training pipeline fed the whole picture stretched to 224 with values in [0, 1], NHWC. */
 export function mobileNetPreprocessor(decodeLimits: DecodeLimits = DEFAULT_DECODE_LIMITS): ClipPreprocessor {
   return new ClipPreprocessor({
@@ -143,13 +157,7 @@ export function mobileNetOutputs(
 export class MobileNetModel implements MobileNetLike {
   private disposed = false;
 
-  readonly descriptor: ModelDescriptor = {
-    name: MOBILENET_MODEL_NAME,
-    version: 'nsfwjs-4.4.0',
-    dim: MOBILENET_DIM,
-    vectorName: MOBILENET_VECTOR_NAME,
-    device: 'cpu-wasm',
-  };
+  readonly descriptor = mobileNetDescriptor('cpu-wasm');
 
   private constructor(
     private readonly network: tf.LayersModel,

@@ -3,14 +3,14 @@ import { Logger } from '@nestjs/common';
 import * as ort from 'onnxruntime-node';
 import type { ClipPreprocessor } from '../preprocess/clip-preprocess';
 import type { DecodeLimits } from '../preprocess/image-decode';
-import type { ModelDescriptor, ModelLogger } from './embedding-model.port';
+import type { ModelLogger } from './embedding-model.port';
 import { MOBILENET_ONNX_IO, convertMobileNet } from './mobilenet-onnx';
 import {
   loadMobileNetArtifacts,
   MOBILENET_DIM,
   MOBILENET_MODEL_NAME,
-  MOBILENET_VECTOR_NAME,
   type MobileNetLike,
+  mobileNetDescriptor,
   type MobileNetOutput,
   mobileNetOutputs,
   mobileNetPreprocessor,
@@ -34,13 +34,7 @@ export interface OnnxMobileNetOptions {
 export class OnnxMobileNetModel implements MobileNetLike {
   private released: Promise<void> | undefined;
 
-  readonly descriptor: ModelDescriptor = {
-    name: MOBILENET_MODEL_NAME,
-    version: 'nsfwjs-4.4.0',
-    dim: MOBILENET_DIM,
-    vectorName: MOBILENET_VECTOR_NAME,
-    device: 'cpu',
-  };
+  readonly descriptor = mobileNetDescriptor('cpu');
 
   private constructor(
     private readonly session: ort.InferenceSession,

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ClipPreprocessor } from '../../src/preprocess/clip-preprocess';
+import { inspectImage } from '../../src/preprocess/image-decode';
 
 /** ../shared/datasets/dev-nearcopies, relative to the repository root. */
 export const NEAR_COPIES_DIR = join(__dirname, '../../../../../shared/datasets/dev-nearcopies');
@@ -78,4 +80,25 @@ export function scoreNearCopies(truth: NearCopyTruth, vectors: Map<string, Float
     }
   }
   return scores;
+}
+
+/**
+ * The dev-set files `size` at a time, each group preprocessed into one batch tensor (the model's
+ * input layout) and handed to `run` with its file names.
+ */
+export async function forEachBatch(
+  pre: ClipPreprocessor,
+  files: readonly string[],
+  run: (batch: Float32Array, files: string[]) => Promise<void>,
+  size = 8,
+): Promise<void> {
+  for (let i = 0; i < files.length; i += size) {
+    const group = files.slice(i, i + size);
+    const batch = new Float32Array(group.length * pre.tensorLength);
+    for (const [j, file] of group.entries()) {
+      const bytes = readFileSync(join(NEAR_COPIES_DIR, 'images', file));
+      await pre.preprocess(bytes, await inspectImage(bytes), undefined, batch, j * pre.tensorLength);
+    }
+    await run(batch, group);
+  }
 }

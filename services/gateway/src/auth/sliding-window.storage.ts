@@ -1,12 +1,7 @@
 import type { ThrottlerStorage } from '@nestjs/throttler';
 
-/** What `ThrottlerStorage.increment` answers (the library exports it as a type only). */
-export interface ThrottlerStorageRecord {
-  totalHits: number;
-  timeToExpire: number;
-  isBlocked: boolean;
-  timeToBlockExpire: number;
-}
+/** What `ThrottlerStorage.increment` answers (the library does not export the type by name). */
+export type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 interface Counter {
   /** Start of the current fixed window (a multiple of the ttl). */
