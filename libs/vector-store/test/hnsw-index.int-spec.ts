@@ -168,20 +168,53 @@ describe('HNSW vector store: graphs, durability, snapshots', () => {
     expect(await recall(store, reference, 'big')).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('appends new points and merges replays, so the durable copy holds each point once', async () => {
+  it('stores replays and concurrent writes of one point once', async () => {
     const [a, b] = dataset('dup', 2, 8);
     // The same new point twice at once, and twice in one batch.
     await Promise.all([store.upsert('dup', [a!]), store.upsert('dup', [a!])]);
     await store.upsert('dup', [b!, b!]);
     await store.upsert('dup', [a!]);
+    expect((await store.describeCollection())!.engine).toMatchObject({ 'durable.points': 2 });
     await store.close();
-    const durable = new LanceDbVectorStore({ dir });
-    await durable.ensureCollection(SPEC);
-    expect(await durable.count('dup')).toBe(2);
-    await durable.close();
     store = new HnswVectorStore({ dir, index: POLICY });
     await store.ensureCollection(SPEC);
     expect(await store.count('dup')).toBe(2);
+  });
+
+  it('copies a LanceDB durable copy (folders written before LMDB) once, then starts from LMDB', async () => {
+    await store.close();
+    const old = join(dir, 'old');
+    const lance = new LanceDbVectorStore({ dir: old, maintenance: false });
+    await lance.ensureCollection(SPEC);
+    const points = dataset('legacy', 30, 11);
+    await lance.upsert('legacy', points);
+    await lance.setPayload('legacy', [(await lance.scroll('legacy', { limit: 1 })).points[0]!.id], {
+      anomalyScore: 0.75,
+    });
+    await lance.close();
+
+    store = new HnswVectorStore({ dir: old, index: POLICY });
+    // No ensureCollection: a restarted process finds its collection in the folder.
+    const described = await store.describeCollection();
+    expect(described).toMatchObject({ pointsCount: 30, engine: { durable: 'lmdb', 'durable.points': 30 } });
+    expect(described!.models).toEqual([expect.objectContaining({ name: 'clip', dimension: DIM })]);
+    const scored = await store.scroll('legacy', { limit: 50, filter: { minAnomaly: 0.5 } });
+    expect(scored.points).toHaveLength(1);
+    const [hit] = await store.search('legacy', {
+      vectorName: 'clip_global',
+      vector: points[3]!.vectors.clip_global!,
+      limit: 1,
+      withPayload: true,
+    });
+    expect(hit!.payload).toMatchObject({ imageId: points[3]!.payload.imageId });
+    await store.delete('legacy', [hit!.id]);
+    await store.close();
+
+    // The LanceDB table is left as it was, and not copied again: the delete holds.
+    expect(existsSync(join(old, 'images.lance'))).toBe(true);
+    store = new HnswVectorStore({ dir: old, index: POLICY });
+    await store.ensureCollection(SPEC);
+    expect(await store.count('legacy')).toBe(29);
   });
 
   it('refuses a folder another live process holds', async () => {

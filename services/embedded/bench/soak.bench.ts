@@ -46,6 +46,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { dropSchema } from '@lookalike/persistence';
 import { LanceDbVectorStore } from '@lookalike/vector-store';
+import { open as openLmdb } from 'lmdb';
 import { writeVariants } from './soak-images';
 import {
   addHistograms,
@@ -281,11 +282,30 @@ function countFiles(dir: string): number | undefined {
  * What the LanceDB adapter says of the collection (the whole store, or the durable copy under the
  * embedded HNSW store), opened beside the stack; plus the HNSW graph snapshot files when there are.
  */
+/**
+ * The vector index of a stack's data folder, read from outside: the embedded HNSW store's durable
+ * copy (LMDB, opened read-only beside the running stack) or a LanceDB table.
+ */
 async function describeIndex(dataDir: string): Promise<{ points?: number; indexType?: string }> {
   const dir = join(dataDir, 'lancedb');
   if (!existsSync(dir)) return {};
   const graphFiles = countFiles(join(dir, 'images.hnsw'));
   const graphs = graphFiles === undefined ? '' : `; hnsw graph, ${graphFiles} snapshot files`;
+  const lmdbPath = join(dir, 'images.lmdb');
+  if (existsSync(lmdbPath)) {
+    const env = openLmdb({ path: lmdbPath, readOnly: true, maxDbs: 4 });
+    try {
+      const points = env.openDB({ name: 'points' }).getCount();
+      const mb = statSync(lmdbPath).isDirectory()
+        ? readdirSync(lmdbPath).reduce((sum, f) => sum + statSync(join(lmdbPath, f)).size, 0)
+        : statSync(lmdbPath).size;
+      return { points, indexType: `lmdb ${Math.round(mb / 2 ** 20)} MB${graphs}` };
+    } catch {
+      return {};
+    } finally {
+      await env.close();
+    }
+  }
   const store = new LanceDbVectorStore({ dir, autoIndex: false });
   try {
     const description = await store.describeCollection();
@@ -596,6 +616,7 @@ async function soak(mode: SoakMode, files: string[], progress: (r: ModeResult) =
         }
       }
       row.rssBytes = cpu.rss();
+      // LanceDB's files and versions (the distributed mode here; n/a under the embedded HNSW store).
       const lance = join(dataDir, 'lancedb', 'images.lance');
       row.dataFiles = countFiles(join(lance, 'data'));
       row.versions = countFiles(join(lance, '_versions'));
@@ -830,7 +851,7 @@ function render(results: ModeResult[], generated: { seconds: number; bytes: numb
     '',
     `${N} seeded variants of ${SOURCE} (crop, resize to a long side of 960-1088 px, JPEG re-encode; mean ${(generated.bytes / N / 1024).toFixed(0)} KiB, generated in ${generated.seconds.toFixed(0)} s before the run, untimed), uploaded through POST /api/images, ${CONCURRENCY} at a time, a row per ${WINDOW} uploads; ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}.`,
     '',
-    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = rows of the LanceDB table (the whole store, or the durable copy under the embedded HNSW store) with its vector index and the HNSW graph snapshot files; data files / versions = files under <data>/lancedb/images.lance/{data,_versions}; RSS = the server processes at the window end.`,
+    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = points of the durable copy (embedded: LMDB, with its size, and the HNSW graph snapshot files) or rows of the LanceDB table with its vector index; data files / versions = files under <data>/lancedb/images.lance/{data,_versions} (n/a without a LanceDB table); RSS = the server processes at the window end.`,
     '',
   ];
   for (const r of results) lines.push(...renderMode(r));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LookalikeError } from '@lookalike/contracts';
 import { compileFilter, isEmptyFilter, type PointPredicate } from '../core/filter-match';
@@ -8,7 +8,7 @@ import { checkPayloadSelector, toStoredPatch } from '../core/payload.codec';
 import { checkIds, checkLimit, checkThreshold, requireOwner } from '../core/requests';
 import { dot } from '../core/vector-math';
 import { normalizeFilter, type NormalizedFilter } from '../filter/vector-filter';
-import { LanceDbVectorStore, type LanceDbVectorStoreOptions } from '../lancedb/lancedb.adapter';
+import { LanceDbVectorStore } from '../lancedb/lancedb.adapter';
 import { scanLanceTable } from '../lancedb/lancedb-rows';
 import { MemoryVectorStore } from '../memory/memory.adapter';
 import type { MemoryPoint, TenantRows } from '../memory/tenant-rows';
@@ -32,6 +32,7 @@ import {
   type MultiSearchRequest,
 } from '../vector-store.port';
 import type { VectorFilter } from '../filter/vector-filter';
+import { DurablePoints } from './durable-points';
 import { HnswGraph } from './hnsw-graph';
 
 export interface HnswIndexPolicy {
@@ -70,12 +71,10 @@ export const DEFAULT_HNSW_POLICY: HnswIndexPolicy = {
 };
 
 export interface HnswVectorStoreOptions {
-  /** Folder of the durable copy (LanceDB tables) and of the graph snapshots. */
+  /** Folder of the durable copy (`<collection>.lmdb`) and of the graph snapshots. */
   dir: string;
   collection?: string;
   index?: Partial<HnswIndexPolicy>;
-  /** Options of the durable LanceDB copy (its maintenance policy). */
-  durable?: Omit<LanceDbVectorStoreOptions, 'dir' | 'collection'>;
   /** Receives failures of background work (graph builds, snapshots). */
   onBackgroundError?: (error: unknown) => void;
 }
@@ -96,20 +95,21 @@ type Plan = { kind: 'exact'; candidates: MemoryPoint[] } | { kind: 'graph'; acce
 
 /**
  * The embedded engine: every point in process memory with one HNSW graph (hnswlib) per tenant
- * and named global vector, and the durable copy in LanceDB. Writes go to LanceDB first and then
- * to memory, so an answered write survives kill -9; reads never touch LanceDB. At start the
- * points are read back from LanceDB and each graph is loaded from its last snapshot, checked
+ * and named global vector, and the durable copy in LMDB (`DurablePoints`). Writes go to the
+ * durable copy first and then to memory, one at a time, so an answered write survives kill -9;
+ * reads never touch it. At start the points are read back and each graph is loaded from its last
+ * snapshot, checked
  * against the points (changed vectors re-inserted, missing points added, gone points removed),
  * or built in the background while queries scan exactly. One process owns the folder (a lock
  * file says which).
  */
 export class HnswVectorStore extends MemoryVectorStore {
-  private readonly durable: LanceDbVectorStore;
+  private durableCopy: DurablePoints | null = null;
   private readonly policy: HnswIndexPolicy;
   private readonly graphs = new Map<string, GraphEntry>();
   private readonly builds = new Set<Promise<void>>();
-  /** Ids with an upsert in flight to the durable copy: a second upsert of one merges. */
-  private readonly writing = new Map<string, number>();
+  /** Writes run one at a time: each computes its points from memory, stores them, applies them. */
+  private writeQueue: Promise<unknown> = Promise.resolve();
   private loading: Promise<void> | null = null;
   private loaded = false;
   private bulk = false;
@@ -119,14 +119,20 @@ export class HnswVectorStore extends MemoryVectorStore {
   constructor(private readonly options: HnswVectorStoreOptions) {
     super({ collection: options.collection ?? DEFAULT_COLLECTION });
     this.policy = { ...DEFAULT_HNSW_POLICY, ...options.index };
-    // The durable copy serves no query, so it builds no ANN index (its payload indexes still
-    // speed up the merges and updates that select rows by id).
-    this.durable = new LanceDbVectorStore({
-      ...options.durable,
-      index: { minRows: Number.MAX_SAFE_INTEGER, ...options.durable?.index },
-      dir: options.dir,
-      collection: this.name,
-    });
+  }
+
+  /** Opened on first use, after the folder's lock is taken. */
+  private get durable(): DurablePoints {
+    if (this.closed) throw new LookalikeError('unavailable', `the vector store ${this.name} is closed`);
+    this.lock();
+    this.durableCopy ??= new DurablePoints(DurablePoints.pathIn(this.options.dir, this.name));
+    return this.durableCopy;
+  }
+
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(write, write);
+    this.writeQueue = run.catch(() => undefined);
+    return run;
   }
 
   private get graphDir(): string {
@@ -159,25 +165,50 @@ export class HnswVectorStore extends MemoryVectorStore {
   }
 
   override async ensureCollection(spec: CollectionSpec): Promise<CollectionDescription> {
-    this.lock();
-    const durable = await this.durable.ensureCollection(spec);
-    await super.ensureCollection({
-      models: durable.models,
-      hnsw: durable.hnsw,
-      quantization: durable.quantization,
-    });
+    const durable = this.durable;
+    await this.migrateFromLance();
+    const stored = durable.spec();
+    if (stored && !this.state) await super.ensureCollection(stored);
+    await super.ensureCollection(spec);
+    await durable.saveSpec(this.state!);
     await this.load();
-    return this.describeWith(durable);
+    return this.describeWith();
   }
 
   override async describeCollection(): Promise<CollectionDescription | null> {
-    const durable = await this.durable.describeCollection();
-    if (!durable) return null;
     await this.ready();
-    return this.describeWith(durable);
+    return this.state ? this.describeWith() : null;
   }
 
-  private describeWith(durable: CollectionDescription): CollectionDescription {
+  /**
+   * A folder written before the durable copy moved to LMDB holds a LanceDB table: its points are
+   * copied over once, in batches, and the table is left where it was (docs/vector-store.md says
+   * when it may be removed). An interrupted copy starts again: writing a point twice is harmless,
+   * and the spec that marks the copy done is written last.
+   */
+  private async migrateFromLance(): Promise<void> {
+    const durable = this.durable;
+    if (durable.spec() || !existsSync(join(this.options.dir, `${this.name}.lance`))) return;
+    const lance = new LanceDbVectorStore({
+      dir: this.options.dir,
+      collection: this.name,
+      maintenance: false,
+    });
+    let described: CollectionDescription | null;
+    try {
+      described = await lance.describeCollection();
+    } finally {
+      await lance.close();
+    }
+    if (!described) return;
+    const state = { models: described.models, hnsw: described.hnsw, quantization: described.quantization };
+    for await (const rows of scanLanceTable(this.options.dir, this.name, namedVectorsOf(state.models))) {
+      await durable.put(rows.map((point) => ({ owner: point.payload.owner_user_id, point })));
+    }
+    await durable.saveSpec(state);
+  }
+
+  private describeWith(): CollectionDescription {
     const own = this.describe(this.state!);
     let graphPoints = 0;
     let building = 0;
@@ -194,10 +225,10 @@ export class HnswVectorStore extends MemoryVectorStore {
       graphPoints,
       building,
       fromSnapshots,
-      durable: 'lancedb',
+      durable: 'lmdb',
+      'durable.points': this.durable.count(),
+      'durable.bytes': this.durable.sizeBytes(),
     };
-    for (const [key, value] of Object.entries(durable.engine))
-      if (key !== 'engine') engine[`durable.${key}`] = value;
     return { ...own, engine };
   }
 
@@ -205,13 +236,9 @@ export class HnswVectorStore extends MemoryVectorStore {
   private async ready(): Promise<void> {
     if (this.loaded) return;
     if (!this.state) {
-      const durable = await this.durable.describeCollection();
-      if (!durable) return;
-      await this.ensureCollection({
-        models: durable.models,
-        hnsw: durable.hnsw,
-        quantization: durable.quantization,
-      });
+      await this.migrateFromLance();
+      const stored = this.durable.spec();
+      if (stored) await this.ensureCollection(stored);
       return;
     }
     await this.load();
@@ -234,13 +261,12 @@ export class HnswVectorStore extends MemoryVectorStore {
     const vectors = namedVectorsOf(this.state!.models);
     this.bulk = true;
     try {
-      for await (const rows of scanLanceTable(this.options.dir, this.name, vectors)) {
-        for (const row of rows) {
-          this.put(row.payload.owner_user_id, {
-            ...row,
-            createdMs: Date.parse(row.payload.created_at),
-          });
+      for (const rows of this.durable.scan()) {
+        for (const { owner, point } of rows) {
+          this.put(owner, { ...point, createdMs: Date.parse(point.payload.created_at) });
         }
+        // A large collection loads in slices, so the process answers its health checks meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } finally {
       this.bulk = false;
@@ -396,27 +422,11 @@ export class HnswVectorStore extends MemoryVectorStore {
     await this.ready();
     const prepared = this.preparePoints(owner, points);
     // The last point of a batch wins for each id, as in a merge.
-    const last = new Map(prepared.map((p, i) => [p.id, i]));
-    const fresh: UpsertPoint[] = [];
-    const known: UpsertPoint[] = [];
-    for (const [id, i] of last) {
-      // A point neither stored nor being written is appended; the rest merge on id (a replay).
-      const isNew = !this.pointOf(owner, id) && !this.writing.has(id);
-      (isNew ? fresh : known).push(points[i]!);
-    }
-    const ids = [...last.keys()];
-    for (const id of ids) this.writing.set(id, (this.writing.get(id) ?? 0) + 1);
-    try {
-      if (fresh.length > 0) await this.durable.insertNew(owner, fresh);
-      if (known.length > 0) await this.durable.upsert(owner, known);
-    } finally {
-      for (const id of ids) {
-        const n = this.writing.get(id)! - 1;
-        if (n === 0) this.writing.delete(id);
-        else this.writing.set(id, n);
-      }
-    }
-    for (const i of last.values()) this.put(owner, prepared[i]!);
+    const last = [...new Map(prepared.map((p) => [p.id, p])).values()];
+    await this.exclusive(async () => {
+      await this.durable.put(last.map(({ createdMs: _createdMs, ...point }) => ({ owner, point })));
+      for (const p of last) this.put(owner, p);
+    });
     return prepared.map((p) => p.id);
   }
 
@@ -427,16 +437,21 @@ export class HnswVectorStore extends MemoryVectorStore {
   ): Promise<void> {
     await this.ready();
     const prepared = this.prepareUpdates(owner, updates);
-    await this.durable.updateVectors(owner, updates);
-    this.applyUpdates(owner, prepared);
+    await this.exclusive(async () => {
+      const next = this.updatedPoints(owner, prepared);
+      await this.durable.put(next.map(({ createdMs: _createdMs, ...point }) => ({ owner, point })));
+      for (const p of next) this.put(owner, p);
+    });
   }
 
   override async delete(owner: string, ids: readonly string[], _options?: WriteOptions): Promise<void> {
     await this.ready();
     requireOwner(owner);
     const checked = checkIds(ids);
-    await this.durable.delete(owner, checked);
-    for (const id of checked) this.remove(owner, id);
+    await this.exclusive(async () => {
+      await this.durable.remove(owner, checked);
+      for (const id of checked) this.remove(owner, id);
+    });
   }
 
   override async setPayload(
@@ -449,11 +464,13 @@ export class HnswVectorStore extends MemoryVectorStore {
     requireOwner(owner);
     const stored = toStoredPatch(patch);
     const checked = checkIds(ids);
-    // Only the ids this tenant holds reach the durable copy: a patch of unknown ids costs nothing.
-    const known = checked.filter((id) => this.pointOf(owner, id));
-    if (known.length === 0) return;
-    await this.durable.setPayload(owner, known, patch);
-    this.applyPatch(owner, known, stored);
+    await this.exclusive(async () => {
+      // Only the ids this tenant holds reach the durable copy: a patch of unknown ids costs nothing.
+      const next = this.patchedPoints(owner, checked, stored);
+      if (next.length === 0) return;
+      await this.durable.put(next.map(({ createdMs: _createdMs, ...point }) => ({ owner, point })));
+      for (const p of next) this.put(owner, p);
+    });
   }
 
   override async get(owner: string, ids: readonly string[], options?: GetOptions): Promise<StoredPoint[]> {
@@ -615,10 +632,12 @@ export class HnswVectorStore extends MemoryVectorStore {
 
   override async close(): Promise<void> {
     if (this.closed) return;
+    // Writes already queued finish first; anything after this is refused.
+    await this.writeQueue;
     this.closed = true;
     await Promise.all([...this.builds]);
     for (const entry of this.graphs.values()) if (entry.ready && entry.changes > 0) this.snapshot(entry);
-    await this.durable.close();
+    await this.durableCopy?.close();
     if (this.lockHeld) rmSync(join(this.graphDir, 'LOCK'), { force: true });
   }
 }

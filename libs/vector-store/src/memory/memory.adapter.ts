@@ -185,16 +185,25 @@ export class MemoryVectorStore implements VectorStore {
   }
 
   protected applyUpdates(owner: string, prepared: ReturnType<MemoryVectorStore['prepareUpdates']>): void {
+    for (const next of this.updatedPoints(owner, prepared)) this.put(owner, next);
+  }
+
+  /** The points as the updates leave them (not stored yet). */
+  protected updatedPoints(
+    owner: string,
+    prepared: ReturnType<MemoryVectorStore['prepareUpdates']>,
+  ): MemoryPoint[] {
+    const out: MemoryPoint[] = [];
     for (const u of prepared) {
       const p = this.pointOf(owner, u.id);
       if (!p) continue;
-      const next: MemoryPoint = {
+      out.push({
         ...p,
         vectors: new Map([...p.vectors, ...u.vectors]),
         multivectors: new Map([...p.multivectors, ...u.multivectors]),
-      };
-      this.put(owner, next);
+      });
     }
+    return out;
   }
 
   async delete(owner: string, ids: readonly string[], _options?: WriteOptions): Promise<void> {
@@ -245,12 +254,23 @@ export class MemoryVectorStore implements VectorStore {
   }
 
   protected applyPatch(owner: string, ids: readonly string[], stored: Partial<StoredPayload>): void {
+    for (const next of this.patchedPoints(owner, ids, stored)) this.put(owner, next);
+  }
+
+  /** The tenant's points among `ids` with the patch laid over (not stored yet); unknown ids are skipped. */
+  protected patchedPoints(
+    owner: string,
+    ids: readonly string[],
+    stored: Partial<StoredPayload>,
+  ): MemoryPoint[] {
+    const out: MemoryPoint[] = [];
     for (const id of ids) {
       const p = this.pointOf(owner, id);
       if (!p) continue;
       const payload = { ...p.payload, ...stored };
-      this.put(owner, { ...p, payload, createdMs: Date.parse(payload.created_at) });
+      out.push({ ...p, payload, createdMs: Date.parse(payload.created_at) });
     }
+    return out;
   }
 
   async search(owner: string, request: SearchRequest): Promise<SearchHit[]> {
