@@ -16,8 +16,10 @@ export {
   type DecodedImage,
   type DecodeOptions,
   decodeForAnalysis,
+  FLATTEN_BACKGROUND,
   normalisedPipeline,
   orientedPipeline,
+  runDecode,
 } from './image-decoding';
 export {
   hammingHex,

@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { Piscina } from 'piscina';
+import type { ExtractTask, VerifyTask } from './feature-worker';
+import type { FeatureOptions, GreyImage } from './local-features';
+import type { PairGeometry, VerifyOptions } from './verify-pair';
+
+export interface LocalFeaturePoolOptions {
+  /** Worker threads (default: half the cores, at least one). */
+  threads?: number;
+  /** Tasks that may wait for a thread; past that, `extract`/`verify` reject with `busy`. */
+  maxQueue?: number;
+}
+
+/** The compiled worker: beside this file when compiled, in dist/ when run from sources (tests). */
+function workerEntry(): string {
+  const compiled = __filename.endsWith('.ts')
+    ? join(__dirname, '../dist/feature-worker.js')
+    : join(__dirname, 'feature-worker.js');
+  if (!existsSync(compiled)) {
+    throw new Error(`${compiled} is missing: build libs/local-features (make build) first`);
+  }
+  return compiled;
+}
+
+export function defaultFeatureThreads(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 2));
+}
+
+/**
+ * Local-feature work off the event loop: a bounded pool of worker threads (piscina), each with
+ * its own OpenCV runtime. A full queue answers `busy` at once, which callers turn into their
+ * backpressure (503 + Retry-After at the edge).
+ */
+export class LocalFeaturePool {
+  private readonly pool: Piscina;
+
+  constructor(options: LocalFeaturePoolOptions = {}) {
+    const threads = options.threads ?? defaultFeatureThreads();
+    this.pool = new Piscina({
+      filename: workerEntry(),
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: options.maxQueue ?? 64 * threads,
+      idleTimeout: 60_000,
+    });
+  }
+
+  get threads(): number {
+    return this.pool.threads.length;
+  }
+
+  get queued(): number {
+    return this.pool.queueSize;
+  }
+
+  /** Encoded features (`decodeLocalFeatures` reads them) of a grey image from `greyFromPixels`. */
+  async extract(grey: GreyImage, options?: FeatureOptions): Promise<Buffer> {
+    const task: ExtractTask = { grey, options };
+    const bytes = (await this.run(task, 'extract')) as Uint8Array;
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  /** A against each of `others`, in one task (A is decoded once). */
+  verify(a: Uint8Array, others: Uint8Array[], options?: VerifyOptions): Promise<PairGeometry[]> {
+    if (others.length === 0) return Promise.resolve([]);
+    const task: VerifyTask = { a, others, options };
+    return this.run(task, 'verify') as Promise<PairGeometry[]>;
+  }
+
+  async close(): Promise<void> {
+    await this.pool.close({ force: false });
+  }
+
+  private async run(task: unknown, name: string): Promise<unknown> {
+    try {
+      return await this.pool.run(task, { name });
+    } catch (error) {
+      if (error instanceof Error && /queue is at limit/i.test(error.message)) {
+        throw new LookalikeError(ErrorCode.Busy, 'local-feature workers are busy; retry shortly', {
+          retryAfterSeconds: 1,
+        });
+      }
+      throw error;
+    }
+  }
+}

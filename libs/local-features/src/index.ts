@@ -1,0 +1,24 @@
+export {
+  extractLocalFeatures,
+  extractWith,
+  FEATURE_DEFAULTS,
+  type FeatureOptions,
+  type GreyImage,
+  type KeypointSet,
+  type LocalFeatures,
+  ORB_DESCRIPTOR_BYTES,
+} from './local-features';
+export { decodeLocalFeatures, encodeLocalFeatures, LOCAL_FEATURES_MIME } from './feature-codec';
+export { greyFromBytes, greyFromPixels } from './grey-image';
+export {
+  MAX_EVIDENCE_POINTS,
+  type PairGeometry,
+  type RegionBox,
+  VERIFY_DEFAULTS,
+  type VerifyOptions,
+  type VerifyOutcome,
+  verifyPair,
+  verifyWith,
+} from './verify-pair';
+export { defaultFeatureThreads, LocalFeaturePool, type LocalFeaturePoolOptions } from './feature-pool';
+export { openCv, type OpenCv, type OpenCvRuntime } from './opencv';

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { greyFromBytes } from './grey-image';
+import { extractLocalFeatures, type LocalFeatures } from './local-features';
+import { verifyPair } from './verify-pair';
+
+const IMAGES = join(__dirname, '../../../../shared/datasets/dev-nearcopies/images');
+const cache = new Map<string, Promise<LocalFeatures>>();
+const features = (file: string): Promise<LocalFeatures> => {
+  if (!cache.has(file))
+    cache.set(
+      file,
+      greyFromBytes(readFileSync(join(IMAGES, file))).then((g) => extractLocalFeatures(g)),
+    );
+  return cache.get(file)!;
+};
+
+/** Maps a normalised point through a row-major 3x3 homography. */
+function apply(h: number[], x: number, y: number): [number, number] {
+  const w = h[6]! * x + h[7]! * y + h[8]!;
+  return [(h[0]! * x + h[1]! * y + h[2]!) / w, (h[3]! * x + h[4]! * y + h[5]!) / w];
+}
+
+describe('pair verification on dev-nearcopies (OpenCV ORB + RANSAC + tile correlation)', () => {
+  jest.setTimeout(60_000);
+
+  it('finds the same pixels in a centre crop, and says where', async () => {
+    const g = await verifyPair(await features('astronaut.jpg'), await features('astronaut__crop80.jpg'));
+    expect(g).toMatchObject({ verified: true, outcome: 'verified', mirrored: false });
+    expect(g.inliers).toBeGreaterThanOrEqual(20);
+    // crop80 keeps the middle 80%: the original's centre lands on the copy's centre, its corner
+    // (0.1, 0.1) on the copy's corner.
+    const [cx, cy] = apply(g.homography!, 0.5, 0.5);
+    expect(cx).toBeCloseTo(0.5, 1);
+    expect(cy).toBeCloseTo(0.5, 1);
+    const [kx, ky] = apply(g.homography!, 0.1, 0.1);
+    expect(Math.abs(kx)).toBeLessThan(0.05);
+    expect(Math.abs(ky)).toBeLessThan(0.05);
+    expect(g.coverage).toBeGreaterThan(0.9);
+    expect(g.regionA!.width).toBeLessThan(0.85);
+    expect(g.points.length).toBeGreaterThan(0);
+    expect(g.tiles.agreeing).toBeGreaterThanOrEqual(0.7 * g.tiles.textured);
+  });
+
+  it('finds a mirrored copy through the mirror keypoints, with the homography flipping x', async () => {
+    const g = await verifyPair(await features('chelsea.jpg'), await features('chelsea__hflip.jpg'));
+    expect(g).toMatchObject({ verified: true, mirrored: true });
+    const [x, y] = apply(g.homography!, 0.2, 0.3);
+    expect(x).toBeCloseTo(0.8, 1);
+    expect(y).toBeCloseTo(0.3, 1);
+  });
+
+  it('finds a quarter-turned copy', async () => {
+    const g = await verifyPair(await features('rocket.jpg'), await features('rocket__rot90.jpg'));
+    expect(g.verified).toBe(true);
+  });
+
+  it('rejects two different photos', async () => {
+    const g = await verifyPair(await features('astronaut.jpg'), await features('coffee.jpg'));
+    expect(g.verified).toBe(false);
+    expect(['few_matches', 'few_inliers', 'degenerate', 'photometric']).toContain(g.outcome);
+  });
+
+  it('has nothing to match on a flat image', async () => {
+    const flat = await features('flat_gray.jpg');
+    expect(flat.plain.count).toBeLessThan(6);
+    const g = await verifyPair(flat, await features('astronaut.jpg'));
+    expect(g).toMatchObject({ verified: false, outcome: 'few_keypoints', homography: null });
+  });
+
+  it('finds corners in a smooth image by lowering the corner threshold', async () => {
+    // cell.jpg gives 15 ORB corners at the default FAST threshold.
+    expect((await features('cell.jpg')).plain.count).toBeGreaterThan(125);
+  });
+});

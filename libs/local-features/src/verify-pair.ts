@@ -1,0 +1,378 @@
+import { openCv, withMats, type CvMat, type OpenCv } from './opencv';
+import { ORB_DESCRIPTOR_BYTES, type GreyImage, type KeypointSet, type LocalFeatures } from './local-features';
+
+export interface VerifyOptions {
+  /** Lowe's ratio: a match must be this much closer than the keypoint's second-best. */
+  ratio: number;
+  /** RANSAC inliers a verified pair needs. */
+  minInliers: number;
+  /** RANSAC reprojection tolerance, in pixels of the grey images. */
+  reprojectionPx: number;
+  /** Bounds of the homography's area scale (determinant of its linear part). */
+  minDeterminant: number;
+  maxDeterminant: number;
+  /** Largest perspective term (per pixel of the grey image). */
+  maxPerspective: number;
+  /** The photometric check cuts B's thumbnail into tiles x tiles cells. */
+  tiles: number;
+  /** A cell counts when the warped A covers this share of it and B's pixels vary (standard deviation). */
+  tileCoverage: number;
+  minTileStd: number;
+  /** A cell agrees at this normalised cross-correlation; this share of the counted cells must agree. */
+  minNcc: number;
+  agreeingShare: number;
+  /** Fewer counted cells than this cannot confirm a pair. */
+  minTexturedTiles: number;
+}
+
+export const VERIFY_DEFAULTS: Readonly<VerifyOptions> = {
+  ratio: 0.75,
+  minInliers: 6,
+  reprojectionPx: 5,
+  minDeterminant: 0.05,
+  maxDeterminant: 20,
+  maxPerspective: 0.002,
+  tiles: 6,
+  tileCoverage: 0.9,
+  minTileStd: 5,
+  minNcc: 0.5,
+  agreeingShare: 0.7,
+  minTexturedTiles: 3,
+};
+
+/** A box in an image's normalised coordinates (0..1 of its width and height). */
+export interface RegionBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type VerifyOutcome =
+  'verified' | 'few_keypoints' | 'few_matches' | 'few_inliers' | 'degenerate' | 'photometric';
+
+/** The evidence of one pair, whether or not it verified. Coordinates are normalised (0..1). */
+export interface PairGeometry {
+  verified: boolean;
+  outcome: VerifyOutcome;
+  /** Ratio-test matches (one per keypoint of B), and those RANSAC kept. */
+  matches: number;
+  inliers: number;
+  /** A matched as its mirror image. */
+  mirrored: boolean;
+  /** 3x3, row-major: A's normalised coordinates (as A is shown, mirror included) to B's. */
+  homography: number[] | null;
+  /** Share of B's area that A's outline covers once warped. */
+  coverage: number;
+  /** Bounding boxes of the inliers in A and in B. */
+  regionA: RegionBox | null;
+  regionB: RegionBox | null;
+  /** The photometric check: cells counted, and cells that agreed. */
+  tiles: { textured: number; agreeing: number };
+  /** Up to MAX_EVIDENCE_POINTS inlier pairs, `[ax, ay, bx, by]` each, for drawing. */
+  points: number[][];
+}
+
+export const MAX_EVIDENCE_POINTS = 40;
+
+type Matrix3 = number[];
+
+function multiply(a: Matrix3, b: Matrix3): Matrix3 {
+  const r = new Array<number>(9).fill(0);
+  for (let i = 0; i < 3; i += 1)
+    for (let j = 0; j < 3; j += 1) for (let k = 0; k < 3; k += 1) r[3 * i + j] += a[3 * i + k] * b[3 * k + j];
+  return r;
+}
+
+const scaling = (sx: number, sy: number): Matrix3 => [sx, 0, 0, 0, sy, 0, 0, 0, 1];
+
+function normalise(h: Matrix3): Matrix3 {
+  return h.map((v) => v / h[8]);
+}
+
+function boxOf(points: number[][], offset: 0 | 2): RegionBox | null {
+  if (points.length === 0) return null;
+  const xs = points.map((p) => p[offset]);
+  const ys = points.map((p) => p[offset + 1]);
+  const x = Math.min(...xs);
+  const y = Math.min(...ys);
+  return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
+}
+
+function descriptorMat(cv: OpenCv, set: KeypointSet): CvMat {
+  const mat = new cv.Mat(set.count, ORB_DESCRIPTOR_BYTES, cv.CV_8U);
+  mat.data.set(set.descriptors.subarray(0, set.count * ORB_DESCRIPTOR_BYTES));
+  return mat;
+}
+
+interface Correspondences {
+  /** Index pairs (A keypoint, B keypoint) that passed the ratio test, one per B keypoint. */
+  pairs: [number, number][];
+}
+
+function matchSets(cv: OpenCv, a: KeypointSet, b: KeypointSet, ratio: number): Correspondences {
+  return withMats((keep) => {
+    const matcher = keep(new cv.BFMatcher(cv.NORM_HAMMING, false));
+    const knn = keep(new cv.DMatchVectorVector());
+    matcher.knnMatch(keep(descriptorMat(cv, a)), keep(descriptorMat(cv, b)), knn, 2);
+    const best = new Map<number, { query: number; distance: number }>();
+    for (let i = 0; i < knn.size(); i += 1) {
+      const candidates = knn.get(i);
+      try {
+        if (candidates.size() < 2) continue;
+        const first = candidates.get(0) as { queryIdx: number; trainIdx: number; distance: number };
+        const second = candidates.get(1) as { distance: number };
+        if (first.distance >= ratio * second.distance) continue;
+        const seen = best.get(first.trainIdx);
+        if (!seen || seen.distance > first.distance)
+          best.set(first.trainIdx, { query: first.queryIdx, distance: first.distance });
+      } finally {
+        candidates.delete();
+      }
+    }
+    return { pairs: [...best.entries()].map(([train, m]) => [m.query, train]) };
+  });
+}
+
+interface Attempt {
+  mirrored: boolean;
+  matches: number;
+  inliers: number;
+  /** A's grey pixels (unmirrored) to B's grey pixels. */
+  homography: Matrix3 | null;
+  /** As RANSAC found it: from the matched keypoints' own frame (A's mirror when mirrored). */
+  fitted: Matrix3 | null;
+  inlierPairs: [number, number, number, number][];
+}
+
+function attempt(
+  cv: OpenCv,
+  a: LocalFeatures,
+  b: LocalFeatures,
+  mirrored: boolean,
+  options: VerifyOptions,
+): Attempt {
+  const setA = mirrored ? a.mirrored : a.plain;
+  const none: Attempt = { mirrored, matches: 0, inliers: 0, homography: null, fitted: null, inlierPairs: [] };
+  const { pairs } = matchSets(cv, setA, b.plain, options.ratio);
+  if (pairs.length < Math.max(4, options.minInliers)) return { ...none, matches: pairs.length };
+  return withMats((keep) => {
+    const src = new Float32Array(pairs.length * 2);
+    const dst = new Float32Array(pairs.length * 2);
+    pairs.forEach(([qa, tb], i) => {
+      src[2 * i] = setA.points[2 * qa];
+      src[2 * i + 1] = setA.points[2 * qa + 1];
+      dst[2 * i] = b.plain.points[2 * tb];
+      dst[2 * i + 1] = b.plain.points[2 * tb + 1];
+    });
+    const mask = keep(new cv.Mat());
+    const found = keep(
+      cv.findHomography(
+        keep(cv.matFromArray(pairs.length, 1, cv.CV_32FC2, src)),
+        keep(cv.matFromArray(pairs.length, 1, cv.CV_32FC2, dst)),
+        cv.RANSAC,
+        options.reprojectionPx,
+        mask,
+      ),
+    );
+    if (found.rows !== 3 || found.cols !== 3) return { ...none, matches: pairs.length };
+    // The mirror's pixels: x' = (w - 1) - x. Composed in, the homography starts from A as stored.
+    const flip: Matrix3 = [-1, 0, a.width - 1, 0, 1, 0, 0, 0, 1];
+    const fitted = normalise(Array.from(found.data64F as Float64Array));
+    const fromA = normalise(mirrored ? multiply(fitted, flip) : fitted);
+    const inlierPairs: [number, number, number, number][] = [];
+    for (let i = 0; i < pairs.length; i += 1) {
+      if (!mask.data[i]) continue;
+      const ax = mirrored ? a.width - 1 - src[2 * i] : src[2 * i];
+      inlierPairs.push([ax, src[2 * i + 1], dst[2 * i], dst[2 * i + 1]]);
+    }
+    return {
+      mirrored,
+      matches: pairs.length,
+      inliers: inlierPairs.length,
+      homography: fromA,
+      fitted,
+      inlierPairs,
+    };
+  });
+}
+
+function saneShape(h: Matrix3, options: VerifyOptions): boolean {
+  const det = h[0] * h[4] - h[1] * h[3];
+  return (
+    Number.isFinite(det) &&
+    det > options.minDeterminant &&
+    det < options.maxDeterminant &&
+    Math.abs(h[6]) < options.maxPerspective &&
+    Math.abs(h[7]) < options.maxPerspective
+  );
+}
+
+/**
+ * Warps A's thumbnail onto B's with the homography and compares them cell by cell: the same
+ * pixels correlate, two photos of one scene (a fixed camera, a burst) match keypoints but not
+ * pixels. Returns the cells counted and agreeing, and the share of B that A covers.
+ */
+function photometric(
+  cv: OpenCv,
+  a: LocalFeatures,
+  b: LocalFeatures,
+  h: Matrix3,
+  options: VerifyOptions,
+): { textured: number; agreeing: number; coverage: number } {
+  const ta: GreyImage = a.thumb;
+  const tb: GreyImage = b.thumb;
+  const toThumb = multiply(
+    multiply(scaling(tb.width / b.width, tb.height / b.height), h),
+    scaling(a.width / ta.width, a.height / ta.height),
+  );
+  return withMats((keep) => {
+    const src = keep(new cv.Mat(ta.height, ta.width, cv.CV_8UC1));
+    src.data.set(ta.data);
+    const ones = keep(new cv.Mat(ta.height, ta.width, cv.CV_8UC1, new cv.Scalar(255)));
+    const m = keep(cv.matFromArray(3, 3, cv.CV_64F, toThumb));
+    const size = new cv.Size(tb.width, tb.height);
+    const warped = keep(new cv.Mat());
+    const cover = keep(new cv.Mat());
+    cv.warpPerspective(src, warped, m, size, cv.INTER_LINEAR, cv.BORDER_CONSTANT, new cv.Scalar(0));
+    cv.warpPerspective(ones, cover, m, size, cv.INTER_NEAREST, cv.BORDER_CONSTANT, new cv.Scalar(0));
+    const wa = warped.data;
+    const mask = cover.data;
+    const pb = tb.data;
+    let covered = 0;
+    for (let i = 0; i < mask.length; i += 1) if (mask[i]) covered += 1;
+    let textured = 0;
+    let agreeing = 0;
+    const n = options.tiles;
+    for (let ty = 0; ty < n; ty += 1) {
+      for (let tx = 0; tx < n; tx += 1) {
+        const x0 = Math.floor((tx * tb.width) / n);
+        const x1 = Math.floor(((tx + 1) * tb.width) / n);
+        const y0 = Math.floor((ty * tb.height) / n);
+        const y1 = Math.floor(((ty + 1) * tb.height) / n);
+        let count = 0;
+        let sa = 0;
+        let sb = 0;
+        let saa = 0;
+        let sbb = 0;
+        let sab = 0;
+        for (let y = y0; y < y1; y += 1) {
+          for (let x = x0; x < x1; x += 1) {
+            const i = y * tb.width + x;
+            if (!mask[i]) continue;
+            const p = wa[i];
+            const q = pb[i];
+            count += 1;
+            sa += p;
+            sb += q;
+            saa += p * p;
+            sbb += q * q;
+            sab += p * q;
+          }
+        }
+        const cell = (x1 - x0) * (y1 - y0);
+        if (cell === 0 || count < options.tileCoverage * cell) continue;
+        const ma = sa / count;
+        const mb = sb / count;
+        const va = saa / count - ma * ma;
+        const vb = sbb / count - mb * mb;
+        if (vb < options.minTileStd * options.minTileStd) continue;
+        textured += 1;
+        const ncc = (sab / count - ma * mb) / Math.sqrt(Math.max(va, 1e-6) * vb);
+        if (ncc >= options.minNcc) agreeing += 1;
+      }
+    }
+    return { textured, agreeing, coverage: covered / mask.length };
+  });
+}
+
+/**
+ * Are A and B the same pixels, however cropped, scaled, framed, turned or mirrored? ORB matches
+ * (plain, then against A's mirror when the plain one fails) must fit one sane homography with
+ * enough RANSAC inliers, and the warped thumbnails must agree tile by tile. Synchronous
+ * WebAssembly: run it off the event loop (`LocalFeaturePool`).
+ */
+export function verifyWith(
+  cv: OpenCv,
+  a: LocalFeatures,
+  b: LocalFeatures,
+  options: VerifyOptions = VERIFY_DEFAULTS,
+): PairGeometry {
+  const empty: PairGeometry = {
+    verified: false,
+    outcome: 'few_keypoints',
+    matches: 0,
+    inliers: 0,
+    mirrored: false,
+    homography: null,
+    coverage: 0,
+    regionA: null,
+    regionB: null,
+    tiles: { textured: 0, agreeing: 0 },
+    points: [],
+  };
+  if (b.plain.count < options.minInliers || a.plain.count < options.minInliers) return empty;
+  let best: PairGeometry | undefined;
+  for (const mirrored of [false, true]) {
+    const tried = attempt(cv, a, b, mirrored, options);
+    const result = judge(cv, a, b, tried, options);
+    if (result.verified) return result;
+    if (!best || result.inliers > best.inliers) best = result;
+  }
+  return best ?? empty;
+}
+
+function judge(
+  cv: OpenCv,
+  a: LocalFeatures,
+  b: LocalFeatures,
+  tried: Attempt,
+  options: VerifyOptions,
+): PairGeometry {
+  const points = tried.inlierPairs.map(([ax, ay, bx, by]) => [
+    ax / a.width,
+    ay / a.height,
+    bx / b.width,
+    by / b.height,
+  ]);
+  const base: PairGeometry = {
+    verified: false,
+    outcome: 'few_matches',
+    matches: tried.matches,
+    inliers: tried.inliers,
+    mirrored: tried.mirrored,
+    homography: null,
+    coverage: 0,
+    regionA: boxOf(points, 0),
+    regionB: boxOf(points, 2),
+    tiles: { textured: 0, agreeing: 0 },
+    points: points.slice(0, MAX_EVIDENCE_POINTS),
+  };
+  if (!tried.homography || !tried.fitted) return base;
+  const h = tried.homography;
+  const homography = normalise(
+    multiply(multiply(scaling(1 / b.width, 1 / b.height), h), scaling(a.width, a.height)),
+  );
+  if (tried.inliers < options.minInliers) return { ...base, homography, outcome: 'few_inliers' };
+  // The shape is judged as fitted: composed with the mirror, the determinant turns negative.
+  if (!saneShape(tried.fitted, options)) return { ...base, homography, outcome: 'degenerate' };
+  const check = photometric(cv, a, b, h, options);
+  const agrees =
+    check.textured >= options.minTexturedTiles && check.agreeing >= options.agreeingShare * check.textured;
+  return {
+    ...base,
+    homography,
+    coverage: check.coverage,
+    tiles: { textured: check.textured, agreeing: check.agreeing },
+    verified: agrees,
+    outcome: agrees ? 'verified' : 'photometric',
+  };
+}
+
+export async function verifyPair(
+  a: LocalFeatures,
+  b: LocalFeatures,
+  options: VerifyOptions = VERIFY_DEFAULTS,
+): Promise<PairGeometry> {
+  return verifyWith((await openCv()).cv, a, b, options);
+}

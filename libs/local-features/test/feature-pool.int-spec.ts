@@ -1,0 +1,65 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import {
+  decodeLocalFeatures,
+  encodeLocalFeatures,
+  extractLocalFeatures,
+  greyFromBytes,
+  LocalFeaturePool,
+  verifyPair,
+} from '../src';
+
+const IMAGES = join(__dirname, '../../../../shared/datasets/dev-nearcopies/images');
+const grey = (file: string) => greyFromBytes(readFileSync(join(IMAGES, file)));
+
+describe('LocalFeaturePool (worker threads with their own OpenCV)', () => {
+  let pool: LocalFeaturePool;
+
+  beforeAll(() => {
+    pool = new LocalFeaturePool({ threads: 1 });
+  });
+
+  afterAll(async () => {
+    await pool.close();
+  });
+
+  it('extracts and verifies in a worker exactly what the same code gives in this thread', async () => {
+    const [a, b] = await Promise.all([grey('horse.jpg'), grey('horse__crop80.jpg')]);
+    const [bytesA, bytesB] = await Promise.all([pool.extract(a), pool.extract(b)]);
+    const here = await extractLocalFeatures(a);
+    expect(decodeLocalFeatures(bytesA)).toEqual(here);
+    const [geometry] = await pool.verify(bytesA, [bytesB]);
+    expect(geometry).toEqual(await verifyPair(here, await extractLocalFeatures(b)));
+    expect(geometry!.verified).toBe(true);
+  });
+
+  it('keeps the event loop free while it works', async () => {
+    const bytes = encodeLocalFeatures(await extractLocalFeatures(await grey('coffee.jpg')));
+    const others = await Promise.all(
+      ['coffee__blur.jpg', 'coffee__hflip.jpg', 'astronaut.jpg', 'rocket.jpg'].map(async (f) =>
+        encodeLocalFeatures(await extractLocalFeatures(await grey(f))),
+      ),
+    );
+    const lag = monitorEventLoopDelay({ resolution: 5 });
+    lag.enable();
+    await Promise.all(Array.from({ length: 6 }, () => pool.verify(bytes, others)));
+    lag.disable();
+    // 24 verifications of ~10-20 ms each ran meanwhile; on this thread the loop would stall that long.
+    expect(lag.max / 1e6).toBeLessThan(100);
+  });
+
+  it('answers busy when its queue is full, instead of queueing without bound', async () => {
+    const small = new LocalFeaturePool({ threads: 1, maxQueue: 1 });
+    try {
+      const g = await grey('astronaut.jpg');
+      const settled = await Promise.allSettled(Array.from({ length: 5 }, () => small.extract(g)));
+      expect(settled.filter((s) => s.status === 'fulfilled').length).toBeGreaterThanOrEqual(1);
+      const rejected = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+      expect(rejected.length).toBeGreaterThanOrEqual(1);
+      for (const r of rejected) expect(r.reason).toMatchObject({ code: 'busy', retryAfterSeconds: 1 });
+    } finally {
+      await small.close();
+    }
+  });
+});
