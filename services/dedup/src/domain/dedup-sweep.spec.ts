@@ -66,3 +66,113 @@ describe('dedup sweep on dev-nearcopies (MobileNetV2 fixture)', () => {
     );
   });
 });
+
+describe('dedup sweep with geometric verification (verify is the port; its answers are scripted)', () => {
+  const images = ['a', 'b', 'c', 'd', 'far'].map((imageId, i) => ({
+    imageId,
+    sha256: `${imageId}-sha`,
+    // Hashes far apart, so only verification can make a pair near.
+    phash: [
+      '0000000000000000',
+      'ffffffffffffffff',
+      '00000000ffffffff',
+      'ffffffff00000000',
+      '0f0f0f0f0f0f0f0f',
+    ][i]!,
+    qualityScore: 0.5,
+    width: 100,
+    height: 100,
+    format: 'jpeg',
+    createdAt: new Date(Date.UTC(2025, 0, 1 + i)).toISOString(),
+  }));
+  // a's nearest are b then c; b's nearest is a; far is nobody's near neighbour (rank 9 of a).
+  const neighbours = new Map([
+    [
+      'a',
+      [
+        { id: 'b', score: 0.5 },
+        { id: 'c', score: 0.45 },
+        ...Array.from({ length: 7 }, (_, i) => ({ id: `x${i}`, score: 0.1 })),
+        { id: 'far', score: 0.05 },
+      ],
+    ],
+    ['b', [{ id: 'a', score: 0.5 }]],
+    ['c', [{ id: 'a', score: 0.45 }]],
+  ]);
+  const geometry = (verified: boolean) => ({
+    verified,
+    outcome: verified ? ('verified' as const) : ('few_matches' as const),
+    matches: 40,
+    inliers: verified ? 30 : 2,
+    mirrored: false,
+    homography: verified ? [1, 0, 0, 0, 1, 0, 0, 0, 1] : null,
+    coverage: verified ? 1 : 0,
+    regionA: null,
+    regionB: null,
+    tiles: { textured: 20, agreeing: verified ? 20 : 0 },
+    points: [],
+  });
+
+  async function sweep(
+    verifiedPairs: string[],
+    notDuplicate = new Set<string>(),
+    unavailable: string[] = [],
+  ) {
+    const asked: string[] = [];
+    const result = await runSweep({
+      images,
+      neighbours,
+      cosines: async (pairs) => pairs.map(() => 0.3),
+      thresholds: defaultThresholds('mobilenet'),
+      keepRules: ['age'],
+      notDuplicate,
+      verification: {
+        k: 8,
+        maxHamming: 20,
+        expandPerImage: 8,
+        verify: async (pairs) =>
+          pairs.map(([x, y]) => {
+            const key = pairKey(x, y);
+            asked.push(key);
+            return unavailable.includes(key) ? null : geometry(verifiedPairs.includes(key));
+          }),
+      },
+    });
+    return { result, asked };
+  }
+
+  it('verifies kNN candidates within rank k, and makes the verified ones near with their evidence', async () => {
+    const { result, asked } = await sweep([pairKey('a', 'b')]);
+    expect(asked.sort()).toEqual([pairKey('a', 'b'), pairKey('a', 'c')].sort());
+    const ab = result.pairs.find((p) => pairKey(p.a, p.b) === pairKey('a', 'b'))!;
+    expect(ab.verdict).toMatchObject({
+      kind: 'near',
+      rule: 'geometry',
+      geometry: { verified: true, inliers: 30 },
+    });
+    expect(result.pairs.some((p) => pairKey(p.a, p.b) === pairKey('a', 'c'))).toBe(false);
+    expect(result.stats.verification).toEqual({ checked: 2, expanded: 0, verified: 1, unavailable: 0 });
+    expect(
+      result.groups
+        .find((g) => g.kind === 'near')!
+        .members.map((m) => m.imageId)
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
+
+  it('closes triangles once: a-b and a-c verified, so b-c is verified too', async () => {
+    const { result, asked } = await sweep([pairKey('a', 'b'), pairKey('a', 'c'), pairKey('b', 'c')]);
+    expect(asked).toContain(pairKey('b', 'c'));
+    expect(result.stats.verification).toMatchObject({ checked: 2, expanded: 1, verified: 3 });
+    expect(result.pairs.find((p) => pairKey(p.a, p.b) === pairKey('b', 'c'))!.verdict.rule).toBe('geometry');
+  });
+
+  it('never verifies a pair a reviewer separated, and counts pairs without features', async () => {
+    const { result, asked } = await sweep([pairKey('a', 'c')], new Set([pairKey('a', 'b')]), [
+      pairKey('a', 'c'),
+    ]);
+    expect(asked).toEqual([pairKey('a', 'c')]);
+    expect(result.stats.verification).toEqual({ checked: 1, expanded: 0, verified: 0, unavailable: 1 });
+    expect(result.pairs).toHaveLength(0);
+  });
+});

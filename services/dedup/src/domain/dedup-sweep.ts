@@ -1,4 +1,5 @@
 import { hammingHex } from '@lookalike/imaging';
+import type { PairGeometry } from '@lookalike/local-features';
 import { KIND_STRENGTH, pairKey, type DedupImage, type DedupKind, DEDUP_KINDS } from './dedup-image';
 import type { DedupThresholds } from './dedup-thresholds';
 import { suggestKeep, type KeepRule } from './keep-rules';
@@ -24,7 +25,24 @@ export interface SweepInput {
   notDuplicate: ReadonlySet<string>;
   /** pHash buckets larger than this (flat or blank images share chunks) are left to the kNN. */
   maxBucket?: number;
+  /** Geometric verification of the candidates the hash and cosine rules leave below `near`. */
+  verification?: SweepVerification;
 }
+
+/**
+ * Which candidates are verified, and how. A pair is verified when one image is among the other's
+ * `k` nearest neighbours or their hashes are within `maxHamming`; then, once, the pairs that close
+ * a triangle of accepted pairs (A-B and B-C accepted: A-C is verified too), at most `expandPerImage`
+ * per image. A verified pair is `near`.
+ */
+export interface SweepVerification {
+  verify(pairs: ReadonlyArray<readonly [string, string]>): Promise<(PairGeometry | null)[]>;
+  k: number;
+  maxHamming: number;
+  expandPerImage: number;
+}
+
+export const DEFAULT_VERIFICATION = { k: 8, maxHamming: 20, expandPerImage: 8 } as const;
 
 export interface SweepPair {
   a: string;
@@ -51,6 +69,8 @@ export interface SweepGroup {
 export interface SweepStats {
   images: number;
   candidatePairs: { sha256: number; phash: number; knn: number; total: number };
+  /** Pairs sent to geometric verification (candidates and triangle closures), and those verified. */
+  verification: { checked: number; expanded: number; verified: number; unavailable: number };
   pairs: Record<DedupKind, number>;
   suppressed: number;
   groups: Record<DedupKind, number>;
@@ -186,19 +206,100 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
     missing.forEach((key, i) => candidates.set(key, scores[i]));
   }
 
-  const pairs: SweepPair[] = [];
-  const pairCount: Record<DedupKind, number> = { exact: 0, near: 0, similar: 0 };
+  const verdicts = new Map<number, PairVerdict | null>();
   for (const [key, cosine] of candidates) {
     const i = Math.floor(key / n);
     const j = key % n;
-    const a = input.images[i];
-    const b = input.images[j];
-    const verdict = judgePair(
-      a,
-      b,
-      { cosine: Number.isNaN(cosine) ? -1 : cosine, mutualRank: mutualRank(i, j), hash: hashMatch(i, j) },
-      t,
+    verdicts.set(
+      key,
+      judgePair(
+        input.images[i],
+        input.images[j],
+        { cosine: Number.isNaN(cosine) ? -1 : cosine, mutualRank: mutualRank(i, j), hash: hashMatch(i, j) },
+        t,
+      ),
     );
+  }
+  const verification = { checked: 0, expanded: 0, verified: 0, unavailable: 0 };
+  if (input.verification) {
+    const v = input.verification;
+    const closeRank = (i: number, j: number): number =>
+      Math.min(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity);
+    const firstRound = [...verdicts.entries()]
+      .filter(([key, verdict]) => {
+        if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) return false;
+        const i = Math.floor(key / n);
+        const j = key % n;
+        return closeRank(i, j) < v.k || hashMatch(i, j).hamming <= v.maxHamming;
+      })
+      .map(([key]) => key);
+    await verifyPairs(firstRound, false);
+    // Triangle closure: copies of one original that each matched it but not each other.
+    const linked = new Map<number, number[]>();
+    for (const [key, verdict] of verdicts) {
+      if (!verdict || KIND_STRENGTH[verdict.kind] > KIND_STRENGTH.near) continue;
+      const i = Math.floor(key / n);
+      const j = key % n;
+      linked.set(i, [...(linked.get(i) ?? []), j]);
+      linked.set(j, [...(linked.get(j) ?? []), i]);
+    }
+    const closing = new Set<number>();
+    for (const others of linked.values()) {
+      let added = 0;
+      for (let x = 0; x < others.length && added < v.expandPerImage; x += 1) {
+        for (let y = x + 1; y < others.length && added < v.expandPerImage; y += 1) {
+          const key = code(others[x]!, others[y]!);
+          if (verdicts.has(key) || banned.has(key) || closing.has(key)) continue;
+          closing.add(key);
+          added += 1;
+        }
+      }
+    }
+    await verifyPairs([...closing], true);
+
+    async function verifyPairs(keys: number[], expansion: boolean): Promise<void> {
+      if (keys.length === 0) return;
+      const ids = keys.map(
+        (key) => [input.images[Math.floor(key / n)]!.imageId, input.images[key % n]!.imageId] as const,
+      );
+      const results = await v.verify(ids);
+      if (expansion) verification.expanded += keys.length;
+      else verification.checked += keys.length;
+      const missing = expansion ? await input.cosines(ids) : [];
+      keys.forEach((key, x) => {
+        const geometry = results[x];
+        if (!geometry) {
+          verification.unavailable += 1;
+          return;
+        }
+        const i = Math.floor(key / n);
+        const j = key % n;
+        const before = verdicts.get(key);
+        const hash = hashMatch(i, j);
+        const cosine = expansion ? missing[x]! : (before?.cosine ?? candidates.get(key) ?? -1);
+        if (expansion) candidates.set(key, cosine);
+        if (!geometry.verified) {
+          if (before) verdicts.set(key, { ...before, geometry });
+          return;
+        }
+        verification.verified += 1;
+        verdicts.set(key, {
+          kind: 'near',
+          rule: 'geometry',
+          hamming: hash.hamming,
+          variant: hash.variant,
+          cosine: Number.isNaN(cosine) ? -1 : cosine,
+          geometry,
+        });
+      });
+    }
+  }
+
+  const pairs: SweepPair[] = [];
+  const pairCount: Record<DedupKind, number> = { exact: 0, near: 0, similar: 0 };
+  for (const [key, verdict] of verdicts) {
+    const a = input.images[Math.floor(key / n)]!;
+    const b = input.images[key % n]!;
     if (!verdict) continue;
     // Pairs name the smaller id first, like dedup_decisions.
     pairs.push(
@@ -218,6 +319,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
     stats: {
       images: input.images.length,
       candidatePairs: counts,
+      verification,
       pairs: pairCount,
       suppressed: suppressed.size,
       groups: groupCount,

@@ -1,3 +1,4 @@
+import type { PairGeometry } from '@lookalike/local-features';
 import type { DedupImage, DedupKind } from './dedup-image';
 import type { DedupThresholds } from './dedup-thresholds';
 import { closestHash, type HashMatch } from './phash-variants';
@@ -20,7 +21,9 @@ export interface PairVerdict {
   variant: HashMatch['variant'];
   cosine: number;
   /** Which rule admitted the pair. */
-  rule: 'sha256' | 'hash+cosine' | 'cosine' | 'mutual-nn';
+  rule: 'sha256' | 'hash+cosine' | 'geometry' | 'cosine' | 'mutual-nn';
+  /** The geometric verification, when the pair was verified (whatever its outcome). */
+  geometry?: PairGeometry;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { runSweep, type SweepResult } from '../../src/domain/dedup-sweep';
+import { runSweep, type SweepResult, type SweepVerification } from '../../src/domain/dedup-sweep';
 import {
   type DedupImage,
   DEDUP_KINDS,
@@ -89,7 +89,11 @@ function score(predicted: Set<string>, truth: Set<string>): Metrics {
 }
 
 /** Runs the sweep on dev-nearcopies with `thresholds` and scores it against truth.json. */
-export async function evaluateNearCopies(thresholds: DedupThresholds, k = 10): Promise<Evaluation> {
+export async function evaluateNearCopies(
+  thresholds: DedupThresholds,
+  k = 10,
+  verification?: SweepVerification,
+): Promise<Evaluation> {
   const { images, dedupImages, neighbours, cosines } = nearCopyInputs(k);
   const sweep = await runSweep({
     images: dedupImages,
@@ -98,6 +102,7 @@ export async function evaluateNearCopies(thresholds: DedupThresholds, k = 10): P
     thresholds,
     keepRules: ['quality', 'resolution', 'format', 'age'],
     notDuplicate: new Set(),
+    verification,
   });
   const truth = new Set<string>();
   const byBase = new Map<string, NearCopyImage[]>();
