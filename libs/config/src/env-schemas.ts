@@ -69,6 +69,15 @@ export const jobsEnvSchema = z.object({
 });
 export type JobsEnv = z.infer<typeof jobsEnvSchema>;
 
+/** Local features (ORB through OpenCV.js) for the geometric verification of near-duplicates. */
+export const localFeaturesEnvSchema = z.object({
+  /** Extract them at ingest and verify candidates with them in dedup. */
+  LOCAL_FEATURES: envBoolean(true),
+  /** Worker threads of this process's OpenCV pool (each holds about 60 MB of WebAssembly heap). */
+  LOCAL_FEATURES_THREADS: envInt(1, 1, 16),
+});
+export type LocalFeaturesEnv = z.infer<typeof localFeaturesEnvSchema>;
+
 /** Adds the cross-field rules of the storage schema (Qdrant needs a URL, S3 needs keys). */
 export function refineStorage<T extends StorageEnv>(env: T, ctx: z.RefinementCtx): void {
   if (env.VECTOR_STORE === 'qdrant' && !env.QDRANT_URL) {

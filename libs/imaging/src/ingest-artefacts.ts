@@ -14,6 +14,8 @@ export interface IngestArtefacts {
   /** WebP (THUMBNAIL_MIME) thumbnails, fitted inside 256 and 1024 px, never enlarged, no metadata. */
   thumb256: Buffer;
   thumb1024: Buffer;
+  /** The decoded pixels (sRGB, displayed orientation, fitted inside 1024 px, alpha flattened on white), for the stages after (local features). */
+  pixels: { data: Buffer; width: number; height: number; channels: 3 };
 }
 
 /**
@@ -68,5 +70,12 @@ export async function ingestArtefacts(
       .toBuffer(),
     qualityFromPixels({ data: flat, width, height, channels: 3 }, size),
   ]);
-  return { phash: hashes.phash, phashVariants: hashes.variants, quality, thumb256, thumb1024 };
+  return {
+    phash: hashes.phash,
+    phashVariants: hashes.variants,
+    quality,
+    thumb256,
+    thumb1024,
+    pixels: { data: flat, width, height, channels: 3 },
+  };
 }

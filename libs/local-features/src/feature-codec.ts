@@ -1,4 +1,5 @@
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
+import { derivedObjectKey } from '@lookalike/object-store';
 import { ORB_DESCRIPTOR_BYTES, type KeypointSet, type LocalFeatures } from './local-features';
 
 /** Format tag and version of a stored feature file; a new layout takes a new tag. */
@@ -7,6 +8,11 @@ const HEADER_BYTES = 20;
 
 /** Content type of a stored feature file. */
 export const LOCAL_FEATURES_MIME = 'application/vnd.lookalike.local-features.v1';
+
+/** Where an image's feature file lives: beside its thumbnails, derived from its object key. */
+export function localFeaturesKey(imageKey: string): string {
+  return derivedObjectKey(imageKey, 'features', 'lkf');
+}
 
 function setBytes(set: KeypointSet): number {
   return set.count * (8 + ORB_DESCRIPTOR_BYTES);

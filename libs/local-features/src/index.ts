@@ -8,7 +8,12 @@ export {
   type LocalFeatures,
   ORB_DESCRIPTOR_BYTES,
 } from './local-features';
-export { decodeLocalFeatures, encodeLocalFeatures, LOCAL_FEATURES_MIME } from './feature-codec';
+export {
+  decodeLocalFeatures,
+  encodeLocalFeatures,
+  LOCAL_FEATURES_MIME,
+  localFeaturesKey,
+} from './feature-codec';
 export { greyFromBytes, greyFromPixels } from './grey-image';
 export {
   MAX_EVIDENCE_POINTS,
@@ -22,3 +27,8 @@ export {
 } from './verify-pair';
 export { defaultFeatureThreads, LocalFeaturePool, type LocalFeaturePoolOptions } from './feature-pool';
 export { openCv, type OpenCv, type OpenCvRuntime } from './opencv';
+export {
+  LocalFeaturesModule,
+  type LocalFeaturesSettings,
+  LocalFeatureWorkers,
+} from './nest/local-features.module';

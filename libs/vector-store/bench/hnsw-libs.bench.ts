@@ -266,7 +266,7 @@ async function storeRows(
   await store.whenIndexed();
   const engine = (await store.describeCollection())!.engine;
   builds.push(
-    `HnswVectorStore: start from LanceDB + snapshot ${loaded.toFixed(1)} s, indexed after ${seconds(started).toFixed(1)} s (graphs from snapshots: ${String(engine.fromSnapshots)})`,
+    `HnswVectorStore: start from the durable copy (LMDB) + snapshot ${loaded.toFixed(1)} s, indexed after ${seconds(started).toFixed(1)} s (graphs from snapshots: ${String(engine.fromSnapshots)})`,
   );
   await store.close();
 }

@@ -30,7 +30,7 @@ import {
   writesOf,
   type StoreCall,
 } from '../test/support/counting-vector-store';
-import { openQualityStores, seedImages } from '../test/support/quality-stores';
+import { openQualityStores, seedImages, verificationOff } from '../test/support/quality-stores';
 import { uploadStream } from '../test/support/upload-stream';
 
 const OWNER = 'stream';
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
     new DedupStoreRepository(stores.dataSource),
     {} as DedupJobsService,
     settings,
+    verificationOff(settings.config),
   );
   const anomalyConfig = loadConfig(anomalyEnvSchema, {
     ANOMALY_RECOMPUTE_CRON: 'off',

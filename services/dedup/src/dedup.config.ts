@@ -4,6 +4,7 @@ import {
   envInt,
   envNumber,
   jobsEnvSchema,
+  localFeaturesEnvSchema,
   refineStorage,
   runtimeEnvSchema,
   storageEnvSchema,
@@ -14,6 +15,7 @@ const optionalCosine = z.coerce.number().min(-1).max(1).optional();
 export const dedupEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
   .merge(jobsEnvSchema)
+  .merge(localFeaturesEnvSchema)
   .extend({
     /** Largest pHash Hamming distance (of 64 bits) of a `near` pair. */
     DEDUP_PHASH_MAX: envInt(6, 0, 32),
@@ -39,6 +41,18 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_UNDO_WINDOW_S: envInt(86_400, 0, 90 * 86_400),
     /** pHash buckets above this size are left to the kNN (blank images share chunks). */
     DEDUP_MAX_BUCKET: envNumber(256, 2, 100_000),
+    /** Geometric verification (local features) of candidates below near; needs LOCAL_FEATURES. */
+    DEDUP_VERIFY: envBoolean(true),
+    /** A candidate is verified when one image is among the other's this-many nearest neighbours. */
+    DEDUP_VERIFY_K: envInt(10, 0, 100),
+    /** ... or their pHashes are within this many bits. */
+    DEDUP_VERIFY_MAX_HAMMING: envInt(20, 0, 64),
+    /** At upload, the new image is verified against its this-many nearest neighbours (and hash matches). */
+    DEDUP_VERIFY_CHECK_K: envInt(4, 0, 100),
+    /** Triangle-closing verifications per image in a sweep (A-B and B-C near: A-C is verified). */
+    DEDUP_VERIFY_EXPAND: envInt(8, 0, 100),
+    /** Verified pairs remembered per process (by pair); a sweep re-verifies nothing it holds. */
+    DEDUP_VERIFY_CACHE: envInt(100_000, 0, 10_000_000),
     /** Ingest-time checks this process runs at once, and how many may wait for a slot (busy beyond). */
     DEDUP_CHECK_CONCURRENCY: envInt(2, 1, 64),
     DEDUP_CHECK_QUEUE_MAX: envInt(16, 0, 10_000),

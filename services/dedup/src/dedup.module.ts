@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { JobsModule, ServiceCoreModule } from '@lookalike/messaging';
+import { LocalFeaturesModule } from '@lookalike/local-features';
+import { ObjectStoreModule } from '@lookalike/object-store';
 import { JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
 import { DedupController } from './controllers/dedup.controller';
@@ -7,6 +9,7 @@ import type { DedupConfig } from './dedup.config';
 import { DedupStoreRepository } from './repositories/dedup-store.repository';
 import { ImageIndexRepository } from './repositories/image-index.repository';
 import { IngestClientRepository } from './repositories/ingest-client.repository';
+import { LocalFeaturesRepository } from './repositories/local-features.repository';
 import { DedupJobsService } from './services/dedup-jobs.service';
 import { DEDUP_SETTINGS, DedupSettings } from './services/dedup-settings';
 import { DedupSweepService } from './services/dedup-sweep.service';
@@ -21,6 +24,8 @@ export class DedupModule {
         ServiceCoreModule.forRoot({ service: 'dedup', config }),
         PersistenceModule.forRoot(config),
         VectorStoreModule.forRoot(config),
+        ObjectStoreModule.forRoot(config),
+        LocalFeaturesModule.forRoot(config),
         JobsModule.forRoot({
           service: 'dedup',
           config,
@@ -36,6 +41,7 @@ export class DedupModule {
         DedupStoreRepository,
         ImageIndexRepository,
         IngestClientRepository,
+        LocalFeaturesRepository,
       ],
     };
   }

@@ -7,7 +7,7 @@ import type { DedupJobsService } from '../src/services/dedup-jobs.service';
 import { DedupSettings } from '../src/services/dedup-settings';
 import { DedupService } from '../src/services/dedup.service';
 import { countingVectorStore, searchesOf, writesOf, type StoreCall } from './support/counting-vector-store';
-import { openQualityStores, seedImages, type QualityStores } from './support/quality-stores';
+import { openQualityStores, seedImages, verificationOff, type QualityStores } from './support/quality-stores';
 import { uploadStream } from './support/upload-stream';
 
 const OWNER = 'stream';
@@ -52,6 +52,7 @@ describe('the ingest-time duplicate check under a stream of uploads (LanceDB, PG
       new DedupStoreRepository(stores.dataSource),
       {} as DedupJobsService,
       settings,
+      verificationOff(settings.config),
     );
     // IN_FLIGHT uploaders, each: the image is stored as ingest stores it (not counted), then checked.
     let next = 0;

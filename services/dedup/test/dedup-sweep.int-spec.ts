@@ -16,6 +16,7 @@ import {
   openQualityStores,
   postgresAnswers,
   seedImages,
+  verificationOff,
   type QualityStores,
 } from './support/quality-stores';
 
@@ -70,7 +71,7 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     const jobRows = new JobRepository(stores.dataSource);
     // Not started: the tests drive it with sweep(), the runner's "claim and run what is due now".
     runner = new JobRunner(new InProcessJobQueue(), jobRows, { workerId: 'dedup-test' });
-    sweep = new DedupSweepService(index, store, settings);
+    sweep = new DedupSweepService(index, store, settings, verificationOff(config));
     noIngest = { deleteImage: jest.fn(async () => undefined) };
     const jobs = new DedupJobsService(
       runner,
@@ -81,7 +82,7 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
       settings,
     );
     jobs.onModuleInit();
-    service = new DedupService(index, store, jobs, settings);
+    service = new DedupService(index, store, jobs, settings, verificationOff(config));
   }, 120_000);
 
   afterAll(async () => {

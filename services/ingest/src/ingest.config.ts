@@ -3,6 +3,7 @@ import {
   envBoolean,
   envInt,
   jobsEnvSchema,
+  localFeaturesEnvSchema,
   refineStorage,
   runtimeEnvSchema,
   storageEnvSchema,
@@ -16,6 +17,7 @@ const optional = z
 export const ingestEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
   .merge(jobsEnvSchema)
+  .merge(localFeaturesEnvSchema)
   .extend({
     /** Largest accepted original (payload_too_large above it; also the presigned upload's limit). */
     MAX_IMAGE_BYTES: envInt(25 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

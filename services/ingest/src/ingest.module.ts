@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { JobsModule, ServiceCoreModule } from '@lookalike/messaging';
+import { LocalFeaturesModule } from '@lookalike/local-features';
 import { ObjectStoreModule } from '@lookalike/object-store';
 import { databaseReadiness, JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
@@ -22,6 +23,7 @@ export class IngestModule {
       PersistenceModule.forRoot(config),
       VectorStoreModule.forRoot(config),
       ObjectStoreModule.forRoot(config),
+      LocalFeaturesModule.forRoot(config),
     ];
     return {
       module: IngestModule,

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ErrorCode, LookalikeError, type ImageCheckResponse } from '@lookalike/contracts';
+import { decodeLocalFeatures, LocalFeatureWorkers, localFeaturesKey } from '@lookalike/local-features';
 import { createObjectStore, generateObjectKey, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
 import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
@@ -29,6 +30,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
   let dir: string;
   let db: LookalikeDataSource;
   let objects: ObjectStore;
+  let workers: LocalFeatureWorkers;
   let vectors: VectorStore;
   let images: ImageRepository;
   let sut: IngestService;
@@ -87,16 +89,18 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
       },
     } as unknown as QualityLoopRepository;
     const loop = new QualityLoopService(config, qualityLoop);
+    workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
     sut = new IngestService(
       config,
       objects,
       images,
-      new ImagePipelineService(config, objects, vectors, images, embedding, loop),
+      new ImagePipelineService(config, objects, vectors, images, embedding, loop, workers),
       loop,
     );
   }, 60_000);
 
   afterAll(async () => {
+    await workers?.onModuleDestroy();
     await vectors?.close();
     await db?.destroy();
     await rm(dir, { recursive: true, force: true });
@@ -122,6 +126,12 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     expect(notified).toContain(`${row?.ownerUserId}/${row?.imageId}`);
     expect(row?.phash).toMatch(/^[0-9a-f]{16}$/);
     expect(row?.thumb256Key).toMatch(/\.thumb256\.webp$/);
+    // Local features beside the thumbnails, from the same decode.
+    const features = decodeLocalFeatures(
+      await objects.getBuffer(localFeaturesKey(row!.key), { maxBytes: 1 << 20 }),
+    );
+    expect(Math.max(features.width, features.height)).toBe(640);
+    expect(features.plain.count).toBeGreaterThan(100);
     expect(requests[0]).toMatchObject({ withCrops: true, count: 2 });
 
     const [point] = await vectors.get(OWNER, [pointIdFor(OWNER, row?.sha256 ?? '')], { withVectors: true });

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { JobRunner } from '@lookalike/messaging';
+import { LocalFeatureWorkers } from '@lookalike/local-features';
 import { createObjectStore, generateObjectKey, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
 import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
@@ -42,6 +43,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
   let dir: string;
   let db: LookalikeDataSource;
   let objects: ObjectStore;
+  let workers: LocalFeatureWorkers;
   let vectors: VectorStore;
   let images: ImageRepository;
   let ingest: IngestService;
@@ -68,7 +70,16 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
       scoreAnomaly: () => Promise.resolve(),
       checkDuplicates: () => Promise.resolve({ matches: [], kinds: [] }),
     } as unknown as QualityLoopRepository);
-    const pipeline = new ImagePipelineService(config, objects, vectors, images, embeddingFrom(objects), loop);
+    workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
+    const pipeline = new ImagePipelineService(
+      config,
+      objects,
+      vectors,
+      images,
+      embeddingFrom(objects),
+      loop,
+      workers,
+    );
     ingest = new IngestService(config, objects, images, pipeline, loop);
     const imagesService = new ImagesService(config, objects, vectors, images);
     const runner = { register: () => undefined } as unknown as JobRunner;
@@ -87,6 +98,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
   }, 60_000);
 
   afterAll(async () => {
+    await workers?.onModuleDestroy();
     await vectors?.close();
     await db?.destroy();
     await rm(dir, { recursive: true, force: true });
@@ -151,7 +163,9 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     expect(await objects.head(orphanKey)).toBeNull();
     const keys: string[] = [];
     for await (const object of objects.list(`${OWNER}/`)) keys.push(object.key);
-    expect(keys).toHaveLength(9);
+    // Each image's original, two thumbnails and local features: none of them is an orphan.
+    expect(keys).toHaveLength(12);
+    expect(keys.filter((k) => k.endsWith('.features.lkf'))).toHaveLength(3);
     expect(await sut.reconcile()).toMatchObject({
       replayed: 0,
       revectored: 0,

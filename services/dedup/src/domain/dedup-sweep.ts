@@ -40,9 +40,11 @@ export interface SweepVerification {
   k: number;
   maxHamming: number;
   expandPerImage: number;
+  /** Verify only pairs that hold this image (the upload-time check of one new image). */
+  focus?: string;
 }
 
-export const DEFAULT_VERIFICATION = { k: 8, maxHamming: 20, expandPerImage: 8 } as const;
+export const DEFAULT_VERIFICATION = { k: 10, maxHamming: 20, expandPerImage: 8 } as const;
 
 export interface SweepPair {
   a: string;
@@ -223,6 +225,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
   const verification = { checked: 0, expanded: 0, verified: 0, unavailable: 0 };
   if (input.verification) {
     const v = input.verification;
+    const focus = v.focus === undefined ? undefined : index.get(v.focus);
     const closeRank = (i: number, j: number): number =>
       Math.min(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity);
     const firstRound = [...verdicts.entries()]
@@ -230,6 +233,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
         if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) return false;
         const i = Math.floor(key / n);
         const j = key % n;
+        if (focus !== undefined && i !== focus && j !== focus) return false;
         return closeRank(i, j) < v.k || hashMatch(i, j).hamming <= v.maxHamming;
       })
       .map(([key]) => key);

@@ -15,6 +15,8 @@ const GET_BATCH = 256;
 export interface IndexedImage extends DedupImage {
   pointId: string;
   tags: string[];
+  /** The original's object key (its local features live beside it). */
+  key: string;
 }
 
 function toImage(point: StoredPoint): IndexedImage {
@@ -30,6 +32,7 @@ function toImage(point: StoredPoint): IndexedImage {
     format: p.format,
     createdAt: p.createdAt,
     tags: [...(p.tags ?? [])],
+    key: p.key,
   };
 }
 

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { runSweep, type SweepResult } from '../domain/dedup-sweep';
 import { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import { ImageIndexRepository, type IndexedImage } from '../repositories/image-index.repository';
+import { LocalFeaturesRepository } from '../repositories/local-features.repository';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
+import { sweepVerification } from './verification';
 
 export interface ScanProgress {
   (done: number, total: number): Promise<void>;
@@ -27,6 +29,7 @@ export class DedupSweepService {
     private readonly index: ImageIndexRepository,
     private readonly store: DedupStoreRepository,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
+    private readonly features: LocalFeaturesRepository,
   ) {}
 
   async scan(owner: string, jobId: string | null, progress?: ScanProgress): Promise<ScanSummary> {
@@ -57,6 +60,7 @@ export class DedupSweepService {
       keepRules: this.settings.keepRules,
       notDuplicate: await this.store.notDuplicatePairs(owner),
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
+      verification: sweepVerification(this.features, this.settings.config, images),
     });
     const quality = new Map(images.map((im) => [im.imageId, im.qualityScore]));
     let created = 0;

@@ -1,3 +1,6 @@
+import { LocalFeatureWorkers } from '@lookalike/local-features';
+import type { ObjectStore } from '@lookalike/object-store';
+import { LocalFeaturesRepository } from '../repositories/local-features.repository';
 import type { DedupGroupEntity } from '@lookalike/persistence';
 import { loadConfig } from '@lookalike/config';
 import { dedupEnvSchema } from '../dedup.config';
@@ -45,6 +48,7 @@ function image(id: string, tags: string[] = []): IndexedImage {
     format: 'jpeg',
     createdAt: '',
     tags,
+    key: `owner/${id}.jpg`,
   };
 }
 
@@ -60,7 +64,17 @@ describe('DedupService', () => {
 
   function build(env: Record<string, string> = {}): void {
     const settings = new DedupSettings(loadConfig(dedupEnvSchema, { DEDUP_UNDO_WINDOW_S: '3600', ...env }));
-    sut = new DedupService(index, store, jobs as unknown as DedupJobsService, settings);
+    sut = new DedupService(
+      index,
+      store,
+      jobs as unknown as DedupJobsService,
+      settings,
+      new LocalFeaturesRepository(
+        settings.config,
+        {} as ObjectStore,
+        new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }),
+      ),
+    );
   }
 
   beforeEach(() => {

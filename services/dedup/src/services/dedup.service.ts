@@ -25,6 +25,8 @@ import { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import { ImageIndexRepository, type IndexedImage } from '../repositories/image-index.repository';
 import { CheckQueue, type CheckContext } from './check-queue';
 import { DedupJobsService } from './dedup-jobs.service';
+import { LocalFeaturesRepository } from '../repositories/local-features.repository';
+import { sweepVerification } from './verification';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
 
 export const DUPLICATE_TAG = 'duplicate';
@@ -140,6 +142,7 @@ export class DedupService {
     private readonly store: DedupStoreRepository,
     private readonly jobs: DedupJobsService,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
+    private readonly features: LocalFeaturesRepository,
   ) {
     this.checks = new CheckQueue({
       concurrency: settings.config.DEDUP_CHECK_CONCURRENCY,
@@ -325,6 +328,7 @@ export class DedupService {
       keepRules: this.settings.keepRules,
       notDuplicate,
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
+      verification: sweepVerification(this.features, this.settings.config, all, image.imageId),
     });
     context.live();
     const mine = result.pairs.filter((p) => p.a === image.imageId || p.b === image.imageId);

@@ -5,6 +5,10 @@ import { spawnSync } from 'node:child_process';
 import type { DataSource } from 'typeorm';
 import { dropSchema, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
 import { LanceDbVectorStore, type UpsertPoint } from '@lookalike/vector-store';
+import { LocalFeatureWorkers } from '@lookalike/local-features';
+import type { ObjectStore } from '@lookalike/object-store';
+import type { DedupConfig } from '../../src/dedup.config';
+import { LocalFeaturesRepository } from '../../src/repositories/local-features.repository';
 
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -121,4 +125,13 @@ export async function seedImages(
 /** A valid ULID-shaped id per index, stable across runs. */
 export function imageIdFor(n: number, prefix = '01J'): string {
   return `${prefix}${String(n).padStart(26 - prefix.length, '0')}`;
+}
+
+/** Dedup's local-feature repository with verification off (no worker pool, no object reads). */
+export function verificationOff(config: DedupConfig): LocalFeaturesRepository {
+  return new LocalFeaturesRepository(
+    config,
+    {} as ObjectStore,
+    new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }),
+  );
 }

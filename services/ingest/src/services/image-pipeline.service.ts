@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@lookalike/config';
 import { type ImageLimits, ingestArtefacts, THUMBNAIL_MIME } from '@lookalike/imaging';
+import {
+  greyFromPixels,
+  LOCAL_FEATURES_MIME,
+  LocalFeatureWorkers,
+  localFeaturesKey,
+} from '@lookalike/local-features';
 import { derivedObjectKey, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, type ImageEntity } from '@lookalike/persistence';
 import {
@@ -51,6 +57,7 @@ export class ImagePipelineService {
     private readonly images: ImageRepository,
     private readonly embedding: EmbeddingRepository,
     private readonly qualityLoop: QualityLoopService,
+    private readonly features: LocalFeatureWorkers,
   ) {}
 
   /** Runs the pipeline from wherever the row is; `bytes` is read from the store when absent. */
@@ -108,8 +115,8 @@ export class ImagePipelineService {
   }
 
   private async analyse(image: ImageEntity, bytes: Buffer): Promise<ImageEntity> {
-    // One decode for the pHash, the quality metrics and both thumbnails (libs/imaging).
-    const { phash, quality, thumb256, thumb1024 } = await ingestArtefacts(
+    // One decode for the pHash, the quality metrics, both thumbnails and the local features.
+    const { phash, quality, thumb256, thumb1024, pixels } = await ingestArtefacts(
       bytes,
       imageLimits(this.config),
       image.width && image.height ? { width: image.width, height: image.height } : undefined,
@@ -119,6 +126,7 @@ export class ImagePipelineService {
     await Promise.all([
       this.objects.put(thumb256Key, thumb256, { contentType: THUMBNAIL_MIME }),
       this.objects.put(thumb1024Key, thumb1024, { contentType: THUMBNAIL_MIME }),
+      this.storeFeatures(image, pixels),
     ]);
     const { flags, qualityScore, ...metrics } = quality;
     const numeric: Record<string, number> = {};
@@ -133,6 +141,28 @@ export class ImagePipelineService {
       thumb256Key,
       thumb1024Key,
     });
+  }
+
+  /**
+   * The image's local features (libs/local-features, in the worker pool) beside its thumbnails,
+   * for dedup's geometric verification. Best effort: without them (a full pool, an error) the
+   * upload goes on, and dedup extracts them from the original when it first needs them.
+   */
+  private async storeFeatures(
+    image: ImageEntity,
+    pixels: { data: Buffer; width: number; height: number; channels: number },
+  ): Promise<void> {
+    const pool = this.features.pool;
+    if (!pool) return;
+    try {
+      const bytes = await pool.extract(await greyFromPixels(pixels));
+      await this.objects.put(localFeaturesKey(image.key), bytes, { contentType: LOCAL_FEATURES_MIME });
+    } catch (error) {
+      this.logger.warn(
+        { err: error, imageId: image.imageId },
+        'local features not stored; dedup will extract them',
+      );
+    }
   }
 
   private ensureCollection(vectors: ImageVectors): Promise<unknown> {

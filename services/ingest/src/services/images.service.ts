@@ -1,3 +1,4 @@
+import { localFeaturesKey } from '@lookalike/local-features';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   LookalikeError,
@@ -100,7 +101,12 @@ export class ImagesService {
   async purge(image: ImageEntity): Promise<void> {
     const owner = image.ownerUserId;
     await this.vectors.delete(owner, [pointIdFor(owner, image.sha256)]);
-    for (const key of [image.key, image.thumb256Key, image.thumb1024Key]) {
+    for (const key of [
+      image.key,
+      image.thumb256Key,
+      image.thumb1024Key,
+      image.key && localFeaturesKey(image.key),
+    ]) {
       if (key) await this.objects.delete(key);
     }
     await this.images.remove(owner, image.imageId);

@@ -1,3 +1,4 @@
+import { localFeaturesKey } from '@lookalike/local-features';
 import {
   Inject,
   Injectable,
@@ -139,7 +140,8 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
       after = page[page.length - 1].imageId;
       for (const ref of page) {
         report.rows += 1;
-        for (const key of [ref.key, ref.thumb256Key, ref.thumb1024Key]) if (key) keys.add(key);
+        for (const key of [ref.key, ref.thumb256Key, ref.thumb1024Key, ref.key && localFeaturesKey(ref.key)])
+          if (key) keys.add(key);
         points.add(pointIdFor(owner, ref.sha256));
         if (ref.status === 'indexed') indexed.push(ref);
         else await this.repairRow(ref, staleBefore, report);
