@@ -8,7 +8,7 @@
 #   BENCH_OUT         output folder (default .bench)
 #
 # Discovered: libs/*/bench/*.bench.ts and services/*/bench/*.bench.ts, plus EXTRA_BENCHES below (the
-# dedup calibration and sweep scaling, the anomaly AUC). A benchmark that changes a tracked file is reported. Nothing here
+# dedup calibration, its geometric verification and sweep scaling, the anomaly AUC). A benchmark that changes a tracked file is reported. Nothing here
 # needs a GPU or a network: MODEL_DEVICE is forced to cpu and Qdrant rows appear only where
 # QDRANT_URL is already set.
 set -uo pipefail
@@ -25,6 +25,7 @@ OUT=$(cd "$OUT" && pwd)
 # writers beside them) regenerate committed test data and must not run here.
 EXTRA_BENCHES=(
   services/dedup/bench/calibrate-thresholds.ts
+  services/dedup/bench/verify-near-copies.ts
   services/dedup/bench/sweep-scale.ts
   services/anomaly/bench/planted-auc.ts
 )
@@ -59,6 +60,7 @@ quick_args() {
     imaging) echo "--rounds 1 --dir $QUICK_IMAGES" ;;
     recall) echo "--n 2000 --queries 10 --datasets clustered --types ivf_hnsw_sq" ;;
     dedup-sweep-scale) echo "1000 10000" ;;
+    durable-stream) echo "--n 2000 --window 500" ;;
     *) echo "" ;;
   esac
 }

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
   for (const [k, h] of [
     [5, 12],
     [8, 20],
+    [10, 20],
     [12, 20],
   ] as const) {
     const e = await evaluateNearCopies(base, 10, verification(k, h));
