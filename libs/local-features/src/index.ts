@@ -19,6 +19,7 @@ export {
   MAX_EVIDENCE_POINTS,
   type PairGeometry,
   type RegionBox,
+  reverseGeometry,
   VERIFY_DEFAULTS,
   type VerifyOptions,
   type VerifyOutcome,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { greyFromBytes } from './grey-image';
 import { extractLocalFeatures, type LocalFeatures } from './local-features';
-import { verifyPair } from './verify-pair';
+import { reverseGeometry, verifyPair } from './verify-pair';
 
 const IMAGES = join(__dirname, '../../../../shared/datasets/dev-nearcopies/images');
 const cache = new Map<string, Promise<LocalFeatures>>();
@@ -40,6 +40,26 @@ describe('pair verification on dev-nearcopies (OpenCV ORB + RANSAC + tile correl
     expect(g.regionA!.width).toBeLessThan(0.85);
     expect(g.points.length).toBeGreaterThan(0);
     expect(g.tiles.agreeing).toBeGreaterThanOrEqual(0.7 * g.tiles.textured);
+  });
+
+  it('reads the same evidence from the other side (reverseGeometry)', async () => {
+    const g = await verifyPair(await features('astronaut.jpg'), await features('astronaut__crop80.jpg'));
+    const r = reverseGeometry(g);
+    // The copy's centre and corner map back onto the original's centre and (0.1, 0.1).
+    const [cx, cy] = apply(r.homography!, 0.5, 0.5);
+    expect(cx).toBeCloseTo(0.5, 1);
+    expect(cy).toBeCloseTo(0.5, 1);
+    const [kx, ky] = apply(r.homography!, 0, 0);
+    expect(kx).toBeCloseTo(0.1, 1);
+    expect(ky).toBeCloseTo(0.1, 1);
+    expect(r.regionA).toEqual(g.regionB);
+    expect(r.points[0]).toEqual([g.points[0]![2], g.points[0]![3], g.points[0]![0], g.points[0]![1]]);
+    // The crop covers ~64% of the original; the original covers all of the crop.
+    expect(r.coverage).toBeGreaterThan(0.5);
+    expect(r.coverage).toBeLessThan(0.8);
+    expect(r.coverageOfA).toBe(g.coverage);
+    const back = reverseGeometry(r).homography!;
+    g.homography!.forEach((v, i) => expect(back[i]).toBeCloseTo(v, 6));
   });
 
   it('finds a mirrored copy through the mirror keypoints, with the homography flipping x', async () => {

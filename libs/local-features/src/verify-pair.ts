@@ -62,8 +62,9 @@ export interface PairGeometry {
   mirrored: boolean;
   /** 3x3, row-major: A's normalised coordinates (as A is shown, mirror included) to B's. */
   homography: number[] | null;
-  /** Share of B's area that A's outline covers once warped. */
+  /** Share of B's area that A's outline covers once warped, and of A's that B's covers. */
   coverage: number;
+  coverageOfA: number;
   /** Bounding boxes of the inliers in A and in B. */
   regionA: RegionBox | null;
   regionB: RegionBox | null;
@@ -219,7 +220,7 @@ function photometric(
   b: LocalFeatures,
   h: Matrix3,
   options: VerifyOptions,
-): { textured: number; agreeing: number; coverage: number } {
+): { textured: number; agreeing: number; coverage: number; coverageOfA: number } {
   const ta: GreyImage = a.thumb;
   const tb: GreyImage = b.thumb;
   const toThumb = multiply(
@@ -241,6 +242,19 @@ function photometric(
     const pb = tb.data;
     let covered = 0;
     for (let i = 0; i < mask.length; i += 1) if (mask[i]) covered += 1;
+    const back = keep(new cv.Mat());
+    const onesB = keep(new cv.Mat(tb.height, tb.width, cv.CV_8UC1, new cv.Scalar(255)));
+    cv.warpPerspective(
+      onesB,
+      back,
+      m,
+      new cv.Size(ta.width, ta.height),
+      cv.INTER_NEAREST | cv.WARP_INVERSE_MAP,
+      cv.BORDER_CONSTANT,
+      new cv.Scalar(0),
+    );
+    let coveredA = 0;
+    for (let i = 0; i < back.data.length; i += 1) if (back.data[i]) coveredA += 1;
     let textured = 0;
     let agreeing = 0;
     const n = options.tiles;
@@ -282,7 +296,7 @@ function photometric(
         if (ncc >= options.minNcc) agreeing += 1;
       }
     }
-    return { textured, agreeing, coverage: covered / mask.length };
+    return { textured, agreeing, coverage: covered / mask.length, coverageOfA: coveredA / back.data.length };
   });
 }
 
@@ -306,6 +320,7 @@ export function verifyWith(
     mirrored: false,
     homography: null,
     coverage: 0,
+    coverageOfA: 0,
     regionA: null,
     regionB: null,
     tiles: { textured: 0, agreeing: 0 },
@@ -343,6 +358,7 @@ function judge(
     mirrored: tried.mirrored,
     homography: null,
     coverage: 0,
+    coverageOfA: 0,
     regionA: boxOf(points, 0),
     regionB: boxOf(points, 2),
     tiles: { textured: 0, agreeing: 0 },
@@ -363,6 +379,7 @@ function judge(
     ...base,
     homography,
     coverage: check.coverage,
+    coverageOfA: check.coverageOfA,
     tiles: { textured: check.textured, agreeing: check.agreeing },
     verified: agrees,
     outcome: agrees ? 'verified' : 'photometric',
@@ -375,4 +392,46 @@ export async function verifyPair(
   options: VerifyOptions = VERIFY_DEFAULTS,
 ): Promise<PairGeometry> {
   return verifyWith((await openCv()).cv, a, b, options);
+}
+
+/** The inverse of a 3x3 matrix (adjugate over determinant), normalised; null when singular. */
+function invert3(h: Matrix3): Matrix3 | null {
+  const [a, b, c, d, e, f, g, k, l] = h as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const co = [
+    e * l - f * k,
+    c * k - b * l,
+    b * f - c * e,
+    f * g - d * l,
+    a * l - c * g,
+    c * d - a * f,
+    d * k - e * g,
+    b * g - a * k,
+    a * e - b * d,
+  ];
+  const det = a * co[0]! + b * co[3]! + c * co[6]!;
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) return null;
+  return normalise(co.map((v) => v / det));
+}
+
+/** The same evidence seen from B: regions, points and coverages swapped, the homography inverted. */
+export function reverseGeometry(g: PairGeometry): PairGeometry {
+  return {
+    ...g,
+    homography: g.homography ? invert3(g.homography) : null,
+    coverage: g.coverageOfA,
+    coverageOfA: g.coverage,
+    regionA: g.regionB,
+    regionB: g.regionA,
+    points: g.points.map(([ax, ay, bx, by]) => [bx!, by!, ax!, ay!]),
+  };
 }

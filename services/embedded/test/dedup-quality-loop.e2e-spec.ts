@@ -54,7 +54,21 @@ interface Group {
   kind: string;
   status: string;
   suggested_keep: string;
-  members: { image_id: string; hamming: number; cosine: number; quality_score: number }[];
+  members: {
+    image_id: string;
+    hamming: number;
+    cosine: number;
+    quality_score: number;
+    evidence?: {
+      rule: string;
+      verified: boolean;
+      inliers: number;
+      homography: number[];
+      keep_region?: { x: number; y: number; width: number; height: number };
+      member_region?: { x: number; y: number; width: number; height: number };
+      points: number[][];
+    };
+  }[];
 }
 
 interface UploadAnswer {
@@ -201,6 +215,18 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
         expect(m.cosine).toBeGreaterThan(0);
         expect(m.hamming).toBeLessThanOrEqual(64);
       }
+      expect(g.members.find((m) => m.image_id === g.suggested_keep)!.evidence).toBeUndefined();
+    }
+    // Copies the hashes miss (crops, frames) are in through geometric verification, with the
+    // matched regions and points a reviewer is shown.
+    const verified = near.flatMap((g) => g.members).filter((m) => m.evidence?.rule === 'geometry');
+    expect(verified.length).toBeGreaterThan(0);
+    for (const { evidence } of verified) {
+      expect(evidence).toMatchObject({ verified: true });
+      expect(evidence!.inliers).toBeGreaterThanOrEqual(6);
+      expect(evidence!.homography).toHaveLength(9);
+      expect(evidence!.member_region!.width).toBeGreaterThan(0);
+      expect(evidence!.points[0]).toHaveLength(4);
     }
     expect(await groups(bob, 'kind=near')).toEqual([]);
   });

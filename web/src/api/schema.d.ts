@@ -705,6 +705,39 @@ export interface components {
         ClusterResponseDto: {
             clusters: components["schemas"]["ClusterDto"][];
         };
+        RegionDto: {
+            /** @description Left edge, 0..1 of the image width */
+            x: number;
+            /** @description Top edge, 0..1 of the image height */
+            y: number;
+            width: number;
+            height: number;
+        };
+        PairEvidenceDto: {
+            /**
+             * @description The rule that admitted the pair: same bytes, pHash + cosine, geometric verification (local features), cosine, or mutual nearest neighbours
+             * @enum {string}
+             */
+            rule: "sha256" | "hash+cosine" | "geometry" | "cosine" | "mutual-nn";
+            /** @description Geometrically verified: the same pixels, however cropped, scaled, turned or mirrored */
+            verified: boolean;
+            /** @description RANSAC inliers of the local-feature matches (0 when not verified) */
+            inliers: number;
+            /** @description Ratio-test matches before RANSAC */
+            matches: number;
+            /** @description Share of the member's area the keep covers once warped */
+            coverage: number;
+            /** @description The member is a mirror image of the keep */
+            mirrored: boolean;
+            /** @description 3x3 row-major homography from the keep's normalised coordinates (0..1, as shown) to the member's; empty when not verified */
+            homography: number[];
+            /** @description Bounding box of the matched keypoints in the keep */
+            keep_region?: components["schemas"]["RegionDto"];
+            /** @description Bounding box of the matched keypoints in the member */
+            member_region?: components["schemas"]["RegionDto"];
+            /** @description Up to 40 matched points, [keep x, keep y, member x, member y] each, normalised */
+            points: number[][];
+        };
         GroupMemberDto: {
             image_id: string;
             /** @description pHash Hamming distance to the suggested keep */
@@ -712,6 +745,8 @@ export interface components {
             /** @description Cosine similarity to the suggested keep */
             cosine: number;
             quality_score: number;
+            /** @description Why the member is in the group: its pair with the suggested keep. Absent for the keep, for a member linked only through other members, and for groups saved before evidence was recorded */
+            evidence?: components["schemas"]["PairEvidenceDto"];
         };
         DuplicateGroupDto: {
             group_id: string;

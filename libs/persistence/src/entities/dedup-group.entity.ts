@@ -11,6 +11,8 @@ export interface DedupMember {
   imageId: string;
   hamming?: number;
   cosine?: number;
+  /** The rule that admitted the member's pair with the keep and its geometry (dedup's MemberEvidence). */
+  evidence?: { rule: string; geometry?: object };
 }
 
 /** A set of look-alikes found by a sweep; membersKey (sorted ids) makes a re-run sweep idempotent. */

@@ -107,6 +107,7 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
     mirrored: false,
     homography: verified ? [1, 0, 0, 0, 1, 0, 0, 0, 1] : null,
     coverage: verified ? 1 : 0,
+    coverageOfA: verified ? 1 : 0,
     regionA: null,
     regionB: null,
     tiles: { textured: 20, agreeing: verified ? 20 : 0 },
@@ -152,12 +153,15 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
     });
     expect(result.pairs.some((p) => pairKey(p.a, p.b) === pairKey('a', 'c'))).toBe(false);
     expect(result.stats.verification).toEqual({ checked: 2, expanded: 0, verified: 1, unavailable: 0 });
-    expect(
-      result.groups
-        .find((g) => g.kind === 'near')!
-        .members.map((m) => m.imageId)
-        .sort(),
-    ).toEqual(['a', 'b']);
+    const near = result.groups.find((g) => g.kind === 'near')!;
+    expect(near.members.map((m) => m.imageId).sort()).toEqual(['a', 'b']);
+    // The keep (a, the oldest) carries no evidence; b carries its pair's, read from the keep.
+    expect(near.suggestedKeep).toBe('a');
+    expect(near.members.find((m) => m.imageId === 'a')!.evidence).toBeUndefined();
+    expect(near.members.find((m) => m.imageId === 'b')!.evidence).toMatchObject({
+      rule: 'geometry',
+      geometry: { verified: true, inliers: 30 },
+    });
   });
 
   it('closes triangles once: a-b and a-c verified, so b-c is verified too', async () => {

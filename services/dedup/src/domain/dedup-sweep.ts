@@ -1,5 +1,5 @@
 import { hammingHex } from '@lookalike/imaging';
-import type { PairGeometry } from '@lookalike/local-features';
+import { reverseGeometry, type PairGeometry } from '@lookalike/local-features';
 import { KIND_STRENGTH, pairKey, type DedupImage, type DedupKind, DEDUP_KINDS } from './dedup-image';
 import type { DedupThresholds } from './dedup-thresholds';
 import { suggestKeep, type KeepRule } from './keep-rules';
@@ -58,6 +58,14 @@ export interface SweepMember {
   hamming: number;
   cosine: number;
   qualityScore: number;
+  /** Its pair with the keep (absent for the keep, and when only a chain of pairs links them). */
+  evidence?: MemberEvidence;
+}
+
+/** The rule that admitted a member's pair with the keep and, when verified, the geometry keep -> member. */
+export interface MemberEvidence {
+  rule: PairVerdict['rule'];
+  geometry?: PairGeometry;
 }
 
 export interface SweepGroup {
@@ -283,7 +291,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
         const cosine = expansion ? missing[x]! : (before?.cosine ?? candidates.get(key) ?? -1);
         if (expansion) candidates.set(key, cosine);
         if (!geometry.verified) {
-          if (before) verdicts.set(key, { ...before, geometry });
+          if (before) verdicts.set(key, { ...before, geometry, geometryFrom: ids[x]![0] });
           return;
         }
         verification.verified += 1;
@@ -294,6 +302,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
           variant: hash.variant,
           cosine: Number.isNaN(cosine) ? -1 : cosine,
           geometry,
+          geometryFrom: ids[x]![0],
         });
       });
     }
@@ -389,7 +398,14 @@ async function buildGroups(
       const known = pairScore.get(pairKey(m.imageId, g.keep.imageId));
       const hamming = known?.hamming ?? (m.phash && g.keep.phash ? hammingHex(m.phash, g.keep.phash) : 64);
       const cosine = known?.cosine ?? extra.get(pairKey(m.imageId, g.keep.imageId)) ?? 0;
-      return { imageId: m.imageId, hamming, cosine, qualityScore: m.qualityScore };
+      const member: SweepMember = { imageId: m.imageId, hamming, cosine, qualityScore: m.qualityScore };
+      if (known) {
+        const geometry =
+          known.geometry &&
+          (known.geometryFrom === g.keep.imageId ? known.geometry : reverseGeometry(known.geometry));
+        member.evidence = geometry ? { rule: known.rule, geometry } : { rule: known.rule };
+      }
+      return member;
     }),
   }));
 }

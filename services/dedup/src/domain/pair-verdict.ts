@@ -24,6 +24,8 @@ export interface PairVerdict {
   rule: 'sha256' | 'hash+cosine' | 'geometry' | 'cosine' | 'mutual-nn';
   /** The geometric verification, when the pair was verified (whatever its outcome). */
   geometry?: PairGeometry;
+  /** The image the geometry starts from (its A): the evidence reads from it to the other. */
+  geometryFrom?: string;
 }
 
 /**

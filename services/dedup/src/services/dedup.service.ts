@@ -13,8 +13,10 @@ import {
   type ImageCheckRequest,
   type ImageCheckResponse,
   type JobRef,
+  type PairEvidence,
   type ScanStartRequest,
 } from '@lookalike/contracts';
+import type { PairGeometry } from '@lookalike/local-features';
 import type { DedupGroupEntity, PairDecision } from '@lookalike/persistence';
 import { DEDUP_KINDS, pairKey, type DedupKind } from '../domain/dedup-image';
 import { runSweep, type Neighbour } from '../domain/dedup-sweep';
@@ -49,7 +51,25 @@ function toGroup(g: DedupGroupEntity): DuplicateGroup {
       hamming: m.hamming ?? 0,
       cosine: m.cosine ?? 0,
       qualityScore: (m as { qualityScore?: number }).qualityScore ?? 0,
+      evidence: m.evidence ? toEvidence(m.evidence) : undefined,
     })),
+  };
+}
+
+/** A member's stored evidence (MemberEvidence, geometry from the keep to it) as the contract carries it. */
+function toEvidence(e: { rule: string; geometry?: object }): PairEvidence {
+  const g = e.geometry as PairGeometry | undefined;
+  return {
+    rule: e.rule,
+    verified: g?.verified ?? false,
+    inliers: g?.inliers ?? 0,
+    matches: g?.matches ?? 0,
+    coverage: g?.coverage ?? 0,
+    mirrored: g?.mirrored ?? false,
+    homography: g?.homography ?? [],
+    keepRegion: g?.regionA ?? undefined,
+    memberRegion: g?.regionB ?? undefined,
+    points: g?.points.flat() ?? [],
   };
 }
 

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsIn, IsOptional, Matches, ValidateBy } from 'class-validator';
-import type { DuplicateGroup } from '@lookalike/contracts';
+import type { DuplicateGroup, PairEvidence } from '@lookalike/contracts';
 import { CursorQueryDto, ULID_PATTERN } from './common.dto';
 
 export const DEDUP_KINDS = ['exact', 'near', 'similar'] as const;
@@ -17,11 +17,63 @@ export class GroupsQueryDto extends CursorQueryDto {
   status?: string;
 }
 
+export class RegionDto {
+  @ApiProperty({ description: 'Left edge, 0..1 of the image width' }) x!: number;
+  @ApiProperty({ description: 'Top edge, 0..1 of the image height' }) y!: number;
+  @ApiProperty() width!: number;
+  @ApiProperty() height!: number;
+}
+
+export const EVIDENCE_RULES = ['sha256', 'hash+cosine', 'geometry', 'cosine', 'mutual-nn'] as const;
+
+export class PairEvidenceDto {
+  @ApiProperty({
+    enum: EVIDENCE_RULES,
+    description:
+      'The rule that admitted the pair: same bytes, pHash + cosine, geometric verification (local features), cosine, or mutual nearest neighbours',
+  })
+  rule!: string;
+  @ApiProperty({
+    description: 'Geometrically verified: the same pixels, however cropped, scaled, turned or mirrored',
+  })
+  verified!: boolean;
+  @ApiProperty({ description: 'RANSAC inliers of the local-feature matches (0 when not verified)' })
+  inliers!: number;
+  @ApiProperty({ description: 'Ratio-test matches before RANSAC' }) matches!: number;
+  @ApiProperty({ description: "Share of the member's area the keep covers once warped" }) coverage!: number;
+  @ApiProperty({ description: 'The member is a mirror image of the keep' }) mirrored!: boolean;
+  @ApiProperty({
+    type: [Number],
+    description:
+      "3x3 row-major homography from the keep's normalised coordinates (0..1, as shown) to the member's; empty when not verified",
+  })
+  homography!: number[];
+  @ApiPropertyOptional({ type: RegionDto, description: 'Bounding box of the matched keypoints in the keep' })
+  keep_region?: RegionDto;
+  @ApiPropertyOptional({
+    type: RegionDto,
+    description: 'Bounding box of the matched keypoints in the member',
+  })
+  member_region?: RegionDto;
+  @ApiProperty({
+    type: 'array',
+    items: { type: 'array', items: { type: 'number' }, minItems: 4, maxItems: 4 },
+    description: 'Up to 40 matched points, [keep x, keep y, member x, member y] each, normalised',
+  })
+  points!: number[][];
+}
+
 export class GroupMemberDto {
   @ApiProperty() image_id!: string;
   @ApiProperty({ description: 'pHash Hamming distance to the suggested keep' }) hamming!: number;
   @ApiProperty({ description: 'Cosine similarity to the suggested keep' }) cosine!: number;
   @ApiProperty() quality_score!: number;
+  @ApiPropertyOptional({
+    type: PairEvidenceDto,
+    description:
+      'Why the member is in the group: its pair with the suggested keep. Absent for the keep, for a member linked only through other members, and for groups saved before evidence was recorded',
+  })
+  evidence?: PairEvidenceDto;
 }
 
 export class DuplicateGroupDto {
@@ -42,9 +94,27 @@ export class DuplicateGroupDto {
         hamming: m.hamming,
         cosine: m.cosine,
         quality_score: m.qualityScore,
+        ...(m.evidence ? { evidence: evidenceDto(m.evidence) } : {}),
       })),
     };
   }
+}
+
+function evidenceDto(e: PairEvidence): PairEvidenceDto {
+  const points: number[][] = [];
+  for (let i = 0; i + 3 < e.points.length; i += 4) points.push(e.points.slice(i, i + 4));
+  return {
+    rule: e.rule,
+    verified: e.verified,
+    inliers: e.inliers,
+    matches: e.matches,
+    coverage: e.coverage,
+    mirrored: e.mirrored,
+    homography: e.homography,
+    ...(e.keepRegion ? { keep_region: e.keepRegion } : {}),
+    ...(e.memberRegion ? { member_region: e.memberRegion } : {}),
+    points,
+  };
 }
 
 export class GroupListResponseDto {

@@ -12,11 +12,44 @@ export interface ScanStartRequest {
   caller?: Caller | undefined;
 }
 
+/** A box in an image's normalised coordinates (0..1 of its width and height). */
+export interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Why a member is in its group: the rule that admitted its pair with the suggested keep and, when
+ * the pair was geometrically verified, what matched.
+ */
+export interface PairEvidence {
+  /** sha256 | hash+cosine | geometry | cosine | mutual-nn */
+  rule: string;
+  verified: boolean;
+  inliers: number;
+  matches: number;
+  /** Share of the member's area that the keep covers once warped. */
+  coverage: number;
+  mirrored: boolean;
+  /** 3x3, row-major: the keep's normalised coordinates (as shown) to the member's. */
+  homography: number[];
+  keepRegion?: Region | undefined;
+  memberRegion?:
+    | Region
+    | undefined;
+  /** Matched points, flattened: keep x, keep y, member x, member y, ... (normalised). */
+  points: number[];
+}
+
 export interface GroupMember {
   imageId: string;
   hamming: number;
   cosine: number;
   qualityScore: number;
+  /** Absent for the keep itself and for groups saved before evidence was recorded. */
+  evidence?: PairEvidence | undefined;
 }
 
 export interface DuplicateGroup {
@@ -156,8 +189,305 @@ export const ScanStartRequest: MessageFns<ScanStartRequest> = {
   },
 };
 
+function createBaseRegion(): Region {
+  return { x: 0, y: 0, width: 0, height: 0 };
+}
+
+export const Region: MessageFns<Region> = {
+  encode(message: Region, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.x !== 0) {
+      writer.uint32(13).float(message.x);
+    }
+    if (message.y !== 0) {
+      writer.uint32(21).float(message.y);
+    }
+    if (message.width !== 0) {
+      writer.uint32(29).float(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(37).float(message.height);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Region {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRegion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 13) {
+              break;
+            }
+
+            message.x = reader.float();
+            continue;
+          }
+          case 2: {
+            if (tag !== 21) {
+              break;
+            }
+
+            message.y = reader.float();
+            continue;
+          }
+          case 3: {
+            if (tag !== 29) {
+              break;
+            }
+
+            message.width = reader.float();
+            continue;
+          }
+          case 4: {
+            if (tag !== 37) {
+              break;
+            }
+
+            message.height = reader.float();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<Region>, I>>(base?: I): Region {
+    return Region.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Region>, I>>(object: I): Region {
+    const message = createBaseRegion();
+    message.x = object.x ?? 0;
+    message.y = object.y ?? 0;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    return message;
+  },
+};
+
+function createBasePairEvidence(): PairEvidence {
+  return {
+    rule: "",
+    verified: false,
+    inliers: 0,
+    matches: 0,
+    coverage: 0,
+    mirrored: false,
+    homography: [],
+    keepRegion: undefined,
+    memberRegion: undefined,
+    points: [],
+  };
+}
+
+export const PairEvidence: MessageFns<PairEvidence> = {
+  encode(message: PairEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rule !== "") {
+      writer.uint32(10).string(message.rule);
+    }
+    if (message.verified !== false) {
+      writer.uint32(16).bool(message.verified);
+    }
+    if (message.inliers !== 0) {
+      writer.uint32(24).int32(message.inliers);
+    }
+    if (message.matches !== 0) {
+      writer.uint32(32).int32(message.matches);
+    }
+    if (message.coverage !== 0) {
+      writer.uint32(45).float(message.coverage);
+    }
+    if (message.mirrored !== false) {
+      writer.uint32(48).bool(message.mirrored);
+    }
+    if (message.homography.length !== 0) {
+      writer.uint32(58).fork();
+      for (const v of message.homography) {
+        writer.double(v);
+      }
+      writer.join();
+    }
+    if (message.keepRegion !== undefined) {
+      Region.encode(message.keepRegion, writer.uint32(66).fork()).join();
+    }
+    if (message.memberRegion !== undefined) {
+      Region.encode(message.memberRegion, writer.uint32(74).fork()).join();
+    }
+    if (message.points.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.points) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PairEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePairEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.rule = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.verified = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.inliers = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.matches = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 45) {
+              break;
+            }
+
+            message.coverage = reader.float();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.mirrored = reader.bool();
+            continue;
+          }
+          case 7: {
+            if (tag === 57) {
+              message.homography.push(reader.double());
+
+              continue;
+            }
+
+            if (tag === 58) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.homography.push(reader.double());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.keepRegion = Region.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.memberRegion = Region.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag === 85) {
+              message.points.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.points.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<PairEvidence>, I>>(base?: I): PairEvidence {
+    return PairEvidence.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PairEvidence>, I>>(object: I): PairEvidence {
+    const message = createBasePairEvidence();
+    message.rule = object.rule ?? "";
+    message.verified = object.verified ?? false;
+    message.inliers = object.inliers ?? 0;
+    message.matches = object.matches ?? 0;
+    message.coverage = object.coverage ?? 0;
+    message.mirrored = object.mirrored ?? false;
+    message.homography = object.homography?.map((e) => e) || [];
+    message.keepRegion = (object.keepRegion !== undefined && object.keepRegion !== null)
+      ? Region.fromPartial(object.keepRegion)
+      : undefined;
+    message.memberRegion = (object.memberRegion !== undefined && object.memberRegion !== null)
+      ? Region.fromPartial(object.memberRegion)
+      : undefined;
+    message.points = object.points?.map((e) => e) || [];
+    return message;
+  },
+};
+
 function createBaseGroupMember(): GroupMember {
-  return { imageId: "", hamming: 0, cosine: 0, qualityScore: 0 };
+  return { imageId: "", hamming: 0, cosine: 0, qualityScore: 0, evidence: undefined };
 }
 
 export const GroupMember: MessageFns<GroupMember> = {
@@ -173,6 +503,9 @@ export const GroupMember: MessageFns<GroupMember> = {
     }
     if (message.qualityScore !== 0) {
       writer.uint32(37).float(message.qualityScore);
+    }
+    if (message.evidence !== undefined) {
+      PairEvidence.encode(message.evidence, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -222,6 +555,14 @@ export const GroupMember: MessageFns<GroupMember> = {
             message.qualityScore = reader.float();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.evidence = PairEvidence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -243,6 +584,9 @@ export const GroupMember: MessageFns<GroupMember> = {
     message.hamming = object.hamming ?? 0;
     message.cosine = object.cosine ?? 0;
     message.qualityScore = object.qualityScore ?? 0;
+    message.evidence = (object.evidence !== undefined && object.evidence !== null)
+      ? PairEvidence.fromPartial(object.evidence)
+      : undefined;
     return message;
   },
 };
