@@ -1,98 +1,33 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const repoRoot = resolve(import.meta.dirname, '../../..');
-const baseUrl = (process.env.E2E_BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const shotsDir = resolve(repoRoot, 'test-results/console');
-const imagesDir = [
-  process.env.E2E_IMAGES_DIR,
-  resolve(repoRoot, 'test/fixtures/images'),
-  resolve(repoRoot, '../shared/datasets/dev-nearcopies/images'),
-  '/work/shared/datasets/dev-nearcopies/images',
-].find((dir): dir is string => Boolean(dir && existsSync(join(dir, 'astronaut.jpg'))));
+import {
+  baseUrl,
+  freshUserId,
+  imageIdFromRow,
+  imagesDir,
+  openBrowser,
+  outcome,
+  shot as shotOf,
+  signIn,
+  withFailureShot,
+} from './browser';
 
-// A fresh user per run is a fresh tenant: the library starts empty, so what the test sees is its own.
-const userId = `e2e-${Date.now().toString(36)}`;
+const userId = freshUserId();
 
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
-const pageErrors: string[] = [];
+let pageErrors: string[] = [];
 
-async function shot(name: string): Promise<void> {
-  await page.waitForTimeout(300);
-  await page.screenshot({ path: join(shotsDir, `${name}.png`), fullPage: false });
-}
-
-async function probe(path: string): Promise<{ ok: boolean; text: string }> {
-  try {
-    const response = await fetch(`${baseUrl}${path}`);
-    return { ok: response.ok, text: `${response.status} ${(await response.text()).slice(0, 400)}` };
-  } catch (error) {
-    return { ok: false, text: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/**
- * Waits for /readyz. A stack that is up but not ready (a service still loading its model) is used
- * anyway after a minute, with a warning, so the failure names the step that needs the missing piece.
- */
-async function waitForStack(): Promise<void> {
-  const deadline = Date.now() + Number(process.env.E2E_READY_TIMEOUT_MS ?? 60_000);
-  let ready = await probe('/readyz');
-  while (!ready.ok && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 1000));
-    ready = await probe('/readyz');
-  }
-  if (ready.ok) return;
-  const health = await probe('/healthz');
-  if (!health.ok) {
-    throw new Error(
-      `No Lookalike stack at ${baseUrl} (${health.text}). Start one with \`make demo\` or set E2E_BASE_URL.`,
-    );
-  }
-  console.warn(`The stack at ${baseUrl} is up but not ready: ${ready.text}`);
-}
-
-/** Waits for an upload row to reach an outcome and returns it with the row's text, for a useful failure. */
-async function outcome(row: ReturnType<Page['locator']>): Promise<string> {
-  await expect
-    .poll(
-      async () => ['created', 'duplicate', 'failed'].includes((await row.getAttribute('data-status')) ?? ''),
-      {
-        timeout: 120_000,
-      },
-    )
-    .toBe(true);
-  return `${await row.getAttribute('data-status')}: ${(await row.innerText()).replace(/\s+/g, ' ')}`;
-}
-
-function imageIdFromRow(href: string | null): string {
-  const id = href?.split('/images/')[1];
-  if (!id) throw new Error(`no image link in the upload row (href ${href})`);
-  return decodeURIComponent(id);
-}
+const shot = (name: string) => shotOf(page, name);
 
 describe('console in a real browser', () => {
   beforeAll(async () => {
-    if (!imagesDir) throw new Error('dev-nearcopies images not found; set E2E_IMAGES_DIR');
-    if (!existsSync(chromiumPath))
-      throw new Error(`Chromium not found at ${chromiumPath} (apt-get install chromium)`);
-    await waitForStack();
-    mkdirSync(shotsDir, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: chromiumPath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: 'light' });
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: baseUrl });
-    page = await context.newPage();
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    ({ browser, page, pageErrors } = await openBrowser());
   });
 
   afterAll(async () => {
@@ -100,12 +35,7 @@ describe('console in a real browser', () => {
   });
 
   it('logs in, uploads, finds the duplicate, searches, resolves the group and reviews an anomaly', async () => {
-    try {
-      await reviewerFlow();
-    } catch (error) {
-      await page.screenshot({ path: join(shotsDir, 'failure.png') }).catch(() => undefined);
-      throw error;
-    }
+    await withFailureShot(page, 'failure', reviewerFlow);
     expect(pageErrors).toEqual([]);
   });
 });
@@ -124,12 +54,7 @@ async function reviewerFlow(): Promise<void> {
   );
   const different = join(dir, 'coffee.jpg');
 
-  // Log in.
-  await page.goto(`${baseUrl}/login`);
-  await page.getByLabel('User id').fill(userId);
-  await shot('01-login');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/upload$/);
+  await signIn(page, userId, '01-login');
 
   // Upload the original first, so the copies that follow have something to match.
   const fileInput = page.getByLabel('Choose images to upload');

@@ -42,6 +42,35 @@ describe('dedupe view', () => {
     expect(within(members[1]!).getByText('Δ 2 bits · cos 0.980')).toBeInTheDocument();
   });
 
+  it('compares a member with the suggested keep, keep first, and shows why they are a pair', async () => {
+    const g = group('G1', 'near', ['KEEP', 'CROP', 'OTHER']);
+    g.members[1]!.evidence = {
+      rule: 'geometry',
+      verified: true,
+      inliers: 12,
+      matches: 20,
+      coverage: 0.64,
+      mirrored: false,
+      homography: [1.25, 0, -0.125, 0, 1.25, -0.125, 0, 0, 1],
+      points: [[0.5, 0.5, 0.5, 0.5]],
+    };
+    // Listed after the member, the keep is the second of the selected pair.
+    g.members.reverse();
+    groupsApi([g]);
+    const { user } = renderView(<DedupeView onOpenImage={noop} />);
+    await user.click(await screen.findByRole('tab', { name: 'Near' }));
+    const card = await screen.findByTestId('dedup-group');
+    await user.click(within(card).getByRole('checkbox', { name: 'Select image CROP' }));
+    await user.click(within(card).getByRole('checkbox', { name: 'Select image KEEP' }));
+    await user.click(within(card).getByRole('button', { name: /Compare/ }));
+
+    const dialog = await screen.findByRole('dialog');
+    expect(dialog).toHaveTextContent('KEEP vs CROP');
+    expect(within(dialog).getByTestId('pair-evidence-caption')).toHaveTextContent(
+      'Verified: same pixels (12 matched points, covers 64% of this image)',
+    );
+  });
+
   it('keeps the suggested image and takes the group out of the list at once', async () => {
     const resolved = groupsApi([group('G1', 'exact', ['KEEP', 'DUP1']), group('G2', 'exact', ['K2', 'D2'])]);
     const { user } = renderView(<DedupeView onOpenImage={noop} />);

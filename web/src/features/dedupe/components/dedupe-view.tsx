@@ -37,7 +37,7 @@ import {
 } from '../api/resolve-dedup-group';
 import { useStartDedupScan } from '../api/start-dedup-scan';
 import { GroupCard, type GroupAction } from './group-card';
-import { PairView } from './pair-view';
+import { PairView, type ComparedPair } from './pair-view';
 
 const kinds: { value: GroupKind; label: string; hint: string }[] = [
   { value: 'exact', label: 'Exact', hint: 'Byte-identical files.' },
@@ -53,6 +53,24 @@ function pairs(ids: string[]): string[][] {
   for (let i = 0; i < ids.length; i += 1)
     for (let j = i + 1; j < ids.length; j += 1) out.push([ids[i]!, ids[j]!]);
   return out;
+}
+
+/**
+ * Two members of a group, for the pair view. Distances and evidence are each member's pair with the
+ * suggested keep, so they come along only when the keep is one of the two (shown first).
+ */
+export function comparisonOf(group: DuplicateGroup, a: string, b: string): ComparedPair {
+  const keep = group.suggested_keep;
+  if (a !== keep && b !== keep) return { a, b };
+  const other = a === keep ? b : a;
+  const member = group.members.find((m) => m.image_id === other);
+  return {
+    a: keep,
+    b: other,
+    hamming: member?.hamming,
+    cosine: member?.cosine,
+    evidence: member?.evidence,
+  };
 }
 
 export function decisionFor(
@@ -94,9 +112,7 @@ export function DedupeView({
   const [selectedMembers, setSelectedMembers] = useState<Set<string>>(new Set());
   const [selectedGroups, setSelectedGroups] = useState<Set<string>>(new Set());
   const [active, setActive] = useState(0);
-  const [compare, setCompare] = useState<{ a: string; b: string; hamming?: number; cosine?: number } | null>(
-    null,
-  );
+  const [compare, setCompare] = useState<ComparedPair | null>(null);
   const [confirmOpen, setConfirmOpen] = useState(false);
   const [bulkTags, setBulkTags] = useState('');
   const resolve = useResolveDedupGroup();
@@ -211,12 +227,7 @@ export function DedupeView({
       c: () => {
         const other = activeGroup?.members.find((m) => m.image_id !== activeGroup.suggested_keep);
         if (activeGroup && other)
-          setCompare({
-            a: activeGroup.suggested_keep,
-            b: other.image_id,
-            hamming: other.hamming,
-            cosine: other.cosine,
-          });
+          setCompare(comparisonOf(activeGroup, activeGroup.suggested_keep, other.image_id));
       },
     },
     compare === null && !confirmOpen,
@@ -351,10 +362,7 @@ export function DedupeView({
               groupSelected={selectedGroups.has(group.group_id)}
               onToggleGroup={() => setSelectedGroups((s) => toggle(s, group.group_id))}
               onAction={(action) => act(group, action)}
-              onCompare={(a, b) => {
-                const member = group.members.find((m) => m.image_id === b);
-                setCompare({ a, b, hamming: member?.hamming, cosine: member?.cosine });
-              }}
+              onCompare={(a, b) => setCompare(comparisonOf(group, a, b))}
               onOpenImage={(id) =>
                 onOpenImage(
                   id,

@@ -1,30 +1,75 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 
 import { useImage } from '@/api/get-image';
+import type { ImageRecord, PairEvidence } from '@/api/types';
 import { Dialog, DialogContent, DialogDescription, DialogHeader, DialogTitle } from '@/components/ui/dialog';
 import { Label } from '@/components/ui/label';
 import { Tabs, TabsList, TabsTrigger } from '@/components/ui/tabs';
 import { formatScore, shortId } from '@/lib/format';
 
+import { EvidenceCaption, EvidenceOverlay, hasGeometry } from './pair-evidence';
+
 type Mode = 'side' | 'difference' | 'blend';
+
+/**
+ * The pair to compare. With `evidence`, `a` is the group's suggested keep and `b` a member, and the
+ * evidence says why they were called copies.
+ */
+export interface ComparedPair {
+  a: string;
+  b: string;
+  hamming?: number | undefined;
+  cosine?: number | undefined;
+  evidence?: PairEvidence | undefined;
+}
+
+/**
+ * An image fitted into a square, in a box of exactly its own shape so that an overlay covering the box
+ * covers the picture. The shape is the stored size until the browser knows the decoded one.
+ */
+function FittedImage({
+  src,
+  alt,
+  record,
+  children,
+}: {
+  src: string;
+  alt: string;
+  record: ImageRecord | undefined;
+  children?: ReactNode;
+}) {
+  const [decoded, setDecoded] = useState<number | null>(null);
+  const stored = record ? record.payload.width / record.payload.height : NaN;
+  const ratio = decoded ?? (Number.isFinite(stored) && stored > 0 ? stored : 1);
+  return (
+    // The square is as tall as it is wide, so a width of min(100%, ratio × 100%) fits either way.
+    <div className="relative" style={{ aspectRatio: ratio, width: `min(100%, ${ratio * 100}%)` }}>
+      <img
+        src={src}
+        alt={alt}
+        className="size-full"
+        onLoad={(e) => {
+          const { naturalWidth, naturalHeight } = e.currentTarget;
+          if (naturalWidth > 0 && naturalHeight > 0) setDecoded(naturalWidth / naturalHeight);
+        }}
+      />
+      {children}
+    </div>
+  );
+}
 
 /**
  * Two images side by side, or stacked so that what differs stands out: `mix-blend-mode: difference`
  * paints identical pixels black, so a re-encode looks almost black and an edit lights up.
  */
-export function PairView({
-  pair,
-  onClose,
-}: {
-  pair: { a: string; b: string; hamming?: number | undefined; cosine?: number | undefined } | null;
-  onClose: () => void;
-}) {
+export function PairView({ pair, onClose }: { pair: ComparedPair | null; onClose: () => void }) {
   const [mode, setMode] = useState<Mode>('side');
   const [blend, setBlend] = useState(50);
   const a = useImage(pair?.a);
   const b = useImage(pair?.b);
   const srcA = a.data?.preview_url;
   const srcB = b.data?.preview_url;
+  const evidence = pair?.evidence;
 
   return (
     <Dialog open={pair !== null} onOpenChange={(open) => !open && onClose()}>
@@ -52,19 +97,25 @@ export function PairView({
         {mode === 'side' ? (
           <div className="grid grid-cols-2 gap-3">
             {[
-              { id: pair?.a, src: srcA, record: a.data },
-              { id: pair?.b, src: srcB, record: b.data },
-            ].map(({ id, src, record }) => (
-              <figure key={id} className="grid gap-1">
+              { id: pair?.a, src: srcA, record: a.data, side: 'keep' as const },
+              { id: pair?.b, src: srcB, record: b.data, side: 'member' as const },
+            ].map(({ id, src, record, side }) => (
+              <figure key={id} className="grid content-start gap-1">
                 <div className="flex aspect-square items-center justify-center overflow-hidden rounded-md bg-muted">
                   {src && (
-                    <img src={src} alt={`Image ${id}`} className="max-h-full max-w-full object-contain" />
+                    <FittedImage src={src} alt={`Image ${id}`} record={record}>
+                      {hasGeometry(evidence) && <EvidenceOverlay evidence={evidence} side={side} />}
+                    </FittedImage>
                   )}
                 </div>
-                <figcaption className="text-xs text-muted-foreground">
-                  {record
-                    ? `${record.payload.width}×${record.payload.height} ${record.payload.format} · quality ${formatScore(record.payload.quality_score, 2)}`
-                    : 'Loading…'}
+                <figcaption className="grid gap-1 text-xs text-muted-foreground">
+                  <span>
+                    {evidence && (side === 'keep' ? 'Suggested keep · ' : 'Member · ')}
+                    {record
+                      ? `${record.payload.width}×${record.payload.height} ${record.payload.format} · quality ${formatScore(record.payload.quality_score, 2)}`
+                      : 'Loading…'}
+                  </span>
+                  {evidence && side === 'member' && <EvidenceCaption evidence={evidence} />}
                 </figcaption>
               </figure>
             ))}
