@@ -49,7 +49,14 @@ export function imageRecord(id: string, overrides: Partial<ImagePayload> = {}): 
 }
 
 export function searchHit(id: string, score: number): SearchHit {
-  return { image_id: id, score, payload: imagePayload(id), preview_url: pixel, thumbnail_url: pixel };
+  return {
+    image_id: id,
+    score,
+    payload: imagePayload(id),
+    preview_url: pixel,
+    thumbnail_url: pixel,
+    verified: false,
+  };
 }
 
 export const models: ModelInfo = {

@@ -33,3 +33,4 @@ export {
   type LocalFeaturesSettings,
   LocalFeatureWorkers,
 } from './nest/local-features.module';
+export { type FeatureSource, StoredFeatures, type StoredFeaturesOptions } from './stored-features';

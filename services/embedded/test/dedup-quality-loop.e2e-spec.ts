@@ -1,15 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { packVector, Subjects } from '@lookalike/contracts';
-import { errorToHeaders, type BusSubscription, type MessageBus } from '@lookalike/messaging';
+import type { BusSubscription } from '@lookalike/messaging';
 import { loadNearCopies, NEAR_COPIES_DIR } from '../../dedup/test/support/near-copies-fixture';
+import { FIXTURE_STACK_ENV, serveFixtureEmbedding, uploadImage } from './support/fixture-embedding';
 import { devLogin, startTestStack, type StackMode, type TestStack } from './support/test-stack';
 
 /**
  * The reviewers' loop through the gateway, in both run modes: uploads go through ingest, whose
  * embedding call is answered with the committed MobileNetV2 vectors of dev-nearcopies (by the
- * bytes' sha256), so the sweep sees the offline default model's real geometry without loading it.
+ * bytes' sha256, serveFixtureEmbedding), so the sweep sees the offline default model's real
+ * geometry without loading it.
  */
 const modes: StackMode[] = (process.env.QUALITY_E2E_MODES?.split(',') as StackMode[] | undefined) ?? [
   'embedded',
@@ -19,35 +19,6 @@ const BASES = ['astronaut', 'coffee', 'horse'];
 const EXTRA = ['flat_gray.jpg', 'odd_aspect_banner.jpg', 'text.jpg'];
 
 jest.setTimeout(180_000);
-
-function serveFixtureEmbedding(bus: MessageBus, dataDir: string): Promise<BusSubscription> {
-  const { images, model } = loadNearCopies();
-  const bySha = new Map(images.map((im) => [im.sha256, im.vector]));
-  const subject = Subjects.EmbeddingEmbedImages;
-  return bus.serve(subject.name, 'embedding', async (message) => {
-    try {
-      const request = subject.request.decode(message.data);
-      const embeddings = await Promise.all(
-        request.images.map(async (image) => {
-          const bytes = await readFile(join(dataDir, 'objects', 'objects', image.key));
-          const vector = bySha.get(createHash('sha256').update(bytes).digest('hex'));
-          if (!vector) throw new Error(`no fixture vector for ${image.key}`);
-          return { vector: packVector(vector), crops: [], nsfwScore: 0 };
-        }),
-      );
-      const reply = subject.response.fromPartial({
-        embeddings,
-        modelName: model.name,
-        modelVersion: 'fixture',
-        dim: model.dim,
-        vectorName: 'mobilenet_global',
-      });
-      return { data: subject.response.encode(reply).finish(), headers: {} };
-    } catch (error) {
-      return { data: new Uint8Array(), headers: errorToHeaders(error) };
-    }
-  });
-}
 
 interface Group {
   group_id: string;
@@ -88,16 +59,7 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
   const answers = new Map<string, UploadAnswer>();
 
   beforeAll(async () => {
-    stack = await startTestStack(mode, {
-      env: {
-        RPC_TIMEOUT_MS: '60000',
-        // A loaded test machine must not turn the near-duplicate report into `unavailable`.
-        INGEST_DUPLICATE_CHECK_TIMEOUT_MS: '60000',
-        RECONCILE_INTERVAL_SECONDS: '0',
-        DEDUP_SCAN_CRON: 'off',
-        ANOMALY_RECOMPUTE_CRON: 'off',
-      },
-    });
+    stack = await startTestStack(mode, { env: FIXTURE_STACK_ENV });
     embedding = await serveFixtureEmbedding(stack.bus, stack.dataDir);
     alice = await devLogin(stack.url, 'alice');
     bob = await devLogin(stack.url, 'bob');
@@ -120,24 +82,7 @@ describe.each(modes)('dedup, anomaly review and feedback through the gateway (%s
     await stack?.close();
   });
 
-  async function upload(token: string, bytes: Buffer, name: string): Promise<Response> {
-    const boundary = `----lookalike${Math.random().toString(16).slice(2)}`;
-    const body = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
-      ),
-      bytes,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
-    return fetch(`${stack.url}/api/images`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token}`,
-        'content-type': `multipart/form-data; boundary=${boundary}`,
-      },
-      body,
-    });
-  }
+  const upload = (token: string, bytes: Buffer, name: string) => uploadImage(stack.url, token, bytes, name);
 
   async function api(token: string, path: string, init: RequestInit = {}): Promise<Response> {
     return fetch(`${stack.url}${path}`, {

@@ -1,9 +1,17 @@
 import { z } from 'zod';
-import { envInt, jobsEnvSchema, refineStorage, runtimeEnvSchema, storageEnvSchema } from '@lookalike/config';
+import {
+  envInt,
+  jobsEnvSchema,
+  localFeaturesEnvSchema,
+  refineStorage,
+  runtimeEnvSchema,
+  storageEnvSchema,
+} from '@lookalike/config';
 
 export const searchEnvSchema = runtimeEnvSchema
   .merge(storageEnvSchema)
   .merge(jobsEnvSchema)
+  .merge(localFeaturesEnvSchema)
   .extend({
     /** HMAC key of the local store's signed URLs (shared with the gateway); read from the data dir when absent. */
     OBJECT_SIGNING_KEY: z.string().optional(),
@@ -19,6 +27,15 @@ export const searchEnvSchema = runtimeEnvSchema
     SEARCH_PHASH_SCAN_MAX: envInt(200_000, 1000, 10_000_000),
     /** Cluster requests of more points (image_ids, or limit for a filter) run as a job. */
     SEARCH_CLUSTER_INLINE_MAX: envInt(1000, 1, 5000),
+    /**
+     * Image queries that leave `verify` unset are verified when limit is at most this. 0 (the default):
+     * only on request, since a verified query costs about a second of a worker thread.
+     */
+    SEARCH_VERIFY_DEFAULT_MAX_LIMIT: envInt(0, 0, 200),
+    /** The most candidates one query verifies; an explicit verify with offset + limit beyond it is refused. */
+    SEARCH_VERIFY_MAX_CANDIDATES: envInt(120, 30, 500),
+    /** Pair verdicts (query image, hit) remembered per process for similar-by-id. */
+    SEARCH_VERIFY_CACHE: envInt(20_000, 0, 10_000_000),
   })
   .superRefine(refineStorage);
 

@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { LocalFeaturesModule } from '@lookalike/local-features';
 import { JobsModule, ServiceCoreModule } from '@lookalike/messaging';
 import { ObjectStoreModule } from '@lookalike/object-store';
 import { databaseReadiness, JobRepository, PersistenceModule } from '@lookalike/persistence';
@@ -6,6 +7,7 @@ import { VectorStoreModule } from '@lookalike/vector-store';
 import { SearchController } from './controllers/search.controller';
 import { EmbeddingRepository } from './repositories/embedding.repository';
 import { ImageUrlRepository } from './repositories/image-url.repository';
+import { LocalFeaturesRepository } from './repositories/local-features.repository';
 import { VectorIndexRepository } from './repositories/vector-index.repository';
 import type { SearchConfig } from './search.config';
 import { ClusterService } from './services/cluster.service';
@@ -23,6 +25,7 @@ export class SearchModule {
         ServiceCoreModule.forRoot({ service: 'search', config, readiness: databaseReadiness(database) }),
         VectorStoreModule.forRoot(config),
         ObjectStoreModule.forRoot(config),
+        LocalFeaturesModule.forRoot(config),
         JobsModule.forRoot({
           service: 'search',
           config,
@@ -36,6 +39,7 @@ export class SearchModule {
         VectorIndexRepository,
         EmbeddingRepository,
         ImageUrlRepository,
+        LocalFeaturesRepository,
       ],
     };
   }

@@ -14,6 +14,7 @@ import {
   type SubjectDef,
 } from '@lookalike/contracts';
 import { loadConfig } from '@lookalike/config';
+import { LocalFeatureWorkers } from '@lookalike/local-features';
 import { JetStreamJobQueue, JobRunner, NatsBus, type RpcClient } from '@lookalike/messaging';
 import { createObjectStore, derivedObjectKey, type LocalObjectStore } from '@lookalike/object-store';
 import {
@@ -25,6 +26,7 @@ import {
 import { LanceDbVectorStore } from '@lookalike/vector-store';
 import { EmbeddingRepository } from '../src/repositories/embedding.repository';
 import { ImageUrlRepository } from '../src/repositories/image-url.repository';
+import { LocalFeaturesRepository } from '../src/repositories/local-features.repository';
 import { VectorIndexRepository } from '../src/repositories/vector-index.repository';
 import { searchEnvSchema } from '../src/search.config';
 import { ClusterService } from '../src/services/cluster.service';
@@ -126,7 +128,13 @@ describe('search against LanceDB', () => {
     const rpc = { send } as unknown as RpcClient;
     const index = new VectorIndexRepository(store);
     const embedding = new EmbeddingRepository(rpc, config);
-    search = new SearchService(index, embedding, new ImageUrlRepository(objects, config), config);
+    // The seeded points have vectors but no images: nothing to verify.
+    const features = new LocalFeaturesRepository(
+      config,
+      objects,
+      new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }),
+    );
+    search = new SearchService(index, embedding, new ImageUrlRepository(objects, config), features, config);
     db = await openDatabase({ url: PG_URL, schema, poolSize: 4 });
     jobs = new JobRepository(db);
     bus = await NatsBus.connect({ url: NATS_URL, name: 'search-int' });

@@ -604,6 +604,8 @@ export interface components {
              * @default false
              */
             group_duplicates?: boolean;
+            /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Re-ranks the first max(3 x (offset + limit), 30) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true. Costs about 25 ms of one worker thread per candidate not verified before; when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
+            verify?: boolean;
         };
         SimilarSearchUploadDto: {
             /**
@@ -643,11 +645,21 @@ export interface components {
              * @default false
              */
             group_duplicates?: boolean;
+            /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Re-ranks the first max(3 x (offset + limit), 30) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true. Costs about 25 ms of one worker thread per candidate not verified before; when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
+            verify?: boolean;
             /**
              * Format: binary
              * @description Query image (embedded on the fly, never stored)
              */
             file: string;
+        };
+        HitEvidenceDto: {
+            /** @description RANSAC inliers of the local-feature matches */
+            inliers: number;
+            /** @description Share of the hit's area that the query covers once warped (0..1) */
+            coverage: number;
+            /** @description The query matched as its mirror image */
+            mirrored: boolean;
         };
         SearchHitDto: {
             image_id: string;
@@ -658,6 +670,10 @@ export interface components {
             thumbnail_url: string;
             /** @description Copies collapsed into this hit (group_duplicates) */
             duplicates?: string[];
+            /** @description Geometrically verified against the query image: the same pixels, however cropped, scaled, turned or mirrored. False when the hit was not verified or verification was off */
+            verified: boolean;
+            /** @description The geometric check, for verified hits */
+            evidence?: components["schemas"]["HitEvidenceDto"];
         };
         SimilarSearchResponseDto: {
             /** @description Quote it in feedback to link a verdict to this query */

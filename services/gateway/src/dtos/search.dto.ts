@@ -158,6 +158,15 @@ export class SimilarSearchRequestDto {
   @Transform(fromForm('boolean'))
   @IsBoolean()
   group_duplicates?: boolean;
+
+  @ApiPropertyOptional({
+    description:
+      'Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Re-ranks the first max(3 x (offset + limit), 30) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true. Costs about 25 ms of one worker thread per candidate not verified before; when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false',
+  })
+  @IsOptional()
+  @Transform(fromForm('boolean'))
+  @IsBoolean()
+  verify?: boolean;
 }
 
 export class SimilarSearchUploadDto extends SimilarSearchRequestDto {
@@ -169,6 +178,13 @@ export class SimilarSearchUploadDto extends SimilarSearchRequestDto {
   file!: unknown;
 }
 
+export class HitEvidenceDto {
+  @ApiProperty({ description: 'RANSAC inliers of the local-feature matches' }) inliers!: number;
+  @ApiProperty({ description: "Share of the hit's area that the query covers once warped (0..1)" })
+  coverage!: number;
+  @ApiProperty({ description: 'The query matched as its mirror image' }) mirrored!: boolean;
+}
+
 export class SearchHitDto {
   @ApiProperty() image_id!: string;
   @ApiProperty({ description: 'Cosine similarity' }) score!: number;
@@ -177,6 +193,13 @@ export class SearchHitDto {
   @ApiProperty() thumbnail_url!: string;
   @ApiPropertyOptional({ type: [String], description: 'Copies collapsed into this hit (group_duplicates)' })
   duplicates?: string[];
+  @ApiProperty({
+    description:
+      'Geometrically verified against the query image: the same pixels, however cropped, scaled, turned or mirrored. False when the hit was not verified or verification was off',
+  })
+  verified!: boolean;
+  @ApiPropertyOptional({ type: HitEvidenceDto, description: 'The geometric check, for verified hits' })
+  evidence?: HitEvidenceDto;
 }
 
 export class SimilarSearchResponseDto {
@@ -195,6 +218,10 @@ export class SimilarSearchResponseDto {
         preview_url: h.previewUrl,
         thumbnail_url: h.thumbnailUrl,
         duplicates: h.duplicates.length > 0 ? h.duplicates : undefined,
+        verified: h.verified,
+        evidence: h.evidence
+          ? { inliers: h.evidence.inliers, coverage: h.evidence.coverage, mirrored: h.evidence.mirrored }
+          : undefined,
       })),
     };
   }

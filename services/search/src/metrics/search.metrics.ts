@@ -1,8 +1,8 @@
 import { Histogram } from 'prom-client';
 import { metricsRegistry } from '@lookalike/observability';
 
-/** The parts of a similar-search request: finding the query vector, ranking, signing URLs. */
-export type SearchStage = 'resolve' | 'rank' | 'urls';
+/** The parts of a similar-search request: finding the query vector, ranking, verifying, signing URLs. */
+export type SearchStage = 'resolve' | 'rank' | 'verify' | 'urls';
 
 const NAME = 'lookalike_search_stage_seconds';
 
@@ -16,7 +16,7 @@ export function searchStageHistogram(): Histogram<'stage' | 'kind'> {
     (metricsRegistry.getSingleMetric(NAME) as Histogram<'stage' | 'kind'> | undefined) ??
     new Histogram({
       name: NAME,
-      help: 'Duration of each stage of a similar search (resolve: the query vector; rank: the index; urls: signing)',
+      help: 'Duration of each stage of a similar search (resolve: the query vector; rank: the index; verify: geometric verification; urls: signing)',
       labelNames: ['stage', 'kind'],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [metricsRegistry],

@@ -39,12 +39,13 @@ export class VectorIndexRepository {
     imageId: string,
     withVectors: readonly string[],
   ): Promise<StoredPoint | null> {
-    // The query needs the point's id, its vectors and (for the pHash gate) its hash, nothing else.
+    // The query needs the point's id, its vectors, (for the pHash gate) its hash and (for
+    // verification) its object key, nothing else.
     const page = await this.store.scroll(owner, {
       filter: { imageIds: [imageId] },
       limit: 1,
       withVectors,
-      withPayload: ['imageId', 'phash'],
+      withPayload: ['imageId', 'phash', 'key'],
     });
     return page.points[0] ?? null;
   }

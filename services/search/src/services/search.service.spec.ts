@@ -17,11 +17,20 @@ import { MemoryVectorStore } from '@lookalike/vector-store';
 import { MODEL, seed, vec } from '../../test/support/search-fixtures';
 import { EmbeddingRepository } from '../repositories/embedding.repository';
 import { ImageUrlRepository } from '../repositories/image-url.repository';
+import type {
+  HitGeometry,
+  LocalFeaturesRepository,
+  VerifyQuery,
+} from '../repositories/local-features.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
 import { searchEnvSchema } from '../search.config';
 import { SearchService } from './search.service';
 
-const config = loadConfig(searchEnvSchema, { SEARCH_TEXT_CACHE_SIZE: '2' });
+// Verification by default at small limits is off by default; the tests turn it on to check it.
+const config = loadConfig(searchEnvSchema, {
+  SEARCH_TEXT_CACHE_SIZE: '2',
+  SEARCH_VERIFY_DEFAULT_MAX_LIMIT: '20',
+});
 
 type Handler = (request: unknown) => unknown;
 
@@ -52,6 +61,27 @@ function objectStoreStub() {
   };
 }
 
+/**
+ * The verifier at the port edge: `available` says whether a worker pool exists, `verify` answers
+ * from a script (image id -> geometry; missing ids have no features).
+ */
+function verifierStub(available = false, script: Record<string, HitGeometry> = {}) {
+  return {
+    available,
+    verify: jest.fn(async (_query: VerifyQuery, candidates: readonly { imageId: string }[]) =>
+      candidates.map((c) => script[c.imageId] ?? null),
+    ),
+  };
+}
+
+const copy = (inliers: number, mirrored = false): HitGeometry => ({
+  verified: true,
+  inliers,
+  coverage: 0.8,
+  mirrored,
+});
+const unrelated: HitGeometry = { verified: false, inliers: 0, coverage: 0, mirrored: false };
+
 const request = (partial: DeepPartialOf<SimilarSearchRequest>) =>
   SimilarSearchRequest.fromPartial({
     caller: { ownerUserId: 'alice', userId: 'alice' },
@@ -64,12 +94,16 @@ describe('SearchService', () => {
   let objects: ReturnType<typeof objectStoreStub>;
   let ids: Map<string, string>;
 
-  const build = (handlers: Partial<Record<string, Handler>> = {}) => {
+  const build = (
+    handlers: Partial<Record<string, Handler>> = {},
+    verifier: ReturnType<typeof verifierStub> = verifierStub(),
+  ) => {
     const { rpc, send } = rpcStub({ [Subjects.EmbeddingModelInfo.name]: () => modelInfo(), ...handlers });
     const sut = new SearchService(
       new VectorIndexRepository(store),
       new EmbeddingRepository(rpc, config),
       new ImageUrlRepository(objects as unknown as ObjectStore, config),
+      verifier as unknown as LocalFeaturesRepository,
       config,
     );
     return { sut, send };
@@ -119,7 +153,7 @@ describe('SearchService', () => {
     const searches = jest.spyOn(store, 'search');
     const lookups = jest.spyOn(store, 'scroll');
     const plain = await sut.similar(request({ imageId: ids.get('query'), limit: 2 }));
-    expect(lookups.mock.calls[0]![1].withPayload).toEqual(['imageId', 'phash']);
+    expect(lookups.mock.calls[0]![1].withPayload).toEqual(['imageId', 'phash', 'key']);
     expect(searches.mock.calls[0]![1].withPayload).toEqual(['imageId', 'key']);
     expect(plain.hits[0]!.payload).toBeUndefined();
     expect(plain.hits[0]!.thumbnailUrl).toContain('.thumb256.webp');
@@ -334,6 +368,112 @@ describe('SearchService', () => {
     expect((await sut.similar(request({ vector: packVector(vec(0)) }))).hits).toEqual([]);
     await expect(sut.similar(request({ imageId: '01JZZZZZZZZZZZZZZZZZZZZZZZ' }))).rejects.toMatchObject({
       code: ErrorCode.NotFound,
+    });
+  });
+  describe('verified re-ranking', () => {
+    const embedImage = {
+      [Subjects.EmbeddingEmbedImages.name]: () =>
+        ImagesEmbedResponse.fromPartial({
+          embeddings: [{ vector: packVector(vec(0)), crops: [] }],
+          modelName: MODEL.name,
+          vectorName: `${MODEL.name}_global`,
+        }),
+    };
+    const names = (hits: { imageId: string }[]) => hits.map((h) => name(h.imageId));
+
+    it('puts verified copies first, most inliers first, and the rest in score order', async () => {
+      const verifier = verifierStub(true, {
+        [ids.get('far')!]: copy(40),
+        [ids.get('cropped')!]: copy(80, true),
+        [ids.get('near')!]: unrelated,
+      });
+      const { sut } = build({}, verifier);
+      const searches = jest.spyOn(store, 'search');
+      const res = await sut.similar(request({ imageId: ids.get('query'), limit: 3 }));
+      expect(names(res.hits)).toEqual(['cropped', 'far', 'near']);
+      expect(res.hits.map((h) => h.verified)).toEqual([true, true, false]);
+      expect(res.hits[0]!.evidence).toEqual({ inliers: 80, coverage: 0.8, mirrored: true });
+      expect(res.hits[2]!.evidence).toBeUndefined();
+      // verify unset, limit 3: on by default, over the wider window (30, plus the query's own point).
+      expect(searches.mock.calls[0]![1].limit).toBe(31);
+      const [query, candidates] = verifier.verify.mock.calls[0]!;
+      expect(query).toEqual({
+        stored: { imageId: ids.get('query'), key: `alice/2026/01/${ids.get('query')}.jpg` },
+      });
+      expect(candidates.map((c) => name(c.imageId)).sort()).toEqual(['cropped', 'far', 'mid', 'near']);
+    });
+
+    it('cuts every page from the same re-ranked window', async () => {
+      const verifier = verifierStub(true, { [ids.get('far')!]: copy(40) });
+      const { sut } = build({}, verifier);
+      const pages = [];
+      for (let offset = 0; offset < 4; offset += 1) {
+        pages.push(
+          ...(await sut.similar(request({ imageId: ids.get('query'), verify: true, limit: 1, offset }))).hits,
+        );
+      }
+      expect(names(pages)).toEqual(['far', 'near', 'mid', 'cropped']);
+    });
+
+    it('verifies an uploaded query from its bytes', async () => {
+      const verifier = verifierStub(true, { [ids.get('mid')!]: copy(25) });
+      const { sut } = build(embedImage, verifier);
+      const bytes = Buffer.from('query image bytes');
+      const res = await sut.similar(request({ imageBytes: bytes, verify: true, limit: 2 }));
+      expect(names(res.hits)).toEqual(['mid', 'query']);
+      expect(res.hits.map((h) => h.verified)).toEqual([true, false]);
+      expect(verifier.verify.mock.calls[0]![0]).toEqual({ bytes });
+    });
+
+    it('answers unverified in score order when the pool is busy, and when there is no pool', async () => {
+      const busy = verifierStub(true);
+      busy.verify.mockRejectedValue(new LookalikeError(ErrorCode.Busy, 'local-feature workers are busy'));
+      const plain = await build({}, verifierStub()).sut.similar(
+        request({ imageId: ids.get('query'), verify: false, limit: 2 }),
+      );
+      const fromBusy = await build({}, busy).sut.similar(request({ imageId: ids.get('query'), limit: 2 }));
+      expect(names(fromBusy.hits)).toEqual(names(plain.hits));
+      expect(fromBusy.hits.every((h) => !h.verified && h.evidence === undefined)).toBe(true);
+
+      const none = verifierStub(false);
+      const fromNone = await build({}, none).sut.similar(
+        request({ imageId: ids.get('query'), verify: true, limit: 2 }),
+      );
+      expect(names(fromNone.hits)).toEqual(names(plain.hits));
+      expect(none.verify).not.toHaveBeenCalled();
+    });
+
+    it('leaves verification off above the default limit, when asked, and for text and vector queries', async () => {
+      const verifier = verifierStub(true, { [ids.get('far')!]: copy(40) });
+      const { sut } = build(
+        {
+          [Subjects.EmbeddingEmbedText.name]: () =>
+            TextEmbedResponse.fromPartial({
+              vectors: [packVector(vec(0))],
+              modelName: MODEL.name,
+              modelVersion: MODEL.version,
+            }),
+        },
+        verifier,
+      );
+      await sut.similar(request({ imageId: ids.get('query'), limit: 21 }));
+      await sut.similar(request({ imageId: ids.get('query'), limit: 5, verify: false }));
+      await sut.similar(request({ textQuery: 'a cat', limit: 5 }));
+      await sut.similar(request({ vector: packVector(vec(0)), limit: 5 }));
+      expect(verifier.verify).not.toHaveBeenCalled();
+      const explicit = await sut.similar(request({ imageId: ids.get('query'), limit: 21, verify: true }));
+      expect(name(explicit.hits[0]!.imageId)).toBe('far');
+    });
+
+    it('refuses verify with a text or vector query, and pages beyond the verification window', async () => {
+      const { sut } = build({}, verifierStub(true));
+      for (const req of [
+        request({ textQuery: 'a cat', verify: true }),
+        request({ vector: packVector(vec(0)), verify: true }),
+        request({ imageId: ids.get('query'), verify: true, limit: 100, offset: 21 }),
+      ]) {
+        await expect(sut.similar(req)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
+      }
     });
   });
 });

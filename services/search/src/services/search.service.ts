@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   type Caller,
   ErrorCode,
+  type HitEvidence,
   type ImageFilter,
   type ImagePayload,
   LookalikeError,
@@ -30,6 +31,11 @@ import {
 import { timeStage } from '../metrics/search.metrics';
 import { EmbeddingRepository, type QueryEmbedding } from '../repositories/embedding.repository';
 import { ImageUrlRepository } from '../repositories/image-url.repository';
+import {
+  type HitGeometry,
+  LocalFeaturesRepository,
+  type VerifyQuery,
+} from '../repositories/local-features.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
 import type { SearchConfig } from '../search.config';
 
@@ -43,6 +49,9 @@ const GROUP_OVERFETCH = 4;
 export const PHASH_CHUNK_EXACT_MAX = 3;
 export const INLINE_QUERY_MAX_BYTES = 768 * 1024;
 const STAGED_QUERY_MAX_BYTES = 64 * 1024 * 1024;
+/** Verification looks at three candidates per row up to the page's end, and at least this many. */
+export const VERIFY_MIN_CANDIDATES = 30;
+const VERIFY_OVERFETCH = 3;
 
 type QueryKind = 'image_id' | 'text_query' | 'vector' | 'image_bytes' | 'staged_key';
 
@@ -55,11 +64,15 @@ interface ResolvedQuery {
   selfId?: string;
   /** Needed only by the pHash gate. */
   phash?: string;
+  /** The stored query image's object key (image_id queries), for verification. */
+  key?: string;
 }
 
 interface Row {
   hit: SearchHit;
   duplicates: string[];
+  /** Set when the row was verified against the query image. */
+  geometry?: HitGeometry;
 }
 
 export function requireOwner(caller: Caller | undefined): string {
@@ -92,6 +105,20 @@ export function hitFields(req: SimilarSearchRequest): PayloadSelector {
   return fields;
 }
 
+const isImageQuery = (kind: QueryKind) =>
+  kind === 'image_id' || kind === 'image_bytes' || kind === 'staged_key';
+
+/**
+ * Verified copies first (most inliers first, then by score), then the rest in their order; the
+ * sort is stable, so ties keep the index's order.
+ */
+export function verifiedFirst<T extends { hit: SearchHit; geometry?: HitGeometry }>(rows: readonly T[]): T[] {
+  const verified = rows.filter((r) => r.geometry?.verified);
+  const rest = rows.filter((r) => !r.geometry?.verified);
+  verified.sort((a, b) => b.geometry!.inliers - a.geometry!.inliers || b.hit.score - a.hit.score);
+  return [...verified, ...rest];
+}
+
 function intIn(field: string, value: number, min: number, max: number): number {
   if (!Number.isInteger(value) || value < min || value > max) {
     throw LookalikeError.invalid(`${field} must be an integer from ${min} to ${max}`, {
@@ -111,6 +138,7 @@ export class SearchService {
     private readonly index: VectorIndexRepository,
     private readonly embedding: EmbeddingRepository,
     private readonly urls: ImageUrlRepository,
+    private readonly features: LocalFeaturesRepository,
     @Inject(APP_CONFIG) private readonly config: SearchConfig,
   ) {}
 
@@ -154,6 +182,7 @@ export class SearchService {
       });
     }
     if (kind === 'staged_key') this.urls.checkStaged(owner, req.stagedKey);
+    const verifyWindow = this.verifyWindow(kind, req, limit, offset);
     const filter = fromImageFilter(req.filter);
 
     const description = await this.index.describe();
@@ -166,9 +195,12 @@ export class SearchService {
     let hits: SearchHit[];
     let pageStart: number;
     if (offset + limit + extra <= CANDIDATE_WINDOW) {
-      const fetch = req.groupDuplicates
-        ? Math.min(CANDIDATE_WINDOW, (offset + limit) * GROUP_OVERFETCH + extra)
-        : offset + limit + extra;
+      const fetch = Math.max(
+        req.groupDuplicates
+          ? Math.min(CANDIDATE_WINDOW, (offset + limit) * GROUP_OVERFETCH + extra)
+          : offset + limit + extra,
+        verifyWindow + extra,
+      );
       hits = await timeStage('rank', kind, () => this.candidates(owner, query, req, filter, fetch, 0));
       pageStart = offset;
     } else if (windowed) {
@@ -185,7 +217,14 @@ export class SearchService {
       pageStart = 0;
     }
     if (excludeSelf) hits = hits.filter((h) => h.id !== query.selfId);
-    const rows = req.groupDuplicates ? this.groupCopies(hits) : hits.map((hit) => ({ hit, duplicates: [] }));
+    let rows: Row[] = req.groupDuplicates
+      ? this.groupCopies(hits)
+      : hits.map((hit) => ({ hit, duplicates: [] }));
+    if (verifyWindow > 0) {
+      rows = await timeStage('verify', kind, () =>
+        this.verifyRows(owner, kind, req, query, rows, verifyWindow),
+      );
+    }
     const page = rows.slice(pageStart, pageStart + limit);
     return {
       queryId,
@@ -194,6 +233,90 @@ export class SearchService {
         Promise.all(page.map((row) => this.toContractHit(row, req.includePayload))),
       ),
     };
+  }
+
+  /**
+   * How many of the top candidates to verify (0: none). `verify` unset means on for image queries
+   * whose limit is at most SEARCH_VERIFY_DEFAULT_MAX_LIMIT; text and vector queries have no image to
+   * verify with. The window holds three candidates per row up to the page's end (at least
+   * VERIFY_MIN_CANDIDATES, at most SEARCH_VERIFY_MAX_CANDIDATES), so every page of one query is
+   * cut from the same re-ranked list as long as the window is the same.
+   */
+  private verifyWindow(kind: QueryKind, req: SimilarSearchRequest, limit: number, offset: number): number {
+    const max = this.config.SEARCH_VERIFY_MAX_CANDIDATES;
+    if (req.verify === false) return 0;
+    if (req.verify === true) {
+      if (!isImageQuery(kind)) {
+        throw LookalikeError.invalid('verify needs an image query (image_id or a file)', {
+          query_kind: kind,
+        });
+      }
+      if (offset + limit > max) {
+        throw LookalikeError.invalid(`with verify, offset + limit may reach at most ${max}`, {
+          offset,
+          limit,
+          max,
+        });
+      }
+    } else if (
+      !isImageQuery(kind) ||
+      limit > this.config.SEARCH_VERIFY_DEFAULT_MAX_LIMIT ||
+      offset + limit > max
+    ) {
+      return 0;
+    }
+    // Without a worker pool (LOCAL_FEATURES=false) the hits come back unverified, at no cost.
+    if (!this.features.available) return 0;
+    return Math.min(max, Math.max(VERIFY_MIN_CANDIDATES, (offset + limit) * VERIFY_OVERFETCH));
+  }
+
+  /**
+   * The first `window` rows verified against the query image and re-ranked (verifiedFirst); the
+   * rows after them keep their place. Verification is an improvement, never a condition: when it
+   * cannot run (no worker pool, a busy pool, a query image that cannot be read), the rows come
+   * back in score order, unverified.
+   */
+  private async verifyRows(
+    owner: string,
+    kind: QueryKind,
+    req: SimilarSearchRequest,
+    query: ResolvedQuery,
+    rows: Row[],
+    window: number,
+  ): Promise<Row[]> {
+    if (rows.length === 0) return rows;
+    const head = rows.slice(0, window);
+    try {
+      const source = await this.verifyQuery(owner, kind, req, query);
+      if (!source) return rows;
+      const geometries = await this.features.verify(
+        source,
+        head.map((row) => ({ imageId: row.hit.payload!.imageId, key: row.hit.payload!.key })),
+      );
+      const verified = head.map((row, i) => ({ ...row, geometry: geometries[i] ?? undefined }));
+      return [...verifiedFirst(verified), ...rows.slice(window)];
+    } catch (error) {
+      this.logger.warn({ err: error, kind }, 'verification skipped: hits come back unverified');
+      return rows;
+    }
+  }
+
+  private async verifyQuery(
+    owner: string,
+    kind: QueryKind,
+    req: SimilarSearchRequest,
+    query: ResolvedQuery,
+  ): Promise<VerifyQuery | null> {
+    switch (kind) {
+      case 'image_id':
+        return query.key ? { stored: { imageId: req.imageId!, key: query.key } } : null;
+      case 'image_bytes':
+        return { bytes: Buffer.from(req.imageBytes) };
+      case 'staged_key':
+        return { bytes: await this.urls.readStaged(owner, req.stagedKey, STAGED_QUERY_MAX_BYTES) };
+      default:
+        return null;
+    }
   }
 
   /** The query vector (and crops, pHash, own point) of each query kind; null when nothing is indexed. */
@@ -260,6 +383,7 @@ export class SearchService {
       crops: useCrops ? (point.multivectors?.[cropsVectorName(model.name)] ?? []) : [],
       selfId: point.id,
       phash: point.payload.phash || undefined,
+      key: point.payload.key || undefined,
     };
   }
 
@@ -466,8 +590,14 @@ export class SearchService {
       previewUrl,
       thumbnailUrl,
       duplicates: row.duplicates,
+      verified: row.geometry?.verified ?? false,
+      evidence: row.geometry?.verified ? evidenceOf(row.geometry) : undefined,
     };
   }
+}
+
+function evidenceOf(g: HitGeometry): HitEvidence {
+  return { inliers: g.inliers, coverage: g.coverage, mirrored: g.mirrored };
 }
 
 export function isEmptyFilter(filter: ImageFilter | undefined): boolean {

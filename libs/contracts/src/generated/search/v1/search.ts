@@ -33,6 +33,21 @@ export interface SimilarSearchRequest {
   ef?: number | undefined;
   excludeSelf?: boolean | undefined;
   groupDuplicates: boolean;
+  /**
+   * Geometric verification (local features) of the top candidates, verified copies first. Image
+   * queries only; unset means on when limit is at most SEARCH_VERIFY_DEFAULT_MAX_LIMIT.
+   */
+  verify?: boolean | undefined;
+}
+
+/** Why a hit counts as a verified copy of the query: a summary of the geometric check. */
+export interface HitEvidence {
+  /** RANSAC inliers of the local-feature matches */
+  inliers: number;
+  /** share of the hit's area that the query covers once warped */
+  coverage: number;
+  /** the query matched as its mirror image */
+  mirrored: boolean;
 }
 
 export interface SearchHit {
@@ -42,6 +57,10 @@ export interface SearchHit {
   previewUrl: string;
   thumbnailUrl: string;
   duplicates: string[];
+  /** Geometrically verified: the same pixels as the query, however cropped, scaled, turned or mirrored. */
+  verified: boolean;
+  /** set when verified */
+  evidence?: HitEvidence | undefined;
 }
 
 export interface SimilarSearchResponse {
@@ -101,6 +120,7 @@ function createBaseSimilarSearchRequest(): SimilarSearchRequest {
     ef: undefined,
     excludeSelf: undefined,
     groupDuplicates: false,
+    verify: undefined,
   };
 }
 
@@ -153,6 +173,9 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
     }
     if (message.groupDuplicates !== false) {
       writer.uint32(128).bool(message.groupDuplicates);
+    }
+    if (message.verify !== undefined) {
+      writer.uint32(136).bool(message.verify);
     }
     return writer;
   },
@@ -298,6 +321,14 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
             message.groupDuplicates = reader.bool();
             continue;
           }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.verify = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -335,12 +366,101 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
     message.ef = object.ef ?? undefined;
     message.excludeSelf = object.excludeSelf ?? undefined;
     message.groupDuplicates = object.groupDuplicates ?? false;
+    message.verify = object.verify ?? undefined;
+    return message;
+  },
+};
+
+function createBaseHitEvidence(): HitEvidence {
+  return { inliers: 0, coverage: 0, mirrored: false };
+}
+
+export const HitEvidence: MessageFns<HitEvidence> = {
+  encode(message: HitEvidence, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.inliers !== 0) {
+      writer.uint32(8).int32(message.inliers);
+    }
+    if (message.coverage !== 0) {
+      writer.uint32(21).float(message.coverage);
+    }
+    if (message.mirrored !== false) {
+      writer.uint32(24).bool(message.mirrored);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): HitEvidence {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseHitEvidence();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.inliers = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 21) {
+              break;
+            }
+
+            message.coverage = reader.float();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mirrored = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<HitEvidence>, I>>(base?: I): HitEvidence {
+    return HitEvidence.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<HitEvidence>, I>>(object: I): HitEvidence {
+    const message = createBaseHitEvidence();
+    message.inliers = object.inliers ?? 0;
+    message.coverage = object.coverage ?? 0;
+    message.mirrored = object.mirrored ?? false;
     return message;
   },
 };
 
 function createBaseSearchHit(): SearchHit {
-  return { imageId: "", score: 0, payload: undefined, previewUrl: "", thumbnailUrl: "", duplicates: [] };
+  return {
+    imageId: "",
+    score: 0,
+    payload: undefined,
+    previewUrl: "",
+    thumbnailUrl: "",
+    duplicates: [],
+    verified: false,
+    evidence: undefined,
+  };
 }
 
 export const SearchHit: MessageFns<SearchHit> = {
@@ -362,6 +482,12 @@ export const SearchHit: MessageFns<SearchHit> = {
     }
     for (const v of message.duplicates) {
       writer.uint32(50).string(v!);
+    }
+    if (message.verified !== false) {
+      writer.uint32(56).bool(message.verified);
+    }
+    if (message.evidence !== undefined) {
+      HitEvidence.encode(message.evidence, writer.uint32(66).fork()).join();
     }
     return writer;
   },
@@ -427,6 +553,22 @@ export const SearchHit: MessageFns<SearchHit> = {
             message.duplicates.push(reader.string());
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.verified = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.evidence = HitEvidence.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -452,6 +594,10 @@ export const SearchHit: MessageFns<SearchHit> = {
     message.previewUrl = object.previewUrl ?? "";
     message.thumbnailUrl = object.thumbnailUrl ?? "";
     message.duplicates = object.duplicates?.map((e) => e) || [];
+    message.verified = object.verified ?? false;
+    message.evidence = (object.evidence !== undefined && object.evidence !== null)
+      ? HitEvidence.fromPartial(object.evidence)
+      : undefined;
     return message;
   },
 };
