@@ -1,3 +1,4 @@
+import { localFeaturesKey } from '@lookalike/local-features';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -183,6 +184,7 @@ describe('batch ingest survives kill -9 of the ingest process (distributed)', ()
       expected.add(key);
       expected.add(derivedObjectKey(key, 'thumb256', 'webp'));
       expected.add(derivedObjectKey(key, 'thumb1024', 'webp'));
+      expected.add(localFeaturesKey(key));
     }
     const stored: string[] = [];
     for await (const object of store.list(`${OWNER}/`)) stored.push(object.key);

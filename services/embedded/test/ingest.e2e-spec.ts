@@ -184,7 +184,8 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(images.map((i) => i.payload.image_id).sort()).toEqual([...accepted].sort());
     expect(images.every((i) => i.status === 'indexed')).toBe(true);
     const keys = await objectsOf(`bad-${mode}`);
-    expect(keys).toHaveLength(accepted.length * 3);
+    // Each accepted image: its original, two thumbnails and its local features.
+    expect(keys).toHaveLength(accepted.length * 4);
     for (const image of images) {
       expect(keys).toContain(image.payload.key);
     }
@@ -255,7 +256,7 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(duplicates).toHaveLength(49);
     expect(new Set(duplicates.map((d) => d.duplicate_of))).toEqual(new Set([created[0].image_id]));
     expect(await allImages(token)).toHaveLength(1);
-    expect(await objectsOf(`burst-${mode}`)).toHaveLength(3);
+    expect(await objectsOf(`burst-${mode}`)).toHaveLength(4);
   });
 
   it('reports at upload time the near-duplicates the dedup service finds in the collection', async () => {
@@ -344,7 +345,7 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
       Date.parse(String(progress.started_at)),
     );
     expect(await allImages(token)).toHaveLength(2);
-    expect(await objectsOf(`batch-${mode}`)).toHaveLength(6);
+    expect(await objectsOf(`batch-${mode}`)).toHaveLength(8);
   });
 });
 
