@@ -7,6 +7,7 @@ import {
   extractLocalFeatures,
   greyFromBytes,
   LocalFeaturePool,
+  LocalFeatureWorkers,
   verifyPair,
 } from '../src';
 
@@ -61,5 +62,21 @@ describe('LocalFeaturePool (worker threads with their own OpenCV)', () => {
     } finally {
       await small.close();
     }
+  });
+
+  it('gives the modules of one process one pool, closed with the last of them', async () => {
+    const settings = { LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 };
+    const ingest = new LocalFeatureWorkers(settings);
+    const dedup = new LocalFeatureWorkers({ ...settings });
+    expect(dedup.pool).toBe(ingest.pool);
+    await ingest.onModuleDestroy();
+    await ingest.onModuleDestroy();
+    // Still open for the other holder.
+    expect((await dedup.pool!.extract(await grey('astronaut.jpg'))).length).toBeGreaterThan(0);
+    await dedup.onModuleDestroy();
+    const later = new LocalFeatureWorkers(settings);
+    expect(later.pool).not.toBe(ingest.pool);
+    await later.onModuleDestroy();
+    expect(new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }).pool).toBeNull();
   });
 });

@@ -8,22 +8,41 @@ export interface LocalFeaturesSettings {
   LOCAL_FEATURES_THREADS: number;
 }
 
+/** Pools of this process by thread count, with how many modules hold each. */
+const shared = new Map<number, { pool: LocalFeaturePool; holders: number }>();
+
 /**
- * This process's OpenCV worker pool, started with the module and closed with it; `pool` is null
- * when LOCAL_FEATURES is off.
+ * This process's OpenCV worker pool, started with the first module that needs it and closed with
+ * the last: in the embedded mode ingest, dedup and search share one pool (and its threads' ~60 MB
+ * each) instead of starting three. `pool` is null when LOCAL_FEATURES is off.
  */
 @Injectable()
 export class LocalFeatureWorkers implements OnModuleDestroy {
   readonly pool: LocalFeaturePool | null;
+  private released = false;
 
-  constructor(@Inject(LOCAL_FEATURES_SETTINGS) settings: LocalFeaturesSettings) {
-    this.pool = settings.LOCAL_FEATURES
-      ? new LocalFeaturePool({ threads: settings.LOCAL_FEATURES_THREADS })
-      : null;
+  constructor(@Inject(LOCAL_FEATURES_SETTINGS) private readonly settings: LocalFeaturesSettings) {
+    if (!settings.LOCAL_FEATURES) {
+      this.pool = null;
+      return;
+    }
+    const threads = settings.LOCAL_FEATURES_THREADS;
+    const entry = shared.get(threads) ?? { pool: new LocalFeaturePool({ threads }), holders: 0 };
+    entry.holders += 1;
+    shared.set(threads, entry);
+    this.pool = entry.pool;
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.pool?.close();
+    if (!this.pool || this.released) return;
+    this.released = true;
+    const threads = this.settings.LOCAL_FEATURES_THREADS;
+    const entry = shared.get(threads);
+    if (!entry || entry.pool !== this.pool) return;
+    entry.holders -= 1;
+    if (entry.holders > 0) return;
+    shared.delete(threads);
+    await entry.pool.close();
   }
 }
 
