@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
 import { Piscina } from 'piscina';
-import type { ExtractTask, VerifyTask } from './feature-worker';
+import type { ExtractTask, Timed, VerifyTask } from './feature-worker';
 import type { FeatureOptions, GreyImage } from './local-features';
 import type { PairGeometry, VerifyOptions } from './verify-pair';
 
@@ -13,6 +13,13 @@ export interface LocalFeaturePoolOptions {
   /** Tasks that may wait for a thread; past that, `extract`/`verify` reject with `busy`. */
   maxQueue?: number;
 }
+
+export type LocalFeatureOp = 'extract' | 'verify';
+
+/** What the pool's threads have done: images extracted or pairs verified, and their CPU seconds. */
+export type LocalFeatureUsage = Record<LocalFeatureOp, { items: number; seconds: number }>;
+
+export type UsageListener = (op: LocalFeatureOp, items: number, seconds: number) => void;
 
 /** The compiled worker: beside this file when compiled, in dist/ when run from sources (tests). */
 function workerEntry(): string {
@@ -36,6 +43,11 @@ export function defaultFeatureThreads(): number {
  */
 export class LocalFeaturePool {
   private readonly pool: Piscina;
+  private readonly totals: LocalFeatureUsage = {
+    extract: { items: 0, seconds: 0 },
+    verify: { items: 0, seconds: 0 },
+  };
+  private readonly listeners = new Set<UsageListener>();
 
   constructor(options: LocalFeaturePoolOptions = {}) {
     const threads = options.threads ?? defaultFeatureThreads();
@@ -56,10 +68,21 @@ export class LocalFeaturePool {
     return this.pool.queueSize;
   }
 
+  /** Totals since the pool started: what local features cost, per image and per pair. */
+  get usage(): LocalFeatureUsage {
+    return { extract: { ...this.totals.extract }, verify: { ...this.totals.verify } };
+  }
+
+  /** Called after every task with its items and CPU seconds (metrics); returns the unsubscribe. */
+  onUsage(listener: UsageListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Encoded features (`decodeLocalFeatures` reads them) of a grey image from `greyFromPixels`. */
   async extract(grey: GreyImage, options?: FeatureOptions): Promise<Buffer> {
     const task: ExtractTask = { grey, options };
-    const bytes = (await this.run(task, 'extract')) as Uint8Array;
+    const bytes = await this.run<Uint8Array>(task, 'extract', 1);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -67,16 +90,21 @@ export class LocalFeaturePool {
   verify(a: Uint8Array, others: Uint8Array[], options?: VerifyOptions): Promise<PairGeometry[]> {
     if (others.length === 0) return Promise.resolve([]);
     const task: VerifyTask = { a, others, options };
-    return this.run(task, 'verify') as Promise<PairGeometry[]>;
+    return this.run<PairGeometry[]>(task, 'verify', others.length);
   }
 
   async close(): Promise<void> {
     await this.pool.close({ force: false });
   }
 
-  private async run(task: unknown, name: string): Promise<unknown> {
+  private async run<T>(task: unknown, name: LocalFeatureOp, items: number): Promise<T> {
     try {
-      return await this.pool.run(task, { name });
+      const { value, cpuMs } = (await this.pool.run(task, { name })) as Timed<T>;
+      const seconds = cpuMs / 1000;
+      this.totals[name].items += items;
+      this.totals[name].seconds += seconds;
+      for (const listener of this.listeners) listener(name, items, seconds);
+      return value;
     } catch (error) {
       if (error instanceof Error && /queue is at limit/i.test(error.message)) {
         throw new LookalikeError(ErrorCode.Busy, 'local-feature workers are busy; retry shortly', {

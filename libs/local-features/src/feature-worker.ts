@@ -2,6 +2,7 @@
  * The worker side of `LocalFeaturePool`: OpenCV runs here, one runtime per thread, so feature
  * extraction and pair verification never hold the event loop of a process that serves requests.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { decodeLocalFeatures, encodeLocalFeatures } from './feature-codec';
 import { extractWith, FEATURE_DEFAULTS, type FeatureOptions, type GreyImage } from './local-features';
 import { openCv } from './opencv';
@@ -19,14 +20,38 @@ export interface VerifyTask {
   options?: VerifyOptions;
 }
 
-export async function extract(task: ExtractTask): Promise<Uint8Array> {
-  return encodeLocalFeatures(extractWith((await openCv()).cv, task.grey, task.options ?? FEATURE_DEFAULTS));
+/** A task's result and the CPU milliseconds this thread spent on it. */
+export interface Timed<T> {
+  value: T;
+  cpuMs: number;
 }
 
-export async function verify(task: VerifyTask): Promise<PairGeometry[]> {
+const SCHEDSTAT = '/proc/thread-self/schedstat';
+const hasSchedstat = existsSync(SCHEDSTAT);
+
+/**
+ * This thread's CPU time in ms: Linux's per-thread scheduler account (its first field, ns on a
+ * CPU), so time the thread waited for a core is not counted; elsewhere the wall clock, which
+ * equals it for synchronous WebAssembly on an idle machine.
+ */
+function threadCpuMs(): number {
+  if (!hasSchedstat) return performance.now();
+  return Number(readFileSync(SCHEDSTAT, 'latin1').split(' ', 1)[0]) / 1e6;
+}
+
+export async function extract(task: ExtractTask): Promise<Timed<Uint8Array>> {
   const { cv } = await openCv();
+  const started = threadCpuMs();
+  const value = encodeLocalFeatures(extractWith(cv, task.grey, task.options ?? FEATURE_DEFAULTS));
+  return { value, cpuMs: threadCpuMs() - started };
+}
+
+export async function verify(task: VerifyTask): Promise<Timed<PairGeometry[]>> {
+  const { cv } = await openCv();
+  const started = threadCpuMs();
   const a = decodeLocalFeatures(task.a);
-  return task.others.map((bytes) =>
+  const value = task.others.map((bytes) =>
     verifyWith(cv, a, decodeLocalFeatures(bytes), task.options ?? VERIFY_DEFAULTS),
   );
+  return { value, cpuMs: threadCpuMs() - started };
 }

@@ -2,6 +2,7 @@ export {
   extractLocalFeatures,
   extractWith,
   FEATURE_DEFAULTS,
+  featureSignature,
   type FeatureOptions,
   type GreyImage,
   type KeypointSet,

@@ -40,17 +40,36 @@ export interface FeatureOptions {
   keypoints: number;
   /** Long side of the photometric thumbnail. */
   thumbSide: number;
+  /** ORB's scale pyramid: levels, 1.2x apart. */
+  levels: number;
 }
 
-export const FEATURE_DEFAULTS: Readonly<FeatureOptions> = { side: 640, keypoints: 500, thumbSide: 160 };
+/**
+ * Chosen on dev-nearcopies (services/dedup/bench/verify-levers.ts, docs/BENCHMARKS.md): against
+ * 640 px, 500 keypoints and 8 levels, a 400 px image with 300 keypoints on 5 levels costs about
+ * 40% of the extraction and half the matching, at the same precision and a recall 1.3 points higher.
+ */
+export const FEATURE_DEFAULTS: Readonly<FeatureOptions> = {
+  side: 400,
+  keypoints: 300,
+  thumbSide: 160,
+  levels: 5,
+};
+
+/** Names the options, for caches of features made with them. */
+export function featureSignature(options: FeatureOptions = FEATURE_DEFAULTS): string {
+  return `s${options.side}-k${options.keypoints}-l${options.levels}-t${options.thumbSide}`;
+}
 
 /** ORB's FAST corner threshold: its default, and the lower one tried when an image gives few corners. */
 const FAST_THRESHOLD = 20;
 const FAST_THRESHOLD_SMOOTH = 5;
 
-function detect(cv: OpenCv, grey: CvMat, keypoints: number, fastThreshold: number): KeypointSet {
+function detect(cv: OpenCv, grey: CvMat, options: FeatureOptions, fastThreshold: number): KeypointSet {
   return withMats((keep) => {
-    const orb = keep(new cv.ORB(keypoints, 1.2, 8, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, fastThreshold));
+    const orb = keep(
+      new cv.ORB(options.keypoints, 1.2, options.levels, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, fastThreshold),
+    );
     const found = keep(new cv.KeyPointVector());
     const descriptors = keep(new cv.Mat());
     orb.detectAndCompute(grey, keep(new cv.Mat()), found, descriptors);
@@ -74,9 +93,9 @@ function detect(cv: OpenCv, grey: CvMat, keypoints: number, fastThreshold: numbe
  * Smooth images (cells, retinas, blurred copies) have few corners at FAST's default threshold:
  * when it finds less than a quarter of the budget, the image is searched again at a lower one.
  */
-function keypointSet(cv: OpenCv, grey: CvMat, keypoints: number): KeypointSet {
-  const found = detect(cv, grey, keypoints, FAST_THRESHOLD);
-  return found.count >= keypoints / 4 ? found : detect(cv, grey, keypoints, FAST_THRESHOLD_SMOOTH);
+function keypointSet(cv: OpenCv, grey: CvMat, options: FeatureOptions): KeypointSet {
+  const found = detect(cv, grey, options, FAST_THRESHOLD);
+  return found.count >= options.keypoints / 4 ? found : detect(cv, grey, options, FAST_THRESHOLD_SMOOTH);
 }
 
 /**
@@ -101,8 +120,8 @@ export function extractWith(
     return {
       width: grey.width,
       height: grey.height,
-      plain: keypointSet(cv, mat, options.keypoints),
-      mirrored: keypointSet(cv, mirror, options.keypoints),
+      plain: keypointSet(cv, mat, options),
+      mirrored: keypointSet(cv, mirror, options),
       thumb: { width: tw, height: th, data: Uint8Array.from(small.data) },
     };
   });

@@ -8,6 +8,12 @@ export interface VerifyOptions {
   minInliers: number;
   /** RANSAC reprojection tolerance, in pixels of the grey images. */
   reprojectionPx: number;
+  /**
+   * RANSAC's iteration cap. A true copy's matches are mostly inliers, so RANSAC's own adaptive stop
+   * ends it in a few dozen; a pair of different images runs to the cap (OpenCV's default 2000 made
+   * findHomography the dearest stage of a rejected pair).
+   */
+  ransacIterations: number;
   /** Bounds of the homography's area scale (determinant of its linear part). */
   minDeterminant: number;
   maxDeterminant: number;
@@ -29,6 +35,7 @@ export const VERIFY_DEFAULTS: Readonly<VerifyOptions> = {
   ratio: 0.75,
   minInliers: 6,
   reprojectionPx: 5,
+  ransacIterations: 500,
   minDeterminant: 0.05,
   maxDeterminant: 20,
   maxPerspective: 0.002,
@@ -174,6 +181,8 @@ function attempt(
         cv.RANSAC,
         options.reprojectionPx,
         mask,
+        options.ransacIterations,
+        0.995,
       ),
     );
     if (found.rows !== 3 || found.cols !== 3) return { ...none, matches: pairs.length };

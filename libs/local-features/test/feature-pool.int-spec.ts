@@ -35,6 +35,30 @@ describe('LocalFeaturePool (worker threads with their own OpenCV)', () => {
     expect(geometry!.verified).toBe(true);
   });
 
+  it('counts its busy time per image and per pair, for /metrics', async () => {
+    const before = pool.usage;
+    const seen: [string, number, number][] = [];
+    const off = pool.onUsage((op, items, seconds) => seen.push([op, items, seconds]));
+    const [a, b] = await Promise.all([grey('rocket.jpg'), grey('rocket__resize50.jpg')]);
+    const [bytesA, bytesB] = await Promise.all([pool.extract(a), pool.extract(b)]);
+    await pool.verify(bytesA, [bytesB, bytesA]);
+    off();
+    await pool.verify(bytesB, [bytesA]);
+    expect(seen.map(([op, items]) => [op, items])).toEqual([
+      ['extract', 1],
+      ['extract', 1],
+      ['verify', 2],
+    ]);
+    for (const [, , seconds] of seen) expect(seconds).toBeGreaterThan(0);
+    const after = pool.usage;
+    expect(after.extract.items - before.extract.items).toBe(2);
+    expect(after.verify.items - before.verify.items).toBe(3);
+    // An extraction is tens of milliseconds of one thread, not nothing and not seconds.
+    const perImage = (after.extract.seconds - before.extract.seconds) / 2;
+    expect(perImage).toBeGreaterThan(0.001);
+    expect(perImage).toBeLessThan(2);
+  });
+
   it('keeps the event loop free while it works', async () => {
     const bytes = encodeLocalFeatures(await extractLocalFeatures(await grey('coffee.jpg')));
     const others = await Promise.all(

@@ -13,6 +13,7 @@ import {
   FeedbackQueryEntity,
   ImageEntity,
   JobEntity,
+  PairVerificationEntity,
 } from './entities';
 import { persistenceMigrations } from './migrations';
 
@@ -26,6 +27,7 @@ export const persistenceEntities = [
   AuditLogEntity,
   AnomalyScoreEntity,
   FeedbackQueryEntity,
+  PairVerificationEntity,
 ];
 
 export interface DatabaseUrlOptions {

@@ -9,6 +9,7 @@ import {
   FeedbackRepository,
   ImageRepository,
   JobRepository,
+  PairVerificationRepository,
   persistenceMigrations,
   type NewImage,
 } from '../src';
@@ -26,6 +27,7 @@ const TABLES = [
   'dedup_decisions',
   'anomaly_reviews',
   'audit_log',
+  'pair_verifications',
 ];
 
 function sha(text: string): string {
@@ -413,6 +415,45 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         const hardNegatives = await feedback.list(owner, { action: 'irrelevant' });
         expect(hardNegatives.items.map((row) => row.userId)).toEqual(['u2', 'u1']);
         expect((await feedback.list(owner, { imageId: a })).items).toHaveLength(3);
+      });
+
+      it('keeps pair verifications by pair and method, replaces them, and drops them with an image', async () => {
+        const store = new PairVerificationRepository(db);
+        const images = new ImageRepository(db);
+        const [a, b, c] = await Promise.all(
+          ['pv-a', 'pv-b', 'pv-c'].map(
+            async (text) => (await images.insertIfAbsent(image(owner, text))).image.imageId,
+          ),
+        );
+        const [x, y, z] = [a, b, c].sort();
+        const geometry = { verified: true, inliers: 42, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+        await store.save(owner, 'orb-v1', [
+          { imageA: x!, imageB: y!, verified: true, geometry },
+          { imageA: x!, imageB: z!, verified: false, geometry: { verified: false, outcome: 'few_matches' } },
+        ]);
+        const found = await store.find<typeof geometry>(owner, 'orb-v1', [
+          [x!, y!],
+          [x!, z!],
+          [y!, z!],
+        ]);
+        expect(found.sort((p, q) => p.imageB.localeCompare(q.imageB))).toEqual([
+          { imageA: x, imageB: y, verified: true, geometry },
+          { imageA: x, imageB: z, verified: false, geometry: { verified: false, outcome: 'few_matches' } },
+        ]);
+        // Another method does not answer; another owner sees nothing.
+        expect(await store.find(owner, 'orb-v2', [[x!, y!]])).toEqual([]);
+        expect(await store.find(`${owner}-other`, 'orb-v1', [[x!, y!]])).toEqual([]);
+        // Verified again by a newer method: the row is replaced.
+        await store.save(owner, 'orb-v2', [{ imageA: x!, imageB: y!, verified: false, geometry: {} }]);
+        expect(await store.find(owner, 'orb-v1', [[x!, y!]])).toEqual([]);
+        expect(await store.find(owner, 'orb-v2', [[x!, y!]])).toMatchObject([{ verified: false }]);
+        // Deleting an image drops every pair it is in, on either side.
+        expect(await images.remove(owner, x!)).toBe(true);
+        expect(await store.find(owner, 'orb-v2', [[x!, y!]])).toEqual([]);
+        expect(await store.find(owner, 'orb-v1', [[x!, z!]])).toEqual([]);
+        await store.save(owner, 'orb-v1', [{ imageA: y!, imageB: z!, verified: true, geometry }]);
+        expect(await store.forgetImages(owner, [z!])).toBe(1);
+        expect(await store.find(owner, 'orb-v1', [[y!, z!]])).toEqual([]);
       });
 
       it('saves a re-found dedup group once and keeps a resolved group as resolved', async () => {

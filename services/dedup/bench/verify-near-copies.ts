@@ -1,6 +1,6 @@
 /**
  * Geometric verification calibrated on dev-nearcopies: local features of every image (ORB through
- * OpenCV.js, cached under .bench/near-copies-features), then the sweep with and without
+ * OpenCV.js, cached under .bench/near-copies-features-<options>), then the sweep with and without
  * verification on the committed MobileNetV2 fixture, scored pairwise over the exact+near and
  * all-tier components, per transform, with the verification grid (k, pHash distance) and the
  * costs: extraction ms per image and verification ms per pair (one thread, in process).
@@ -13,6 +13,7 @@ import {
   decodeLocalFeatures,
   encodeLocalFeatures,
   extractWith,
+  featureSignature,
   greyFromBytes,
   openCv,
   verifyWith,
@@ -25,7 +26,7 @@ import { evaluateNearCopies, type Evaluation } from '../test/support/near-copies
 import { loadNearCopies, NEAR_COPIES_DIR } from '../test/support/near-copies-fixture';
 
 const ROOT = resolve(__dirname, '../../..');
-const CACHE = join(ROOT, '.bench', 'near-copies-features');
+const CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}`);
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 async function main(): Promise<void> {

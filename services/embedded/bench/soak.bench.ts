@@ -137,7 +137,14 @@ interface StackReading {
   anomalyLag?: HistogramData;
   anomalyFailures?: number;
   dedupCheckFailures?: number;
+  /** Local features: CPU seconds of the OpenCV worker threads, and images extracted / pairs verified. */
+  extractSeconds?: number;
+  extracted?: number;
+  verifySeconds?: number;
+  verified?: number;
 }
+
+const LOCAL_FEATURE_NUMBERS = ['extractSeconds', 'extracted', 'verifySeconds', 'verified'] as const;
 
 interface WindowRow {
   from: number;
@@ -238,8 +245,14 @@ function read(s: Scrape, dedupMetric: string): StackReading {
     anomalyLag: histogramOf(s, 'lookalike_anomaly_score_lag_seconds'),
     anomalyFailures: countOf(s, 'lookalike_rpc_client_duration_seconds', failed('anomaly.v1.score-image')),
     dedupCheckFailures: countOf(s, 'lookalike_rpc_client_duration_seconds', failed('dedup.v1.check-image')),
+    extractSeconds: countOf(s, 'lookalike_local_features_seconds_total', op('extract')),
+    extracted: countOf(s, 'lookalike_local_features_items_total', op('extract')),
+    verifySeconds: countOf(s, 'lookalike_local_features_seconds_total', op('verify')),
+    verified: countOf(s, 'lookalike_local_features_items_total', op('verify')),
   };
 }
+
+const op = (name: string) => (labels: Record<string, string>) => labels.op === name;
 
 function numberDelta(end?: number, start?: number): number | undefined {
   return end === undefined ? undefined : end - (start ?? 0);
@@ -252,6 +265,7 @@ function readingDelta(end: StackReading, start: StackReading): StackReading {
     anomalyLag: histogramDelta(end.anomalyLag, start.anomalyLag),
     anomalyFailures: numberDelta(end.anomalyFailures, start.anomalyFailures),
     dedupCheckFailures: numberDelta(end.dedupCheckFailures, start.dedupCheckFailures),
+    ...Object.fromEntries(LOCAL_FEATURE_NUMBERS.map((k) => [k, numberDelta(end[k], start[k])])),
   };
 }
 
@@ -266,6 +280,7 @@ function readingSum(a: StackReading, b: StackReading): StackReading {
     anomalyLag: addHistograms(a.anomalyLag, b.anomalyLag),
     anomalyFailures: addNumbers(a.anomalyFailures, b.anomalyFailures),
     dedupCheckFailures: addNumbers(a.dedupCheckFailures, b.dedupCheckFailures),
+    ...Object.fromEntries(LOCAL_FEATURE_NUMBERS.map((k) => [k, addNumbers(a[k], b[k])])),
   };
 }
 
@@ -728,6 +743,14 @@ function cpuPerImage(row: WindowRow): number | undefined {
   return row.accepted > 0 ? (row.cpuSeconds * 1000) / row.accepted : undefined;
 }
 
+/** Local features' CPU per accepted image (extraction + verification), and verified pairs per image. */
+function localFeatureCell(row: WindowRow): string {
+  const r = row.reading;
+  if (r.extractSeconds === undefined || row.accepted === 0) return 'n/a';
+  const perImage = (1000 * ((r.extractSeconds ?? 0) + (r.verifySeconds ?? 0))) / row.accepted;
+  return `${perImage.toFixed(0)} (${((r.verified ?? 0) / row.accepted).toFixed(1)})`;
+}
+
 function renderRow(row: WindowRow): string {
   const errors = Object.entries(row.errors)
     .map(([code, n]) => `${n} ${code}`)
@@ -743,6 +766,7 @@ function renderRow(row: WindowRow): string {
     histogramCell(row.reading.dedupCheck, 1000, 0),
     histogramCell(row.reading.anomalyScore, 1000, 0),
     histogramCell(row.reading.anomalyLag, 1, 1),
+    localFeatureCell(row),
     `${errors || '0'}${row.busyWaits > 0 ? ` (${row.busyWaits} busy waited out)` : ''}${row.searchErrors > 0 ? `; search ${row.searchErrors}` : ''}`,
     String(row.dedupUnavailable),
     row.reading.anomalyFailures === undefined ? 'n/a' : String(row.reading.anomalyFailures),
@@ -767,8 +791,8 @@ function renderMode(r: ModeResult): string[] {
   ];
   if (r.rows.length > 0) {
     lines.push(
-      '| uploads | ingest p50 ms | ingest p95 ms | images/s | server CPU ms/image | similar p50 ms | similar p95 ms | dedup check p50 / p95 ms | anomaly score p50 / p95 ms | anomaly lag p50 / p95 s | errors | dedup unavailable | anomaly failures | index points | data files | versions | server RSS MB |',
-      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |',
+      '| uploads | ingest p50 ms | ingest p95 ms | images/s | server CPU ms/image | similar p50 ms | similar p95 ms | dedup check p50 / p95 ms | anomaly score p50 / p95 ms | anomaly lag p50 / p95 s | local features ms/image (pairs/image) | errors | dedup unavailable | anomaly failures | index points | data files | versions | server RSS MB |',
+      '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |',
       ...r.rows.map(renderRow),
       '',
     );
@@ -851,7 +875,7 @@ function render(results: ModeResult[], generated: { seconds: number; bytes: numb
     '',
     `${N} seeded variants of ${SOURCE} (crop, resize to a long side of 960-1088 px, JPEG re-encode; mean ${(generated.bytes / N / 1024).toFixed(0)} KiB, generated in ${generated.seconds.toFixed(0)} s before the run, untimed), uploaded through POST /api/images, ${CONCURRENCY} at a time, a row per ${WINDOW} uploads; ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}.`,
     '',
-    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = points of the durable copy (embedded: LMDB, with its size, and the HNSW graph snapshot files) or rows of the LanceDB table with its vector index; data files / versions = files under <data>/lancedb/images.lance/{data,_versions} (n/a without a LanceDB table); RSS = the server processes at the window end.`,
+    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); local features = CPU of the OpenCV worker threads (lookalike_local_features_seconds_total: extraction at ingest and pair verification in the dedup check, per-thread scheduler time) per accepted upload, with the pairs verified per upload in brackets; dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = points of the durable copy (embedded: LMDB, with its size, and the HNSW graph snapshot files) or rows of the LanceDB table with its vector index; data files / versions = files under <data>/lancedb/images.lance/{data,_versions} (n/a without a LanceDB table); RSS = the server processes at the window end.`,
     '',
   ];
   for (const r of results) lines.push(...renderMode(r));

@@ -4,7 +4,7 @@
  * Vectors are the committed MobileNetV2 fixture of the dataset (services/dedup/test/fixtures,
  * the offline default model), seeded into LanceDB; queries run through SearchService, once
  * without and once with verified re-ranking (verify: true; originals in a local object store,
- * feature files copied from .bench/near-copies-features where the dedup bench cached them, else
+ * feature files copied from .bench/near-copies-features-<options> where the dedup bench cached them, else
  * extracted on first use; one worker thread).
  *
  *   node services/dedup/bench/run-ts.cjs services/search/bench/near-copies.bench.ts
@@ -15,7 +15,12 @@ import { join, resolve } from 'node:path';
 import { ImagePayload, SimilarSearchRequest } from '@lookalike/contracts';
 import { loadConfig } from '@lookalike/config';
 import type { RpcClient } from '@lookalike/messaging';
-import { LOCAL_FEATURES_MIME, LocalFeatureWorkers, localFeaturesKey } from '@lookalike/local-features';
+import {
+  featureSignature,
+  LOCAL_FEATURES_MIME,
+  LocalFeatureWorkers,
+  localFeaturesKey,
+} from '@lookalike/local-features';
 import { createObjectStore } from '@lookalike/object-store';
 import { LanceDbVectorStore } from '@lookalike/vector-store';
 import { EmbeddingRepository } from '../src/repositories/embedding.repository';
@@ -29,7 +34,7 @@ const ROOT = resolve(__dirname, '../../..');
 const FIXTURES = join(ROOT, 'services/dedup/test/fixtures');
 const TRUTH = process.env.BENCH_TRUTH ?? join(ROOT, '../shared/datasets/dev-nearcopies/truth.json');
 const IMAGES = join(ROOT, '../shared/datasets/dev-nearcopies/images');
-const FEATURE_CACHE = join(ROOT, '.bench', 'near-copies-features');
+const FEATURE_CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}`);
 
 interface FixtureFile {
   file: string;

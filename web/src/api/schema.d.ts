@@ -660,6 +660,8 @@ export interface components {
             coverage: number;
             /** @description The query matched as its mirror image */
             mirrored: boolean;
+            /** @description Set when the hit was verified against this other verified hit (a copy of a copy of the query), not against the query itself; the numbers above are then that pair's */
+            via_image_id?: string;
         };
         SearchHitDto: {
             image_id: string;

@@ -1,4 +1,5 @@
 import { type DynamicModule, Inject, Injectable, Module, type OnModuleDestroy } from '@nestjs/common';
+import { outcomeCounter } from '@lookalike/observability';
 import { LocalFeaturePool } from '../feature-pool';
 
 export const LOCAL_FEATURES_SETTINGS = Symbol('LOCAL_FEATURES_SETTINGS');
@@ -27,7 +28,7 @@ export class LocalFeatureWorkers implements OnModuleDestroy {
       return;
     }
     const threads = settings.LOCAL_FEATURES_THREADS;
-    const entry = shared.get(threads) ?? { pool: new LocalFeaturePool({ threads }), holders: 0 };
+    const entry = shared.get(threads) ?? { pool: meteredPool(threads), holders: 0 };
     entry.holders += 1;
     shared.set(threads, entry);
     this.pool = entry.pool;
@@ -44,6 +45,30 @@ export class LocalFeatureWorkers implements OnModuleDestroy {
     shared.delete(threads);
     await entry.pool.close();
   }
+}
+
+/**
+ * A pool whose work shows on /metrics: `lookalike_local_features_seconds_total{op}` (CPU seconds
+ * of its threads) over `lookalike_local_features_items_total{op}` (images extracted, pairs verified)
+ * is the CPU local features cost per image and per pair.
+ */
+function meteredPool(threads: number): LocalFeaturePool {
+  const pool = new LocalFeaturePool({ threads });
+  const seconds = outcomeCounter(
+    'lookalike_local_features_seconds_total',
+    'CPU seconds of the local-feature worker threads, by operation (extract, verify)',
+    ['op'],
+  );
+  const items = outcomeCounter(
+    'lookalike_local_features_items_total',
+    'Images whose local features were extracted (op=extract) and pairs verified (op=verify)',
+    ['op'],
+  );
+  pool.onUsage((op, count, busy) => {
+    seconds.inc({ op }, busy);
+    items.inc({ op }, count);
+  });
+  return pool;
 }
 
 @Module({})

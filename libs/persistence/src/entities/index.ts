@@ -7,3 +7,4 @@ export * from './anomaly-review.entity';
 export * from './audit-log.entity';
 export * from './anomaly-score.entity';
 export * from './feedback-query.entity';
+export * from './pair-verification.entity';

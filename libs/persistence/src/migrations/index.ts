@@ -1,10 +1,12 @@
 import { InitialSchema1767225600000 } from './1767225600000-initial-schema';
 import { QualityLoop1767225600100 } from './1767225600100-quality-loop';
 import { JobRunAfter1767225600200 } from './1767225600200-job-run-after';
+import { PairVerifications1767225600300 } from './1767225600300-pair-verifications';
 
 /** Every migration, oldest first; openDatabase runs the pending ones. */
 export const persistenceMigrations = [
   InitialSchema1767225600000,
   QualityLoop1767225600100,
   JobRunAfter1767225600200,
+  PairVerifications1767225600300,
 ];

@@ -199,11 +199,17 @@ export class ImageRepository {
     return this.mustFind(ownerUserId, imageId);
   }
 
-  /** Removes the row; true when it existed. */
+  /** Removes the row, and the pair verifications that hold the image; true when it existed. */
   async remove(ownerUserId: string, imageId: string): Promise<boolean> {
     requireIds({ ownerUserId, imageId });
-    const result = await this.repo.delete({ ownerUserId, imageId });
-    return (result.affected ?? 0) > 0;
+    return this.dataSource.transaction(async (manager) => {
+      const result = await manager.getRepository(ImageEntity).delete({ ownerUserId, imageId });
+      await manager.query(
+        `DELETE FROM pair_verifications WHERE owner_user_id = $1 AND (image_a = $2 OR image_b = $2)`,
+        [ownerUserId, imageId],
+      );
+      return (result.affected ?? 0) > 0;
+    });
   }
 
   /** Images of any owner left in one of these states since before `olderThan` (for the reconciler). */

@@ -5,3 +5,4 @@ export * from './feedback.repository';
 export * from './dedup.repository';
 export * from './anomaly-review.repository';
 export * from './audit-log.repository';
+export * from './pair-verification.repository';

@@ -118,6 +118,7 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
     verifiedPairs: string[],
     notDuplicate = new Set<string>(),
     unavailable: string[] = [],
+    focus?: { id: string; known: string[] },
   ) {
     const asked: string[] = [];
     const result = await runSweep({
@@ -130,7 +131,12 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
       verification: {
         k: 8,
         maxHamming: 20,
-        expandPerImage: 8,
+        expandPerImage: focus ? 0 : 8,
+        focus: focus?.id,
+        knownVerified: focus
+          ? async (pairs) =>
+              pairs.map(([x, y]) => (focus.known.includes(pairKey(x, y)) ? geometry(true) : null))
+          : undefined,
         verify: async (pairs) =>
           pairs.map(([x, y]) => {
             const key = pairKey(x, y);
@@ -152,7 +158,13 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
       geometry: { verified: true, inliers: 30 },
     });
     expect(result.pairs.some((p) => pairKey(p.a, p.b) === pairKey('a', 'c'))).toBe(false);
-    expect(result.stats.verification).toEqual({ checked: 2, expanded: 0, verified: 1, unavailable: 0 });
+    expect(result.stats.verification).toEqual({
+      checked: 2,
+      expanded: 0,
+      verified: 1,
+      unavailable: 0,
+      skipped: 0,
+    });
     const near = result.groups.find((g) => g.kind === 'near')!;
     expect(near.members.map((m) => m.imageId).sort()).toEqual(['a', 'b']);
     // The keep (a, the oldest) carries no evidence; b carries its pair's, read from the keep.
@@ -176,7 +188,40 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
       pairKey('a', 'c'),
     ]);
     expect(asked).toEqual([pairKey('a', 'c')]);
-    expect(result.stats.verification).toEqual({ checked: 1, expanded: 0, verified: 0, unavailable: 1 });
+    expect(result.stats.verification).toEqual({
+      checked: 1,
+      expanded: 0,
+      verified: 0,
+      unavailable: 1,
+      skipped: 0,
+    });
     expect(result.pairs).toHaveLength(0);
+  });
+
+  it('at upload, verifies closest first and skips a candidate linked to one already verified', async () => {
+    // b and c were verified copies of each other before: once a-b verifies, a-c is not matched.
+    const linked = await sweep([pairKey('a', 'b'), pairKey('a', 'c')], new Set(), [], {
+      id: 'a',
+      known: [pairKey('b', 'c')],
+    });
+    expect(linked.asked).toEqual([pairKey('a', 'b')]);
+    expect(linked.result.stats.verification).toMatchObject({ checked: 1, verified: 1, skipped: 1 });
+    // The known b-c pair joins the sweep: the group holds all three, as if a-c had been matched.
+    expect(
+      linked.result.groups
+        .find((g) => g.kind === 'near')!
+        .members.map((m) => m.imageId)
+        .sort(),
+    ).toEqual(['a', 'b', 'c']);
+    expect(linked.result.pairs.find((p) => pairKey(p.a, p.b) === pairKey('b', 'c'))!.verdict.rule).toBe(
+      'geometry',
+    );
+    // Nothing known between them: both are matched, closest (b) first.
+    const unlinked = await sweep([pairKey('a', 'c')], new Set(), [], { id: 'a', known: [] });
+    expect(unlinked.asked).toEqual([pairKey('a', 'b'), pairKey('a', 'c')]);
+    expect(unlinked.result.stats.verification).toMatchObject({ checked: 2, verified: 1, skipped: 0 });
+    // A known link to a candidate that did not verify skips nothing.
+    const failed = await sweep([pairKey('a', 'c')], new Set(), [], { id: 'a', known: [pairKey('b', 'c')] });
+    expect(failed.asked).toEqual([pairKey('a', 'b'), pairKey('a', 'c')]);
   });
 });

@@ -42,6 +42,15 @@ export interface SweepVerification {
   expandPerImage: number;
   /** Verify only pairs that hold this image (the upload-time check of one new image). */
   focus?: string;
+  /**
+   * With `focus`: the stored geometry of those of these pairs (between the focus image's
+   * candidates) verified as copies before, null for the rest; read without matching anything.
+   * They join the sweep as `near` pairs, and the focus image is verified against its candidates
+   * closest first, skipping a candidate already linked (by such a pair or an exact/near rule) to
+   * one it verified against: the group is the same, at a fraction of the matching when the new
+   * image has many copies.
+   */
+  knownVerified?(pairs: ReadonlyArray<readonly [string, string]>): Promise<(PairGeometry | null)[]>;
 }
 
 export const DEFAULT_VERIFICATION = { k: 10, maxHamming: 20, expandPerImage: 8 } as const;
@@ -79,8 +88,11 @@ export interface SweepGroup {
 export interface SweepStats {
   images: number;
   candidatePairs: { sha256: number; phash: number; knn: number; total: number };
-  /** Pairs sent to geometric verification (candidates and triangle closures), and those verified. */
-  verification: { checked: number; expanded: number; verified: number; unavailable: number };
+  /**
+   * Pairs sent to geometric verification (candidates and triangle closures), those verified, and
+   * (upload-time check) those skipped because the candidate was linked to one already verified.
+   */
+  verification: { checked: number; expanded: number; verified: number; unavailable: number; skipped: number };
   pairs: Record<DedupKind, number>;
   suppressed: number;
   groups: Record<DedupKind, number>;
@@ -230,7 +242,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
       ),
     );
   }
-  const verification = { checked: 0, expanded: 0, verified: 0, unavailable: 0 };
+  const verification = { checked: 0, expanded: 0, verified: 0, unavailable: 0, skipped: 0 };
   if (input.verification) {
     const v = input.verification;
     const focus = v.focus === undefined ? undefined : index.get(v.focus);
@@ -245,7 +257,11 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
         return closeRank(i, j) < v.k || hashMatch(i, j).hamming <= v.maxHamming;
       })
       .map(([key]) => key);
-    await verifyPairs(firstRound, false);
+    if (focus !== undefined && v.knownVerified && firstRound.length > 1) {
+      await verifyFocusInOrder(focus, v.knownVerified);
+    } else {
+      await verifyPairs(firstRound, 'candidate');
+    }
     // Triangle closure: copies of one original that each matched it but not each other.
     const linked = new Map<number, number[]>();
     for (const [key, verdict] of verdicts) {
@@ -267,16 +283,74 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
         }
       }
     }
-    await verifyPairs([...closing], true);
+    await verifyPairs([...closing], 'expansion');
 
-    async function verifyPairs(keys: number[], expansion: boolean): Promise<void> {
+    /** The focus image's pairs closest first, skipping candidates linked to one it verified against. */
+    async function verifyFocusInOrder(
+      f: number,
+      knownVerified: NonNullable<SweepVerification['knownVerified']>,
+    ): Promise<void> {
+      const other = (key: number): number => (Math.floor(key / n) === f ? key % n : Math.floor(key / n));
+      const ordered = [...firstRound].sort(
+        (x, y) =>
+          closeRank(f, other(x)) - closeRank(f, other(y)) ||
+          hashMatch(f, other(x)).hamming - hashMatch(f, other(y)).hamming,
+      );
+      const others = ordered.map(other);
+      const links = new UnionFind();
+      const between: [number, number][] = [];
+      for (let x = 0; x < others.length; x += 1) {
+        for (let y = x + 1; y < others.length; y += 1) {
+          const verdict = verdicts.get(code(others[x]!, others[y]!));
+          if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) links.union(String(x), String(y));
+          else between.push([x, y]);
+        }
+      }
+      const known = await knownVerified(
+        between.map(
+          ([x, y]) => [input.images[others[x]!]!.imageId, input.images[others[y]!]!.imageId] as const,
+        ),
+      );
+      const linkKeys: number[] = [];
+      const linkResults: PairGeometry[] = [];
+      between.forEach(([x, y], i) => {
+        const g = known[i];
+        if (!g?.verified) return;
+        links.union(String(x), String(y));
+        // Ordered as the key reads (smaller index first), so the evidence's direction holds.
+        const [p, q] = others[x]! < others[y]! ? [x, y] : [y, x];
+        linkKeys.push(code(others[p]!, others[q]!));
+        linkResults.push(p === x ? g : reverseGeometry(g));
+      });
+      await verifyPairs(linkKeys, 'known', linkResults);
+      const reached = new Set<string>();
+      for (let x = 0; x < ordered.length; x += 1) {
+        const root = links.find(String(x));
+        if (reached.has(root)) {
+          verification.skipped += 1;
+          continue;
+        }
+        await verifyPairs([ordered[x]!], 'candidate');
+        const verdict = verdicts.get(ordered[x]!);
+        if (verdict?.rule === 'geometry') reached.add(root);
+      }
+    }
+
+    /** Verifies pairs (or takes `known` results: pairs verified before) and records their verdicts. */
+    async function verifyPairs(
+      keys: number[],
+      round: 'candidate' | 'expansion' | 'known',
+      known?: PairGeometry[],
+    ): Promise<void> {
       if (keys.length === 0) return;
       const ids = keys.map(
         (key) => [input.images[Math.floor(key / n)]!.imageId, input.images[key % n]!.imageId] as const,
       );
-      const results = await v.verify(ids);
-      if (expansion) verification.expanded += keys.length;
-      else verification.checked += keys.length;
+      const results = known ?? (await v.verify(ids));
+      if (round === 'expansion') verification.expanded += keys.length;
+      else if (round === 'candidate') verification.checked += keys.length;
+      // Pairs outside the kNN lists have no cosine yet.
+      const expansion = round !== 'candidate';
       const missing = expansion ? await input.cosines(ids) : [];
       keys.forEach((key, x) => {
         const geometry = results[x];
@@ -294,7 +368,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
           if (before) verdicts.set(key, { ...before, geometry, geometryFrom: ids[x]![0] });
           return;
         }
-        verification.verified += 1;
+        if (round !== 'known') verification.verified += 1;
         verdicts.set(key, {
           kind: 'near',
           rule: 'geometry',

@@ -1,37 +1,112 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { APP_CONFIG } from '@lookalike/config';
 import {
+  featureSignature,
   type FeatureSource,
   LocalFeatureWorkers,
   type PairGeometry,
+  reverseGeometry,
   StoredFeatures,
 } from '@lookalike/local-features';
 import { OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
+import { DATA_SOURCE, PairVerificationRepository } from '@lookalike/persistence';
 import type { DedupConfig } from '../dedup.config';
 
 /**
+ * Names what made a stored verification: the features' options and the rule's version. Change the
+ * version with the rule, and every pair is verified afresh (a row of another method is a miss).
+ */
+export const VERIFICATION_METHOD = `orb-${featureSignature()}-r1`;
+
+/** An unverified pair keeps its outcome and counts, not its points (most candidate pairs fail). */
+function compact(g: PairGeometry): PairGeometry {
+  return g.verified ? g : { ...g, homography: null, regionA: null, regionB: null, points: [] };
+}
+
+/**
  * Local features and pair verification for dedup: stored feature files (extracted from the
- * original when missing), verified in this process's OpenCV worker pool, verdicts cached by pair
- * (DEDUP_VERIFY_CACHE).
+ * original when missing), verified in this process's OpenCV worker pool. Each pair is verified
+ * once: its verdict is kept in SQL (`pair_verifications`, both run modes), and recent ones in
+ * memory (DEDUP_VERIFY_CACHE).
  */
 @Injectable()
 export class LocalFeaturesRepository {
   private readonly stored: StoredFeatures;
+  private readonly verifications: PairVerificationRepository;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: DedupConfig,
     @Inject(OBJECT_STORE) objects: ObjectStore,
+    @Inject(DATA_SOURCE) dataSource: DataSource,
     workers: LocalFeatureWorkers,
   ) {
     this.stored = new StoredFeatures(objects, workers.pool, { cacheSize: config.DEDUP_VERIFY_CACHE });
+    this.verifications = new PairVerificationRepository(dataSource);
   }
 
   get enabled(): boolean {
     return this.stored.pool !== null && this.config.DEDUP_VERIFY;
   }
 
-  /** Each pair's geometry, null where either image has no features to give. */
-  verify(pairs: ReadonlyArray<readonly [FeatureSource, FeatureSource]>): Promise<(PairGeometry | null)[]> {
-    return this.stored.verify(pairs);
+  /**
+   * The geometry (first image to second) of those of these pairs verified as copies before, by
+   * this method; null for the rest. Nothing is matched.
+   */
+  async knownVerified(
+    owner: string,
+    pairs: ReadonlyArray<readonly [string, string]>,
+  ): Promise<(PairGeometry | null)[]> {
+    if (pairs.length === 0) return [];
+    const ordered = pairs.map(([a, b]) => (a < b ? ([a, b] as const) : ([b, a] as const)));
+    const rows = await this.verifications.find<PairGeometry>(owner, VERIFICATION_METHOD, ordered);
+    const verified = new Map(
+      rows.filter((r) => r.verified).map((r) => [`${r.imageA}:${r.imageB}`, r.geometry]),
+    );
+    return pairs.map(([a, b], i) => {
+      const g = verified.get(`${ordered[i]![0]}:${ordered[i]![1]}`);
+      if (!g) return null;
+      return a < b ? g : reverseGeometry(g);
+    });
+  }
+
+  /**
+   * Each pair's geometry (from its first image to its second), null where either image has no
+   * features to give. Pairs verified before, by this method, are read from SQL; the rest are
+   * verified and stored. Unverified pairs come back compact (outcome and counts, no points).
+   */
+  async verify(
+    owner: string,
+    pairs: ReadonlyArray<readonly [FeatureSource, FeatureSource]>,
+  ): Promise<(PairGeometry | null)[]> {
+    const ordered = pairs.map(([a, b]) =>
+      a.imageId < b.imageId ? ([a.imageId, b.imageId] as const) : ([b.imageId, a.imageId] as const),
+    );
+    const known = new Map<string, PairGeometry>();
+    for (const row of await this.verifications.find<PairGeometry>(owner, VERIFICATION_METHOD, ordered)) {
+      known.set(`${row.imageA}:${row.imageB}`, row.geometry);
+    }
+    const out: (PairGeometry | null)[] = pairs.map(([a, b], i) => {
+      const g = known.get(`${ordered[i]![0]}:${ordered[i]![1]}`);
+      if (!g) return null;
+      return a.imageId < b.imageId ? g : reverseGeometry(g);
+    });
+    const missing = pairs.map((_, i) => i).filter((i) => out[i] === null);
+    if (missing.length === 0) return out;
+    const fresh = await this.stored.verify(missing.map((i) => pairs[i]!));
+    const rows: { imageA: string; imageB: string; verified: boolean; geometry: PairGeometry }[] = [];
+    missing.forEach((i, x) => {
+      const g = fresh[x];
+      if (!g) return;
+      const result = compact(g);
+      out[i] = result;
+      const [a] = pairs[i]!;
+      const [imageA, imageB] = ordered[i]!;
+      // Stored from the smaller id to the larger.
+      const geometry = a.imageId === imageA ? result : reverseGeometry(result);
+      rows.push({ imageA, imageB, verified: result.verified, geometry });
+    });
+    await this.verifications.save(owner, VERIFICATION_METHOD, rows);
+    return out;
   }
 }

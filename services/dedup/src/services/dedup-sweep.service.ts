@@ -60,7 +60,7 @@ export class DedupSweepService {
       keepRules: this.settings.keepRules,
       notDuplicate: await this.store.notDuplicatePairs(owner),
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
-      verification: sweepVerification(this.features, this.settings.config, images),
+      verification: sweepVerification(this.features, owner, this.settings.config, images),
     });
     const quality = new Map(images.map((im) => [im.imageId, im.qualityScore]));
     let created = 0;

@@ -1,3 +1,4 @@
+import type { DataSource } from 'typeorm';
 import { LocalFeatureWorkers } from '@lookalike/local-features';
 import type { ObjectStore } from '@lookalike/object-store';
 import { LocalFeaturesRepository } from '../repositories/local-features.repository';
@@ -72,6 +73,7 @@ describe('DedupService', () => {
       new LocalFeaturesRepository(
         settings.config,
         {} as ObjectStore,
+        {} as DataSource,
         new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }),
       ),
     );

@@ -348,7 +348,7 @@ export class DedupService {
       keepRules: this.settings.keepRules,
       notDuplicate,
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
-      verification: sweepVerification(this.features, this.settings.config, all, image.imageId),
+      verification: sweepVerification(this.features, tenant, this.settings.config, all, image.imageId),
     });
     context.live();
     const mine = result.pairs.filter((p) => p.a === image.imageId || p.b === image.imageId);

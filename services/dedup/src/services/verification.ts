@@ -6,10 +6,12 @@ import type { IndexedImage } from '../repositories/image-index.repository';
 /**
  * The sweep's verifier over these images, or undefined when verification is off. A sweep verifies
  * kNN and hash candidates and closes triangles; the upload-time check verifies only the new
- * image's pairs, against fewer neighbours, so that one upload costs a few verifications.
+ * image's pairs, against fewer neighbours, closest first, skipping candidates already linked to
+ * one it verified against, so that one upload costs a few verifications.
  */
 export function sweepVerification(
   features: LocalFeaturesRepository,
+  owner: string,
   config: DedupConfig,
   images: readonly IndexedImage[],
   focus?: string,
@@ -25,6 +27,11 @@ export function sweepVerification(
     maxHamming: config.DEDUP_VERIFY_MAX_HAMMING,
     expandPerImage: focus === undefined ? config.DEDUP_VERIFY_EXPAND : 0,
     focus,
-    verify: (pairs) => features.verify(pairs.map(([a, b]) => [source(a), source(b)] as const)),
+    knownVerified: focus === undefined ? undefined : (pairs) => features.knownVerified(owner, pairs),
+    verify: (pairs) =>
+      features.verify(
+        owner,
+        pairs.map(([a, b]) => [source(a), source(b)] as const),
+      ),
   };
 }

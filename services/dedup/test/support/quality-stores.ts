@@ -132,6 +132,7 @@ export function verificationOff(config: DedupConfig): LocalFeaturesRepository {
   return new LocalFeaturesRepository(
     config,
     {} as ObjectStore,
+    {} as DataSource,
     new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }),
   );
 }

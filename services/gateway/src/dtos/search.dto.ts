@@ -183,6 +183,11 @@ export class HitEvidenceDto {
   @ApiProperty({ description: "Share of the hit's area that the query covers once warped (0..1)" })
   coverage!: number;
   @ApiProperty({ description: 'The query matched as its mirror image' }) mirrored!: boolean;
+  @ApiPropertyOptional({
+    description:
+      'Set when the hit was verified against this other verified hit (a copy of a copy of the query), not against the query itself; the numbers above are then that pair\'s',
+  })
+  via_image_id?: string;
 }
 
 export class SearchHitDto {
@@ -220,7 +225,12 @@ export class SimilarSearchResponseDto {
         duplicates: h.duplicates.length > 0 ? h.duplicates : undefined,
         verified: h.verified,
         evidence: h.evidence
-          ? { inliers: h.evidence.inliers, coverage: h.evidence.coverage, mirrored: h.evidence.mirrored }
+          ? {
+              inliers: h.evidence.inliers,
+              coverage: h.evidence.coverage,
+              mirrored: h.evidence.mirrored,
+              via_image_id: h.evidence.viaImageId || undefined,
+            }
           : undefined,
       })),
     };

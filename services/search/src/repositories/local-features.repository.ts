@@ -15,6 +15,8 @@ export interface HitGeometry {
   inliers: number;
   coverage: number;
   mirrored: boolean;
+  /** Verified against this hit (a verified copy of the query), not the query itself. */
+  via?: string;
 }
 
 /** The query image of a verification: a stored image, or the bytes of an uploaded one. */

@@ -63,14 +63,23 @@ function objectStoreStub() {
 
 /**
  * The verifier at the port edge: `available` says whether a worker pool exists, `verify` answers
- * from a script (image id -> geometry; missing ids have no features).
+ * from a script (image id -> geometry; missing ids have no features). `hops` scripts the checks
+ * against a verified hit (anchor id -> candidate id -> geometry); unscripted ones fail.
  */
-function verifierStub(available = false, script: Record<string, HitGeometry> = {}) {
+function verifierStub(
+  available = false,
+  script: Record<string, HitGeometry> = {},
+  hops: Record<string, Record<string, HitGeometry>> = {},
+) {
+  let queryId: string | undefined;
   return {
     available,
-    verify: jest.fn(async (_query: VerifyQuery, candidates: readonly { imageId: string }[]) =>
-      candidates.map((c) => script[c.imageId] ?? null),
-    ),
+    verify: jest.fn(async (query: VerifyQuery, candidates: readonly { imageId: string }[]) => {
+      const from = 'stored' in query ? query.stored.imageId : 'bytes';
+      queryId ??= from;
+      if (from === queryId) return candidates.map((c) => script[c.imageId] ?? null);
+      return candidates.map((c) => hops[from]?.[c.imageId] ?? unrelated);
+    }),
   };
 }
 
@@ -392,7 +401,7 @@ describe('SearchService', () => {
       const res = await sut.similar(request({ imageId: ids.get('query'), limit: 3 }));
       expect(names(res.hits)).toEqual(['cropped', 'far', 'near']);
       expect(res.hits.map((h) => h.verified)).toEqual([true, true, false]);
-      expect(res.hits[0]!.evidence).toEqual({ inliers: 80, coverage: 0.8, mirrored: true });
+      expect(res.hits[0]!.evidence).toEqual({ inliers: 80, coverage: 0.8, mirrored: true, viaImageId: '' });
       expect(res.hits[2]!.evidence).toBeUndefined();
       // verify unset, limit 3: on by default, over the wider window (30, plus the query's own point).
       expect(searches.mock.calls[0]![1].limit).toBe(31);
@@ -401,6 +410,33 @@ describe('SearchService', () => {
         stored: { imageId: ids.get('query'), key: `alice/2026/01/${ids.get('query')}.jpg` },
       });
       expect(candidates.map((c) => name(c.imageId)).sort()).toEqual(['cropped', 'far', 'mid', 'near']);
+    });
+
+    it('verifies the rest of the window against the verified hits: a copy of a copy counts', async () => {
+      // near fails against the query (a blurred query, say) but matches far, which the query verified.
+      const verifier = verifierStub(
+        true,
+        { [ids.get('far')!]: copy(40), [ids.get('near')!]: unrelated, [ids.get('mid')!]: unrelated },
+        { [ids.get('far')!]: { [ids.get('near')!]: copy(60) } },
+      );
+      const { sut } = build({}, verifier);
+      const res = await sut.similar(request({ imageId: ids.get('query'), verify: true, limit: 3 }));
+      expect(names(res.hits)).toEqual(['near', 'far', 'mid']);
+      expect(res.hits.map((h) => h.verified)).toEqual([true, true, false]);
+      expect(res.hits[0]!.evidence).toEqual({
+        inliers: 60,
+        coverage: 0.8,
+        mirrored: false,
+        viaImageId: ids.get('far'),
+      });
+      expect(res.hits[1]!.evidence!.viaImageId).toBe('');
+      // One hop from far, over the candidates still unverified (near, mid); cropped has no features.
+      expect(verifier.verify).toHaveBeenCalledTimes(2);
+      const [anchor, open] = verifier.verify.mock.calls[1]!;
+      expect(anchor).toEqual({
+        stored: { imageId: ids.get('far'), key: `alice/2026/01/${ids.get('far')}.jpg` },
+      });
+      expect(open.map((c) => name(c.imageId)).sort()).toEqual(['mid', 'near']);
     });
 
     it('cuts every page from the same re-ranked window', async () => {

@@ -51,6 +51,8 @@ export const INLINE_QUERY_MAX_BYTES = 768 * 1024;
 const STAGED_QUERY_MAX_BYTES = 64 * 1024 * 1024;
 /** Verification looks at three candidates per row up to the page's end, and at least this many. */
 export const VERIFY_MIN_CANDIDATES = 30;
+/** Verified hits the rest of the window is checked against (the second hop). */
+export const VERIFY_HOP_ANCHORS = 2;
 const VERIFY_OVERFETCH = 3;
 
 type QueryKind = 'image_id' | 'text_query' | 'vector' | 'image_bytes' | 'staged_key';
@@ -289,15 +291,40 @@ export class SearchService {
     try {
       const source = await this.verifyQuery(owner, kind, req, query);
       if (!source) return rows;
-      const geometries = await this.features.verify(
-        source,
-        head.map((row) => ({ imageId: row.hit.payload!.imageId, key: row.hit.payload!.key })),
-      );
+      const sourceOf = (row: Row) => ({ imageId: row.hit.payload!.imageId, key: row.hit.payload!.key });
+      const geometries = await this.features.verify(source, head.map(sourceOf));
       const verified = head.map((row, i) => ({ ...row, geometry: geometries[i] ?? undefined }));
+      await this.verifyThroughCopies(verified, sourceOf);
       return [...verifiedFirst(verified), ...rows.slice(window)];
     } catch (error) {
       this.logger.warn({ err: error, kind }, 'verification skipped: hits come back unverified');
       return rows;
+    }
+  }
+
+  /**
+   * The second hop: a candidate the query did not verify against may still be a copy of one of its
+   * verified copies (a blurred query against a cropped copy fails where both match the original).
+   * The unverified candidates of the window are verified against the VERIFY_HOP_ANCHORS verified
+   * hits with the most inliers; those that pass count as verified, their evidence naming the anchor
+   * (`via`). The same triangle closing dedup's sweep does.
+   */
+  private async verifyThroughCopies(
+    rows: (Row & { geometry?: HitGeometry })[],
+    sourceOf: (row: Row) => { imageId: string; key: string },
+  ): Promise<void> {
+    const anchors = rows
+      .filter((r) => r.geometry?.verified && !r.geometry.via)
+      .sort((a, b) => b.geometry!.inliers - a.geometry!.inliers)
+      .slice(0, VERIFY_HOP_ANCHORS);
+    for (const anchor of anchors) {
+      const open = rows.filter((r) => r.geometry !== undefined && !r.geometry.verified);
+      if (open.length === 0) return;
+      const results = await this.features.verify({ stored: sourceOf(anchor) }, open.map(sourceOf));
+      open.forEach((row, i) => {
+        const g = results[i];
+        if (g?.verified) row.geometry = { ...g, via: anchor.hit.payload!.imageId };
+      });
     }
   }
 
@@ -597,7 +624,7 @@ export class SearchService {
 }
 
 function evidenceOf(g: HitGeometry): HitEvidence {
-  return { inliers: g.inliers, coverage: g.coverage, mirrored: g.mirrored };
+  return { inliers: g.inliers, coverage: g.coverage, mirrored: g.mirrored, viaImageId: g.via ?? '' };
 }
 
 export function isEmptyFilter(filter: ImageFilter | undefined): boolean {

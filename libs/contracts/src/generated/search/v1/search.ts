@@ -48,6 +48,11 @@ export interface HitEvidence {
   coverage: number;
   /** the query matched as its mirror image */
   mirrored: boolean;
+  /**
+   * Set when the hit was verified against this other verified hit (a copy of a copy of the
+   * query), not against the query itself; the numbers above are then that pair's.
+   */
+  viaImageId: string;
 }
 
 export interface SearchHit {
@@ -372,7 +377,7 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
 };
 
 function createBaseHitEvidence(): HitEvidence {
-  return { inliers: 0, coverage: 0, mirrored: false };
+  return { inliers: 0, coverage: 0, mirrored: false, viaImageId: "" };
 }
 
 export const HitEvidence: MessageFns<HitEvidence> = {
@@ -385,6 +390,9 @@ export const HitEvidence: MessageFns<HitEvidence> = {
     }
     if (message.mirrored !== false) {
       writer.uint32(24).bool(message.mirrored);
+    }
+    if (message.viaImageId !== "") {
+      writer.uint32(34).string(message.viaImageId);
     }
     return writer;
   },
@@ -426,6 +434,14 @@ export const HitEvidence: MessageFns<HitEvidence> = {
             message.mirrored = reader.bool();
             continue;
           }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.viaImageId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -446,6 +462,7 @@ export const HitEvidence: MessageFns<HitEvidence> = {
     message.inliers = object.inliers ?? 0;
     message.coverage = object.coverage ?? 0;
     message.mirrored = object.mirrored ?? false;
+    message.viaImageId = object.viaImageId ?? "";
     return message;
   },
 };
