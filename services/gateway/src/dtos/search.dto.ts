@@ -185,7 +185,7 @@ export class HitEvidenceDto {
   @ApiProperty({ description: 'The query matched as its mirror image' }) mirrored!: boolean;
   @ApiPropertyOptional({
     description:
-      'Set when the hit was verified against this other verified hit (a copy of a copy of the query), not against the query itself; the numbers above are then that pair\'s',
+      "Set when the hit was verified against this other verified hit (a copy of a copy of the query), not against the query itself; the numbers above are then that pair's",
   })
   via_image_id?: string;
 }
