@@ -26,7 +26,9 @@ OUT=$(cd "$OUT" && pwd)
 EXTRA_BENCHES=(
   services/dedup/bench/calibrate-thresholds.ts
   services/dedup/bench/verify-near-copies.ts
+  services/dedup/bench/verify-levers.ts
   services/dedup/bench/sweep-scale.ts
+  services/dedup/bench/sweep-verify-scale.ts
   services/anomaly/bench/planted-auc.ts
 )
 
@@ -60,6 +62,7 @@ quick_args() {
     imaging) echo "--rounds 1 --dir $QUICK_IMAGES" ;;
     recall) echo "--n 2000 --queries 10 --datasets clustered --types ivf_hnsw_sq" ;;
     dedup-sweep-scale) echo "1000 10000" ;;
+    dedup-sweep-verify-scale) echo "1000" ;;
     durable-stream) echo "--n 2000 --window 500" ;;
     *) echo "" ;;
   esac
@@ -68,6 +71,7 @@ full_args() {
   case $1 in
     imaging | recall) echo "--json $OUT/$1.json" ;;
     dedup-sweep-scale) echo "1000 10000 100000" ;;
+    dedup-sweep-verify-scale) echo "1000 10000" ;;
     *) echo "" ;;
   esac
 }
@@ -76,6 +80,7 @@ quick_env() {
     embedding) echo "BENCH_IMAGES=8 BENCH_TEXTS=16 BENCH_ROUNDS=1 BENCH_DEPTH=2" ;;
     # 2,000 uploads per mode, capped at 1,600 s of streaming per mode (the table says where it stopped).
     soak) echo "BENCH_SOAK_N=2000 BENCH_SOAK_WINDOW=500 BENCH_SOAK_MAX_S=1600" ;;
+    dedup-verify-levers) echo "LEVERS=0,8" ;;
     *) echo "" ;;
   esac
 }

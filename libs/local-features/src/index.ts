@@ -15,7 +15,7 @@ export {
   LOCAL_FEATURES_MIME,
   localFeaturesKey,
 } from './feature-codec';
-export { greyFromBytes, greyFromPixels } from './grey-image';
+export { greyFromBytes, greyFromPixels, stretchContrast } from './grey-image';
 export {
   MAX_EVIDENCE_POINTS,
   type PairGeometry,

@@ -1,9 +1,13 @@
 /**
  * Cost levers of geometric verification on dev-nearcopies: feature options (grey side, keypoints,
  * ORB levels) against extraction ms, verification ms per pair and exact+near P/R; and the cosine
- * of the pairs verification accepts, true copies or not.
+ * of the pairs verification accepts, true copies or not (would a cosine floor on the candidates
+ * save matching?). One thread, in process.
  *
  *   node services/dedup/bench/run-ts.cjs services/dedup/bench/verify-levers.ts
+ *
+ * LEVERS=0,3 picks option sets by index (all by default); RANSAC_ITERATIONS overrides the cap;
+ * STAGES=1 times knnMatch, findHomography and warpPerspective per pair, with the outcomes.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -90,5 +90,15 @@ describe('pair verifications kept in SQL', () => {
     // Another tenant's pairs are its own.
     await second.repo.verify('owner-2', [[horse, crop]]);
     expect(pool.usage.verify.items - before).toBe(4);
+
+    // The upload check's way: no lookup, verdicts held until one save.
+    const pending: Parameters<LocalFeaturesRepository['save']>[1][number][] = [];
+    const held = await repository().repo.verify('owner-3', [[crop, flip]], { lookup: false, pending });
+    expect(held[0]!.verified).toBe(true);
+    expect(pending).toHaveLength(1);
+    expect(await second.repo.knownVerified('owner-3', [[crop.imageId, flip.imageId]])).toEqual([null]);
+    await second.repo.save('owner-3', pending);
+    const known = await second.repo.knownVerified('owner-3', [[flip.imageId, crop.imageId]]);
+    expect(known[0]).toMatchObject({ verified: true, inliers: held[0]!.inliers });
   }, 120_000);
 });

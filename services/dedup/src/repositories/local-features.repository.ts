@@ -19,6 +19,24 @@ import type { DedupConfig } from '../dedup.config';
  */
 export const VERIFICATION_METHOD = `orb-${featureSignature()}-r1`;
 
+/** A verdict to store: the pair, smaller id first, and the evidence from it to the other. */
+export interface PendingVerification {
+  imageA: string;
+  imageB: string;
+  verified: boolean;
+  geometry: PairGeometry;
+}
+
+export interface VerifyOptions {
+  /**
+   * Look the pairs up in SQL first (default). The upload check turns it off: the new image's
+   * pairs were never verified (a replayed check verifies them again, at some CPU).
+   */
+  lookup?: boolean;
+  /** Collect the new verdicts here instead of storing them now (`save` stores them in one go). */
+  pending?: PendingVerification[];
+}
+
 /** An unverified pair keeps its outcome and counts, not its points (most candidate pairs fail). */
 function compact(g: PairGeometry): PairGeometry {
   return g.verified ? g : { ...g, homography: null, regionA: null, regionB: null, points: [] };
@@ -78,14 +96,17 @@ export class LocalFeaturesRepository {
   async verify(
     owner: string,
     pairs: ReadonlyArray<readonly [FeatureSource, FeatureSource]>,
+    options: VerifyOptions = {},
   ): Promise<(PairGeometry | null)[]> {
     const ordered = pairs.map(([a, b]) =>
       a.imageId < b.imageId ? ([a.imageId, b.imageId] as const) : ([b.imageId, a.imageId] as const),
     );
     const known = new Map<string, PairGeometry>();
-    for (const row of await this.verifications.find<PairGeometry>(owner, VERIFICATION_METHOD, ordered)) {
-      known.set(`${row.imageA}:${row.imageB}`, row.geometry);
-    }
+    const stored =
+      options.lookup === false
+        ? []
+        : await this.verifications.find<PairGeometry>(owner, VERIFICATION_METHOD, ordered);
+    for (const row of stored) known.set(`${row.imageA}:${row.imageB}`, row.geometry);
     const out: (PairGeometry | null)[] = pairs.map(([a, b], i) => {
       const g = known.get(`${ordered[i]![0]}:${ordered[i]![1]}`);
       if (!g) return null;
@@ -94,7 +115,7 @@ export class LocalFeaturesRepository {
     const missing = pairs.map((_, i) => i).filter((i) => out[i] === null);
     if (missing.length === 0) return out;
     const fresh = await this.stored.verify(missing.map((i) => pairs[i]!));
-    const rows: { imageA: string; imageB: string; verified: boolean; geometry: PairGeometry }[] = [];
+    const rows: PendingVerification[] = [];
     missing.forEach((i, x) => {
       const g = fresh[x];
       if (!g) return;
@@ -106,7 +127,13 @@ export class LocalFeaturesRepository {
       const geometry = a.imageId === imageA ? result : reverseGeometry(result);
       rows.push({ imageA, imageB, verified: result.verified, geometry });
     });
-    await this.verifications.save(owner, VERIFICATION_METHOD, rows);
+    if (options.pending) options.pending.push(...rows);
+    else await this.verifications.save(owner, VERIFICATION_METHOD, rows);
     return out;
+  }
+
+  /** Stores verdicts `verify` left pending, in one statement. */
+  async save(owner: string, rows: readonly PendingVerification[]): Promise<void> {
+    if (rows.length > 0) await this.verifications.save(owner, VERIFICATION_METHOD, rows);
   }
 }

@@ -340,6 +340,7 @@ export class DedupService {
     ]);
     for (const [id, list] of lists) neighbours.set(id, list);
     context.live();
+    const verification = sweepVerification(this.features, tenant, this.settings.config, all, image.imageId);
     const result = await runSweep({
       images: all,
       neighbours,
@@ -348,8 +349,9 @@ export class DedupService {
       keepRules: this.settings.keepRules,
       notDuplicate,
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
-      verification: sweepVerification(this.features, tenant, this.settings.config, all, image.imageId),
+      verification,
     });
+    await verification?.flush();
     context.live();
     const mine = result.pairs.filter((p) => p.a === image.imageId || p.b === image.imageId);
     const kinds = new Set<DedupKind>();
