@@ -13,7 +13,6 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
-  decodeLocalFeatures,
   encodeLocalFeatures,
   extractLocalFeatures,
   featureSignature,
