@@ -51,3 +51,4 @@ export {
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
 export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
+export { derivedVariants, HASH_VARIANTS, type HashVariant } from './phash-variants';

@@ -106,6 +106,7 @@ describe('SearchService', () => {
   const build = (
     handlers: Partial<Record<string, Handler>> = {},
     verifier: ReturnType<typeof verifierStub> = verifierStub(),
+    settings: typeof config = config,
   ) => {
     const { rpc, send } = rpcStub({ [Subjects.EmbeddingModelInfo.name]: () => modelInfo(), ...handlers });
     const sut = new SearchService(
@@ -113,7 +114,7 @@ describe('SearchService', () => {
       new EmbeddingRepository(rpc, config),
       new ImageUrlRepository(objects as unknown as ObjectStore, config),
       verifier as unknown as LocalFeaturesRepository,
-      config,
+      settings,
     );
     return { sut, send };
   };
@@ -403,8 +404,8 @@ describe('SearchService', () => {
       expect(res.hits.map((h) => h.verified)).toEqual([true, true, false]);
       expect(res.hits[0]!.evidence).toEqual({ inliers: 80, coverage: 0.8, mirrored: true, viaImageId: '' });
       expect(res.hits[2]!.evidence).toBeUndefined();
-      // verify unset, limit 3: on by default, over the wider window (30, plus the query's own point).
-      expect(searches.mock.calls[0]![1].limit).toBe(31);
+      // verify unset, limit 3: on by default, over the wider window (90, plus the query's own point).
+      expect(searches.mock.calls[0]![1].limit).toBe(91);
       const [query, candidates] = verifier.verify.mock.calls[0]!;
       expect(query).toEqual({
         stored: { imageId: ids.get('query'), key: `alice/2026/01/${ids.get('query')}.jpg` },
@@ -437,6 +438,33 @@ describe('SearchService', () => {
         stored: { imageId: ids.get('far'), key: `alice/2026/01/${ids.get('far')}.jpg` },
       });
       expect(open.map((c) => name(c.imageId)).sort()).toEqual(['mid', 'near']);
+    });
+
+    it('verifies pHash neighbours the embedding ranks outside the window, and keeps them only when verified', async () => {
+      // A blurred copy: its vector points away from the query's, its hash is 4 bits from it.
+      const more = await seed(store, 'alice', [
+        { name: 'blurred', vector: vec(0, 3), phash: 'ffff00000000f000' },
+      ]);
+      ids.set('blurred', more.get('blurred')!);
+      const narrow = { ...config, SEARCH_VERIFY_MIN_CANDIDATES: 1 };
+      const verifier = verifierStub(true, { [ids.get('blurred')!]: copy(30) });
+      const { sut } = build({}, verifier, narrow);
+      const res = await sut.similar(request({ imageId: ids.get('query'), verify: true, limit: 1 }));
+      expect(names(res.hits)).toEqual(['blurred']);
+      expect(res.hits[0]!.verified).toBe(true);
+      // The window (3 rows for limit 1) plus the hash neighbour, the query itself left out.
+      const asked = verifier.verify.mock.calls[0]![1].map((c) => name(c.imageId));
+      expect(asked).toHaveLength(4);
+      expect(asked).toContain('blurred');
+      expect(asked).not.toContain('query');
+
+      // Not verified: it stays where the embedding put it, out of the page.
+      const failing = verifierStub(true, {});
+      const plain = await build({}, failing, narrow).sut.similar(
+        request({ imageId: ids.get('query'), verify: true, limit: 1 }),
+      );
+      expect(names(plain.hits)).toEqual(['near']);
+      expect(failing.verify.mock.calls[0]![1].map((c) => name(c.imageId))).toContain('blurred');
     });
 
     it('cuts every page from the same re-ranked window', async () => {

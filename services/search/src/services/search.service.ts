@@ -13,7 +13,7 @@ import {
   unpackVector,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
-import { hammingHex, perceptualHash } from '@lookalike/imaging';
+import { derivedVariants, hammingHex, perceptualHash } from '@lookalike/imaging';
 import {
   compareHits,
   cropsVectorName,
@@ -49,10 +49,12 @@ const GROUP_OVERFETCH = 4;
 export const PHASH_CHUNK_EXACT_MAX = 3;
 export const INLINE_QUERY_MAX_BYTES = 768 * 1024;
 const STAGED_QUERY_MAX_BYTES = 64 * 1024 * 1024;
-/** Verification looks at three candidates per row up to the page's end, and at least this many. */
-export const VERIFY_MIN_CANDIDATES = 30;
 /** Verified hits the rest of the window is checked against (the second hop). */
 export const VERIFY_HOP_ANCHORS = 2;
+/** pHash neighbours added to the verification window (sharing a chunk, within this many bits). */
+export const VERIFY_HASH_CANDIDATES = 30;
+export const VERIFY_HASH_HAMMING = 20;
+/** Verification looks at three candidates per row up to the page's end (and at least SEARCH_VERIFY_MIN_CANDIDATES). */
 const VERIFY_OVERFETCH = 3;
 
 type QueryKind = 'image_id' | 'text_query' | 'vector' | 'image_bytes' | 'staged_key';
@@ -224,7 +226,7 @@ export class SearchService {
       : hits.map((hit) => ({ hit, duplicates: [] }));
     if (verifyWindow > 0) {
       rows = await timeStage('verify', kind, () =>
-        this.verifyRows(owner, kind, req, query, rows, verifyWindow),
+        this.verifyRows(owner, kind, req, query, filter, rows, verifyWindow),
       );
     }
     const page = rows.slice(pageStart, pageStart + limit);
@@ -241,7 +243,7 @@ export class SearchService {
    * How many of the top candidates to verify (0: none). `verify` unset means on for image queries
    * whose limit is at most SEARCH_VERIFY_DEFAULT_MAX_LIMIT; text and vector queries have no image to
    * verify with. The window holds three candidates per row up to the page's end (at least
-   * VERIFY_MIN_CANDIDATES, at most SEARCH_VERIFY_MAX_CANDIDATES), so every page of one query is
+   * SEARCH_VERIFY_MIN_CANDIDATES, at most SEARCH_VERIFY_MAX_CANDIDATES), so every page of one query is
    * cut from the same re-ranked list as long as the window is the same.
    */
   private verifyWindow(kind: QueryKind, req: SimilarSearchRequest, limit: number, offset: number): number {
@@ -269,7 +271,10 @@ export class SearchService {
     }
     // Without a worker pool (LOCAL_FEATURES=false) the hits come back unverified, at no cost.
     if (!this.features.available) return 0;
-    return Math.min(max, Math.max(VERIFY_MIN_CANDIDATES, (offset + limit) * VERIFY_OVERFETCH));
+    return Math.min(
+      max,
+      Math.max(this.config.SEARCH_VERIFY_MIN_CANDIDATES, (offset + limit) * VERIFY_OVERFETCH),
+    );
   }
 
   /**
@@ -283,23 +288,65 @@ export class SearchService {
     kind: QueryKind,
     req: SimilarSearchRequest,
     query: ResolvedQuery,
+    filter: VectorFilter,
     rows: Row[],
     window: number,
   ): Promise<Row[]> {
     if (rows.length === 0) return rows;
-    const head = rows.slice(0, window);
     try {
       const source = await this.verifyQuery(owner, kind, req, query);
       if (!source) return rows;
+      const extra = await this.hashCandidates(owner, query, req, filter, rows);
+      const head = [...rows.slice(0, window), ...extra];
       const sourceOf = (row: Row) => ({ imageId: row.hit.payload!.imageId, key: row.hit.payload!.key });
       const geometries = await this.features.verify(source, head.map(sourceOf));
       const verified = head.map((row, i) => ({ ...row, geometry: geometries[i] ?? undefined }));
       await this.verifyThroughCopies(verified, sourceOf);
-      return [...verifiedFirst(verified), ...rows.slice(window)];
+      // A hash candidate the embedding ranked outside the window stays out unless it verified.
+      const extraIds = new Set(extra.map((row) => row.hit.id));
+      const kept = verified.filter((row) => !extraIds.has(row.hit.id) || row.geometry?.verified);
+      return [...verifiedFirst(kept), ...rows.slice(window)];
     } catch (error) {
       this.logger.warn({ err: error, kind }, 'verification skipped: hits come back unverified');
       return rows;
     }
+  }
+
+  /**
+   * Verification candidates the embedding misses: images whose pHash shares a 16-bit chunk with
+   * the query's (or its mirrored or turned variants') and lies within VERIFY_HASH_HAMMING bits (a blurred or darkened copy keeps its
+   * coarse structure, where the embedding ranks it below merely similar images), at most
+   * VERIFY_HASH_CANDIDATES, under the request's filter, not already fetched, scored exactly.
+   */
+  private async hashCandidates(
+    owner: string,
+    query: ResolvedQuery,
+    req: SimilarSearchRequest,
+    filter: VectorFilter,
+    rows: readonly Row[],
+  ): Promise<Row[]> {
+    if (!query.phash) return [];
+    const seen = new Set(rows.map((row) => row.hit.id));
+    if (query.selfId) seen.add(query.selfId);
+    // The hash and the hashes the image would have mirrored or turned: flipped and turned copies.
+    const probes = [query.phash, ...Object.values(derivedVariants(query.phash))];
+    const page = await this.index.scroll(owner, {
+      filter: { ...filter, phashChunks: [...new Set(probes.flatMap(phashChunks))] },
+      limit: CANDIDATE_WINDOW,
+      withPayload: ['phash'],
+    });
+    const distance = (phash: string): number => Math.min(...probes.map((probe) => hammingHex(probe, phash)));
+    const ids = page.points
+      .filter((p) => !seen.has(p.id) && p.payload.phash)
+      .map((p) => ({ id: p.id, d: distance(p.payload.phash!) }))
+      .filter((c) => c.d <= VERIFY_HASH_HAMMING)
+      .sort((x, y) => x.d - y.d)
+      .slice(0, VERIFY_HASH_CANDIDATES)
+      .map((c) => c.id);
+    if (ids.length === 0) return [];
+    const lists = await this.rank(owner, query, req, { ...filter, ids }, ids.length, 0, true);
+    const hits = lists.length === 1 ? lists[0]! : mergeMaxScore(lists);
+    return hits.map((hit) => ({ hit, duplicates: [] }));
   }
 
   /**
