@@ -147,15 +147,19 @@ async function bench(n: number, families: Buffer[][], pool: LocalFeaturePool): P
             // One task per pair's first image, as StoredFeatures groups them.
             const byA = new Map<string, number[]>();
             for (const i of missing) byA.set(ordered[i]![0], [...(byA.get(ordered[i]![0]) ?? []), i]);
-            await Promise.all(
-              [...byA].map(async ([a, idx]) => {
-                const results = await pool.verify(
-                  featuresOf.get(a)!,
-                  idx.map((i) => featuresOf.get(ordered[i]![1])!),
-                );
-                idx.forEach((i, x) => (out[i] = results[x]!));
-              }),
-            );
+            // A few tasks in flight per thread: the pool's queue is bounded (it answers busy beyond).
+            const tasks = [...byA];
+            for (let t = 0; t < tasks.length; t += 8 * pool.threads) {
+              await Promise.all(
+                tasks.slice(t, t + 8 * pool.threads).map(async ([a, idx]) => {
+                  const results = await pool.verify(
+                    featuresOf.get(a)!,
+                    idx.map((i) => featuresOf.get(ordered[i]![1])!),
+                  );
+                  idx.forEach((i, x) => (out[i] = results[x]!));
+                }),
+              );
+            }
             const t2 = performance.now();
             await store.save(
               'bench',
