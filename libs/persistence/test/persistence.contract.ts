@@ -427,11 +427,11 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         );
         const [x, y, z] = [a, b, c].sort();
         const geometry = { verified: true, inliers: 42, homography: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
-        await store.save(owner, 'orb-v1', [
+        await store.save<object>(owner, 'orb-v1', [
           { imageA: x!, imageB: y!, verified: true, geometry },
           { imageA: x!, imageB: z!, verified: false, geometry: { verified: false, outcome: 'few_matches' } },
         ]);
-        const found = await store.find<typeof geometry>(owner, 'orb-v1', [
+        const found = await store.find<object>(owner, 'orb-v1', [
           [x!, y!],
           [x!, z!],
           [y!, z!],
