@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { ErrorCode, LookalikeError, type ImageCheckResponse } from '@lookalike/contracts';
-import { decodeLocalFeatures, LocalFeatureWorkers, localFeaturesKey } from '@lookalike/local-features';
+import {
+  decodeLocalFeatures,
+  FEATURE_DEFAULTS,
+  LocalFeatureWorkers,
+  localFeaturesKey,
+} from '@lookalike/local-features';
 import { createObjectStore, generateObjectKey, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
 import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
@@ -130,7 +135,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     const features = decodeLocalFeatures(
       await objects.getBuffer(localFeaturesKey(row!.key), { maxBytes: 1 << 20 }),
     );
-    expect(Math.max(features.width, features.height)).toBe(640);
+    expect(Math.max(features.width, features.height)).toBe(FEATURE_DEFAULTS.side);
     expect(features.plain.count).toBeGreaterThan(100);
     expect(requests[0]).toMatchObject({ withCrops: true, count: 2 });
 

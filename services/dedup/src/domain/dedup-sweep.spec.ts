@@ -220,6 +220,13 @@ describe('dedup sweep with geometric verification (verify is the port; its answe
     const unlinked = await sweep([pairKey('a', 'c')], new Set(), [], { id: 'a', known: [] });
     expect(unlinked.asked).toEqual([pairKey('a', 'b'), pairKey('a', 'c')]);
     expect(unlinked.result.stats.verification).toMatchObject({ checked: 2, verified: 1, skipped: 0 });
+    // A stored link a reviewer has since separated neither skips nor joins.
+    const separated = await sweep([pairKey('a', 'b'), pairKey('a', 'c')], new Set([pairKey('b', 'c')]), [], {
+      id: 'a',
+      known: [pairKey('b', 'c')],
+    });
+    expect(separated.asked).toEqual([pairKey('a', 'b'), pairKey('a', 'c')]);
+    expect(separated.result.pairs.some((p) => pairKey(p.a, p.b) === pairKey('b', 'c'))).toBe(false);
     // A known link to a candidate that did not verify skips nothing.
     const failed = await sweep([pairKey('a', 'c')], new Set(), [], { id: 'a', known: [pairKey('b', 'c')] });
     expect(failed.asked).toEqual([pairKey('a', 'b'), pairKey('a', 'c')]);

@@ -315,7 +315,8 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
       const linkResults: PairGeometry[] = [];
       between.forEach(([x, y], i) => {
         const g = known[i];
-        if (!g?.verified) return;
+        // A pair a reviewer separated stays apart, whatever its geometry said before.
+        if (!g?.verified || banned.has(code(others[x]!, others[y]!))) return;
         links.union(String(x), String(y));
         // Ordered as the key reads (smaller index first), so the evidence's direction holds.
         const [p, q] = others[x]! < others[y]! ? [x, y] : [y, x];
