@@ -20,6 +20,8 @@ export interface StoredFeaturesOptions {
 
 /** Feature files are about 40-90 kB; anything far larger is not one. */
 const MAX_FEATURE_BYTES = 4 << 20;
+/** Verification tasks one call keeps in flight per worker thread. */
+const TASKS_PER_THREAD = 4;
 /** Originals read to extract features that ingest did not store. */
 const MAX_ORIGINAL_BYTES = 200 << 20;
 
@@ -42,7 +44,8 @@ export class StoredFeatures {
 
   /**
    * Verifies each pair (null where either image has no features to give), A's file read once per
-   * A. Verdicts come from the cache when the pair was verified before.
+   * A, the As spread over the pool's threads. Verdicts come from the cache when the pair was
+   * verified before.
    */
   async verify(
     pairs: ReadonlyArray<readonly [FeatureSource, FeatureSource]>,
@@ -63,9 +66,10 @@ export class StoredFeatures {
       if (!pending) files.set(s.imageId, (pending = this.features(s)));
       return pending;
     };
-    for (const { a, items } of byA.values()) {
+    const groups = [...byA.values()];
+    const one = async ({ a, items }: (typeof groups)[number]): Promise<void> => {
       const mine = await file(a);
-      if (!mine) continue;
+      if (!mine) return;
       const results = await this.against(
         mine,
         items.map((item) => item.b),
@@ -77,7 +81,16 @@ export class StoredFeatures {
         out[item.at] = result;
         this.remember(cacheKey(a, item.b), result);
       });
-    }
+    };
+    // One task per image A, a few per worker thread in flight: every thread busy (a sweep has
+    // thousands of As), and the pool's bounded queue never overrun by one call.
+    const inFlight = Math.max(1, pool.threads * TASKS_PER_THREAD);
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(inFlight, groups.length) }, async () => {
+        while (next < groups.length) await one(groups[next++]!);
+      }),
+    );
     return out;
   }
 

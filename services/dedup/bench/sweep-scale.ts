@@ -9,21 +9,7 @@
 import { runSweep, type Neighbour } from '../src/domain/dedup-sweep';
 import type { DedupImage } from '../src/domain/dedup-image';
 import { defaultThresholds } from '../src/domain/dedup-thresholds';
-
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-function flipBits(hex: string, bits: number, next: () => number): string {
-  const n = BigInt(`0x${hex}`);
-  let out = n;
-  for (let i = 0; i < bits; i += 1) out ^= 1n << BigInt(Math.floor(next() * 64));
-  return out.toString(16).padStart(16, '0');
-}
+import { flipBits, random } from './synthetic';
 
 async function bench(n: number): Promise<void> {
   const next = random(n);

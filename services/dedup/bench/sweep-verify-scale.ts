@@ -2,8 +2,10 @@
  * The sweep with geometric verification at scale: n synthetic images in groups of 1-5 copies,
  * each image carrying the real local features of a dev-nearcopies image (a group's copies are one
  * photo and its transformed copies; kNN lists hold the group mates, then images of other photos),
- * verified in the OpenCV worker pool (LOCAL_FEATURES_THREADS, default half the cores) with the
- * verdicts kept in SQL (PGlite, the embedded mode's database) as the dedup service keeps them.
+ * verified through the dedup service's own `sweepVerification` and `LocalFeaturesRepository`:
+ * feature files read from a local object store, matched in the OpenCV worker pool
+ * (LOCAL_FEATURES_THREADS, default half the cores), verdicts kept in SQL (PGlite, the embedded
+ * mode's database).
  * Each size runs the sweep twice: the first verifies every candidate, the second (a re-scan)
  * reads the verdicts back.
  *
@@ -12,42 +14,40 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { loadConfig } from '@lookalike/config';
 import {
+  defaultFeatureThreads,
   encodeLocalFeatures,
   extractLocalFeatures,
   featureSignature,
   greyFromBytes,
-  LocalFeaturePool,
-  reverseGeometry,
-  type PairGeometry,
+  LOCAL_FEATURES_MIME,
+  LocalFeatureWorkers,
+  localFeaturesKey,
 } from '@lookalike/local-features';
-import { openDatabase, PairVerificationRepository } from '@lookalike/persistence';
-import { DEFAULT_VERIFICATION, runSweep, type Neighbour } from '../src/domain/dedup-sweep';
-import type { DedupImage } from '../src/domain/dedup-image';
+import { createObjectStore, type ObjectStore } from '@lookalike/object-store';
+import { openDatabase } from '@lookalike/persistence';
+import { runSweep, type Neighbour } from '../src/domain/dedup-sweep';
 import { defaultThresholds } from '../src/domain/dedup-thresholds';
-import { VERIFICATION_METHOD } from '../src/repositories/local-features.repository';
+import { dedupEnvSchema } from '../src/dedup.config';
+import type { IndexedImage } from '../src/repositories/image-index.repository';
+import { LocalFeaturesRepository } from '../src/repositories/local-features.repository';
+import { sweepVerification } from '../src/services/verification';
 import { baseOf, loadNearCopies, NEAR_COPIES_DIR } from '../test/support/near-copies-fixture';
+import { flipBits, random } from './synthetic';
 
 const ROOT = resolve(__dirname, '../../..');
 const CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}`);
 
-function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
+/** The object key each dev-nearcopies image stands under; its feature file lies beside it. */
+const keyOf = (file: string): string => `bench/2026/01/${file}`;
 
-function flipBits(hex: string, bits: number, next: () => number): string {
-  let out = BigInt(`0x${hex}`);
-  for (let i = 0; i < bits; i += 1) out ^= 1n << BigInt(Math.floor(next() * 64));
-  return out.toString(16).padStart(16, '0');
-}
-
-/** Encoded features of every dev-nearcopies image, by photo (an original and its copies). */
-async function featureFamilies(): Promise<Buffer[][]> {
-  const byBase = new Map<string, Buffer[]>();
+/**
+ * Stores the feature file of every dev-nearcopies image (cached ones, else extracted) and returns
+ * the files by photo (an original and its copies), photos with copies only.
+ */
+async function featureFamilies(objects: ObjectStore): Promise<string[][]> {
+  const byBase = new Map<string, string[]>();
   for (const im of loadNearCopies().images) {
     const cached = join(CACHE, `${im.file}.lkf`);
     const bytes = existsSync(cached)
@@ -59,17 +59,22 @@ async function featureFamilies(): Promise<Buffer[][]> {
             ),
           ),
         );
+    await objects.put(localFeaturesKey(keyOf(im.file)), bytes, { contentType: LOCAL_FEATURES_MIME });
     const base = baseOf(im.file);
-    byBase.set(base, [...(byBase.get(base) ?? []), bytes]);
+    byBase.set(base, [...(byBase.get(base) ?? []), im.file]);
   }
-  // Photos with copies only: each group takes distinct members of one family.
   return [...byBase.values()].filter((f) => f.length > 1);
 }
 
-async function bench(n: number, families: Buffer[][], pool: LocalFeaturePool): Promise<void> {
+async function bench(
+  n: number,
+  families: string[][],
+  objects: ObjectStore,
+  workers: LocalFeatureWorkers,
+): Promise<void> {
+  const pool = workers.pool!;
   const next = random(n);
-  const images: DedupImage[] = [];
-  const featuresOf = new Map<string, Buffer>();
+  const images: IndexedImage[] = [];
   const groupOf: number[] = [];
   const familyOf: number[] = [];
   let group = 0;
@@ -91,8 +96,10 @@ async function bench(n: number, families: Buffer[][], pool: LocalFeaturePool): P
         height: 480,
         format: 'jpeg',
         createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+        pointId: imageId,
+        tags: [],
+        key: keyOf(members[(start + j) % members.length]!),
       });
-      featuresOf.set(imageId, members[(start + j) % members.length]!);
       groupOf.push(group);
       familyOf.push(family);
     }
@@ -120,11 +127,24 @@ async function bench(n: number, families: Buffer[][], pool: LocalFeaturePool): P
 
   const dir = mkdtempSync(join(tmpdir(), 'lookalike-sweep-verify-'));
   const db = await openDatabase({ embedded: { dataDir: dir } });
-  const store = new PairVerificationRepository(db);
+  const config = loadConfig(dedupEnvSchema, {});
+  const repository = new LocalFeaturesRepository(config, objects, db, workers);
+  // The SQL part of verification (the repository's verdict reads and writes): every statement on
+  // this database, timed where it leaves for PGlite.
+  let sqlMs = 0;
+  const query = db.query.bind(db);
+  db.query = (async (...args: Parameters<typeof query>) => {
+    const t = performance.now();
+    try {
+      return await query(...args);
+    } finally {
+      sqlMs += performance.now() - t;
+    }
+  }) as typeof db.query;
   try {
     for (const run of ['first sweep', 're-scan'] as const) {
       const before = pool.usage.verify;
-      let sqlMs = 0;
+      sqlMs = 0;
       const started = performance.now();
       const result = await runSweep({
         images,
@@ -133,48 +153,7 @@ async function bench(n: number, families: Buffer[][], pool: LocalFeaturePool): P
         thresholds: defaultThresholds('mobilenet'),
         keepRules: ['quality', 'resolution', 'format', 'age'],
         notDuplicate: new Set(),
-        verification: {
-          ...DEFAULT_VERIFICATION,
-          // As the dedup service does: stored verdicts first, the rest matched and stored.
-          verify: async (pairs) => {
-            const ordered = pairs.map(([a, b]) => (a < b ? ([a, b] as const) : ([b, a] as const)));
-            const t = performance.now();
-            const stored = await store.find<PairGeometry>('bench', VERIFICATION_METHOD, ordered);
-            sqlMs += performance.now() - t;
-            const known = new Map(stored.map((r) => [`${r.imageA}:${r.imageB}`, r.geometry]));
-            const out: (PairGeometry | null)[] = ordered.map(([a, b]) => known.get(`${a}:${b}`) ?? null);
-            const missing = ordered.map((_, i) => i).filter((i) => out[i] === null);
-            // One task per pair's first image, as StoredFeatures groups them.
-            const byA = new Map<string, number[]>();
-            for (const i of missing) byA.set(ordered[i]![0], [...(byA.get(ordered[i]![0]) ?? []), i]);
-            // A few tasks in flight per thread: the pool's queue is bounded (it answers busy beyond).
-            const tasks = [...byA];
-            for (let t = 0; t < tasks.length; t += 8 * pool.threads) {
-              await Promise.all(
-                tasks.slice(t, t + 8 * pool.threads).map(async ([a, idx]) => {
-                  const results = await pool.verify(
-                    featuresOf.get(a)!,
-                    idx.map((i) => featuresOf.get(ordered[i]![1])!),
-                  );
-                  idx.forEach((i, x) => (out[i] = results[x]!));
-                }),
-              );
-            }
-            const t2 = performance.now();
-            await store.save(
-              'bench',
-              VERIFICATION_METHOD,
-              missing.map((i) => ({
-                imageA: ordered[i]![0],
-                imageB: ordered[i]![1],
-                verified: out[i]!.verified,
-                geometry: out[i]!.verified ? out[i]! : { ...out[i]!, points: [], homography: null },
-              })),
-            );
-            sqlMs += performance.now() - t2;
-            return out.map((g, i) => (g && pairs[i]![0] !== ordered[i]![0] ? reverseGeometry(g) : g));
-          },
-        },
+        verification: sweepVerification(repository, 'bench', config, images),
       });
       const ms = performance.now() - started;
       const after = pool.usage.verify;
@@ -191,20 +170,29 @@ async function bench(n: number, families: Buffer[][], pool: LocalFeaturePool): P
 }
 
 (async () => {
-  const families = await featureFamilies();
-  const pool = new LocalFeaturePool({
-    threads: Number(process.env.LOCAL_FEATURES_THREADS ?? 0) || undefined,
+  const dir = mkdtempSync(join(tmpdir(), 'lookalike-sweep-objects-'));
+  const objects = await createObjectStore({
+    kind: 'local',
+    dir,
+    baseUrl: 'http://127.0.0.1:1/api/objects',
+    signingKey: 'k'.repeat(64),
   });
-  console.log(
-    `dev-nearcopies features (${featureSignature()}), ${families.length} photos with copies; ${pool.threads} worker threads\n`,
-  );
-  console.log(
-    '| images | run | wall | per image | pairs to verify (per image) | pairs matched | matching CPU | SQL | groups |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-  );
+  const workers = new LocalFeatureWorkers({
+    LOCAL_FEATURES: true,
+    LOCAL_FEATURES_THREADS: Number(process.env.LOCAL_FEATURES_THREADS ?? 0) || defaultFeatureThreads(),
+  });
   try {
-    for (const n of process.argv.slice(2).map(Number)) await bench(n, families, pool);
+    const families = await featureFamilies(objects);
+    console.log(
+      `dev-nearcopies features (${featureSignature()}), ${families.length} photos with copies; ${workers.pool!.threads} worker threads\n`,
+    );
+    console.log(
+      '| images | run | wall | per image | pairs to verify (per image) | pairs matched | matching CPU | SQL | groups |\n| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const n of process.argv.slice(2).map(Number)) await bench(n, families, objects, workers);
   } finally {
-    await pool.close();
+    await workers.onModuleDestroy();
+    rmSync(dir, { recursive: true, force: true });
   }
 })().catch((error: unknown) => {
   console.error(error);
