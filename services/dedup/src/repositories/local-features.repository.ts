@@ -10,7 +10,7 @@ import {
   StoredFeatures,
 } from '@lookalike/local-features';
 import { OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
-import { DATA_SOURCE, PairVerificationRepository } from '@lookalike/persistence';
+import { DATA_SOURCE, orderedPair, PairVerificationRepository } from '@lookalike/persistence';
 import type { DedupConfig } from '../dedup.config';
 
 /**
@@ -76,7 +76,7 @@ export class LocalFeaturesRepository {
     pairs: ReadonlyArray<readonly [string, string]>,
   ): Promise<(PairGeometry | null)[]> {
     if (pairs.length === 0) return [];
-    const ordered = pairs.map(([a, b]) => (a < b ? ([a, b] as const) : ([b, a] as const)));
+    const ordered = pairs.map(([a, b]) => orderedPair(a, b));
     const rows = await this.verifications.find<PairGeometry>(owner, VERIFICATION_METHOD, ordered);
     const verified = new Map(
       rows.filter((r) => r.verified).map((r) => [`${r.imageA}:${r.imageB}`, r.geometry]),
@@ -98,9 +98,7 @@ export class LocalFeaturesRepository {
     pairs: ReadonlyArray<readonly [FeatureSource, FeatureSource]>,
     options: VerifyOptions = {},
   ): Promise<(PairGeometry | null)[]> {
-    const ordered = pairs.map(([a, b]) =>
-      a.imageId < b.imageId ? ([a.imageId, b.imageId] as const) : ([b.imageId, a.imageId] as const),
-    );
+    const ordered = pairs.map(([a, b]) => orderedPair(a.imageId, b.imageId));
     const known = new Map<string, PairGeometry>();
     const stored =
       options.lookup === false
