@@ -3,6 +3,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { decodeForAnalysis } from './image-decoding';
 import {
+  blurEffect,
+  histogramStats,
   QUALITY_FLAGS,
   type QualityFlag,
   type QualityMetrics,
@@ -194,6 +196,73 @@ describe('qualityMetrics on synthetic images', () => {
     const decoded = await decodeForAnalysis(bytes);
     expect([metrics.width, metrics.height]).toEqual([200, 300]);
     expect([decoded.width, decoded.height]).toEqual([200, 300]);
+  });
+});
+
+/**
+ * Crete's blur effect computed the way it is defined: an explicit box-blurred copy of each line
+ * (ends repeated), then the share of neighbour differences the blur does not remove.
+ */
+function blurEffectByDefinition(luma: Uint8Array, width: number, height: number, kernel: number): number {
+  const radius = (kernel - 1) / 2;
+  const along = (lines: number, length: number, at: (line: number, k: number) => number) => {
+    let variation = 0;
+    let kept = 0;
+    for (let line = 0; line < lines; line += 1) {
+      const value = (k: number) => at(line, Math.min(length - 1, Math.max(0, k)));
+      const blurred = Array.from({ length }, (_, k) => {
+        let sum = 0;
+        for (let j = k - radius; j <= k + radius; j += 1) sum += value(j);
+        return sum / kernel;
+      });
+      for (let k = 1; k < length; k += 1) {
+        const d = Math.abs(value(k) - value(k - 1));
+        variation += d;
+        kept += Math.max(0, d - Math.abs(blurred[k] - blurred[k - 1]));
+      }
+    }
+    return variation > 0 ? 1 - kept / variation : 1;
+  };
+  const horizontal = along(height, width, (y, x) => luma[y * width + x]);
+  const vertical = along(width, height, (x, y) => luma[y * width + x]);
+  return (horizontal + vertical) / 2;
+}
+
+describe('the single-pass statistics against their definitions', () => {
+  const names = readdirSync(path.join(DATASET, 'images')).sort().slice(0, 6);
+
+  it.each(names)(
+    '%s: blur effect as an explicit box blur gives it, luma stats as libvips gives them',
+    async (name) => {
+      const { data, info } = await sharp(readFileSync(path.join(DATASET, 'images', name)))
+        .resize(300, 300, { fit: 'inside' })
+        .greyscale()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      const luma = new Uint8Array(data.buffer, data.byteOffset, info.width * info.height);
+      expect(blurEffect(luma, info.width, info.height, 11)).toBeCloseTo(
+        blurEffectByDefinition(luma, info.width, info.height, 11),
+        10,
+      );
+      const histogram = new Uint32Array(256);
+      for (const value of luma) histogram[value] += 1;
+      const ours = histogramStats(histogram);
+      const libvips = await sharp(data, {
+        raw: { width: info.width, height: info.height, channels: 1 },
+      }).stats();
+      expect(ours.mean).toBeCloseTo(libvips.channels[0].mean, 9);
+      expect(ours.stdev).toBeCloseTo(libvips.channels[0].stdev, 9);
+      // libvips sums the entropy in single precision.
+      expect(ours.entropy).toBeCloseTo(libvips.entropy, 6);
+    },
+  );
+
+  it('gives 1 (nothing to lose) for a flat image and a low value for a checkerboard', () => {
+    const flat = new Uint8Array(20 * 10).fill(128);
+    expect(blurEffect(flat, 20, 10, 11)).toBe(1);
+    const board = Uint8Array.from({ length: 32 * 32 }, (_, i) => (((i % 32) + Math.floor(i / 32)) % 2) * 255);
+    expect(blurEffect(board, 32, 32, 11)).toBeLessThan(0.2);
+    expect(blurEffect(board, 32, 32, 11)).toBeCloseTo(blurEffectByDefinition(board, 32, 32, 11), 10);
   });
 });
 

@@ -57,7 +57,7 @@ export interface QualityMetrics {
   sharpness: number;
   /** Crete blur effect, 0 (sharp) .. 1 (no edges at all). */
   blurEffect: number;
-  /** Entropy of the luma histogram in bits, from sharp's stats. */
+  /** Entropy of the luma histogram in bits (-sum p log2 p over its 256 levels). */
   entropy: number;
   /** 99th percentile of luma, 0..1. */
   highlight: number;
@@ -101,60 +101,86 @@ function lumaOf(image: DecodedImage): Uint8Array {
 
 function laplacianVariance(luma: Uint8Array, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
+  // Integer sums of the (unscaled) Laplacian: exact, and scaled to 0..1 units once at the end.
   let sum = 0;
   let sumSq = 0;
-  let count = 0;
   for (let y = 1; y < height - 1; y += 1) {
-    for (let x = 1; x < width - 1; x += 1) {
-      const i = y * width + x;
-      const value = (luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i]) / 255;
+    const row = y * width;
+    for (let i = row + 1, end = row + width - 1; i < end; i += 1) {
+      const value = luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i];
       sum += value;
       sumSq += value * value;
-      count += 1;
     }
   }
-  const mean = sum / count;
-  return Math.max(0, sumSq / count - mean * mean);
+  const count = (width - 2) * (height - 2);
+  const mean = sum / count / 255;
+  return Math.max(0, sumSq / count / (255 * 255) - mean * mean);
 }
 
 /**
- * Crete's no-reference blur measure for one axis: re-blurs the image with a box filter and measures
- * what share of the neighbour-to-neighbour variation survives. A blurred image has little left to lose.
+ * Crete's no-reference blur measure: re-blur the image with a `kernel`-pixel box filter along each
+ * axis and measure what share of the neighbour-to-neighbour variation survives; a blurred image
+ * has little left to lose. The mean of both axes.
+ *
+ * Along a line, with the ends repeated, the change of the box-blurred value from one pixel to the
+ * next is (L[k + r] - L[k - 1 - r]) / kernel (r the radius, indices clamped to the line), so no
+ * blurred copy is made: `kernel * kept` is summed in integers, row by row for both axes (the
+ * vertical pass reads four whole rows at a time instead of striding down columns).
  */
-function blurEffectAlong(
-  luma: Uint8Array,
-  width: number,
-  height: number,
-  kernel: number,
-  vertical: boolean,
-): number {
-  const lines = vertical ? width : height;
-  const length = vertical ? height : width;
-  const stride = vertical ? width : 1;
-  const lineStep = vertical ? 1 : width;
+export function blurEffect(luma: Uint8Array, width: number, height: number, kernel: number): number {
   const radius = (kernel - 1) / 2;
-  // The line with its end values repeated `radius` times on each side, and its running sums.
-  const padded = new Float64Array(length + 2 * radius);
-  const prefix = new Float64Array(padded.length + 1);
-  let variation = 0;
-  let kept = 0;
-  for (let line = 0; line < lines; line += 1) {
-    const start = line * lineStep;
-    for (let k = 0; k < padded.length; k += 1) {
-      const source = min(length - 1, max(0, k - radius));
-      padded[k] = luma[start + source * stride];
-      prefix[k + 1] = prefix[k] + padded[k];
-    }
-    let previousBlurred = (prefix[kernel] - prefix[0]) / kernel;
-    for (let k = 1; k < length; k += 1) {
-      const blurred = (prefix[k + kernel] - prefix[k]) / kernel;
-      const d = abs(padded[k + radius] - padded[k + radius - 1]);
-      variation += d;
-      kept += max(0, d - abs(blurred - previousBlurred));
-      previousBlurred = blurred;
+  let variationH = 0;
+  let keptH = 0;
+  for (let y = 0; y < height; y += 1) {
+    const row = y * width;
+    const last = row + width - 1;
+    for (let x = 1; x < width; x += 1) {
+      const i = row + x;
+      const d = abs(luma[i] - luma[i - 1]);
+      const ahead = x + radius < width ? i + radius : last;
+      const behind = x - 1 - radius > 0 ? i - 1 - radius : row;
+      variationH += d;
+      const kept = kernel * d - abs(luma[ahead] - luma[behind]);
+      if (kept > 0) keptH += kept;
     }
   }
-  return variation > 0 ? 1 - kept / variation : 1;
+  let variationV = 0;
+  let keptV = 0;
+  for (let y = 1; y < height; y += 1) {
+    const here = y * width;
+    const above = here - width;
+    const ahead = min(y + radius, height - 1) * width;
+    const behind = max(y - 1 - radius, 0) * width;
+    for (let x = 0; x < width; x += 1) {
+      const d = abs(luma[here + x] - luma[above + x]);
+      variationV += d;
+      const kept = kernel * d - abs(luma[ahead + x] - luma[behind + x]);
+      if (kept > 0) keptV += kept;
+    }
+  }
+  const along = (variation: number, kept: number) => (variation > 0 ? 1 - kept / kernel / variation : 1);
+  return (along(variationH, keptH) + along(variationV, keptV)) / 2;
+}
+
+/** Mean, sample standard deviation and Shannon entropy (bits) of a 256-bin histogram. */
+export function histogramStats(histogram: Uint32Array): { mean: number; stdev: number; entropy: number } {
+  let count = 0;
+  let sum = 0;
+  let sumSq = 0;
+  for (let level = 0; level < 256; level += 1) {
+    const n = histogram[level];
+    count += n;
+    sum += n * level;
+    sumSq += n * level * level;
+  }
+  let entropy = 0;
+  for (let level = 0; level < 256; level += 1) {
+    const n = histogram[level];
+    if (n > 0) entropy -= (n / count) * Math.log2(n / count);
+  }
+  const mean = count > 0 ? sum / count : 0;
+  const stdev = count > 1 ? Math.sqrt(Math.abs(sumSq - (sum * sum) / count) / (count - 1)) : 0;
+  return { mean, stdev, entropy };
 }
 
 /**
@@ -216,9 +242,6 @@ export async function qualityFromPixels(
   const count = width * height;
   const luma = lumaOf(image);
 
-  const stats = await sharp(luma, { raw: { width, height, channels: 1 } }).stats();
-  const lumaStats = stats.channels[0];
-
   const histogram = new Uint32Array(256);
   let clipped = 0;
   let shadows = 0;
@@ -243,18 +266,14 @@ export async function qualityFromPixels(
     }
   }
 
-  const kernel = t.blurry.kernel;
-  const blurEffect =
-    (blurEffectAlong(luma, width, height, kernel, false) +
-      blurEffectAlong(luma, width, height, kernel, true)) /
-    2;
+  const lumaStats = histogramStats(histogram);
   const colourFraction = coloured / count;
   const base = {
     brightness: lumaStats.mean / 255,
     contrast: lumaStats.stdev / 255,
     sharpness: laplacianVariance(luma, width, height),
-    blurEffect,
-    entropy: stats.entropy,
+    blurEffect: blurEffect(luma, width, height, t.blurry.kernel),
+    entropy: lumaStats.entropy,
     highlight: highlightLevel / 255,
     clipped: clipped / count,
     shadows: shadows / count,

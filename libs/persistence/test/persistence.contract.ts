@@ -218,7 +218,14 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
           '0123456789abcdef',
         );
         await images.transition(owner, id, 'embedded', { modelName: 'clip', modelVersion: 'vit-b-32' });
-        expect((await images.transition(owner, id, 'indexed')).status).toBe('indexed');
+        const indexed = await images.transition(owner, id, 'indexed', {
+          qualityFlags: ['blurry'],
+          qualityMetrics: { blurEffect: 0.6 },
+          nsfwScore: 0.25,
+        });
+        // The entity the write returns is the one a read gives (types, arrays, json, dates).
+        expect(indexed).toEqual(await images.findById(owner, id));
+        expect(indexed.updatedAt).toBeInstanceOf(Date);
         expect((await images.transition(owner, id, 'indexed')).status).toBe('indexed');
         await expectCode(images.transition(owner, id, 'hashed'), ErrorCode.Conflict);
         expect((await images.transition(owner, id, 'failed', { error: 'index write failed' })).error).toBe(

@@ -29,6 +29,8 @@ export const anomalyEnvSchema = runtimeEnvSchema
     ANOMALY_MAX_LAG_MS: envInt(5000, 500, 600_000),
     ANOMALY_QUEUE_MAX: envInt(5000, 1, 1_000_000),
     ANOMALY_BATCH_MAX: envInt(256, 1, 10_000),
+    /** How long an idle tenant's first waiting image waits for others to share its pass (and job). */
+    ANOMALY_BATCH_GATHER_MS: envInt(1000, 0, 300_000),
     /** Payload scores of a tenant are written at most once per this long (SQL at once). */
     ANOMALY_PAYLOAD_FLUSH_MS: envInt(2000, 0, 600_000),
     /** Lifetime of the signed thumbnail URLs in the queue. */
@@ -36,6 +38,13 @@ export const anomalyEnvSchema = runtimeEnvSchema
   })
   .superRefine(refineStorage)
   .superRefine((env, ctx) => {
+    if (env.ANOMALY_BATCH_GATHER_MS >= env.ANOMALY_MAX_LAG_MS / 2) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['ANOMALY_BATCH_GATHER_MS'],
+        message: 'must be below half of ANOMALY_MAX_LAG_MS (a gathering batch is part of the lag bound)',
+      });
+    }
     if (env.ANOMALY_PAYLOAD_FLUSH_MS >= env.ANOMALY_MAX_LAG_MS) {
       ctx.addIssue({
         code: z.ZodIssueCode.custom,

@@ -173,8 +173,10 @@ export class ImageRepository {
         imageId,
         from,
       })
+      .returning('*')
       .execute();
-    if (!result.affected) {
+    const [row] = result.raw as Record<string, unknown>[];
+    if (!row) {
       const current = await this.findById(ownerUserId, imageId);
       if (!current) throw LookalikeError.notFound('image', imageId);
       throw new LookalikeError(
@@ -185,7 +187,7 @@ export class ImageRepository {
         },
       );
     }
-    return this.mustFind(ownerUserId, imageId);
+    return this.hydrate(row);
   }
 
   async update(ownerUserId: string, imageId: string, patch: ImagePatch): Promise<ImageEntity> {
@@ -194,9 +196,24 @@ export class ImageRepository {
       .update(ImageEntity)
       .set({ ...patch, updatedAt: () => 'now()' })
       .where('owner_user_id = :ownerUserId AND image_id = :imageId', { ownerUserId, imageId })
+      .returning('*')
       .execute();
-    if (!result.affected) throw LookalikeError.notFound('image', imageId);
-    return this.mustFind(ownerUserId, imageId);
+    const [row] = result.raw as Record<string, unknown>[];
+    if (!row) throw LookalikeError.notFound('image', imageId);
+    return this.hydrate(row);
+  }
+
+  /**
+   * The entity of a row an UPDATE ... RETURNING * gave back, converted as a SELECT's would be (the
+   * driver's hydration: types and column transformers), so a write is one statement, not two.
+   */
+  private hydrate(row: Record<string, unknown>): ImageEntity {
+    const entity = this.repo.create();
+    const { driver } = this.repo.manager.connection;
+    for (const column of this.repo.metadata.columns) {
+      column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
+    }
+    return entity;
   }
 
   /** Removes the row, and the pair verifications that hold the image; true when it existed. */

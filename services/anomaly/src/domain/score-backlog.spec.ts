@@ -95,4 +95,25 @@ describe('ScoreBacklog', () => {
     sut.take(900);
     expect(sut.stale(500).map((b) => b.owner)).toEqual(['a']);
   });
+
+  it("with gatherMs, holds an idle tenant's images until the first has waited that long or a batch is full", () => {
+    const sut = new ScoreBacklog({ ...options, batchMax: 3, gatherMs: 1000 });
+    sut.add('a', 'i1', 0);
+    sut.add('a', 'i2', 400);
+    expect(sut.take(999)).toEqual([]);
+    expect(sut.take(1000)).toEqual([
+      {
+        owner: 'a',
+        images: [
+          { imageId: 'i1', at: 0 },
+          { imageId: 'i2', at: 400 },
+        ],
+      },
+    ]);
+    sut.add('b', 'b1', 2000);
+    sut.add('b', 'b2', 2001);
+    expect(sut.take(2002)).toEqual([]);
+    sut.add('b', 'b3', 2002);
+    expect(sut.take(2002).map((b) => b.images.length)).toEqual([3]);
+  });
 });

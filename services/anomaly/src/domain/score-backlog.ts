@@ -17,6 +17,13 @@ export interface BacklogOptions {
   maxLagMs: number;
   /** Images per batch; a larger backlog is handed out in several. */
   batchMax: number;
+  /**
+   * How long a tenant's first waiting image may wait for others to join its batch (0: handed out at
+   * once). A full batch goes at once. Each batch is a job with its bookkeeping (about ten SQL
+   * statements), so under a stream of uploads gathering turns one job per image into one per
+   * interval.
+   */
+  gatherMs?: number;
 }
 
 /** Why an image was refused, and how long to wait before sending it again. */
@@ -37,7 +44,8 @@ interface InFlight {
  * the next batch in one pass (overlapping neighbourhoods once, writes once), so batches grow with
  * the load instead of the passes piling up. The next batch is held back at most half the lag
  * bound: after that it is handed out even with one in flight (a slow pass, or one that runs in
- * another process). It is bounded twice: by the number of images waiting in the process, and by
+ * another process). With `gatherMs`, an idle tenant's batch also waits that long for company. It is
+ * bounded twice: by the number of images waiting in the process, and by
  * the age of a tenant's oldest unscored image; past either, new images are refused (the caller
  * backs off) rather than queued without bound.
  */
@@ -65,8 +73,9 @@ export class ScoreBacklog {
   }
 
   /**
-   * The batches to hand out now: every tenant with images waiting and no batch in flight, and
-   * those whose oldest waiting image has waited half the lag bound; each is in flight until `done`.
+   * The batches to hand out now: every tenant with no batch in flight whose images waited
+   * `gatherMs` or fill a batch, and those whose oldest waiting image has waited half the lag bound;
+   * each is in flight until `done`.
    */
   take(now: number): ScoreBatch[] {
     const out: ScoreBatch[] = [];
@@ -74,7 +83,9 @@ export class ScoreBacklog {
       const busy = (this.inFlight.get(owner)?.length ?? 0) > 0;
       let oldest = Infinity;
       for (const at of images.values()) oldest = Math.min(oldest, at);
-      if (busy && now - oldest < this.options.maxLagMs / 2) continue;
+      const waited = now - oldest;
+      if (busy && waited < this.options.maxLagMs / 2) continue;
+      if (!busy && waited < (this.options.gatherMs ?? 0) && images.size < this.options.batchMax) continue;
       const all = [...images].map(([imageId, at]) => ({ imageId, at })).sort((a, b) => a.at - b.at);
       this.pending.delete(owner);
       for (let i = 0; i < all.length; i += this.options.batchMax) {

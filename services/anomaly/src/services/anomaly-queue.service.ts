@@ -55,6 +55,7 @@ export class AnomalyQueueService implements OnModuleInit, OnModuleDestroy {
       maxImages: config.ANOMALY_QUEUE_MAX,
       maxLagMs: config.ANOMALY_MAX_LAG_MS,
       batchMax: config.ANOMALY_BATCH_MAX,
+      gatherMs: config.ANOMALY_BATCH_GATHER_MS,
     });
     const backlog = this.backlog;
     backlogGauges(() => ({ ...backlog.size(), lagMs: backlog.lagMs(Date.now()) }));
