@@ -11,9 +11,19 @@ import { FEATURE_DEFAULTS, type GreyImage } from './local-features';
 /** Contrast stretch between these luminance percentiles: it rescues dark and washed-out copies. */
 const STRETCH = { lower: 0.5, upper: 99.5 } as const;
 
-function toGrey(pipeline: sharp.Sharp, side: number): Promise<GreyImage> {
-  return pipeline
+/**
+ * Resized in colour first, then made grey: in one pipeline libvips converts every pixel of the
+ * larger input to grey (through linear light) before the resize, which cost about 5 ms of CPU per
+ * 1024 px upload; converting the small image instead averages in gamma space, which moves grey
+ * levels by at most 8 of 255 (verify-near-copies: recall unchanged, docs/BENCHMARKS.md).
+ */
+async function toGrey(pipeline: sharp.Sharp, side: number): Promise<GreyImage> {
+  const small = await pipeline
     .resize(side, side, { fit: 'inside' })
+    .raw({ depth: 'uchar' })
+    .toBuffer({ resolveWithObject: true });
+  const { width, height, channels } = small.info;
+  return sharp(small.data, { raw: { width, height, channels } })
     .greyscale()
     .raw({ depth: 'uchar' })
     .toBuffer({ resolveWithObject: true })

@@ -1,0 +1,122 @@
+/**
+ * Where the ingest bench's CPU goes, by stage: reads `perf script` output of a `perf record -g`
+ * run of ingest.bench.ts (see scripts/bench/ingest-profile.sh) and attributes every sample of the
+ * end-to-end window to a stage, from the frames on its stack (innermost first):
+ *
+ *   perf script -i perf.data -F tid,time,ip,sym,dso | node services/ingest/bench/run-dist.cjs \
+ *     services/ingest/bench/perf-stages.ts <window start s> <window end s> <uploads> [sample Hz]
+ *
+ * JavaScript frames are named through `--perf-basic-prof` maps. A sample whose stack names no stage
+ * is given its thread's most common stage (the PGlite and OpenCV worker threads run WebAssembly
+ * whose frames carry no file name), else the residue of its thread kind.
+ */
+import { createInterface } from 'node:readline';
+
+/** First match wins; tested against each frame line ("symbol (dso)"), innermost frame first. */
+const FRAME_STAGES: [string, RegExp][] = [
+  [
+    'GC',
+    /v8::internal::(Heap|Scavenger|ScavengerCollector|MarkCompact|ConcurrentMarking|Sweeper|MinorMarkCompact|MinorMS|MarkingVisitor|MarkingBarrier|IncrementalMarking|ArrayBufferSweeper|GCTracer|MemoryAllocator|MainMarkingVisitor|ConcurrentMarkingVisitor)|Builtins_RecordWrite/,
+  ],
+  [
+    'JS compile',
+    /v8::internal::(compiler|maglev|baseline|Compiler|Parser|Scanner|PreParser|Bytecode|interpreter)|Builtins_CompileLazy/,
+  ],
+  ['quality metrics', /imaging\/(dist|src)\/quality-metrics/],
+  ['pHash', /perceptual-hash|sharp-phash|phash-variants/],
+  ['local features', /local-features\/|opencv\.js/],
+  [
+    'model (ONNX + preprocess)',
+    /libonnxruntime|onnxruntime-node|services\/embedding\/(dist|src)\/(model|preprocess)|tfjs/,
+  ],
+  ['SQL (PGlite, pg, TypeORM)', /pglite|pg-protocol|node_modules\/pg\/|typeorm|libs\/persistence/],
+  ['vector index', /lancedb|vector-store\/(dist|src)/],
+  ['logging', /pino|sonic-boom|nestjs-pino/],
+  [
+    'HTTP (express, multipart, fetch)',
+    /express|node_modules\/router\/|body-parser|busboy|multer|undici|_http_|llhttp|node:http/,
+  ],
+  ['messaging (bus, proto, jobs)', /libs\/messaging|@bufbuild|protobuf|contracts\/(dist|src)/],
+  ['decode (libvips)', /jpeg_|decode_mcu|jsimd_|ycc_rgb|png_|inflate|vips_foreign_load|read_jpeg|libspng/],
+  ['thumbnails (WebP encode)', /VP8|WebP|libwebp|vips_foreign_save_webp|SharpYuv/],
+  ['resize, colour, other libvips', /libvips|sharp-linux/],
+];
+
+const KERNEL = /\[kernel\.kallsyms\]/;
+
+interface Sample {
+  tid: number;
+  time: number;
+  frames: string[];
+}
+
+function stageOf(frames: string[]): string | undefined {
+  for (const frame of frames) {
+    for (const [stage, pattern] of FRAME_STAGES) if (pattern.test(frame)) return stage;
+  }
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const [from, to, uploads, hz = '499'] = process.argv.slice(2).map(Number);
+  if (!Number.isFinite(from) || !Number.isFinite(to) || !(uploads > 0)) {
+    throw new Error('usage: perf-stages.ts <window start s> <window end s> <uploads> [sample Hz]');
+  }
+  const samples: Sample[] = [];
+  let current: Sample | undefined;
+  for await (const line of createInterface({ input: process.stdin })) {
+    const head = /^\s*(\d+)\s+([\d.]+):/.exec(line);
+    if (head) {
+      current = { tid: Number(head[1]), time: Number(head[2]), frames: [] };
+      if (current.time >= from && current.time <= to) samples.push(current);
+    } else if (current && line.trim()) {
+      current.frames.push(line.trim().replace(/^[0-9a-f]+\s+/, ''));
+    }
+  }
+  const stages = samples.map((s) => stageOf(s.frames));
+  // A thread's most common stage speaks for its unnamed samples (WebAssembly workers).
+  const perThread = new Map<number, Map<string, number>>();
+  samples.forEach((s, i) => {
+    const stage = stages[i];
+    if (!stage || stage === 'GC' || stage === 'JS compile') return;
+    const counts = perThread.get(s.tid) ?? new Map<string, number>();
+    counts.set(stage, (counts.get(stage) ?? 0) + 1);
+    perThread.set(s.tid, counts);
+  });
+  const dominant = new Map<number, string>();
+  for (const [tid, counts] of perThread) {
+    const [best] = [...counts].sort((a, b) => b[1] - a[1]);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    // Only a thread that mostly does one thing lends it its name (not the main thread).
+    if (best && best[1] / total >= 0.6) dominant.set(tid, best[0]);
+  }
+  const totals = new Map<string, number>();
+  samples.forEach((s, i) => {
+    const stage =
+      stages[i] ??
+      dominant.get(s.tid) ??
+      (s.frames[0] && KERNEL.test(s.frames[0])
+        ? 'kernel (I/O, page faults, scheduling)'
+        : 'other JS, event loop, runtime');
+    totals.set(stage, (totals.get(stage) ?? 0) + 1);
+  });
+  const msPerSample = 1000 / hz;
+  const all = samples.length;
+  const rows = [...totals].sort((a, b) => b[1] - a[1]);
+  const lines = [
+    `${all} samples at ${hz} Hz in ${(to - from).toFixed(1)} s, ${uploads} uploads: ${((all * msPerSample) / uploads).toFixed(0)} ms of CPU per upload`,
+    '',
+    '| stage | CPU ms/upload | share |',
+    '| --- | ---: | ---: |',
+    ...rows.map(
+      ([stage, n]) =>
+        `| ${stage} | ${((n * msPerSample) / uploads).toFixed(1)} | ${((100 * n) / all).toFixed(1)}% |`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
