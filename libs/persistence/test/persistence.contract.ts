@@ -149,6 +149,8 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
           width: 640,
         });
         expect(created.createdAt.getTime()).toBeGreaterThan(Date.now() - 60_000);
+        // The insert's RETURNING row reads back as a SELECT would.
+        expect(created).toEqual(await images.findById(owner, created.imageId));
         const updated = await images.update(owner, created.imageId, {
           sizeBytes: 5_000_000_000,
           qualityScore: 0.25,
@@ -156,6 +158,7 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
           qualityMetrics: { brightness: 0.1, laplacianVariance: 3.5 },
           nsfwScore: 0.01,
         });
+        expect(updated).toEqual(await images.findById(owner, created.imageId));
         expect(updated).toMatchObject({
           sizeBytes: 5_000_000_000,
           qualityScore: 0.25,

@@ -1,34 +1,63 @@
 /**
  * Ingest throughput (issue 15): distinct ~1024 px JPEG photos (seeded crops, resizes and re-encodes
- * of dev-nearcopies, the soak's generator) uploaded one per request through `POST /api/images` into
- * the whole embedded stack, quality loop on (the dedup check at upload, anomaly scoring), against
- * the bare decode+model loop on the same files in the same run:
+ * of dev-nearcopies, the soak's generator) into the whole stack with the quality loop on (the dedup
+ * check at upload with geometric verification, anomaly scoring), by three client paths, in each
+ * run mode, against the bare decode+model loop on the same files in the same run:
  *
  *   npx tsc -b tsconfig.build.json && node services/ingest/bench/run-dist.cjs services/ingest/bench/ingest.bench.ts
  *
- * BENCH_N uploads (400; 120 with BENCH_QUICK=1), BENCH_CONCURRENCY (8) in flight; a 503 busy answer
- * (the quality loop's backpressure) is waited out (Retry-After) and sent again, as the import CLI
- * does. BENCH_IMAGES_DIR keeps the generated files for the next run. "Bare decode+model" is what the
- * embedding service must do per image at least: decode, preprocess and run the same model (the
- * runtime the stack loads; MOBILENET_RUNTIME), 8 images per batch, serially, in this process after
- * the stack has stopped. The model is whatever the embedding service loads (MODEL_DIR for CLIP, else
- * the offline MobileNetV2).
+ * - upload: one `POST /api/images` (multipart) per file, BENCH_CONCURRENCY (8) in flight; a 503 busy
+ *   answer (the quality loop's backpressure) is waited out (Retry-After) and sent again.
+ * - batch: presign + PUT of every file (8 in flight), then one `POST /api/images/ingest/batch`; the
+ *   job is polled to its end. The rate counts from the first presign.
+ * - cli: the import CLI (`services/ingest/dist/cli/import.js`, its default concurrency) on the folder.
+ *
+ * The stack runs as child processes (SoakStack: `services/embedded/dist/main.js`, as `make demo`
+ * runs it; or one process per service over NATS and PostgreSQL), so its CPU is read from /proc
+ * apart from the client's. Each path uploads as a tenant of its own (an empty collection).
+ *
+ * BENCH_N files (400; 120 with BENCH_QUICK=1), BENCH_INGEST_MODES (embedded,distributed),
+ * BENCH_INGEST_PATHS (upload,batch,cli); BENCH_IMAGES_DIR keeps the generated files for the next
+ * run. "Bare decode+model" is what the embedding service must do per image at least: decode,
+ * preprocess and run the same model (the runtime the stack loads), 8 images per batch, serially,
+ * in this process after the stacks have stopped. Each run prints its window on CLOCK_MONOTONIC for
+ * scripts/bench/ingest-profile.sh.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
-import { createServer, type AddressInfo } from 'node:net';
 import { basename, join, resolve } from 'node:path';
-import { startEmbeddedStack } from '@lookalike/service-embedded';
+import { dropSchema } from '@lookalike/persistence';
 import { inspectModelInput, loadEmbeddingModels } from '@lookalike/service-embedding';
+import { CpuSampler, SoakStack, type SoakMode } from '../../embedded/bench/soak-stack';
 import { writeVariants } from '../../embedded/bench/soak-images';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const N = Number(process.env.BENCH_N ?? (QUICK ? 120 : 400));
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
-const SOURCE =
-  process.env.BENCH_SOURCE ?? resolve(__dirname, '../../../../shared/datasets/dev-nearcopies/images');
+const MODES = (process.env.BENCH_INGEST_MODES ?? 'embedded,distributed')
+  .split(',')
+  .filter(Boolean) as SoakMode[];
+const PATHS = (process.env.BENCH_INGEST_PATHS ?? 'upload,batch,cli').split(',').filter(Boolean);
+const ROOT = resolve(__dirname, '../../..');
+const SOURCE = process.env.BENCH_SOURCE ?? resolve(ROOT, '../shared/datasets/dev-nearcopies/images');
+const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const BATCH = 8;
 const BUSY_RETRIES = 60;
+
+interface PathResult {
+  mode: SoakMode;
+  path: string;
+  images: number;
+  seconds: number;
+  serverCpuMs: number;
+  clientCpuMs?: number;
+  p50?: number;
+  p95?: number;
+  outcomes: Record<string, number>;
+  busyWaits: number;
+  lagP99Ms: number;
+}
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
@@ -52,29 +81,236 @@ function multipart(bytes: Buffer, name: string): { body: Buffer; type: string } 
   };
 }
 
-/** A free loopback port: signed object URLs must name the gateway's real port. */
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => done(port));
-    });
-  });
-}
-
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-const cpuSeconds = (since: NodeJS.CpuUsage) => {
+const cpuMs = (since: NodeJS.CpuUsage) => {
   const used = process.cpuUsage(since);
-  return (used.user + used.system) / 1e6;
+  return (used.user + used.system) / 1000;
 };
+const monotonic = () => (Number(process.hrtime.bigint() / 1000n) / 1e6).toFixed(6);
 
-/** The largest value of a gauge series in a Prometheus text page (e.g. the gateway thread's lag). */
-function gauge(page: string, name: string, labels: string): number | undefined {
-  const line = page.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+/** The HTTP loop's lag: the gateway thread's series (embedded) or the gateway process's own. */
+function gatewayLag(page: string): number | undefined {
+  const lines = page.split('\n').filter((l) => l.startsWith('lookalike_nodejs_eventloop_lag_p99_seconds'));
+  const line = lines.find((l) => l.includes('thread="gateway"')) ?? lines.find((l) => !l.includes('thread='));
   return line ? Number(line.split(' ').pop()) : undefined;
+}
+
+async function json<T>(response: Response): Promise<T> {
+  if (!response.ok) throw new Error(`HTTP ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+}
+
+async function tokenFor(url: string, user: string): Promise<string> {
+  const login = await fetch(`${url}/api/auth/dev-login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ user_id: user }),
+  });
+  return (await json<{ access_token: string }>(login)).access_token;
+}
+
+/** One `POST /api/images` per file. */
+async function uploadPath(url: string, token: string, files: string[], result: PathResult): Promise<void> {
+  const latencies: number[] = [];
+  const auth = { authorization: `Bearer ${token}` };
+  await pool(files, CONCURRENCY, async (file) => {
+    const started = performance.now();
+    for (let attempt = 0; ; attempt += 1) {
+      const { body, type } = multipart(readFileSync(file), basename(file));
+      const response = await fetch(`${url}/api/images`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': type },
+        body,
+      });
+      const answer = (await response.json()) as { status?: string; code?: string };
+      const retryAfter = Number(response.headers.get('retry-after'));
+      if (response.status === 503 && retryAfter > 0 && attempt < BUSY_RETRIES) {
+        result.busyWaits += 1;
+        await new Promise((r) => setTimeout(r, retryAfter * 1000));
+        continue;
+      }
+      const outcome = response.ok ? String(answer.status) : `${response.status} ${answer.code}`;
+      result.outcomes[outcome] = (result.outcomes[outcome] ?? 0) + 1;
+      latencies.push(performance.now() - started);
+      return;
+    }
+  });
+  const sorted = latencies.sort((a, b) => a - b);
+  result.p50 = percentile(sorted, 50);
+  result.p95 = percentile(sorted, 95);
+}
+
+/** Presign + PUT every file, then one batch ingest job, polled to its end. */
+async function batchPath(url: string, token: string, files: string[], result: PathResult): Promise<void> {
+  const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const items: { bucket: string; key: string }[] = [];
+  await pool(files, CONCURRENCY, async (file) => {
+    const bytes = readFileSync(file);
+    const signed = await json<{
+      bucket: string;
+      key: string;
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+    }>(
+      await fetch(`${url}/api/images/presign`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({
+          content_type: 'image/jpeg',
+          filename: basename(file),
+          size_bytes: bytes.length,
+        }),
+      }),
+    );
+    const put = await fetch(signed.url, { method: signed.method, headers: signed.headers, body: bytes });
+    if (!put.ok) throw new Error(`upload of ${file} failed with HTTP ${put.status}`);
+    items.push({ bucket: signed.bucket, key: signed.key });
+  });
+  const { job_id: jobId } = await json<{ job_id: string }>(
+    await fetch(`${url}/api/images/ingest/batch`, {
+      method: 'POST',
+      headers: auth,
+      body: JSON.stringify({ items }),
+    }),
+  );
+  for (;;) {
+    const job = await json<{
+      state: string;
+      done: number;
+      failures: { code: string }[];
+      result?: Record<string, unknown>;
+    }>(await fetch(`${url}/api/jobs/${jobId}`, { headers: auth }));
+    if (['succeeded', 'failed', 'cancelled'].includes(job.state)) {
+      result.outcomes[`job ${job.state}`] = 1;
+      for (const failure of job.failures)
+        result.outcomes[failure.code] = (result.outcomes[failure.code] ?? 0) + 1;
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The import CLI on a folder holding exactly these files. */
+async function cliPath(url: string, user: string, files: string[], result: PathResult): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ingest-bench-cli-'));
+  try {
+    // Copies: the CLI walks regular files, not links.
+    for (const file of files) copyFileSync(file, join(dir, basename(file)));
+    const output = await new Promise<string>((done, fail) => {
+      const child = spawn(
+        process.execPath,
+        [
+          join(ROOT, 'services/ingest/dist/cli/import.js'),
+          dir,
+          '--url',
+          url,
+          '--user',
+          user,
+          '--state',
+          join(dir, '..', `${basename(dir)}.state.json`),
+          '--no-progress',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let text = '';
+      child.stdout.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      child.once('exit', (code) =>
+        code === 0 ? done(text) : fail(new Error(`import CLI exited ${code}: ${text}`)),
+      );
+    });
+    for (const name of ['created', 'duplicate', 'rejected']) {
+      const match = new RegExp(`^${name}\\s+(\\d+)`, 'm').exec(output);
+      if (match) result.outcomes[name] = Number(match[1]);
+    }
+    const waited = /^waited\s+(\d+) times/m.exec(output);
+    if (waited) result.busyWaits = Number(waited[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(`${dir}.state.json`, { force: true });
+  }
+}
+
+async function runMode(mode: SoakMode, files: string[], results: PathResult[]): Promise<string> {
+  const dataDir = mkdtempSync(join(tmpdir(), `lookalike-ingest-bench-${mode}-`));
+  const schema = `bench_ingest_${process.pid}`;
+  const stack = await SoakStack.start(mode, {
+    root: ROOT,
+    dataDir,
+    ...(mode === 'distributed'
+      ? { databaseUrl: `${DATABASE_URL}?schema=${schema}`, subjectPrefix: `ingestbench${process.pid}` }
+      : {}),
+  });
+  const sampler = new CpuSampler(() => stack.pids());
+  let model = 'unknown';
+  try {
+    for (const path of PATHS) {
+      const user = `bench-${path}`;
+      const token = await tokenFor(stack.url, user);
+      model =
+        (
+          await json<{ name?: string }>(
+            await fetch(`${stack.url}/api/models`, { headers: { authorization: `Bearer ${token}` } }),
+          )
+        ).name ?? model;
+      // Warm-up (first model call, first index writes of the tenant): not counted.
+      const warm = {
+        mode,
+        path,
+        images: 1,
+        seconds: 0,
+        serverCpuMs: 0,
+        outcomes: {},
+        busyWaits: 0,
+        lagP99Ms: 0,
+      };
+      await uploadPath(stack.url, token, files.slice(0, 1), warm);
+      const measured = files.slice(1);
+      const result: PathResult = {
+        mode,
+        path,
+        images: measured.length,
+        seconds: 0,
+        serverCpuMs: 0,
+        outcomes: {},
+        busyWaits: 0,
+        lagP99Ms: 0,
+      };
+      const lagSampler = setInterval(() => {
+        void fetch(`${stack.url}/metrics`)
+          .then((r) => r.text())
+          .then((page) => {
+            const lag = gatewayLag(page);
+            if (lag !== undefined) result.lagP99Ms = Math.max(result.lagP99Ms, lag * 1000);
+          })
+          .catch(() => undefined);
+      }, 2000);
+      const serverBefore = sampler.sample();
+      const clientBefore = process.cpuUsage();
+      const windowStart = monotonic();
+      const started = performance.now();
+      if (path === 'upload') await uploadPath(stack.url, token, measured, result);
+      else if (path === 'batch') await batchPath(stack.url, token, measured, result);
+      else if (path === 'cli') await cliPath(stack.url, user, measured, result);
+      else throw new Error(`unknown path ${path}`);
+      result.seconds = (performance.now() - started) / 1000;
+      result.serverCpuMs = (sampler.sample() - serverBefore) * 1000;
+      if (path !== 'cli') result.clientCpuMs = cpuMs(clientBefore);
+      clearInterval(lagSampler);
+      process.stderr.write(
+        `e2e window (CLOCK_MONOTONIC s): ${windowStart} ${monotonic()} uploads ${measured.length} client ${process.pid} ${mode}/${path}\n`,
+      );
+      results.push(result);
+    }
+  } finally {
+    sampler.close();
+    await stack.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+    if (mode === 'distributed') await dropSchema(DATABASE_URL, schema).catch(() => undefined);
+  }
+  return model;
 }
 
 async function main(): Promise<void> {
@@ -82,94 +318,14 @@ async function main(): Promise<void> {
   const imagesDir = keep ?? mkdtempSync(join(tmpdir(), 'ingest-bench-images-'));
   mkdirSync(imagesDir, { recursive: true });
   const files = await writeVariants(SOURCE, imagesDir, N + 1, 15);
-  const dataDir = mkdtempSync(join(tmpdir(), 'lookalike-ingest-bench-'));
   const load = () =>
     loadavg()
       .map((l) => l.toFixed(1))
       .join(' ');
   const loadBefore = load();
-  const stack = await startEmbeddedStack(
-    {
-      ...process.env,
-      LOOKALIKE_DATA_DIR: dataDir,
-      API_PORT: String(await freePort()),
-      API_HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      CONSOLE_DIR: join(dataDir, 'none'),
-      RECONCILE_INTERVAL_SECONDS: '0',
-      // The benchmark measures throughput, not the per-client rate limit.
-      RATE_LIMIT_PER_MINUTE: '100000000',
-    },
-    // Every service module: the quality loop (dedup check, anomaly scoring) runs as in production.
-    {},
-  );
-  const latencies: number[] = [];
-  const outcomes: Record<string, number> = {};
-  let busyWaits = 0;
-  let lagP99Max = 0;
-  let modelName = 'unknown';
-  let e2eSeconds = 0;
-  let e2eCpu = 0;
-  try {
-    const login = await fetch(`${stack.url}/api/auth/dev-login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ user_id: 'bench' }),
-    });
-    const { access_token: token } = (await login.json()) as { access_token: string };
-    const auth = { authorization: `Bearer ${token}` };
-    modelName =
-      ((await (await fetch(`${stack.url}/api/models`, { headers: auth })).json()) as { name?: string })
-        .name ?? modelName;
-    const upload = async (file: string): Promise<void> => {
-      const started = performance.now();
-      for (let attempt = 0; ; attempt += 1) {
-        const { body, type } = multipart(readFileSync(file), basename(file));
-        const response = await fetch(`${stack.url}/api/images`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': type },
-          body,
-        });
-        const answer = (await response.json()) as { status?: string; code?: string };
-        const retryAfter = Number(response.headers.get('retry-after'));
-        if (response.status === 503 && retryAfter > 0 && attempt < BUSY_RETRIES) {
-          busyWaits += 1;
-          await new Promise((r) => setTimeout(r, retryAfter * 1000));
-          continue;
-        }
-        const outcome = response.ok ? String(answer.status) : `${response.status} ${answer.code}`;
-        outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
-        latencies.push(performance.now() - started);
-        return;
-      }
-    };
-    // Warm-up: the first model call and the first index writes; not counted.
-    await upload(files[0]!);
-    const sampler = setInterval(() => {
-      void fetch(`${stack.url}/metrics`)
-        .then((r) => r.text())
-        .then((page) => {
-          const lag = gauge(page, 'lookalike_nodejs_eventloop_lag_p99_seconds', 'thread="gateway"');
-          if (lag !== undefined) lagP99Max = Math.max(lagP99Max, lag);
-        })
-        .catch(() => undefined);
-    }, 2000);
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    const windowStart = process.hrtime.bigint();
-    await pool(files.slice(1), CONCURRENCY, upload);
-    e2eSeconds = (performance.now() - started) / 1000;
-    e2eCpu = cpuSeconds(cpu);
-    // For perf-stages.ts: the end-to-end window on CLOCK_MONOTONIC (`perf record -k CLOCK_MONOTONIC`).
-    const seconds = (ns: bigint) => (Number(ns / 1000n) / 1e6).toFixed(6);
-    process.stderr.write(
-      `e2e window (CLOCK_MONOTONIC s): ${seconds(windowStart)} ${seconds(process.hrtime.bigint())} uploads ${N}\n`,
-    );
-    clearInterval(sampler);
-  } finally {
-    await stack.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  const results: PathResult[] = [];
+  let model = 'unknown';
+  for (const mode of MODES) model = await runMode(mode, files, results);
 
   // The bare loop: decode + preprocess + model, batch by batch, nothing else running.
   const models = await loadEmbeddingModels({
@@ -178,8 +334,8 @@ async function main(): Promise<void> {
     nsfw: false,
     logger: { log: () => undefined, warn: () => undefined },
   });
-  const model = models.image;
-  const per = model.preprocessor.tensorLength;
+  const bareModel = models.image;
+  const per = bareModel.preprocessor.tensorLength;
   const bareFiles = files.slice(1);
   const bareCpu = process.cpuUsage();
   const bareStarted = performance.now();
@@ -189,34 +345,38 @@ async function main(): Promise<void> {
     await Promise.all(
       group.map(async (file, j) => {
         const bytes = readFileSync(file);
-        await model.preprocessor.preprocess(bytes, await inspectModelInput(bytes), undefined, input, j * per);
+        await bareModel.preprocessor.preprocess(
+          bytes,
+          await inspectModelInput(bytes),
+          undefined,
+          input,
+          j * per,
+        );
       }),
     );
-    await model.run(input, group.length);
+    await bareModel.run(input, group.length);
   }
   const bareSeconds = (performance.now() - bareStarted) / 1000;
-  const bareCpuS = cpuSeconds(bareCpu);
+  const bareCpuMs = cpuMs(bareCpu);
   await models.dispose();
   if (!keep) rmSync(imagesDir, { recursive: true, force: true });
 
-  const sorted = [...latencies].sort((a, b) => a - b);
-  const e2eRate = N / e2eSeconds;
   const bareRate = bareFiles.length / bareSeconds;
   const lines = [
     `## Ingest throughput (${new Date().toISOString().slice(0, 16)}Z)`,
     '',
-    `${N} distinct ~1024 px JPEGs (plus 1 warm-up), ${CONCURRENCY} uploads in flight, embedded stack with every module (quality loop on), model ${modelName}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, load average ${loadBefore} before, ${load()} after.`,
+    `${N} distinct ~1024 px JPEGs per path (plus 1 warm-up), a new tenant per path, stack as child processes with every module (quality loop on), model ${model}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, load average ${loadBefore} before, ${load()} after.`,
     '',
-    '| path | images | seconds | images/s | CPU ms/image (this process) | upload p50 / p95 ms |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    `| end to end: HTTP upload -> validated, hashed, thumbnails, embedded, indexed, dedup-checked | ${N} | ${e2eSeconds.toFixed(1)} | **${e2eRate.toFixed(2)}** | ${((e2eCpu * 1000) / N).toFixed(0)} | ${percentile(sorted, 50).toFixed(0)} / ${percentile(sorted, 95).toFixed(0)} |`,
-    `| bare decode + preprocess + model, batch ${BATCH} | ${bareFiles.length} | ${bareSeconds.toFixed(1)} | ${bareRate.toFixed(2)} | ${((bareCpuS * 1000) / bareFiles.length).toFixed(0)} | |`,
-    '',
-    `End to end / bare: **${(e2eRate / bareRate).toFixed(2)}x**. Outcomes: ${Object.entries(outcomes)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(
-        ', ',
-      )}; 503 busy answers waited out: ${busyWaits}. Gateway thread event-loop lag p99 (largest sample of lookalike_nodejs_eventloop_lag_p99_seconds{thread="gateway"}): ${(lagP99Max * 1000).toFixed(1)} ms.`,
+    '| mode | path | images | seconds | images/s | server CPU ms/image | client CPU ms/image | upload p50 / p95 ms | / bare | HTTP loop lag p99 max | outcomes |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    ...results.map((r) => {
+      const rate = r.images / r.seconds;
+      const outcomes = Object.entries(r.outcomes)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      return `| ${r.mode} | ${r.path} | ${r.images} | ${r.seconds.toFixed(1)} | **${rate.toFixed(2)}** | ${(r.serverCpuMs / r.images).toFixed(0)} | ${r.clientCpuMs === undefined ? 'n/a' : (r.clientCpuMs / r.images).toFixed(0)} | ${r.p50 === undefined ? '' : `${r.p50.toFixed(0)} / ${r.p95?.toFixed(0)}`} | ${(rate / bareRate).toFixed(2)}x | ${r.lagP99Ms.toFixed(1)} ms | ${outcomes}${r.busyWaits ? `; ${r.busyWaits} busy waits` : ''} |`;
+    }),
+    `| bare | decode + preprocess + model, batch ${BATCH}, in process | ${bareFiles.length} | ${bareSeconds.toFixed(1)} | ${bareRate.toFixed(2)} | ${(bareCpuMs / bareFiles.length).toFixed(0)} | | | 1.00x | | |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

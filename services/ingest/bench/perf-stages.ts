@@ -3,12 +3,13 @@
  * run of ingest.bench.ts (see scripts/bench/ingest-profile.sh) and attributes every sample of the
  * end-to-end window to a stage, from the frames on its stack (innermost first):
  *
- *   perf script -i perf.data -F tid,time,ip,sym,dso | node services/ingest/bench/run-dist.cjs \
- *     services/ingest/bench/perf-stages.ts <window start s> <window end s> <uploads> [sample Hz]
+ *   perf script -i perf.data -F pid,tid,time,ip,sym,dso | node services/ingest/bench/run-dist.cjs \
+ *     services/ingest/bench/perf-stages.ts <window start s> <window end s> <uploads> [sample Hz] [client pid]
  *
  * JavaScript frames are named through `--perf-basic-prof` maps. A sample whose stack names no stage
  * is given its thread's most common stage (the PGlite and OpenCV worker threads run WebAssembly
- * whose frames carry no file name), else the residue of its thread kind.
+ * whose frames carry no file name), else the residue of its thread kind. Samples of the client pid
+ * (the bench itself, sending the uploads) are counted apart.
  */
 import { createInterface } from 'node:readline';
 
@@ -37,6 +38,7 @@ const FRAME_STAGES: [string, RegExp][] = [
     /express|node_modules\/router\/|body-parser|busboy|multer|undici|_http_|llhttp|node:http/,
   ],
   ['messaging (bus, proto, jobs)', /libs\/messaging|@bufbuild|protobuf|contracts\/(dist|src)/],
+  ['quality loop JS (dedup, anomaly)', /services\/(dedup|anomaly)\/(dist|src)/],
   ['decode (libvips)', /jpeg_|decode_mcu|jsimd_|ycc_rgb|png_|inflate|vips_foreign_load|read_jpeg|libspng/],
   ['thumbnails (WebP encode)', /VP8|WebP|libwebp|vips_foreign_save_webp|SharpYuv/],
   ['resize, colour, other libvips', /libvips|sharp-linux/],
@@ -45,6 +47,7 @@ const FRAME_STAGES: [string, RegExp][] = [
 const KERNEL = /\[kernel\.kallsyms\]/;
 
 interface Sample {
+  pid: number;
   tid: number;
   time: number;
   frames: string[];
@@ -58,22 +61,24 @@ function stageOf(frames: string[]): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const [from, to, uploads, hz = '499'] = process.argv.slice(2).map(Number);
+  const [from, to, uploads, hz = 499, client = -1] = process.argv.slice(2).map(Number);
   if (!Number.isFinite(from) || !Number.isFinite(to) || !(uploads > 0)) {
     throw new Error('usage: perf-stages.ts <window start s> <window end s> <uploads> [sample Hz]');
   }
   const samples: Sample[] = [];
   let current: Sample | undefined;
   for await (const line of createInterface({ input: process.stdin })) {
-    const head = /^\s*(\d+)\s+([\d.]+):/.exec(line);
+    const head = /^\s*(\d+)\/(\d+)\s+([\d.]+):/.exec(line);
     if (head) {
-      current = { tid: Number(head[1]), time: Number(head[2]), frames: [] };
+      current = { pid: Number(head[1]), tid: Number(head[2]), time: Number(head[3]), frames: [] };
       if (current.time >= from && current.time <= to) samples.push(current);
     } else if (current && line.trim()) {
       current.frames.push(line.trim().replace(/^[0-9a-f]+\s+/, ''));
     }
   }
-  const stages = samples.map((s) => stageOf(s.frames));
+  const stages = samples.map((s) =>
+    s.pid === client ? 'bench client (sending uploads)' : stageOf(s.frames),
+  );
   // A thread's most common stage speaks for its unnamed samples (WebAssembly workers).
   const perThread = new Map<number, Map<string, number>>();
   samples.forEach((s, i) => {
@@ -103,8 +108,9 @@ async function main(): Promise<void> {
   const msPerSample = 1000 / hz;
   const all = samples.length;
   const rows = [...totals].sort((a, b) => b[1] - a[1]);
+  const clientSamples = totals.get('bench client (sending uploads)') ?? 0;
   const lines = [
-    `${all} samples at ${hz} Hz in ${(to - from).toFixed(1)} s, ${uploads} uploads: ${((all * msPerSample) / uploads).toFixed(0)} ms of CPU per upload`,
+    `${all} samples at ${hz} Hz in ${(to - from).toFixed(1)} s, ${uploads} uploads: ${((all * msPerSample) / uploads).toFixed(0)} ms of CPU per upload, ${(((all - clientSamples) * msPerSample) / uploads).toFixed(0)} of them the server's`,
     '',
     '| stage | CPU ms/upload | share |',
     '| --- | ---: | ---: |',

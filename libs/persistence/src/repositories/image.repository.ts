@@ -105,11 +105,10 @@ export class ImageRepository {
         .into(ImageEntity)
         .values(row)
         .orIgnore()
-        .returning(['image_id'])
+        .returning('*')
         .execute();
-      if (inserted.raw.length > 0) {
-        return { status: 'created', image: await this.mustFind(input.ownerUserId, row.imageId as string) };
-      }
+      const [created] = inserted.raw as Record<string, unknown>[];
+      if (created) return { status: 'created', image: this.hydrate(created) };
       const existing = await this.findBySha256(input.ownerUserId, input.sha256);
       if (existing) return { status: 'duplicate', image: existing };
     }
