@@ -479,6 +479,8 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
           members,
           suggestedKeep: a,
         });
+        // The upsert's RETURNING row reads back as a SELECT would.
+        expect(first.group).toEqual(await dedup.getGroup(owner, first.group.groupId));
         const again = await dedup.upsertGroup({
           ownerUserId: owner,
           kind: 'near',
@@ -486,6 +488,7 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
           suggestedKeep: b,
         });
         expect(first.created).toBe(true);
+        expect(again.group).toEqual(await dedup.getGroup(owner, first.group.groupId));
         expect(again).toMatchObject({
           created: false,
           group: { groupId: first.group.groupId, suggestedKeep: b },

@@ -8,7 +8,7 @@ import {
   type DedupMember,
   type DedupVerdict,
 } from '../entities';
-import { sqlRows } from './sql-rows';
+import { hydrateRow, sqlRows } from './sql-rows';
 import { requireIds } from './required-ids';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
 
@@ -59,7 +59,7 @@ export class DedupRepository {
       throw LookalikeError.invalid('a dedup group needs at least two images');
     }
     const key = membersKey(input.members);
-    const rows = await sqlRows<{ group_id: string; inserted: boolean }>(
+    const rows = await sqlRows<Record<string, unknown> & { inserted: boolean }>(
       this.dataSource,
       `INSERT INTO dedup_groups (group_id, owner_user_id, kind, members, members_key, suggested_keep, scan_job_id)
        VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
@@ -67,7 +67,7 @@ export class DedupRepository {
           SET members = excluded.members, suggested_keep = excluded.suggested_keep,
               scan_job_id = excluded.scan_job_id, updated_at = now()
         WHERE dedup_groups.status = 'open'
-       RETURNING group_id, (xmax = 0) AS inserted`,
+       RETURNING *, (xmax = 0) AS inserted`,
       [
         newUlid(),
         input.ownerUserId,
@@ -80,7 +80,7 @@ export class DedupRepository {
     );
     const row = rows[0];
     const group = row
-      ? await this.groups.findOneBy({ groupId: row.group_id })
+      ? hydrateRow(this.groups, row)
       : await this.groups.findOneBy({ ownerUserId: input.ownerUserId, kind: input.kind, membersKey: key });
     if (!group) throw new LookalikeError(ErrorCode.Conflict, 'dedup group vanished while saving; retry');
     return { group, created: row?.inserted === true };

@@ -3,6 +3,7 @@ import type { DataSource, Repository } from 'typeorm';
 import { ImageEntity, type ImageSource, type ImageStatus } from '../entities';
 import { requireIds } from './required-ids';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
+import { hydrateRow } from './sql-rows';
 
 export interface NewImage {
   imageId?: string;
@@ -202,17 +203,8 @@ export class ImageRepository {
     return this.hydrate(row);
   }
 
-  /**
-   * The entity of a row an UPDATE ... RETURNING * gave back, converted as a SELECT's would be (the
-   * driver's hydration: types and column transformers), so a write is one statement, not two.
-   */
   private hydrate(row: Record<string, unknown>): ImageEntity {
-    const entity = this.repo.create();
-    const { driver } = this.repo.manager.connection;
-    for (const column of this.repo.metadata.columns) {
-      column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
-    }
-    return entity;
+    return hydrateRow(this.repo, row);
   }
 
   /** Removes the row, and the pair verifications that hold the image; true when it existed. */

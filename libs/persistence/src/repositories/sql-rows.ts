@@ -1,4 +1,4 @@
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource, type EntityManager, type ObjectLiteral, type Repository } from 'typeorm';
 
 /**
  * Runs SQL and returns its rows. DataSource.query hands back `[rows, count]` for UPDATE and DELETE
@@ -19,4 +19,20 @@ export async function sqlRows<T>(
   } finally {
     if (!inTransaction) await runner.release();
   }
+}
+
+/**
+ * The entity of a row that `RETURNING *` gave back, converted as a SELECT's would be (the driver's
+ * hydration: types and column transformers), so a write that needs its row is one statement.
+ */
+export function hydrateRow<T extends ObjectLiteral>(
+  repository: Repository<T>,
+  row: Record<string, unknown>,
+): T {
+  const entity = repository.create();
+  const { driver } = repository.manager.connection;
+  for (const column of repository.metadata.columns) {
+    column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
+  }
+  return entity;
 }
