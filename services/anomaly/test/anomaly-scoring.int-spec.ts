@@ -90,7 +90,11 @@ describe.each([
     stores = await openQualityStores(sql, 1280);
     // The last planted image arrives later, through the ingest-time path.
     await seedImages(stores, OWNER, seeded.slice(0, -1));
-    const config = loadConfig(anomalyEnvSchema, { ANOMALY_RECOMPUTE_CRON: 'off' });
+    const config = loadConfig(anomalyEnvSchema, {
+      ANOMALY_RECOMPUTE_CRON: 'off',
+      // A queued image is handed out at once (submittedNow), not after the gathering wait.
+      ANOMALY_BATCH_GATHER_MS: '0',
+    });
     const index = new VectorIndexRepository(stores.vectors);
     const store = new AnomalyStoreRepository(stores.dataSource);
     scoring = new AnomalyScoringService(index, store, new ScoreWriterService(index, config), config);
