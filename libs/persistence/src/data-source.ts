@@ -14,6 +14,7 @@ import {
   ImageEntity,
   JobEntity,
   PairVerificationEntity,
+  VideoEntity,
 } from './entities';
 import { persistenceMigrations } from './migrations';
 
@@ -28,6 +29,7 @@ export const persistenceEntities = [
   AnomalyScoreEntity,
   FeedbackQueryEntity,
   PairVerificationEntity,
+  VideoEntity,
 ];
 
 export interface DatabaseUrlOptions {

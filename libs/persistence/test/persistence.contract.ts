@@ -11,7 +11,9 @@ import {
   JobRepository,
   PairVerificationRepository,
   persistenceMigrations,
+  VideoRepository,
   type NewImage,
+  type NewVideo,
 } from '../src';
 
 export interface DatabaseHarness {
@@ -28,6 +30,7 @@ const TABLES = [
   'anomaly_reviews',
   'audit_log',
   'pair_verifications',
+  'videos',
 ];
 
 function sha(text: string): string {
@@ -43,6 +46,26 @@ function image(owner: string, text: string, extra: Partial<NewImage> = {}): NewI
     sizeBytes: 1234,
     source: 'upload',
     ...extra,
+  };
+}
+
+function video(owner: string, text: string): NewVideo {
+  return {
+    ownerUserId: owner,
+    sha256: sha(text),
+    bucket: 'b',
+    key: `${owner}/2026/01/${ulid()}.mp4`,
+    sizeBytes: 5_000_000_000,
+    source: 'upload',
+    tags: ['trip'],
+    container: 'mp4',
+    codec: 'h264',
+    durationMs: 60_000,
+    fps: 29.97,
+    width: 1280,
+    height: 720,
+    frameCount: 1798,
+    hasAudio: true,
   };
 }
 
@@ -250,6 +273,89 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         expect(stale.map((candidate) => candidate.imageId)).toContain(row.imageId);
         const fresh = await images.findStale(['stored'], new Date(Date.now() - 3_600_000), 1000);
         expect(fresh.map((candidate) => candidate.imageId)).not.toContain(row.imageId);
+      });
+    });
+
+    describe('videos', () => {
+      it('keeps the same bytes once per owner and round-trips every column', async () => {
+        const videos = new VideoRepository(db);
+        const first = await videos.insertIfAbsent(video(owner, 'clip'));
+        expect(first.status).toBe('created');
+        expect(first.video).toMatchObject({
+          status: 'stored',
+          sizeBytes: 5_000_000_000,
+          fps: 29.97,
+          tags: ['trip'],
+          shots: [],
+        });
+        expect(first.video).toEqual(await videos.findById(owner, first.video.videoId));
+        const again = await videos.insertIfAbsent(video(owner, 'clip'));
+        expect(again).toMatchObject({ status: 'duplicate', video: { videoId: first.video.videoId } });
+        const other = await videos.insertIfAbsent(video(`${owner}-b`, 'clip'));
+        expect(other.status).toBe('created');
+        expect(await videos.findById(`${owner}-b`, first.video.videoId)).toBeNull();
+      });
+
+      it('extracts forward only, records shots and progress, and lists frames in time order', async () => {
+        const videos = new VideoRepository(db);
+        const images = new ImageRepository(db);
+        const { video: row } = await videos.insertIfAbsent(video(owner, 'shots'));
+        const id = row.videoId;
+        await expectCode(videos.transition(owner, id, 'indexed'), ErrorCode.Conflict);
+        const extracting = await videos.transition(owner, id, 'extracting', {
+          framesTotal: 3,
+          jobId: ulid(),
+        });
+        expect(extracting).toMatchObject({ status: 'extracting', framesTotal: 3, framesDone: 0 });
+        expect((await videos.update(owner, id, { framesDone: 2 })).framesDone).toBe(2);
+        for (const [frameIndex, tMs, shotId] of [
+          [60, 2000, 1],
+          [0, 0, 0],
+          [120, 4000, 1],
+        ]) {
+          await images.insertIfAbsent(
+            image(owner, `frame-${frameIndex}`, { frame: { videoId: id, frameIndex, tMs, shotId } }),
+          );
+        }
+        await images.insertIfAbsent(image(owner, 'a photo'));
+        const frames = await videos.frames(owner, id);
+        expect(frames.map((f) => [f.frameIndex, f.tMs, f.shotId, f.videoId])).toEqual([
+          [0, 0, 0, id],
+          [60, 2000, 1, id],
+          [120, 4000, 1, id],
+        ]);
+        expect(await videos.frames(`${owner}-other`, id)).toEqual([]);
+        const shots = [
+          { shotId: 0, startMs: 0, endMs: 2000, frameIndex: 0 },
+          { shotId: 1, startMs: 2000, endMs: 60_000, frameIndex: 60 },
+        ];
+        const indexed = await videos.transition(owner, id, 'indexed', {
+          shots,
+          posterImageId: frames[0]!.imageId,
+          framesDone: 3,
+        });
+        expect(indexed).toEqual(await videos.findById(owner, id));
+        expect(indexed.shots).toEqual(shots);
+        expect((await videos.transition(owner, id, 'indexed')).status).toBe('indexed');
+        await videos.transition(owner, id, 'deleting');
+        await expectCode(videos.transition(owner, id, 'extracting'), ErrorCode.Conflict);
+        await expectCode(videos.transition(owner, ulid(), 'extracting'), ErrorCode.NotFound);
+        await expectCode(videos.update(`${owner}-other`, id, { framesDone: 1 }), ErrorCode.NotFound);
+        expect(await videos.remove(owner, id)).toBe(true);
+        expect(await videos.remove(owner, id)).toBe(false);
+      });
+
+      it('pages newest first with a cursor', async () => {
+        const videos = new VideoRepository(db);
+        for (let i = 0; i < 5; i += 1) await videos.insertIfAbsent(video(owner, `page-${i}`));
+        const first = await videos.list(owner, { limit: 3 });
+        expect(first.items).toHaveLength(3);
+        const second = await videos.list(owner, { limit: 3, cursor: first.nextCursor ?? undefined });
+        expect(second.items).toHaveLength(2);
+        expect(second.nextCursor).toBeNull();
+        const ids = [...first.items, ...second.items].map((v) => v.videoId);
+        expect(new Set(ids).size).toBe(5);
+        expect(ids).toEqual([...ids].sort().reverse());
       });
     });
 

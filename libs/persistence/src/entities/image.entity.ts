@@ -13,6 +13,7 @@ export type ImageSource = (typeof IMAGE_SOURCES)[number];
 @Index('idx_images_owner_created', ['ownerUserId', 'createdAt', 'imageId'])
 @Index('idx_images_owner_status', ['ownerUserId', 'status'])
 @Index('idx_images_owner_phash', ['ownerUserId', 'phash'])
+@Index('idx_images_owner_video', ['ownerUserId', 'videoId', 'tMs'])
 @Check('ck_images_status', oneOf('status', IMAGE_STATUSES))
 @Check('ck_images_source', oneOf('source', IMAGE_SOURCES))
 export class ImageEntity {
@@ -84,6 +85,19 @@ export class ImageEntity {
 
   @Column({ name: 'error', type: 'text', nullable: true })
   error!: string | null;
+
+  /** A frame of a video (docs/video.md): its video, frame index, time and shot; null otherwise. */
+  @Column({ name: 'video_id', type: 'char', length: 26, nullable: true })
+  videoId!: string | null;
+
+  @Column({ name: 'frame_index', type: 'integer', nullable: true })
+  frameIndex!: number | null;
+
+  @Column({ name: 't_ms', type: 'integer', nullable: true })
+  tMs!: number | null;
+
+  @Column({ name: 'shot_id', type: 'integer', nullable: true })
+  shotId!: number | null;
 
   @Column({ name: 'created_at', ...TIMESTAMP, default: () => 'now()' })
   createdAt!: Date;

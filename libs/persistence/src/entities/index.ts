@@ -8,3 +8,4 @@ export * from './audit-log.entity';
 export * from './anomaly-score.entity';
 export * from './feedback-query.entity';
 export * from './pair-verification.entity';
+export * from './video.entity';

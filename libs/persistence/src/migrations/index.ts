@@ -2,6 +2,7 @@ import { InitialSchema1767225600000 } from './1767225600000-initial-schema';
 import { QualityLoop1767225600100 } from './1767225600100-quality-loop';
 import { JobRunAfter1767225600200 } from './1767225600200-job-run-after';
 import { PairVerifications1767225600300 } from './1767225600300-pair-verifications';
+import { Videos1767225600400 } from './1767225600400-videos';
 
 /** Every migration, oldest first; openDatabase runs the pending ones. */
 export const persistenceMigrations = [
@@ -9,4 +10,5 @@ export const persistenceMigrations = [
   QualityLoop1767225600100,
   JobRunAfter1767225600200,
   PairVerifications1767225600300,
+  Videos1767225600400,
 ];

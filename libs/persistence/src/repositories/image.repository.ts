@@ -19,6 +19,8 @@ export interface NewImage {
   height?: number | null;
   format?: string | null;
   phash?: string | null;
+  /** A frame of a stored video (docs/video.md). */
+  frame?: { videoId: string; frameIndex: number; tMs: number; shotId: number };
   createdAt?: Date;
 }
 
@@ -96,6 +98,10 @@ export class ImageRepository {
       height: input.height ?? null,
       format: input.format ?? null,
       phash: input.phash ?? null,
+      videoId: input.frame?.videoId ?? null,
+      frameIndex: input.frame?.frameIndex ?? null,
+      tMs: input.frame?.tMs ?? null,
+      shotId: input.frame?.shotId ?? null,
       ...(input.createdAt ? { createdAt: input.createdAt, updatedAt: input.createdAt } : {}),
     };
     // The duplicate's row may be deleted between our insert and our read; then try again.

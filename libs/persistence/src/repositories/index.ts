@@ -6,3 +6,4 @@ export * from './dedup.repository';
 export * from './anomaly-review.repository';
 export * from './audit-log.repository';
 export * from './pair-verification.repository';
+export * from './video.repository';
