@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   envBoolean,
   envInt,
+  envNumber,
   jobsEnvSchema,
   localFeaturesEnvSchema,
   refineStorage,
@@ -46,6 +47,23 @@ export const ingestEnvSchema = runtimeEnvSchema
     URL_EXPIRES_SECONDS: envInt(900, 10, 7 * 24 * 3600),
     /** Shared with the gateway, which verifies the local store's signed URLs (see docs/ingest.md). */
     OBJECT_SIGNING_KEY: optional,
+    /**
+     * Videos (docs/video.md): ffmpeg and ffprobe (found on PATH by default; without them the video
+     * endpoints answer 501 naming the tool), the limits every video is checked against before a
+     * frame is decoded, and how keyframes are kept.
+     */
+    FFMPEG_PATH: z.string().trim().min(1).default('ffmpeg'),
+    FFPROBE_PATH: z.string().trim().min(1).default('ffprobe'),
+    MAX_VIDEO_BYTES: envInt(2 * 1024 * 1024 * 1024, 1024, 64 * 1024 * 1024 * 1024),
+    MAX_VIDEO_DURATION_SECONDS: envInt(30 * 60, 1, 24 * 3600),
+    MAX_VIDEO_FRAME_PIXELS: envInt(3840 * 2160, 1024, 100_000_000),
+    MAX_VIDEO_FRAMES: envInt(30 * 60 * 120, 1, 100_000_000),
+    VIDEO_PROBE_TIMEOUT_MS: envInt(30_000, 1000, 600_000),
+    VIDEO_EXTRACT_TIMEOUT_MS: envInt(15 * 60 * 1000, 1000, 24 * 3600 * 1000),
+    VIDEO_SCENE_THRESHOLD: envNumber(0.3, 0.01, 1),
+    VIDEO_MIN_SPACING_MS: envInt(500, 0, 600_000),
+    VIDEO_MAX_GAP_MS: envInt(10_000, 100, 3_600_000),
+    VIDEO_MAX_FRAMES_PER_MINUTE: envInt(30, 1, 3600),
     /** Reconciliation: at start-up and then this often (0 turns the periodic pass off). */
     RECONCILE_INTERVAL_SECONDS: envInt(600, 0),
     /** Rows left mid-pipeline for longer than this are replayed by reconciliation. */

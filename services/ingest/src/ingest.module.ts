@@ -15,6 +15,7 @@ import { ImagesService } from './services/images.service';
 import { IngestService } from './services/ingest.service';
 import { QualityLoopService } from './services/quality-loop.service';
 import { ReconciliationService } from './services/reconciliation.service';
+import { VideoIngestService } from './services/video-ingest.service';
 
 @Module({})
 export class IngestModule {
@@ -47,6 +48,7 @@ export class IngestModule {
         ImagesService,
         BatchIngestService,
         ReconciliationService,
+        VideoIngestService,
       ],
     };
   }

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import { openDatabase, type DatabaseOptions, type LookalikeDataSource } from '../data-source';
 import { ImageRepository } from '../repositories/image.repository';
 import { JobRepository } from '../repositories/job.repository';
+import { VideoRepository } from '../repositories/video.repository';
 
 /** The part of a service's validated environment this module reads. */
 export interface PersistenceModuleConfig {
@@ -119,8 +120,13 @@ export class PersistenceModule implements OnApplicationShutdown {
           inject: [DATA_SOURCE],
           useFactory: (dataSource: DataSource) => new JobRepository(dataSource),
         },
+        {
+          provide: VideoRepository,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new VideoRepository(dataSource),
+        },
       ],
-      exports: [DATA_SOURCE, ImageRepository, JobRepository],
+      exports: [DATA_SOURCE, ImageRepository, JobRepository, VideoRepository],
     };
   }
 

@@ -60,8 +60,16 @@ export class ImagePipelineService {
     private readonly features: LocalFeatureWorkers,
   ) {}
 
-  /** Runs the pipeline from wherever the row is; `bytes` is read from the store when absent. */
-  async run(start: ImageEntity, bytes?: Buffer): Promise<PipelineResult> {
+  /**
+   * Runs the pipeline from wherever the row is; `bytes` is read from the store when absent. With
+   * `duplicateCheck: false` (video frames, whose neighbours in the same shot are look-alikes by
+   * nature) the dedup service is not asked and the report says `skipped`.
+   */
+  async run(
+    start: ImageEntity,
+    bytes?: Buffer,
+    options: { duplicateCheck?: boolean } = {},
+  ): Promise<PipelineResult> {
     let image = start;
     const owner = image.ownerUserId;
     try {
@@ -103,6 +111,7 @@ export class ImagePipelineService {
       throw error;
     }
     this.qualityLoop.notifyAnomaly(owner, image.imageId);
+    if (options.duplicateCheck === false) return { image, nearDuplicates: [], duplicateCheck: 'skipped' };
     return { image, ...(await this.duplicateReport(owner, image.imageId)) };
   }
 

@@ -6,6 +6,7 @@ export const JobKinds = {
   IngestBatch: 'ingest-batch',
   Reindex: 'reindex',
   Reconcile: 'reconcile',
+  VideoExtract: 'video-extract',
 } as const;
 
 /** Jobs the system runs for nobody in particular (reconciliation) are owned by this id. */

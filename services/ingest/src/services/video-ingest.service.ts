@@ -1,0 +1,290 @@
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline as streamPipeline } from 'node:stream/promises';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { ErrorCode, LookalikeError, type Caller } from '@lookalike/contracts';
+import { APP_CONFIG } from '@lookalike/config';
+import { inspectImage } from '@lookalike/imaging';
+import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
+import { assertKeyInTenant, derivedObjectKey, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
+import {
+  IMAGE_SOURCES,
+  ImageRepository,
+  VideoRepository,
+  type ImageSource,
+  type VideoEntity,
+} from '@lookalike/persistence';
+import {
+  assertVideoTools,
+  detectVideoTools,
+  extractKeyframes,
+  probeVideo,
+  type KeyframeOptions,
+  type VideoLimits,
+  type VideoTools,
+  type VideoToolsStatus,
+} from '@lookalike/video';
+import type { IngestConfig } from '../ingest.config';
+import { imageLimits, ImagePipelineService } from './image-pipeline.service';
+import { JobKinds } from './ingest-jobs';
+import { normaliseTags, ownerOf } from './ingest.service';
+
+export interface VideoIngestRequest {
+  caller?: Caller;
+  bucket?: string;
+  key: string;
+  tags: string[];
+  source?: string;
+}
+
+export interface VideoIngestAnswer {
+  videoId: string;
+  status: 'created' | 'duplicate';
+  /** The extraction job (`GET /api/jobs/{id}`); for a duplicate, the first upload's. */
+  jobId: string;
+}
+
+export function videoLimits(config: IngestConfig): VideoLimits {
+  return {
+    maxBytes: config.MAX_VIDEO_BYTES,
+    maxDurationMs: config.MAX_VIDEO_DURATION_SECONDS * 1000,
+    maxFramePixels: config.MAX_VIDEO_FRAME_PIXELS,
+    maxFrames: config.MAX_VIDEO_FRAMES,
+    probeTimeoutMs: config.VIDEO_PROBE_TIMEOUT_MS,
+    extractTimeoutMs: config.VIDEO_EXTRACT_TIMEOUT_MS,
+  };
+}
+
+export function keyframeOptions(config: IngestConfig): KeyframeOptions {
+  return {
+    sceneThreshold: config.VIDEO_SCENE_THRESHOLD,
+    minSpacingMs: config.VIDEO_MIN_SPACING_MS,
+    maxGapMs: config.VIDEO_MAX_GAP_MS,
+    maxPerMinute: config.VIDEO_MAX_FRAMES_PER_MINUTE,
+    maxSide: 1024,
+  };
+}
+
+/**
+ * A frame's row identity: the video's content hash and the frame's index, not the frame JPEG's
+ * hash, so a replayed extraction finds the frames it stored, and an identical frame in two videos
+ * is a point in each (docs/video.md).
+ */
+export function frameSha256(videoSha256: string, frameIndex: number): string {
+  return createHash('sha256').update(`${videoSha256}:frame:${frameIndex}`).digest('hex');
+}
+
+/**
+ * Video ingest (docs/video.md): an uploaded object is checked (ffmpeg present, size, container
+ * from the bytes, streams and limits by ffprobe) before anything is written; a refused file is
+ * deleted. An accepted video gets its row and a durable `video-extract` job, which keeps the
+ * keyframes, stores each as an image object and runs it through the image pipeline as a frame of
+ * the video (no duplicate check per frame), then records the shots and the poster. The job is
+ * idempotent: frames are keyed by (video, frame index), so a replay after a crash continues.
+ */
+@Injectable()
+export class VideoIngestService implements OnModuleInit {
+  private readonly logger = new Logger(VideoIngestService.name);
+  private tools?: Promise<VideoToolsStatus>;
+
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: IngestConfig,
+    @Inject(OBJECT_STORE) private readonly objects: ObjectStore,
+    @Inject(JOB_RUNNER) private readonly runner: JobRunner,
+    private readonly videos: VideoRepository,
+    private readonly images: ImageRepository,
+    private readonly pipeline: ImagePipelineService,
+  ) {}
+
+  onModuleInit(): void {
+    this.runner.register(JobKinds.VideoExtract, (job) => this.extract(job), { concurrency: 1 });
+    void this.toolsStatus().then((status) =>
+      status.available
+        ? this.logger.log({ ffmpeg: status.ffmpegVersion, ffprobe: status.ffprobeVersion }, 'video support ready')
+        : this.logger.warn({ missing: status.missing, reason: status.reason }, 'video support off: images only'),
+    );
+  }
+
+  /** Whether ffmpeg and ffprobe run here (checked once). */
+  toolsStatus(): Promise<VideoToolsStatus> {
+    this.tools ??= detectVideoTools({ ffmpeg: this.config.FFMPEG_PATH, ffprobe: this.config.FFPROBE_PATH });
+    return this.tools;
+  }
+
+  async ingest(request: VideoIngestRequest): Promise<VideoIngestAnswer> {
+    const owner = ownerOf(request.caller);
+    if (request.bucket && request.bucket !== this.objects.bucket) {
+      throw LookalikeError.notFound('bucket', request.bucket);
+    }
+    assertKeyInTenant(owner, request.key);
+    const tags = normaliseTags(request.tags);
+    const source: ImageSource = (IMAGE_SOURCES as readonly string[]).includes(request.source ?? '')
+      ? (request.source as ImageSource)
+      : 'api';
+    const head = await this.objects.head(request.key);
+    if (!head) throw LookalikeError.notFound('object', request.key);
+    const dir = await mkdtemp(join(tmpdir(), 'lookalike-video-'));
+    try {
+      const checked = await this.rejectingBadInput(request.key, async () => {
+        const tools = assertVideoTools(await this.toolsStatus());
+        if (head.size > this.config.MAX_VIDEO_BYTES) {
+          throw new LookalikeError(
+            ErrorCode.PayloadTooLarge,
+            `The video is ${head.size} bytes; the limit is ${this.config.MAX_VIDEO_BYTES}`,
+            { details: { reason: 'too_large', limit: this.config.MAX_VIDEO_BYTES, actual: head.size } },
+          );
+        }
+        const { file, sha256 } = await this.download(request.key, dir);
+        return { sha256, info: await probeVideo(tools, file, videoLimits(this.config)) };
+      });
+      const { info, sha256 } = checked;
+      const inserted = await this.videos.insertIfAbsent({
+        ownerUserId: owner,
+        sha256,
+        bucket: this.objects.bucket,
+        key: request.key,
+        sizeBytes: info.sizeBytes,
+        source,
+        tags,
+        container: info.container,
+        codec: info.codec,
+        durationMs: info.durationMs,
+        fps: info.fps,
+        width: info.width,
+        height: info.height,
+        frameCount: info.frameCount,
+        hasAudio: info.hasAudio,
+      });
+      let video = inserted.video;
+      if (inserted.status === 'duplicate' && video.key !== request.key) {
+        // The owner holds these bytes already: the second copy is dropped.
+        await this.objects.delete(request.key);
+        return { videoId: video.videoId, status: 'duplicate', jobId: video.jobId ?? '' };
+      }
+      if (head.contentType !== info.mime) {
+        // Served with the type read from the bytes, never the one the uploader claimed.
+        await this.objects.put(request.key, await this.objects.get(request.key), { contentType: info.mime });
+      }
+      if (!video.jobId) {
+        const job = await this.runner.submit({
+          ownerUserId: owner,
+          kind: JobKinds.VideoExtract,
+          payload: { videoId: video.videoId },
+          total: 0,
+          maxAttempts: 5,
+          idempotencyKey: `video-extract:${video.videoId}`,
+        });
+        video = await this.videos.transition(owner, video.videoId, 'extracting', { jobId: job.jobId });
+      }
+      return { videoId: video.videoId, status: 'created', jobId: video.jobId ?? '' };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async get(caller: Caller | undefined, videoId: string): Promise<{ video: VideoEntity; frames: number }> {
+    const owner = ownerOf(caller);
+    const video = await this.videos.findById(owner, videoId);
+    if (!video) throw LookalikeError.notFound('video', videoId);
+    return { video, frames: (await this.videos.frames(owner, videoId)).length };
+  }
+
+  /** The extraction job: keyframes -> frame images through the pipeline -> shots and poster. */
+  private async extract({ job, signal, progress }: RunningJob): Promise<Record<string, unknown>> {
+    const owner = job.ownerUserId;
+    const videoId = String(job.payload.videoId ?? '');
+    const video = await this.videos.findById(owner, videoId);
+    if (!video || video.status === 'deleting') return { skipped: 'video gone' };
+    if (video.status === 'indexed') return { frames: video.framesDone };
+    const tools: VideoTools = assertVideoTools(await this.toolsStatus());
+    const dir = await mkdtemp(join(tmpdir(), 'lookalike-video-'));
+    try {
+      const { file } = await this.download(video.key, dir);
+      const info = await probeVideo(tools, file, videoLimits(this.config));
+      const { keyframes, shots } = await extractKeyframes(
+        tools,
+        file,
+        info,
+        keyframeOptions(this.config),
+        videoLimits(this.config),
+      );
+      await this.videos.transition(owner, videoId, 'extracting', { framesTotal: keyframes.length, shots });
+      await progress({ total: keyframes.length });
+      let poster: string | undefined;
+      for (const [i, frame] of keyframes.entries()) {
+        if (signal.aborted) throw new Error('the extraction lost its lease');
+        const key = derivedObjectKey(video.key, `frame-${String(frame.frameIndex).padStart(7, '0')}`, 'jpg');
+        const imageInfo = await inspectImage(frame.jpeg, imageLimits(this.config));
+        const { image } = await this.images.insertIfAbsent({
+          ownerUserId: owner,
+          sha256: frameSha256(video.sha256, frame.frameIndex),
+          bucket: this.objects.bucket,
+          key,
+          sizeBytes: frame.jpeg.length,
+          source: video.source,
+          tags: video.tags,
+          width: imageInfo.width,
+          height: imageInfo.height,
+          format: imageInfo.format,
+          frame: { videoId, frameIndex: frame.frameIndex, tMs: frame.tMs, shotId: frame.shotId },
+        });
+        if (image.status !== 'indexed') {
+          await this.objects.put(key, frame.jpeg, { contentType: imageInfo.mime });
+          await this.pipeline.run(image, frame.jpeg, { duplicateCheck: false });
+        }
+        poster ??= image.imageId;
+        await this.videos.update(owner, videoId, { framesDone: i + 1 });
+        await progress({ done: i + 1 });
+      }
+      await this.videos.transition(owner, videoId, 'indexed', {
+        posterImageId: poster ?? null,
+        framesDone: keyframes.length,
+        error: null,
+      });
+      this.logger.log({ videoId, frames: keyframes.length, shots: shots.length }, 'video indexed');
+      return { frames: keyframes.length, shots: shots.length };
+    } catch (error) {
+      if (error instanceof LookalikeError && error.code !== ErrorCode.Unavailable) {
+        // The video cannot be extracted (it was checked at upload, so this is rare): say why.
+        await this.videos
+          .transition(owner, videoId, 'failed', { error: error.message.slice(0, 2000) })
+          .catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Runs a check; a client error (4xx) deletes the uploaded object first: nothing is left behind. */
+  private async rejectingBadInput<T>(key: string, check: () => Promise<T>): Promise<T> {
+    try {
+      return await check();
+    } catch (error) {
+      if (error instanceof LookalikeError && error.code !== ErrorCode.Unavailable && error.code !== ErrorCode.NotFound) {
+        await this.objects
+          .delete(key)
+          .catch((cause: unknown) => this.logger.warn({ cause, key }, 'could not delete a rejected video'));
+      }
+      throw error;
+    }
+  }
+
+  /** Streams the object to a file in `dir`, hashing it on the way. */
+  private async download(key: string, dir: string): Promise<{ file: string; sha256: string }> {
+    const file = join(dir, 'video');
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await streamPipeline(await this.objects.get(key), tap, createWriteStream(file));
+    return { file, sha256: hash.digest('hex') };
+  }
+}
