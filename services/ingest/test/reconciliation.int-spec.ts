@@ -5,7 +5,12 @@ import sharp from 'sharp';
 import type { JobRunner } from '@lookalike/messaging';
 import { LocalFeatureWorkers } from '@lookalike/local-features';
 import { createObjectStore, generateObjectKey, type ObjectStore } from '@lookalike/object-store';
-import { ImageRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
+import {
+  ImageRepository,
+  openDatabase,
+  VideoRepository,
+  type LookalikeDataSource,
+} from '@lookalike/persistence';
 import { createVectorStore, pointIdFor, type VectorStore } from '@lookalike/vector-store';
 import { ingestEnvSchema } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
@@ -93,6 +98,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
         new ReconciliationRepository(db),
         pipeline,
         imagesService,
+        new VideoRepository(db),
       );
     sut = withConfig({ RECONCILE_STALE_SECONDS: '0', RECONCILE_ORPHAN_OBJECT_SECONDS: '0' });
   }, 60_000);
@@ -148,6 +154,26 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
       contentType: 'image/jpeg',
     });
 
+    // A stored video's original belongs to its row in `videos`.
+    const videoKey = generateObjectKey(OWNER, 'mp4');
+    await objects.put(videoKey, Buffer.from('a stored video'), { contentType: 'video/mp4' });
+    await new VideoRepository(db).insertIfAbsent({
+      ownerUserId: OWNER,
+      sha256: 'e'.repeat(64),
+      bucket: objects.bucket,
+      key: videoKey,
+      sizeBytes: 14,
+      source: 'api',
+      container: 'mp4',
+      codec: 'h264',
+      durationMs: 1000,
+      fps: 25,
+      width: 320,
+      height: 240,
+      frameCount: 25,
+      hasAudio: false,
+    });
+
     const report = await sut.reconcile();
     expect(report).toMatchObject({
       rows: 3,
@@ -163,8 +189,9 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     expect(await objects.head(orphanKey)).toBeNull();
     const keys: string[] = [];
     for await (const object of objects.list(`${OWNER}/`)) keys.push(object.key);
-    // Each image's original, two thumbnails and local features: none of them is an orphan.
-    expect(keys).toHaveLength(12);
+    // Each image's original, two thumbnails and local features, and the video: none is an orphan.
+    expect(keys).toHaveLength(13);
+    expect(keys).toContain(videoKey);
     expect(keys.filter((k) => k.endsWith('.features.lkf'))).toHaveLength(3);
     expect(await sut.reconcile()).toMatchObject({
       replayed: 0,

@@ -149,6 +149,13 @@ export class VideoRepository {
     return hydrateRow(this.repo, row);
   }
 
+  /** Object keys of the owner's videos (reconciliation: they are not orphans). */
+  async keys(ownerUserId: string): Promise<string[]> {
+    requireIds({ ownerUserId });
+    const rows = await this.repo.find({ select: { key: true }, where: { ownerUserId } });
+    return rows.map((row) => row.key);
+  }
+
   /** The video's frames (image rows carrying its id), in time order. */
   frames(ownerUserId: string, videoId: string): Promise<ImageEntity[]> {
     requireIds({ ownerUserId, videoId });

@@ -10,7 +10,7 @@ import {
 import { APP_CONFIG } from '@lookalike/config';
 import { JOB_RUNNER, type JobRunner } from '@lookalike/messaging';
 import { OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
-import { ImageRepository } from '@lookalike/persistence';
+import { ImageRepository, VideoRepository } from '@lookalike/persistence';
 import { pointIdFor, VECTOR_STORE, type VectorStore } from '@lookalike/vector-store';
 import type { IngestConfig } from '../ingest.config';
 import { ReconciliationRepository, type ImageRef } from '../repositories/reconciliation.repository';
@@ -58,6 +58,7 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
     private readonly rows: ReconciliationRepository,
     private readonly pipeline: ImagePipelineService,
     private readonly imagesService: ImagesService,
+    private readonly videos: VideoRepository,
   ) {}
 
   onModuleInit(): void {
@@ -176,6 +177,8 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
       }
     }
 
+    // A video's original belongs to its row in `videos`; its frames are image rows (above).
+    for (const key of await this.videos.keys(owner)) keys.add(key);
     const orphanBefore = Date.now() - this.config.RECONCILE_ORPHAN_OBJECT_SECONDS * 1000;
     for await (const object of this.objects.list(`${owner}/`)) {
       if (keys.has(object.key) || object.lastModified.getTime() > orphanBefore) continue;

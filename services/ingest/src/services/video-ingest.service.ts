@@ -10,7 +10,7 @@ import { ErrorCode, LookalikeError, type Caller } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { inspectImage } from '@lookalike/imaging';
 import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
-import { assertKeyInTenant, derivedObjectKey, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
+import { assertKeyInTenant, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import {
   IMAGE_SOURCES,
   ImageRepository,
@@ -79,6 +79,18 @@ export function frameSha256(videoSha256: string, frameIndex: number): string {
 }
 
 /**
+ * A frame's object key: beside the video, with a stem of its own (`<video stem>-f0000050.jpg`),
+ * so the frame's own derived objects (thumbnails, local features) do not collide across frames.
+ */
+export function frameObjectKey(videoKey: string, frameIndex: number): string {
+  const slash = videoKey.lastIndexOf('/');
+  const name = videoKey.slice(slash + 1);
+  const dot = name.indexOf('.');
+  const stem = dot > 0 ? name.slice(0, dot) : name;
+  return `${videoKey.slice(0, slash + 1)}${stem}-f${String(frameIndex).padStart(7, '0')}.jpg`;
+}
+
+/**
  * Video ingest (docs/video.md): an uploaded object is checked (ffmpeg present, size, container
  * from the bytes, streams and limits by ffprobe) before anything is written; a refused file is
  * deleted. An accepted video gets its row and a durable `video-extract` job, which keeps the
@@ -104,8 +116,14 @@ export class VideoIngestService implements OnModuleInit {
     this.runner.register(JobKinds.VideoExtract, (job) => this.extract(job), { concurrency: 1 });
     void this.toolsStatus().then((status) =>
       status.available
-        ? this.logger.log({ ffmpeg: status.ffmpegVersion, ffprobe: status.ffprobeVersion }, 'video support ready')
-        : this.logger.warn({ missing: status.missing, reason: status.reason }, 'video support off: images only'),
+        ? this.logger.log(
+            { ffmpeg: status.ffmpegVersion, ffprobe: status.ffprobeVersion },
+            'video support ready',
+          )
+        : this.logger.warn(
+            { missing: status.missing, reason: status.reason },
+            'video support off: images only',
+          ),
     );
   }
 
@@ -217,7 +235,7 @@ export class VideoIngestService implements OnModuleInit {
       let poster: string | undefined;
       for (const [i, frame] of keyframes.entries()) {
         if (signal.aborted) throw new Error('the extraction lost its lease');
-        const key = derivedObjectKey(video.key, `frame-${String(frame.frameIndex).padStart(7, '0')}`, 'jpg');
+        const key = frameObjectKey(video.key, frame.frameIndex);
         const imageInfo = await inspectImage(frame.jpeg, imageLimits(this.config));
         const { image } = await this.images.insertIfAbsent({
           ownerUserId: owner,
@@ -265,7 +283,11 @@ export class VideoIngestService implements OnModuleInit {
     try {
       return await check();
     } catch (error) {
-      if (error instanceof LookalikeError && error.code !== ErrorCode.Unavailable && error.code !== ErrorCode.NotFound) {
+      if (
+        error instanceof LookalikeError &&
+        error.code !== ErrorCode.Unavailable &&
+        error.code !== ErrorCode.NotFound
+      ) {
         await this.objects
           .delete(key)
           .catch((cause: unknown) => this.logger.warn({ cause, key }, 'could not delete a rejected video'));
