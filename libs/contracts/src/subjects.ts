@@ -24,6 +24,9 @@ import {
   ImageUploadRequest,
   JobGetRequest,
   ReindexStartRequest,
+  VideoGetRequest,
+  VideoIngestResponse,
+  VideoRecord,
 } from './generated/ingest/v1/ingest';
 import {
   ClusterSearchRequest,
@@ -123,6 +126,10 @@ export const Subjects = {
   IngestUpdateImage: subject('ingest', 'update-image', ImageUpdateRequest, ImageRecord),
   IngestDeleteImage: subject('ingest', 'delete-image', ImageDeleteRequest, ImageDeleteResponse),
   IngestGetJob: subject('ingest', 'get-job', JobGetRequest, Job),
+  // Videos (docs/video.md): probing reads the whole file, hence the longer ingest timeout.
+  IngestVideoPresign: subject('ingest', 'video-presign', ImagePresignRequest, ImagePresignResponse),
+  IngestVideoIngest: subject('ingest', 'video-ingest', ImageIngestRequest, VideoIngestResponse, 300_000),
+  IngestGetVideo: subject('ingest', 'get-video', VideoGetRequest, VideoRecord),
   IngestReindex: subject('ingest', 'reindex', ReindexStartRequest, JobRef),
 
   SearchSimilar: subject('search', 'similar', SimilarSearchRequest, SimilarSearchResponse, 15_000),

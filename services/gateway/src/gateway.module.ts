@@ -11,6 +11,8 @@ import { SlidingWindowThrottlerStorage } from './auth/sliding-window.storage';
 import { UserThrottlerGuard } from './auth/user-throttler.guard';
 import { AuthController } from './controllers/auth.controller';
 import { ImagesController } from './controllers/images.controller';
+import { VideosController } from './controllers/videos.controller';
+import { VideosService } from './services/videos.service';
 import { ObjectsController } from './controllers/objects.controller';
 import { PlatformController } from './controllers/platform.controller';
 import { DedupController, FeedbackController, QaController } from './controllers/quality.controller';
@@ -63,6 +65,7 @@ export class GatewayModule {
         FeedbackController,
         PlatformController,
         ObjectsController,
+        VideosController,
       ],
       providers: [
         AuthService,
@@ -72,6 +75,7 @@ export class GatewayModule {
         PlatformService,
         ObjectUploader,
         ObjectsService,
+        VideosService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: UserThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -12,3 +12,14 @@ export class ImageIdPipe implements PipeTransform<string, string> {
     return value;
   }
 }
+
+/** Path ids of videos: a ULID, else 400 before any lookup. */
+@Injectable()
+export class VideoIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!ULID_PATTERN.test(value)) {
+      throw LookalikeError.invalid('the id is not a valid video id (ULID)', { id: value });
+    }
+    return value;
+  }
+}

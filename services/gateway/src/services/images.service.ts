@@ -124,7 +124,7 @@ export class ImagesService {
   }
 }
 
-function parseTags(json: string | undefined): string[] {
+export function parseTags(json: string | undefined): string[] {
   if (json === undefined || json.trim() === '') {
     return [];
   }

@@ -18,8 +18,9 @@ export class ObjectUploader {
   async stage(
     caller: Caller,
     file: { buffer: Buffer; originalname: string; mimetype: string; size: number },
+    presign: typeof Subjects.IngestPresign | typeof Subjects.IngestVideoPresign = Subjects.IngestPresign,
   ): Promise<StagedObject> {
-    const target = await this.rpc.send(Subjects.IngestPresign, {
+    const target = await this.rpc.send(presign, {
       caller,
       contentType: file.mimetype,
       filename: file.originalname,

@@ -18,10 +18,14 @@ import {
   type JobGetRequest,
   type JobRef,
   type ReindexStartRequest,
+  type VideoGetRequest,
+  type VideoIngestResponse,
+  type VideoRecord,
 } from '@lookalike/contracts';
 import { BatchIngestService } from '../services/batch-ingest.service';
 import { ImagesService } from '../services/images.service';
 import { IngestService } from '../services/ingest.service';
+import { VideoIngestService } from '../services/video-ingest.service';
 
 // Also bound here: over NATS the global filter is registered after the handlers exist, so typed
 // errors would reach the caller as `internal`.
@@ -31,7 +35,23 @@ export class IngestController {
     private readonly ingest: IngestService,
     private readonly images: ImagesService,
     private readonly batches: BatchIngestService,
+    private readonly videos: VideoIngestService,
   ) {}
+
+  @MessagePattern(Subjects.IngestVideoPresign.name)
+  presignVideo(@Payload() request: ImagePresignRequest): Promise<ImagePresignResponse> {
+    return this.videos.presign(request);
+  }
+
+  @MessagePattern(Subjects.IngestVideoIngest.name)
+  ingestVideo(@Payload() request: ImageIngestRequest): Promise<VideoIngestResponse> {
+    return this.videos.ingest(request);
+  }
+
+  @MessagePattern(Subjects.IngestGetVideo.name)
+  getVideo(@Payload() request: VideoGetRequest): Promise<VideoRecord> {
+    return this.videos.get(request.caller, request.videoId);
+  }
 
   @MessagePattern(Subjects.IngestPresign.name)
   presign(@Payload() request: ImagePresignRequest): Promise<ImagePresignResponse> {

@@ -6,11 +6,23 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
-import { ErrorCode, LookalikeError, type Caller } from '@lookalike/contracts';
+import {
+  ErrorCode,
+  LookalikeError,
+  type Caller,
+  type ImagePresignRequest,
+  type ImagePresignResponse,
+  type VideoRecord,
+} from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { inspectImage } from '@lookalike/imaging';
 import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
-import { assertKeyInTenant, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
+import {
+  assertKeyInTenant,
+  generateObjectKey,
+  OBJECT_STORE,
+  type ObjectStore,
+} from '@lookalike/object-store';
 import {
   IMAGE_SOURCES,
   ImageRepository,
@@ -32,6 +44,14 @@ import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
 import { JobKinds } from './ingest-jobs';
 import { normaliseTags, ownerOf } from './ingest.service';
+
+const VIDEO_EXTENSIONS: Record<string, string> = {
+  'video/mp4': 'mp4',
+  'video/quicktime': 'mov',
+  'video/webm': 'webm',
+  'video/x-matroska': 'mkv',
+};
+const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
 
 export interface VideoIngestRequest {
   caller?: Caller;
@@ -204,11 +224,63 @@ export class VideoIngestService implements OnModuleInit {
     }
   }
 
-  async get(caller: Caller | undefined, videoId: string): Promise<{ video: VideoEntity; frames: number }> {
+  /** A presigned upload under the caller's prefix, signed with the video size limit. */
+  async presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
+    const owner = ownerOf(request.caller);
+    const max = this.config.MAX_VIDEO_BYTES;
+    if (request.sizeBytes > max) {
+      throw new LookalikeError(
+        ErrorCode.PayloadTooLarge,
+        `The video is ${request.sizeBytes} bytes; the limit is ${max}`,
+        {
+          details: { reason: 'too_large', limit: max, actual: request.sizeBytes },
+        },
+      );
+    }
+    const contentType = request.contentType.trim().toLowerCase();
+    const fromName = /\.([A-Za-z0-9]{1,10})$/.exec(request.filename)?.[1]?.toLowerCase();
+    const key = generateObjectKey(owner, VIDEO_EXTENSIONS[contentType] ?? fromName ?? 'bin');
+    const upload = await this.objects.presignUpload({
+      key,
+      contentType: CONTENT_TYPE.test(contentType) ? contentType : undefined,
+      maxBytes: max,
+      expiresInSeconds: this.config.PRESIGN_EXPIRES_SECONDS,
+    });
+    return {
+      bucket: upload.bucket,
+      key: upload.key,
+      url: upload.url,
+      method: upload.method,
+      headers: upload.headers,
+      fields: upload.fields,
+      expiresAt: upload.expiresAt.toISOString(),
+      maxBytes: upload.maxBytes,
+    };
+  }
+
+  /** The video with its shots, its frames in time order and signed URLs (the video, frame thumbnails). */
+  async get(caller: Caller | undefined, videoId: string): Promise<VideoRecord> {
     const owner = ownerOf(caller);
+    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(videoId)) throw LookalikeError.notFound('video', videoId);
     const video = await this.videos.findById(owner, videoId);
-    if (!video) throw LookalikeError.notFound('video', videoId);
-    return { video, frames: (await this.videos.frames(owner, videoId)).length };
+    if (!video || video.status === 'deleting') throw LookalikeError.notFound('video', videoId);
+    const expiresInSeconds = this.config.URL_EXPIRES_SECONDS;
+    const frames = await this.videos.frames(owner, videoId);
+    return {
+      ...videoFields(video),
+      frames: await Promise.all(
+        frames.map(async (frame) => ({
+          imageId: frame.imageId,
+          frameIndex: frame.frameIndex ?? 0,
+          tMs: frame.tMs ?? 0,
+          shotId: frame.shotId ?? 0,
+          thumbnailUrl: frame.thumb256Key
+            ? await this.objects.presignDownload({ key: frame.thumb256Key, expiresInSeconds })
+            : '',
+        })),
+      ),
+      videoUrl: await this.objects.presignDownload({ key: video.key, expiresInSeconds }),
+    };
   }
 
   /** The extraction job: keyframes -> frame images through the pipeline -> shots and poster. */
@@ -309,4 +381,29 @@ export class VideoIngestService implements OnModuleInit {
     await streamPipeline(await this.objects.get(key), tap, createWriteStream(file));
     return { file, sha256: hash.digest('hex') };
   }
+}
+
+/** A video row as the contract carries it (without frames and URLs). */
+function videoFields(video: VideoEntity): Omit<VideoRecord, 'frames' | 'videoUrl'> {
+  return {
+    videoId: video.videoId,
+    status: video.status,
+    container: video.container,
+    codec: video.codec,
+    durationMs: video.durationMs,
+    fps: video.fps,
+    width: video.width,
+    height: video.height,
+    frameCount: video.frameCount,
+    hasAudio: video.hasAudio,
+    sizeBytes: video.sizeBytes,
+    tags: [...video.tags],
+    shots: video.shots.map((shot) => ({ ...shot })),
+    posterImageId: video.posterImageId ?? '',
+    framesTotal: video.framesTotal,
+    framesDone: video.framesDone,
+    jobId: video.jobId ?? '',
+    error: video.error ?? '',
+    createdAt: video.createdAt.toISOString(),
+  };
 }

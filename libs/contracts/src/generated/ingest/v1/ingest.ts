@@ -147,6 +147,65 @@ export interface ReindexStartRequest {
   caller?: Caller | undefined;
 }
 
+/**
+ * Videos (docs/video.md): presign and ingest take ImagePresignRequest and ImageIngestRequest; the
+ * presigned upload is signed with the video size limit.
+ */
+export interface VideoIngestResponse {
+  videoId: string;
+  /** created | duplicate */
+  status: string;
+  /** the extraction job (for a duplicate, the first upload's) */
+  jobId: string;
+}
+
+export interface VideoShot {
+  shotId: number;
+  startMs: number;
+  endMs: number;
+  /** of its first kept frame, the shot's poster */
+  frameIndex: number;
+}
+
+export interface VideoFrame {
+  imageId: string;
+  frameIndex: number;
+  tMs: number;
+  shotId: number;
+  thumbnailUrl: string;
+}
+
+export interface VideoRecord {
+  videoId: string;
+  /** stored | extracting | indexed | failed | deleting */
+  status: string;
+  container: string;
+  codec: string;
+  durationMs: number;
+  fps: number;
+  width: number;
+  height: number;
+  frameCount: number;
+  hasAudio: boolean;
+  sizeBytes: number;
+  tags: string[];
+  shots: VideoShot[];
+  frames: VideoFrame[];
+  posterImageId: string;
+  framesTotal: number;
+  framesDone: number;
+  jobId: string;
+  error: string;
+  createdAt: string;
+  /** signed, short-lived */
+  videoUrl: string;
+}
+
+export interface VideoGetRequest {
+  caller?: Caller | undefined;
+  videoId: string;
+}
+
 function createBaseImagePresignRequest(): ImagePresignRequest {
   return { caller: undefined, contentType: "", filename: "", sizeBytes: 0 };
 }
@@ -1770,6 +1829,665 @@ export const ReindexStartRequest: MessageFns<ReindexStartRequest> = {
     message.caller = (object.caller !== undefined && object.caller !== null)
       ? Caller.fromPartial(object.caller)
       : undefined;
+    return message;
+  },
+};
+
+function createBaseVideoIngestResponse(): VideoIngestResponse {
+  return { videoId: "", status: "", jobId: "" };
+}
+
+export const VideoIngestResponse: MessageFns<VideoIngestResponse> = {
+  encode(message: VideoIngestResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.videoId !== "") {
+      writer.uint32(10).string(message.videoId);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(26).string(message.jobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoIngestResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoIngestResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoIngestResponse>, I>>(base?: I): VideoIngestResponse {
+    return VideoIngestResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoIngestResponse>, I>>(object: I): VideoIngestResponse {
+    const message = createBaseVideoIngestResponse();
+    message.videoId = object.videoId ?? "";
+    message.status = object.status ?? "";
+    message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoShot(): VideoShot {
+  return { shotId: 0, startMs: 0, endMs: 0, frameIndex: 0 };
+}
+
+export const VideoShot: MessageFns<VideoShot> = {
+  encode(message: VideoShot, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.shotId !== 0) {
+      writer.uint32(8).int32(message.shotId);
+    }
+    if (message.startMs !== 0) {
+      writer.uint32(16).int64(message.startMs);
+    }
+    if (message.endMs !== 0) {
+      writer.uint32(24).int64(message.endMs);
+    }
+    if (message.frameIndex !== 0) {
+      writer.uint32(32).int32(message.frameIndex);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoShot {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoShot();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.shotId = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.startMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.endMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.frameIndex = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoShot>, I>>(base?: I): VideoShot {
+    return VideoShot.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoShot>, I>>(object: I): VideoShot {
+    const message = createBaseVideoShot();
+    message.shotId = object.shotId ?? 0;
+    message.startMs = object.startMs ?? 0;
+    message.endMs = object.endMs ?? 0;
+    message.frameIndex = object.frameIndex ?? 0;
+    return message;
+  },
+};
+
+function createBaseVideoFrame(): VideoFrame {
+  return { imageId: "", frameIndex: 0, tMs: 0, shotId: 0, thumbnailUrl: "" };
+}
+
+export const VideoFrame: MessageFns<VideoFrame> = {
+  encode(message: VideoFrame, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.imageId !== "") {
+      writer.uint32(10).string(message.imageId);
+    }
+    if (message.frameIndex !== 0) {
+      writer.uint32(16).int32(message.frameIndex);
+    }
+    if (message.tMs !== 0) {
+      writer.uint32(24).int64(message.tMs);
+    }
+    if (message.shotId !== 0) {
+      writer.uint32(32).int32(message.shotId);
+    }
+    if (message.thumbnailUrl !== "") {
+      writer.uint32(42).string(message.thumbnailUrl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoFrame {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoFrame();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.imageId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.frameIndex = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.shotId = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.thumbnailUrl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoFrame>, I>>(base?: I): VideoFrame {
+    return VideoFrame.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoFrame>, I>>(object: I): VideoFrame {
+    const message = createBaseVideoFrame();
+    message.imageId = object.imageId ?? "";
+    message.frameIndex = object.frameIndex ?? 0;
+    message.tMs = object.tMs ?? 0;
+    message.shotId = object.shotId ?? 0;
+    message.thumbnailUrl = object.thumbnailUrl ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoRecord(): VideoRecord {
+  return {
+    videoId: "",
+    status: "",
+    container: "",
+    codec: "",
+    durationMs: 0,
+    fps: 0,
+    width: 0,
+    height: 0,
+    frameCount: 0,
+    hasAudio: false,
+    sizeBytes: 0,
+    tags: [],
+    shots: [],
+    frames: [],
+    posterImageId: "",
+    framesTotal: 0,
+    framesDone: 0,
+    jobId: "",
+    error: "",
+    createdAt: "",
+    videoUrl: "",
+  };
+}
+
+export const VideoRecord: MessageFns<VideoRecord> = {
+  encode(message: VideoRecord, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.videoId !== "") {
+      writer.uint32(10).string(message.videoId);
+    }
+    if (message.status !== "") {
+      writer.uint32(18).string(message.status);
+    }
+    if (message.container !== "") {
+      writer.uint32(26).string(message.container);
+    }
+    if (message.codec !== "") {
+      writer.uint32(34).string(message.codec);
+    }
+    if (message.durationMs !== 0) {
+      writer.uint32(40).int64(message.durationMs);
+    }
+    if (message.fps !== 0) {
+      writer.uint32(49).double(message.fps);
+    }
+    if (message.width !== 0) {
+      writer.uint32(56).int32(message.width);
+    }
+    if (message.height !== 0) {
+      writer.uint32(64).int32(message.height);
+    }
+    if (message.frameCount !== 0) {
+      writer.uint32(72).int32(message.frameCount);
+    }
+    if (message.hasAudio !== false) {
+      writer.uint32(80).bool(message.hasAudio);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(88).int64(message.sizeBytes);
+    }
+    for (const v of message.tags) {
+      writer.uint32(98).string(v!);
+    }
+    for (const v of message.shots) {
+      VideoShot.encode(v!, writer.uint32(106).fork()).join();
+    }
+    for (const v of message.frames) {
+      VideoFrame.encode(v!, writer.uint32(114).fork()).join();
+    }
+    if (message.posterImageId !== "") {
+      writer.uint32(122).string(message.posterImageId);
+    }
+    if (message.framesTotal !== 0) {
+      writer.uint32(128).int32(message.framesTotal);
+    }
+    if (message.framesDone !== 0) {
+      writer.uint32(136).int32(message.framesDone);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(146).string(message.jobId);
+    }
+    if (message.error !== "") {
+      writer.uint32(154).string(message.error);
+    }
+    if (message.createdAt !== "") {
+      writer.uint32(162).string(message.createdAt);
+    }
+    if (message.videoUrl !== "") {
+      writer.uint32(170).string(message.videoUrl);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoRecord {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoRecord();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.container = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.codec = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.durationMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.fps = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.width = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.height = reader.int32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.frameCount = reader.int32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.hasAudio = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.tags.push(reader.string());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.shots.push(VideoShot.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.frames.push(VideoFrame.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.posterImageId = reader.string();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.framesTotal = reader.int32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 136) {
+              break;
+            }
+
+            message.framesDone = reader.int32();
+            continue;
+          }
+          case 18: {
+            if (tag !== 146) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 19: {
+            if (tag !== 154) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.createdAt = reader.string();
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.videoUrl = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoRecord>, I>>(base?: I): VideoRecord {
+    return VideoRecord.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoRecord>, I>>(object: I): VideoRecord {
+    const message = createBaseVideoRecord();
+    message.videoId = object.videoId ?? "";
+    message.status = object.status ?? "";
+    message.container = object.container ?? "";
+    message.codec = object.codec ?? "";
+    message.durationMs = object.durationMs ?? 0;
+    message.fps = object.fps ?? 0;
+    message.width = object.width ?? 0;
+    message.height = object.height ?? 0;
+    message.frameCount = object.frameCount ?? 0;
+    message.hasAudio = object.hasAudio ?? false;
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.tags = object.tags?.map((e) => e) || [];
+    message.shots = object.shots?.map((e) => VideoShot.fromPartial(e)) || [];
+    message.frames = object.frames?.map((e) => VideoFrame.fromPartial(e)) || [];
+    message.posterImageId = object.posterImageId ?? "";
+    message.framesTotal = object.framesTotal ?? 0;
+    message.framesDone = object.framesDone ?? 0;
+    message.jobId = object.jobId ?? "";
+    message.error = object.error ?? "";
+    message.createdAt = object.createdAt ?? "";
+    message.videoUrl = object.videoUrl ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoGetRequest(): VideoGetRequest {
+  return { caller: undefined, videoId: "" };
+}
+
+export const VideoGetRequest: MessageFns<VideoGetRequest> = {
+  encode(message: VideoGetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.videoId !== "") {
+      writer.uint32(18).string(message.videoId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoGetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoGetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoGetRequest>, I>>(base?: I): VideoGetRequest {
+    return VideoGetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoGetRequest>, I>>(object: I): VideoGetRequest {
+    const message = createBaseVideoGetRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.videoId = object.videoId ?? "";
     return message;
   },
 };

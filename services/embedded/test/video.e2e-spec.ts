@@ -1,0 +1,160 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { BusSubscription } from '@lookalike/messaging';
+import { Client } from 'pg';
+import { devOriginals, slideshow, truncated } from '../../../libs/video/test/make-videos';
+import { serveStandInEmbedding } from './support/ingest-stand-ins';
+import { devLogin, startTestStack, type StackMode, type TestStack } from './support/test-stack';
+
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/test';
+const BAD_INPUTS = resolve(__dirname, '../../../../shared/datasets/bad-inputs');
+
+const modes: StackMode[] = (process.env.VIDEO_E2E_MODES?.split(',') as StackMode[] | undefined) ?? [
+  'embedded',
+  'distributed',
+];
+
+jest.setTimeout(180_000);
+
+interface VideoAnswer {
+  video_id: string;
+  status: string;
+  job_id: string;
+  status_url: string;
+}
+
+/** Built by hand: Jest's realm makes undici's FormData stringify Blobs from the test context. */
+function multipart(bytes: Buffer, name: string, tags?: string[]): { body: Buffer; type: string } {
+  const boundary = `----lookalike${Math.random().toString(16).slice(2)}`;
+  const parts: Buffer[] = [];
+  if (tags) {
+    parts.push(
+      Buffer.from(
+        `--${boundary}\r\ncontent-disposition: form-data; name="tags"\r\n\r\n${JSON.stringify(tags)}\r\n`,
+      ),
+    );
+  }
+  parts.push(
+    Buffer.from(
+      `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
+    ),
+    bytes,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
+  return { body: Buffer.concat(parts), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+describe.each(modes)('video upload through the gateway (%s)', (mode) => {
+  let stack: TestStack;
+  let embedding: BusSubscription;
+  let token: string;
+  let dir: string;
+  let slides: Buffer;
+  const schema = `e2e_video_${Date.now()}`;
+
+  beforeAll(async () => {
+    stack = await startTestStack(mode, {
+      omit: ['embedding'],
+      env: {
+        RPC_TIMEOUT_MS: '60000',
+        RECONCILE_INTERVAL_SECONDS: '0',
+        ...(mode === 'distributed' ? { DATABASE_URL: `${PG_URL}?schema=${schema}` } : {}),
+      },
+    });
+    embedding = await serveStandInEmbedding(stack.bus, stack.dataDir);
+    token = await devLogin(stack.url, 'vera');
+    dir = await mkdtemp(join(tmpdir(), 'video-e2e-'));
+    slides = await readFile(slideshow(join(dir, 'slides.mp4'), devOriginals(5), { secondsEach: 2 }));
+  }, 180_000);
+
+  afterAll(async () => {
+    await embedding?.unsubscribe();
+    await stack?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+    if (mode === 'distributed') {
+      const db = new Client({ connectionString: PG_URL });
+      await db.connect();
+      await db.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await db.end();
+    }
+  });
+
+  const api = (path: string, init: RequestInit = {}) =>
+    fetch(`${stack.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+    });
+
+  function upload(bytes: Buffer, name: string, tags?: string[]): Promise<Response> {
+    const { body, type } = multipart(bytes, name, tags);
+    return api('/api/videos', { method: 'POST', headers: { 'content-type': type }, body });
+  }
+
+  async function imageCount(): Promise<number> {
+    const response = await api('/api/images?limit=100');
+    return ((await response.json()) as { images: unknown[] }).images.length;
+  }
+
+  it('uploads a video, extracts its shots into frames, and shows them with their times', async () => {
+    const response = await upload(slides, 'holiday.mp4', ['trip']);
+    expect(response.status).toBe(202);
+    const answer = (await response.json()) as VideoAnswer;
+    expect(answer).toMatchObject({ status: 'created', status_url: `/api/jobs/${answer.job_id}` });
+    let job: { state: string; done: number; total: number } = { state: 'queued', done: 0, total: 0 };
+    for (let i = 0; i < 600 && !['succeeded', 'failed'].includes(job.state); i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await (await api(answer.status_url)).json()) as typeof job;
+    }
+    expect(job).toMatchObject({ state: 'succeeded', done: 5, total: 5 });
+    const video = (await (await api(`/api/videos/${answer.video_id}`)).json()) as {
+      status: string;
+      container: string;
+      duration_ms: number;
+      shots: { start_ms: number }[];
+      frames: { image_id: string; t_ms: number; shot_id: number; thumbnail_url: string }[];
+      poster_image_id: string;
+      video_url: string;
+      tags: string[];
+    };
+    expect(video).toMatchObject({ status: 'indexed', container: 'mp4', tags: ['trip'] });
+    expect(video.shots.map((s) => s.start_ms)).toEqual([0, 2000, 4000, 6000, 8000]);
+    expect(video.frames.map((f) => [f.t_ms, f.shot_id])).toEqual([
+      [0, 0],
+      [2000, 1],
+      [4000, 2],
+      [6000, 3],
+      [8000, 4],
+    ]);
+    expect(video.poster_image_id).toBe(video.frames[0]!.image_id);
+    // A frame is an image: indexed, with its thumbnail; the signed URLs serve the bytes.
+    const frame = (await (await api(`/api/images/${video.frames[2]!.image_id}`)).json()) as {
+      status: string;
+    };
+    expect(frame.status).toBe('indexed');
+    const thumbnail = await fetch(video.frames[2]!.thumbnail_url);
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    const original = await fetch(video.video_url);
+    expect(original.status).toBe(200);
+    expect(Buffer.from(await original.arrayBuffer()).equals(slides)).toBe(true);
+  });
+
+  it('refuses bad videos with problem+json and stores nothing', async () => {
+    const before = await imageCount();
+    const cases: [Buffer, string, number, string][] = [
+      [await readFile(join(BAD_INPUTS, 'truncated.jpg')), 'photo.mp4', 415, 'unsupported_media_type'],
+      [await readFile(join(BAD_INPUTS, 'xxe.svg')), 'vector.mp4', 415, 'unsupported_media_type'],
+      [await readFile(truncated(slides, join(dir, 'cut.mp4'), 3000)), 'cut.mp4', 422, 'unprocessable'],
+      [Buffer.alloc(0), 'empty.mp4', 400, 'invalid_argument'],
+    ];
+    for (const [bytes, name, status, code] of cases) {
+      const response = await upload(bytes, name);
+      expect({ name, status: response.status }).toEqual({ name, status });
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await response.json()) as { code: string }).code).toBe(code);
+    }
+    expect(await imageCount()).toBe(before);
+    expect((await api('/api/videos/not-a-ulid')).status).toBe(400);
+    expect((await api('/api/videos/01J0000000000000000000000Z')).status).toBe(404);
+  });
+});
