@@ -24,6 +24,8 @@ import {
   ImageUploadRequest,
   JobGetRequest,
   ReindexStartRequest,
+  VideoDuplicatesRequest,
+  VideoDuplicatesResponse,
   VideoGetRequest,
   VideoIngestResponse,
   VideoRecord,
@@ -130,6 +132,13 @@ export const Subjects = {
   IngestVideoPresign: subject('ingest', 'video-presign', ImagePresignRequest, ImagePresignResponse),
   IngestVideoIngest: subject('ingest', 'video-ingest', ImageIngestRequest, VideoIngestResponse, 300_000),
   IngestGetVideo: subject('ingest', 'get-video', VideoGetRequest, VideoRecord),
+  IngestVideoDuplicates: subject(
+    'ingest',
+    'video-duplicates',
+    VideoDuplicatesRequest,
+    VideoDuplicatesResponse,
+    60_000,
+  ),
   IngestReindex: subject('ingest', 'reindex', ReindexStartRequest, JobRef),
 
   SearchSimilar: subject('search', 'similar', SimilarSearchRequest, SimilarSearchResponse, 15_000),

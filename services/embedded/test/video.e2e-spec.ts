@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BusSubscription } from '@lookalike/messaging';
 import { Client } from 'pg';
-import { devOriginals, slideshow, truncated } from '../../../libs/video/test/make-videos';
+import { devOriginals, slideshow, truncated, variant } from '../../../libs/video/test/make-videos';
 import { serveStandInEmbedding } from './support/ingest-stand-ins';
 import { devLogin, startTestStack, type StackMode, type TestStack } from './support/test-stack';
 
@@ -137,6 +137,58 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
     const original = await fetch(video.video_url);
     expect(original.status).toBe(200);
     expect(Buffer.from(await original.arrayBuffer()).equals(slides)).toBe(true);
+  });
+
+  async function indexed(bytes: Buffer, name: string): Promise<string> {
+    const response = await upload(bytes, name);
+    const answer = (await response.json()) as VideoAnswer;
+    expect({ name, status: response.status }).toEqual({ name, status: 202 });
+    for (let i = 0; i < 600; i += 1) {
+      const job = (await (await api(answer.status_url)).json()) as { state: string };
+      if (job.state === 'succeeded') return answer.video_id;
+      if (job.state === 'failed') throw new Error(`extraction of ${name} failed`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    throw new Error(`extraction of ${name} did not finish`);
+  }
+
+  it('finds re-encoded and trimmed copies of a video with their offsets, and leaves an unrelated one out', async () => {
+    const source = join(dir, 'slides.mp4');
+    const original = await indexed(slides, 'original.mp4');
+    const reencoded = await indexed(
+      await readFile(variant(source, join(dir, 'crf.mp4'), { crf: 38 })),
+      'crf.mp4',
+    );
+    const trimmed = await indexed(
+      await readFile(variant(source, join(dir, 'trim.mp4'), { before: ['-ss', '3'] })),
+      'trim.mp4',
+    );
+    const other = await indexed(
+      await readFile(slideshow(join(dir, 'other.mp4'), devOriginals(12).slice(7), { secondsEach: 2 })),
+      'other.mp4',
+    );
+    const response = await api(`/api/videos/${original}/duplicates`);
+    expect(response.status).toBe(200);
+    const { duplicates } = (await response.json()) as {
+      duplicates: {
+        video_id: string;
+        offset_ms: number;
+        matched_share: number;
+        other_matched_share: number;
+      }[];
+    };
+    const byId = new Map(duplicates.map((d) => [d.video_id, d]));
+    expect(byId.get(reencoded)).toMatchObject({ offset_ms: 0 });
+    expect(byId.get(reencoded)!.matched_share).toBeGreaterThan(0.95);
+    expect(byId.get(trimmed)).toMatchObject({ offset_ms: -3000 });
+    expect(byId.get(trimmed)!.other_matched_share).toBeGreaterThan(0.8);
+    expect(byId.has(other)).toBe(false);
+    expect(byId.has(original)).toBe(false);
+    // The same from the copy's side: the original at the opposite offset.
+    const fromTrim = (await (await api(`/api/videos/${trimmed}/duplicates`)).json()) as {
+      duplicates: { video_id: string; offset_ms: number }[];
+    };
+    expect(fromTrim.duplicates.find((d) => d.video_id === original)).toMatchObject({ offset_ms: 3000 });
   });
 
   it('refuses bad videos with problem+json and stores nothing', async () => {

@@ -64,6 +64,8 @@ export const ingestEnvSchema = runtimeEnvSchema
     VIDEO_MIN_SPACING_MS: envInt(500, 0, 600_000),
     VIDEO_MAX_GAP_MS: envInt(10_000, 100, 3_600_000),
     VIDEO_MAX_FRAMES_PER_MINUTE: envInt(30, 1, 3600),
+    /** Near-duplicate videos: frames match at this cosine of their embeddings or more. */
+    VIDEO_MATCH_MIN_COSINE: envNumber(0.9, 0, 1),
     /** Reconciliation: at start-up and then this often (0 turns the periodic pass off). */
     RECONCILE_INTERVAL_SECONDS: envInt(600, 0),
     /** Rows left mid-pipeline for longer than this are replayed by reconciliation. */

@@ -50,6 +50,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
       ingestEnvSchema.parse({ LOOKALIKE_DATA_DIR: dir, ...env }),
       objects,
       runner,
+      vectors,
       videos,
       images,
       pipeline,
@@ -129,7 +130,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
       workers,
     );
     runner = new JobRunner(new InProcessJobQueue(), jobs, { workerId: 'video-test' });
-    sut = new VideoIngestService(config, objects, runner, videos, images, pipeline);
+    sut = new VideoIngestService(config, objects, runner, vectors, videos, images, pipeline);
     sut.onModuleInit();
     await runner.start();
     const sourceDir = join(dir, 'videos');

@@ -402,6 +402,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/videos/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Videos whose frames align with this one's, with the time offset and the share matched */
+        get: operations["getVideoDuplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1039,6 +1056,20 @@ export interface components {
             created_at: string;
             /** @description Signed URL of the video, short-lived */
             video_url: string;
+        };
+        VideoDuplicateDto: {
+            video_id: string;
+            /** @description The other video's time = this video's time + offset_ms (negative: the other starts later in this story, e.g. a trimmed copy) */
+            offset_ms: number;
+            /** @description Share of this video's duration covered by matched frames (0..1) */
+            matched_share: number;
+            /** @description Share of the other video's duration covered by matched frames (0..1) */
+            other_matched_share: number;
+            matched_frames: number;
+        };
+        VideoDuplicatesResponseDto: {
+            /** @description Best covered first */
+            duplicates: components["schemas"]["VideoDuplicateDto"][];
         };
         ProblemDto: {
             /** @example https://lookalike.dev/problems/invalid_argument */
@@ -3082,6 +3113,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VideoRecordDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getVideoDuplicates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoDuplicatesResponseDto"];
                 };
             };
             /** @description Invalid request (validation errors in `errors`) */

@@ -15,7 +15,7 @@ import {
   PresignResponseDto,
   UploadRequestDto,
 } from '../dtos/images.dto';
-import { VideoIngestResponseDto, VideoRecordDto } from '../dtos/videos.dto';
+import { VideoDuplicatesResponseDto, VideoIngestResponseDto, VideoRecordDto } from '../dtos/videos.dto';
 import type { UploadedImage } from '../services/images.service';
 import { VideosService } from '../services/videos.service';
 import { ApiProblems } from './api-docs';
@@ -86,5 +86,19 @@ export class VideosController {
   @ApiProblems(400, 404)
   get(@CurrentCaller() caller: Caller, @Param('id', VideoIdPipe) id: string): Promise<VideoRecordDto> {
     return this.videos.get(caller, id);
+  }
+
+  @Get(':id/duplicates')
+  @ApiOperation({
+    operationId: 'getVideoDuplicates',
+    summary: "Videos whose frames align with this one's, with the time offset and the share matched",
+  })
+  @ApiOkResponse({ type: VideoDuplicatesResponseDto })
+  @ApiProblems(400, 404)
+  duplicates(
+    @CurrentCaller() caller: Caller,
+    @Param('id', VideoIdPipe) id: string,
+  ): Promise<VideoDuplicatesResponseDto> {
+    return this.videos.duplicates(caller, id);
   }
 }

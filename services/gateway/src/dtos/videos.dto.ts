@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import type { VideoIngestResponse, VideoRecord } from '@lookalike/contracts';
+import type { VideoDuplicatesResponse, VideoIngestResponse, VideoRecord } from '@lookalike/contracts';
 
 export class VideoIngestResponseDto {
   @ApiProperty() video_id!: string;
@@ -92,6 +92,37 @@ export class VideoRecordDto {
       error: r.error,
       created_at: r.createdAt,
       video_url: r.videoUrl,
+    };
+  }
+}
+
+export class VideoDuplicateDto {
+  @ApiProperty() video_id!: string;
+  @ApiProperty({
+    description:
+      "The other video's time = this video's time + offset_ms (negative: the other starts later in this story, e.g. a trimmed copy)",
+  })
+  offset_ms!: number;
+  @ApiProperty({ description: "Share of this video's duration covered by matched frames (0..1)" })
+  matched_share!: number;
+  @ApiProperty({ description: "Share of the other video's duration covered by matched frames (0..1)" })
+  other_matched_share!: number;
+  @ApiProperty() matched_frames!: number;
+}
+
+export class VideoDuplicatesResponseDto {
+  @ApiProperty({ type: [VideoDuplicateDto], description: 'Best covered first' })
+  duplicates!: VideoDuplicateDto[];
+
+  static from(r: VideoDuplicatesResponse): VideoDuplicatesResponseDto {
+    return {
+      duplicates: r.duplicates.map((d) => ({
+        video_id: d.videoId,
+        offset_ms: d.offsetMs,
+        matched_share: d.matchedShare,
+        other_matched_share: d.otherMatchedShare,
+        matched_frames: d.matchedFrames,
+      })),
     };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, LookalikeError, Subjects, type Caller } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 import { IngestRequestDto, PresignRequestDto, PresignResponseDto } from '../dtos/images.dto';
-import { VideoIngestResponseDto, VideoRecordDto } from '../dtos/videos.dto';
+import { VideoDuplicatesResponseDto, VideoIngestResponseDto, VideoRecordDto } from '../dtos/videos.dto';
 import { parseTags, type UploadedImage } from './images.service';
 import { ObjectUploader } from './object-uploader';
 
@@ -53,6 +53,12 @@ export class VideosService {
     const tags = parseTags(tagsJson);
     const staged = await this.uploader.stage(caller, file, Subjects.IngestVideoPresign);
     return this.ingest(caller, { bucket: staged.bucket, key: staged.key, tags }, 'upload');
+  }
+
+  async duplicates(caller: Caller, videoId: string): Promise<VideoDuplicatesResponseDto> {
+    return VideoDuplicatesResponseDto.from(
+      await this.rpc.send(Subjects.IngestVideoDuplicates, { caller, videoId }),
+    );
   }
 
   async get(caller: Caller, videoId: string): Promise<VideoRecordDto> {

@@ -18,6 +18,8 @@ import {
   type JobGetRequest,
   type JobRef,
   type ReindexStartRequest,
+  type VideoDuplicatesRequest,
+  type VideoDuplicatesResponse,
   type VideoGetRequest,
   type VideoIngestResponse,
   type VideoRecord,
@@ -46,6 +48,11 @@ export class IngestController {
   @MessagePattern(Subjects.IngestVideoIngest.name)
   ingestVideo(@Payload() request: ImageIngestRequest): Promise<VideoIngestResponse> {
     return this.videos.ingest(request);
+  }
+
+  @MessagePattern(Subjects.IngestVideoDuplicates.name)
+  async videoDuplicates(@Payload() request: VideoDuplicatesRequest): Promise<VideoDuplicatesResponse> {
+    return { duplicates: await this.videos.duplicates(request.caller, request.videoId) };
   }
 
   @MessagePattern(Subjects.IngestGetVideo.name)

@@ -12,6 +12,7 @@ import {
   type Caller,
   type ImagePresignRequest,
   type ImagePresignResponse,
+  type VideoDuplicate,
   type VideoRecord,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
@@ -30,7 +31,9 @@ import {
   type ImageSource,
   type VideoEntity,
 } from '@lookalike/persistence';
+import { pointIdFor, VECTOR_STORE, type VectorStore } from '@lookalike/vector-store';
 import {
+  alignVideos,
   assertVideoTools,
   detectVideoTools,
   extractKeyframes,
@@ -127,6 +130,7 @@ export class VideoIngestService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: IngestConfig,
     @Inject(OBJECT_STORE) private readonly objects: ObjectStore,
     @Inject(JOB_RUNNER) private readonly runner: JobRunner,
+    @Inject(VECTOR_STORE) private readonly vectors: VectorStore,
     private readonly videos: VideoRepository,
     private readonly images: ImageRepository,
     private readonly pipeline: ImagePipelineService,
@@ -281,6 +285,82 @@ export class VideoIngestService implements OnModuleInit {
       ),
       videoUrl: await this.objects.presignDownload({ key: video.key, expiresInSeconds }),
     };
+  }
+
+  /**
+   * Videos whose kept frames align with this one's: each frame's nearest frames (cosine of the
+   * embeddings at least VIDEO_MATCH_MIN_COSINE, 30 per frame) name the candidate videos; each
+   * candidate's frame sequence is aligned with this one's (`alignVideos`: one time offset, two
+   * matched frames at least), best covered first.
+   */
+  async duplicates(caller: Caller | undefined, videoId: string): Promise<VideoDuplicate[]> {
+    const owner = ownerOf(caller);
+    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(videoId)) throw LookalikeError.notFound('video', videoId);
+    const video = await this.videos.findById(owner, videoId);
+    if (!video || video.status === 'deleting') throw LookalikeError.notFound('video', videoId);
+    const frames = (await this.videos.frames(owner, videoId)).filter((f) => f.status === 'indexed');
+    if (frames.length === 0) return [];
+    const pointOf = new Map(frames.map((f) => [pointIdFor(owner, f.sha256), f]));
+    const [sample] = await this.vectors.get(owner, [...pointOf.keys()].slice(0, 1), { withVectors: true });
+    const vectorName = Object.keys(sample?.vectors ?? {})[0];
+    if (!vectorName) return [];
+    const neighbours = await this.vectors.neighbours(owner, {
+      vectorName,
+      ids: [...pointOf.keys()],
+      k: 30,
+      scoreThreshold: this.config.VIDEO_MATCH_MIN_COSINE,
+    });
+    const hitIds = [...new Set(neighbours.flatMap((n) => n.neighbours.map((h) => h.id)))].filter(
+      (id) => !pointOf.has(id),
+    );
+    const hitPoints = await this.vectors.get(owner, hitIds);
+    const rows = await this.images.findByIds(
+      owner,
+      hitPoints.map((p) => p.payload.imageId),
+    );
+    const rowOfPoint = new Map(rows.map((row) => [pointIdFor(owner, row.sha256), row]));
+    // Per other video: the score of each (this frame time, other frame time) pair.
+    const pairs = new Map<string, Map<string, number>>();
+    for (const { id, neighbours: hits } of neighbours) {
+      const mine = pointOf.get(id);
+      for (const hit of hits) {
+        const other = rowOfPoint.get(hit.id);
+        if (!mine || !other?.videoId || other.videoId === videoId) continue;
+        const scores = pairs.get(other.videoId) ?? new Map<string, number>();
+        scores.set(`${mine.tMs}:${other.tMs}`, hit.score);
+        pairs.set(other.videoId, scores);
+      }
+    }
+    const found: VideoDuplicate[] = [];
+    const mineAligned = frames.map((f) => ({ tMs: f.tMs ?? 0, value: f.tMs ?? 0 }));
+    for (const [otherId, scores] of pairs) {
+      if (scores.size < 2) continue;
+      const other = await this.videos.findById(owner, otherId);
+      if (!other || other.status === 'deleting') continue;
+      const theirs = (await this.videos.frames(owner, otherId)).map((f) => ({
+        tMs: f.tMs ?? 0,
+        value: f.tMs ?? 0,
+      }));
+      const aligned = alignVideos(
+        mineAligned,
+        theirs,
+        { aMs: video.durationMs, bMs: other.durationMs },
+        (a, b) => scores.get(`${a}:${b}`),
+      );
+      if (!aligned) continue;
+      found.push({
+        videoId: otherId,
+        offsetMs: aligned.offsetMs,
+        matchedShare: aligned.matchedShareA,
+        otherMatchedShare: aligned.matchedShareB,
+        matchedFrames: aligned.matches.length,
+      });
+    }
+    return found.sort(
+      (a, b) =>
+        Math.min(b.matchedShare, b.otherMatchedShare) - Math.min(a.matchedShare, a.otherMatchedShare) ||
+        a.videoId.localeCompare(b.videoId),
+    );
   }
 
   /** The extraction job: keyframes -> frame images through the pipeline -> shots and poster. */

@@ -206,6 +206,26 @@ export interface VideoGetRequest {
   videoId: string;
 }
 
+/** Videos whose kept frames align with this one's (docs/video.md, "Near-duplicate videos"). */
+export interface VideoDuplicatesRequest {
+  caller?: Caller | undefined;
+  videoId: string;
+}
+
+export interface VideoDuplicate {
+  videoId: string;
+  /** The other video's time = this video's time + offset_ms (negative: it starts later in this story). */
+  offsetMs: number;
+  /** Share of this video's duration, and of the other's, covered by matched frames. */
+  matchedShare: number;
+  otherMatchedShare: number;
+  matchedFrames: number;
+}
+
+export interface VideoDuplicatesResponse {
+  duplicates: VideoDuplicate[];
+}
+
 function createBaseImagePresignRequest(): ImagePresignRequest {
   return { caller: undefined, contentType: "", filename: "", sizeBytes: 0 };
 }
@@ -2488,6 +2508,233 @@ export const VideoGetRequest: MessageFns<VideoGetRequest> = {
       ? Caller.fromPartial(object.caller)
       : undefined;
     message.videoId = object.videoId ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoDuplicatesRequest(): VideoDuplicatesRequest {
+  return { caller: undefined, videoId: "" };
+}
+
+export const VideoDuplicatesRequest: MessageFns<VideoDuplicatesRequest> = {
+  encode(message: VideoDuplicatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.videoId !== "") {
+      writer.uint32(18).string(message.videoId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoDuplicatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoDuplicatesRequest>, I>>(base?: I): VideoDuplicatesRequest {
+    return VideoDuplicatesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoDuplicatesRequest>, I>>(object: I): VideoDuplicatesRequest {
+    const message = createBaseVideoDuplicatesRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.videoId = object.videoId ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoDuplicate(): VideoDuplicate {
+  return { videoId: "", offsetMs: 0, matchedShare: 0, otherMatchedShare: 0, matchedFrames: 0 };
+}
+
+export const VideoDuplicate: MessageFns<VideoDuplicate> = {
+  encode(message: VideoDuplicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.videoId !== "") {
+      writer.uint32(10).string(message.videoId);
+    }
+    if (message.offsetMs !== 0) {
+      writer.uint32(16).int64(message.offsetMs);
+    }
+    if (message.matchedShare !== 0) {
+      writer.uint32(25).double(message.matchedShare);
+    }
+    if (message.otherMatchedShare !== 0) {
+      writer.uint32(33).double(message.otherMatchedShare);
+    }
+    if (message.matchedFrames !== 0) {
+      writer.uint32(40).int32(message.matchedFrames);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoDuplicate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offsetMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.matchedShare = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.otherMatchedShare = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.matchedFrames = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoDuplicate>, I>>(base?: I): VideoDuplicate {
+    return VideoDuplicate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoDuplicate>, I>>(object: I): VideoDuplicate {
+    const message = createBaseVideoDuplicate();
+    message.videoId = object.videoId ?? "";
+    message.offsetMs = object.offsetMs ?? 0;
+    message.matchedShare = object.matchedShare ?? 0;
+    message.otherMatchedShare = object.otherMatchedShare ?? 0;
+    message.matchedFrames = object.matchedFrames ?? 0;
+    return message;
+  },
+};
+
+function createBaseVideoDuplicatesResponse(): VideoDuplicatesResponse {
+  return { duplicates: [] };
+}
+
+export const VideoDuplicatesResponse: MessageFns<VideoDuplicatesResponse> = {
+  encode(message: VideoDuplicatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.duplicates) {
+      VideoDuplicate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoDuplicatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.duplicates.push(VideoDuplicate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(base?: I): VideoDuplicatesResponse {
+    return VideoDuplicatesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(object: I): VideoDuplicatesResponse {
+    const message = createBaseVideoDuplicatesResponse();
+    message.duplicates = object.duplicates?.map((e) => VideoDuplicate.fromPartial(e)) || [];
     return message;
   },
 };
