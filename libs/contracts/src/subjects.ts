@@ -28,6 +28,8 @@ import {
   VideoDuplicatesResponse,
   VideoGetRequest,
   VideoIngestResponse,
+  VideoListRequest,
+  VideoListResponse,
   VideoRecord,
 } from './generated/ingest/v1/ingest';
 import {
@@ -132,6 +134,7 @@ export const Subjects = {
   IngestVideoPresign: subject('ingest', 'video-presign', ImagePresignRequest, ImagePresignResponse),
   IngestVideoIngest: subject('ingest', 'video-ingest', ImageIngestRequest, VideoIngestResponse, 300_000),
   IngestGetVideo: subject('ingest', 'get-video', VideoGetRequest, VideoRecord),
+  IngestListVideos: subject('ingest', 'list-videos', VideoListRequest, VideoListResponse),
   IngestVideoDuplicates: subject(
     'ingest',
     'video-duplicates',

@@ -127,6 +127,14 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
       [8000, 4],
     ]);
     expect(video.poster_image_id).toBe(video.frames[0]!.image_id);
+    const listed = (await (await api('/api/videos?limit=10')).json()) as {
+      videos: { video_id: string; status: string; shots: unknown[]; frames: unknown[] }[];
+    };
+    expect(listed.videos.find((v) => v.video_id === answer.video_id)).toMatchObject({
+      status: 'indexed',
+      frames: [],
+    });
+    expect((await api('/api/videos?cursor=bogus')).status).toBe(400);
     // A frame is an image: indexed, with its thumbnail; the signed URLs serve the bytes.
     const frame = (await (await api(`/api/images/${video.frames[2]!.image_id}`)).json()) as {
       status: string;

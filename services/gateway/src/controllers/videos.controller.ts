@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, UploadedFile, UseInterceptors } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UploadedFile,
+  UseInterceptors,
+} from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
 import {
   ApiAcceptedResponse,
@@ -15,7 +25,13 @@ import {
   PresignResponseDto,
   UploadRequestDto,
 } from '../dtos/images.dto';
-import { VideoDuplicatesResponseDto, VideoIngestResponseDto, VideoRecordDto } from '../dtos/videos.dto';
+import { CursorQueryDto } from '../dtos/common.dto';
+import {
+  VideoDuplicatesResponseDto,
+  VideoIngestResponseDto,
+  VideoListResponseDto,
+  VideoRecordDto,
+} from '../dtos/videos.dto';
 import type { UploadedImage } from '../services/images.service';
 import { VideosService } from '../services/videos.service';
 import { ApiProblems } from './api-docs';
@@ -75,6 +91,14 @@ export class VideosController {
     @Body() dto: UploadRequestDto,
   ): Promise<VideoIngestResponseDto> {
     return this.videos.upload(caller, file, dto.tags);
+  }
+
+  @Get()
+  @ApiOperation({ operationId: 'listVideos', summary: 'Your videos, newest first' })
+  @ApiOkResponse({ type: VideoListResponseDto })
+  @ApiProblems(400)
+  list(@CurrentCaller() caller: Caller, @Query() query: CursorQueryDto): Promise<VideoListResponseDto> {
+    return this.videos.list(caller, query);
   }
 
   @Get(':id')

@@ -1,5 +1,10 @@
-import { ApiProperty } from '@nestjs/swagger';
-import type { VideoDuplicatesResponse, VideoIngestResponse, VideoRecord } from '@lookalike/contracts';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type {
+  VideoDuplicatesResponse,
+  VideoIngestResponse,
+  VideoListResponse,
+  VideoRecord,
+} from '@lookalike/contracts';
 
 export class VideoIngestResponseDto {
   @ApiProperty() video_id!: string;
@@ -124,5 +129,15 @@ export class VideoDuplicatesResponseDto {
         matched_frames: d.matchedFrames,
       })),
     };
+  }
+}
+
+export class VideoListResponseDto {
+  @ApiProperty({ type: [VideoRecordDto], description: 'Newest first; frames and video_url are empty here' })
+  videos!: VideoRecordDto[];
+  @ApiPropertyOptional({ description: 'Pass as `cursor` for the next page' }) next_cursor?: string;
+
+  static from(r: VideoListResponse): VideoListResponseDto {
+    return { videos: r.videos.map((v) => VideoRecordDto.from(v)), next_cursor: r.nextCursor || undefined };
   }
 }

@@ -2,7 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { ErrorCode, LookalikeError, Subjects, type Caller } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 import { IngestRequestDto, PresignRequestDto, PresignResponseDto } from '../dtos/images.dto';
-import { VideoDuplicatesResponseDto, VideoIngestResponseDto, VideoRecordDto } from '../dtos/videos.dto';
+import { CursorQueryDto } from '../dtos/common.dto';
+import {
+  VideoDuplicatesResponseDto,
+  VideoIngestResponseDto,
+  VideoListResponseDto,
+  VideoRecordDto,
+} from '../dtos/videos.dto';
 import { parseTags, type UploadedImage } from './images.service';
 import { ObjectUploader } from './object-uploader';
 
@@ -59,6 +65,15 @@ export class VideosService {
     return VideoDuplicatesResponseDto.from(
       await this.rpc.send(Subjects.IngestVideoDuplicates, { caller, videoId }),
     );
+  }
+
+  async list(caller: Caller, query: CursorQueryDto): Promise<VideoListResponseDto> {
+    const reply = await this.rpc.send(Subjects.IngestListVideos, {
+      caller,
+      cursor: query.cursor ?? '',
+      limit: query.limit ?? 50,
+    });
+    return VideoListResponseDto.from(reply);
   }
 
   async get(caller: Caller, videoId: string): Promise<VideoRecordDto> {

@@ -22,6 +22,8 @@ import {
   type VideoDuplicatesResponse,
   type VideoGetRequest,
   type VideoIngestResponse,
+  type VideoListRequest,
+  type VideoListResponse,
   type VideoRecord,
 } from '@lookalike/contracts';
 import { BatchIngestService } from '../services/batch-ingest.service';
@@ -53,6 +55,11 @@ export class IngestController {
   @MessagePattern(Subjects.IngestVideoDuplicates.name)
   async videoDuplicates(@Payload() request: VideoDuplicatesRequest): Promise<VideoDuplicatesResponse> {
     return { duplicates: await this.videos.duplicates(request.caller, request.videoId) };
+  }
+
+  @MessagePattern(Subjects.IngestListVideos.name)
+  listVideos(@Payload() request: VideoListRequest): Promise<VideoListResponse> {
+    return this.videos.list(request.caller, request.cursor, request.limit);
   }
 
   @MessagePattern(Subjects.IngestGetVideo.name)

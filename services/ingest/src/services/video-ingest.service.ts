@@ -262,6 +262,22 @@ export class VideoIngestService implements OnModuleInit {
     };
   }
 
+  /** The caller's videos, newest first (without frames and URLs). */
+  async list(
+    caller: Caller | undefined,
+    cursor: string,
+    limit: number,
+  ): Promise<{ videos: VideoRecord[]; nextCursor: string }> {
+    const owner = ownerOf(caller);
+    const page = await this.videos.list(owner, { cursor: cursor || undefined, limit: limit || undefined });
+    return {
+      videos: page.items
+        .filter((v) => v.status !== 'deleting')
+        .map((v) => ({ ...videoFields(v), frames: [], videoUrl: '' })),
+      nextCursor: page.nextCursor ?? '',
+    };
+  }
+
   /** The video with its shots, its frames in time order and signed URLs (the video, frame thumbnails). */
   async get(caller: Caller | undefined, videoId: string): Promise<VideoRecord> {
     const owner = ownerOf(caller);

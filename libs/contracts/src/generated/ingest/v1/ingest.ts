@@ -226,6 +226,18 @@ export interface VideoDuplicatesResponse {
   duplicates: VideoDuplicate[];
 }
 
+export interface VideoListRequest {
+  caller?: Caller | undefined;
+  cursor: string;
+  limit: number;
+}
+
+/** Newest first; each record without frames or signed URLs (GET the video for those). */
+export interface VideoListResponse {
+  videos: VideoRecord[];
+  nextCursor: string;
+}
+
 function createBaseImagePresignRequest(): ImagePresignRequest {
   return { caller: undefined, contentType: "", filename: "", sizeBytes: 0 };
 }
@@ -2735,6 +2747,154 @@ export const VideoDuplicatesResponse: MessageFns<VideoDuplicatesResponse> = {
   fromPartial<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(object: I): VideoDuplicatesResponse {
     const message = createBaseVideoDuplicatesResponse();
     message.duplicates = object.duplicates?.map((e) => VideoDuplicate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseVideoListRequest(): VideoListRequest {
+  return { caller: undefined, cursor: "", limit: 0 };
+}
+
+export const VideoListRequest: MessageFns<VideoListRequest> = {
+  encode(message: VideoListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.cursor !== "") {
+      writer.uint32(18).string(message.cursor);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.cursor = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoListRequest>, I>>(base?: I): VideoListRequest {
+    return VideoListRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoListRequest>, I>>(object: I): VideoListRequest {
+    const message = createBaseVideoListRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.cursor = object.cursor ?? "";
+    message.limit = object.limit ?? 0;
+    return message;
+  },
+};
+
+function createBaseVideoListResponse(): VideoListResponse {
+  return { videos: [], nextCursor: "" };
+}
+
+export const VideoListResponse: MessageFns<VideoListResponse> = {
+  encode(message: VideoListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.videos) {
+      VideoRecord.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextCursor !== "") {
+      writer.uint32(18).string(message.nextCursor);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videos.push(VideoRecord.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextCursor = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoListResponse>, I>>(base?: I): VideoListResponse {
+    return VideoListResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoListResponse>, I>>(object: I): VideoListResponse {
+    const message = createBaseVideoListResponse();
+    message.videos = object.videos?.map((e) => VideoRecord.fromPartial(e)) || [];
+    message.nextCursor = object.nextCursor ?? "";
     return message;
   },
 };
