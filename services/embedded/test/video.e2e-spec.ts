@@ -138,8 +138,12 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
     // A frame is an image: indexed, with its thumbnail; the signed URLs serve the bytes.
     const frame = (await (await api(`/api/images/${video.frames[2]!.image_id}`)).json()) as {
       status: string;
+      video?: { video_id: string; t_ms: number; shot_id: number };
     };
-    expect(frame.status).toBe('indexed');
+    expect(frame).toMatchObject({
+      status: 'indexed',
+      video: { video_id: answer.video_id, t_ms: 4000, shot_id: 2 },
+    });
     const thumbnail = await fetch(video.frames[2]!.thumbnail_url);
     expect(thumbnail.headers.get('content-type')).toBe('image/webp');
     const original = await fetch(video.video_url);

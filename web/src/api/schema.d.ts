@@ -596,6 +596,13 @@ export interface components {
             anomaly_score: number;
             size_bytes: number;
         };
+        VideoFrameRefDto: {
+            video_id: string;
+            frame_index: number;
+            /** @description Time of the frame in the video, ms */
+            t_ms: number;
+            shot_id: number;
+        };
         ImageRecordDto: {
             image_id: string;
             /** @enum {string} */
@@ -607,6 +614,8 @@ export interface components {
             thumbnail_url: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description Present when the image is a kept frame of a video */
+            video?: components["schemas"]["VideoFrameRefDto"];
         };
         ImageListResponseDto: {
             images: components["schemas"]["ImageRecordDto"][];

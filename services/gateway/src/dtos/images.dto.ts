@@ -229,6 +229,13 @@ export class ListImagesQueryDto extends CursorQueryDto {
   sources?: string[];
 }
 
+export class VideoFrameRefDto {
+  @ApiProperty() video_id!: string;
+  @ApiProperty() frame_index!: number;
+  @ApiProperty({ description: 'Time of the frame in the video, ms' }) t_ms!: number;
+  @ApiProperty() shot_id!: number;
+}
+
 export class ImageRecordDto {
   @ApiProperty() image_id!: string;
   @ApiProperty({ enum: ['stored', 'hashed', 'embedded', 'indexed', 'failed'] }) status!: string;
@@ -236,6 +243,11 @@ export class ImageRecordDto {
   @ApiProperty({ description: 'Short-lived signed URL of the original' }) preview_url!: string;
   @ApiProperty({ description: 'Short-lived signed URL of the 256 px WebP thumbnail' }) thumbnail_url!: string;
   @ApiProperty({ format: 'date-time' }) updated_at!: string;
+  @ApiPropertyOptional({
+    type: VideoFrameRefDto,
+    description: 'Present when the image is a kept frame of a video',
+  })
+  video?: VideoFrameRefDto;
 
   static from(r: ImageRecord): ImageRecordDto {
     const payload = ImagePayloadDto.from(r.payload ?? ({} as never));
@@ -246,6 +258,16 @@ export class ImageRecordDto {
       preview_url: r.previewUrl,
       thumbnail_url: r.thumbnailUrl,
       updated_at: r.updatedAt,
+      ...(r.video
+        ? {
+            video: {
+              video_id: r.video.videoId,
+              frame_index: r.video.frameIndex,
+              t_ms: r.video.tMs,
+              shot_id: r.video.shotId,
+            },
+          }
+        : {}),
     };
   }
 }

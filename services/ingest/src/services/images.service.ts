@@ -127,6 +127,16 @@ export class ImagesService {
       previewUrl,
       thumbnailUrl,
       updatedAt: image.updatedAt.toISOString(),
+      ...(image.videoId
+        ? {
+            video: {
+              videoId: image.videoId,
+              frameIndex: image.frameIndex ?? 0,
+              tMs: image.tMs ?? 0,
+              shotId: image.shotId ?? 0,
+            },
+          }
+        : {}),
     };
   }
 
