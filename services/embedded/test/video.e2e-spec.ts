@@ -1,9 +1,11 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { BusSubscription } from '@lookalike/messaging';
 import { Client } from 'pg';
 import { devOriginals, slideshow, truncated, variant } from '../../../libs/video/test/make-videos';
+import { uploadImage } from './support/fixture-embedding';
 import { serveStandInEmbedding } from './support/ingest-stand-ins';
 import { devLogin, startTestStack, type StackMode, type TestStack } from './support/test-stack';
 
@@ -127,6 +129,34 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
       [8000, 4],
     ]);
     expect(video.poster_image_id).toBe(video.frames[0]!.image_id);
+    // A frame grabbed from the video (at 4.5 s) and uploaded as a photo finds the video at that time.
+    const grabbed = join(dir, 'grab.jpg');
+    execFileSync('ffmpeg', [
+      '-v',
+      'error',
+      '-y',
+      '-ss',
+      '4.5',
+      '-i',
+      join(dir, 'slides.mp4'),
+      '-frames:v',
+      '1',
+      grabbed,
+    ]);
+    const photo = await uploadImage(stack.url, token, await readFile(grabbed), 'grab.jpg');
+    expect(photo.status).toBe(201);
+    const { image_id: grabbedId } = (await photo.json()) as { image_id: string };
+    const search = await api('/api/search/similar', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ image_id: grabbedId, limit: 3, exclude_self: true }),
+    });
+    expect(search.status).toBe(200);
+    const { hits } = (await search.json()) as {
+      hits: { image_id: string; video?: { video_id: string; t_ms: number } }[];
+    };
+    expect(hits[0]?.video?.video_id).toBe(answer.video_id);
+    expect(Math.abs(hits[0]!.video!.t_ms - 4500)).toBeLessThanOrEqual(1000);
     const listed = (await (await api('/api/videos?limit=10')).json()) as {
       videos: { video_id: string; status: string; shots: unknown[]; frames: unknown[] }[];
     };

@@ -9,6 +9,7 @@ import { EmbeddingRepository } from './repositories/embedding.repository';
 import { ImageUrlRepository } from './repositories/image-url.repository';
 import { LocalFeaturesRepository } from './repositories/local-features.repository';
 import { VectorIndexRepository } from './repositories/vector-index.repository';
+import { VideoFrameRepository } from './repositories/video-frame.repository';
 import type { SearchConfig } from './search.config';
 import { ClusterService } from './services/cluster.service';
 import { SearchService } from './services/search.service';
@@ -26,6 +27,8 @@ export class SearchModule {
         VectorStoreModule.forRoot(config),
         ObjectStoreModule.forRoot(config),
         LocalFeaturesModule.forRoot(config),
+        // Frames of videos among the hits: their video and time (VideoFrameRepository).
+        PersistenceModule.forRoot(database),
         JobsModule.forRoot({
           service: 'search',
           config,
@@ -40,6 +43,7 @@ export class SearchModule {
         EmbeddingRepository,
         ImageUrlRepository,
         LocalFeaturesRepository,
+        VideoFrameRepository,
       ],
     };
   }

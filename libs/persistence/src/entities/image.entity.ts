@@ -4,7 +4,10 @@ import { TIMESTAMP, oneOf, bigintToNumber } from './column-types';
 export const IMAGE_STATUSES = ['stored', 'hashed', 'embedded', 'indexed', 'failed', 'deleting'] as const;
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
-export const IMAGE_SOURCES = ['upload', 'api', 'batch'] as const;
+/** Where an upload came from (what a caller's request may say). */
+export const UPLOAD_SOURCES = ['upload', 'api', 'batch'] as const;
+/** `video`: a kept frame of a stored video (docs/video.md), never a caller's. */
+export const IMAGE_SOURCES = [...UPLOAD_SOURCES, 'video'] as const;
 export type ImageSource = (typeof IMAGE_SOURCES)[number];
 
 /** One stored image of one owner; the same bytes (sha256) are kept once per owner. */

@@ -4,7 +4,7 @@ import { oneOf } from '../entities/column-types';
 import { DEDUP_VERDICTS } from '../entities/dedup-decision.entity';
 import { DEDUP_GROUP_STATUSES, DEDUP_KINDS } from '../entities/dedup-group.entity';
 import { FEEDBACK_ACTIONS } from '../entities/feedback.entity';
-import { IMAGE_SOURCES, IMAGE_STATUSES } from '../entities/image.entity';
+import { IMAGE_STATUSES } from '../entities/image.entity';
 import { JOB_STATES } from '../entities/job.entity';
 
 /** The first schema. Written by hand; the same SQL runs on PostgreSQL and on PGlite. */
@@ -42,7 +42,7 @@ export class InitialSchema1767225600000 implements MigrationInterface {
         CONSTRAINT "pk_images" PRIMARY KEY ("image_id"),
         CONSTRAINT "uq_images_owner_sha256" UNIQUE ("owner_user_id", "sha256"),
         CONSTRAINT "ck_images_status" CHECK (${oneOf('status', IMAGE_STATUSES)}),
-        CONSTRAINT "ck_images_source" CHECK (${oneOf('source', IMAGE_SOURCES)})
+        CONSTRAINT "ck_images_source" CHECK (${oneOf('source', ['upload', 'api', 'batch'])})
       )`);
     // Newest-first keyset pagination per owner reads this index in order.
     await queryRunner.query(

@@ -37,11 +37,17 @@ export class Videos1767225600400 implements MigrationInterface {
         "updated_at" timestamptz(3) NOT NULL DEFAULT now(),
         CONSTRAINT "uq_videos_owner_sha256" UNIQUE ("owner_user_id", "sha256"),
         CONSTRAINT "ck_videos_status" CHECK ("status" IN ('stored', 'extracting', 'indexed', 'failed', 'deleting')),
-        CONSTRAINT "ck_videos_source" CHECK ("source" IN ('upload', 'api', 'batch')),
+        CONSTRAINT "ck_videos_source" CHECK ("source" IN ('upload', 'api', 'batch', 'video')),
         CONSTRAINT "pk_videos" PRIMARY KEY ("video_id")
       )`);
     await queryRunner.query(
       `CREATE INDEX "idx_videos_owner_created" ON "videos" ("owner_user_id", "created_at", "video_id")`,
+    );
+    // A kept frame's row says so in `source` (the vector payload carries it, so search knows which
+    // hits to look up as frames).
+    await queryRunner.query(`ALTER TABLE "images" DROP CONSTRAINT "ck_images_source"`);
+    await queryRunner.query(
+      `ALTER TABLE "images" ADD CONSTRAINT "ck_images_source" CHECK ("source" IN ('upload', 'api', 'batch', 'video'))`,
     );
     await queryRunner.query(`ALTER TABLE "images" ADD "video_id" char(26)`);
     await queryRunner.query(`ALTER TABLE "images" ADD "frame_index" integer`);
@@ -59,5 +65,9 @@ export class Videos1767225600400 implements MigrationInterface {
       await queryRunner.query(`ALTER TABLE "images" DROP COLUMN "${column}"`);
     }
     await queryRunner.query(`DROP TABLE "videos"`);
+    await queryRunner.query(`ALTER TABLE "images" DROP CONSTRAINT "ck_images_source"`);
+    await queryRunner.query(
+      `ALTER TABLE "images" ADD CONSTRAINT "ck_images_source" CHECK ("source" IN ('upload', 'api', 'batch'))`,
+    );
   }
 }

@@ -24,7 +24,8 @@ export const QUALITY_FLAGS = [
   'odd_size',
   'grayscale',
 ] as const;
-export const SOURCES = ['upload', 'api', 'batch'] as const;
+/** `video`: a kept frame of a video (docs/video.md). */
+export const SOURCES = ['upload', 'api', 'batch', 'video'] as const;
 export const TAG_PATTERN = /^[\p{L}\p{N}][\p{L}\p{N} _.:/-]{0,63}$/u;
 export const ULID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 

@@ -1,3 +1,4 @@
+import { VideoFrameRefDto } from './images.dto';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
@@ -205,6 +206,11 @@ export class SearchHitDto {
   verified!: boolean;
   @ApiPropertyOptional({ type: HitEvidenceDto, description: 'The geometric check, for verified hits' })
   evidence?: HitEvidenceDto;
+  @ApiPropertyOptional({
+    type: VideoFrameRefDto,
+    description: 'When the hit is a kept frame of a video: the video and the time to play it from',
+  })
+  video?: VideoFrameRefDto;
 }
 
 export class SimilarSearchResponseDto {
@@ -230,6 +236,14 @@ export class SimilarSearchResponseDto {
               coverage: h.evidence.coverage,
               mirrored: h.evidence.mirrored,
               via_image_id: h.evidence.viaImageId || undefined,
+            }
+          : undefined,
+        video: h.video
+          ? {
+              video_id: h.video.videoId,
+              frame_index: h.video.frameIndex,
+              t_ms: h.video.tMs,
+              shot_id: h.video.shotId,
             }
           : undefined,
       })),

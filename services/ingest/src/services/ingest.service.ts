@@ -17,7 +17,7 @@ import {
   type ObjectStore,
 } from '@lookalike/object-store';
 import { metricsRegistry, outcomeCounter } from '@lookalike/observability';
-import { IMAGE_SOURCES, ImageRepository, type ImageSource } from '@lookalike/persistence';
+import { ImageRepository, UPLOAD_SOURCES, type ImageSource } from '@lookalike/persistence';
 import { Gauge } from 'prom-client';
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
@@ -137,7 +137,8 @@ export class IngestService {
       throw LookalikeError.notFound('bucket', request.bucket);
     }
     assertKeyInTenant(owner, request.key);
-    const source: ImageSource = (IMAGE_SOURCES as readonly string[]).includes(request.source)
+    // `video` is the frames' own source, never a caller's.
+    const source: ImageSource = (UPLOAD_SOURCES as readonly string[]).includes(request.source)
       ? (request.source as ImageSource)
       : 'api';
     const tags = normaliseTags(request.tags);

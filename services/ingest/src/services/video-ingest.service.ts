@@ -25,7 +25,7 @@ import {
   type ObjectStore,
 } from '@lookalike/object-store';
 import {
-  IMAGE_SOURCES,
+  UPLOAD_SOURCES,
   ImageRepository,
   VideoRepository,
   type ImageSource,
@@ -164,7 +164,7 @@ export class VideoIngestService implements OnModuleInit {
     }
     assertKeyInTenant(owner, request.key);
     const tags = normaliseTags(request.tags);
-    const source: ImageSource = (IMAGE_SOURCES as readonly string[]).includes(request.source ?? '')
+    const source: ImageSource = (UPLOAD_SOURCES as readonly string[]).includes(request.source ?? '')
       ? (request.source as ImageSource)
       : 'api';
     const head = await this.objects.head(request.key);
@@ -411,7 +411,7 @@ export class VideoIngestService implements OnModuleInit {
           bucket: this.objects.bucket,
           key,
           sizeBytes: frame.jpeg.length,
-          source: video.source,
+          source: 'video',
           tags: video.tags,
           width: imageInfo.width,
           height: imageInfo.height,

@@ -17,6 +17,7 @@ import { MemoryVectorStore } from '@lookalike/vector-store';
 import { MODEL, seed, vec } from '../../test/support/search-fixtures';
 import { EmbeddingRepository } from '../repositories/embedding.repository';
 import { ImageUrlRepository } from '../repositories/image-url.repository';
+import type { VideoFrameRepository } from '../repositories/video-frame.repository';
 import type {
   HitGeometry,
   LocalFeaturesRepository,
@@ -164,11 +165,11 @@ describe('SearchService', () => {
     const lookups = jest.spyOn(store, 'scroll');
     const plain = await sut.similar(request({ imageId: ids.get('query'), limit: 2 }));
     expect(lookups.mock.calls[0]![1].withPayload).toEqual(['imageId', 'phash', 'key']);
-    expect(searches.mock.calls[0]![1].withPayload).toEqual(['imageId', 'key']);
+    expect(searches.mock.calls[0]![1].withPayload).toEqual(['imageId', 'key', 'source']);
     expect(plain.hits[0]!.payload).toBeUndefined();
     expect(plain.hits[0]!.thumbnailUrl).toContain('.thumb256.webp');
     await sut.similar(request({ imageId: ids.get('query'), limit: 2, groupDuplicates: true }));
-    expect(searches.mock.calls[1]![1].withPayload).toEqual(['imageId', 'key', 'sha256', 'phash']);
+    expect(searches.mock.calls[1]![1].withPayload).toEqual(['imageId', 'key', 'source', 'sha256', 'phash']);
     const full = await sut.similar(request({ imageId: ids.get('query'), limit: 2, includePayload: true }));
     expect(searches.mock.calls[2]![1].withPayload).toBe(true);
     expect(full.hits[0]!.payload).toMatchObject({ imageId: ids.get('near'), tags: ['cat', 'indoor'] });
@@ -321,6 +322,34 @@ describe('SearchService', () => {
       ownerUserId: 'alice',
       tags: ['cat', 'indoor'],
     });
+  });
+
+  it('says which hits are frames of a video, asking SQL only about hits whose source is video', async () => {
+    const frames = await seed(store, 'alice', [{ name: 'frame', vector: vec(0, 0.05), source: 'video' }]);
+    const frameId = frames.get('frame')!;
+    // The frame lookup at the port edge (SQL in the service).
+    const framesOf = jest.fn(
+      async (_owner: string, imageIds: readonly string[]) =>
+        new Map(imageIds.map((id) => [id, { videoId: 'video-1', frameIndex: 120, tMs: 4000, shotId: 2 }])),
+    );
+    const sut = new SearchService(
+      new VectorIndexRepository(store),
+      new EmbeddingRepository(rpcStub({}).rpc, config),
+      new ImageUrlRepository(objects as unknown as ObjectStore, config),
+      verifierStub() as unknown as LocalFeaturesRepository,
+      config,
+      { framesOf } as unknown as VideoFrameRepository,
+    );
+    const res = await sut.similar(request({ imageId: ids.get('query'), limit: 3 }));
+    expect(res.hits.map((h) => [h.imageId, h.video?.tMs])).toEqual([
+      [frameId, 4000],
+      [ids.get('near'), undefined],
+      [ids.get('mid'), undefined],
+    ]);
+    expect(framesOf).toHaveBeenCalledWith('alice', [frameId]);
+    framesOf.mockClear();
+    await sut.similar(request({ imageId: ids.get('query'), limit: 3, filter: { tagsAny: ['dog'] } }));
+    expect(framesOf).not.toHaveBeenCalled();
   });
 
   it('caches text query vectors per model and passes model_unavailable through', async () => {

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   type Caller,
   ErrorCode,
@@ -9,6 +9,7 @@ import {
   type SearchHit as ContractHit,
   type SimilarSearchRequest,
   type SimilarSearchResponse,
+  type VideoFrameRef,
   newUlid,
   unpackVector,
 } from '@lookalike/contracts';
@@ -37,6 +38,7 @@ import {
   type VerifyQuery,
 } from '../repositories/local-features.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
+import { VideoFrameRepository } from '../repositories/video-frame.repository';
 import type { SearchConfig } from '../search.config';
 
 export const MAX_HITS = 200;
@@ -104,7 +106,8 @@ function queryKinds(req: SimilarSearchRequest): QueryKind[] {
  */
 export function hitFields(req: SimilarSearchRequest): PayloadSelector {
   if (req.includePayload) return true;
-  const fields: PayloadField[] = ['imageId', 'key'];
+  // `source` says which hits are frames of a video (looked up in SQL for their video and time).
+  const fields: PayloadField[] = ['imageId', 'key', 'source'];
   if (req.groupDuplicates) fields.push('sha256', 'phash');
   return fields;
 }
@@ -144,6 +147,7 @@ export class SearchService {
     private readonly urls: ImageUrlRepository,
     private readonly features: LocalFeaturesRepository,
     @Inject(APP_CONFIG) private readonly config: SearchConfig,
+    @Optional() private readonly frames?: VideoFrameRepository,
   ) {}
 
   async similar(req: SimilarSearchRequest): Promise<SimilarSearchResponse> {
@@ -230,11 +234,22 @@ export class SearchService {
       );
     }
     const page = rows.slice(pageStart, pageStart + limit);
+    const frameIds = page
+      .filter((row) => row.hit.payload?.source === 'video')
+      .map((row) => row.hit.payload!.imageId);
+    const frames =
+      frameIds.length > 0 && this.frames
+        ? await this.frames.framesOf(owner, frameIds)
+        : new Map<string, VideoFrameRef>();
     return {
       queryId,
       modelName: query.model.name,
       hits: await timeStage('urls', kind, () =>
-        Promise.all(page.map((row) => this.toContractHit(row, req.includePayload))),
+        Promise.all(
+          page.map((row) =>
+            this.toContractHit(row, req.includePayload, frames.get(row.hit.payload!.imageId)),
+          ),
+        ),
       ),
     };
   }
@@ -654,7 +669,11 @@ export class SearchService {
     return !!a.phash && !!b.phash && hammingHex(a.phash, b.phash) <= this.config.SEARCH_DUPLICATE_HAMMING;
   }
 
-  private async toContractHit(row: Row, includePayload: boolean): Promise<ContractHit> {
+  private async toContractHit(
+    row: Row,
+    includePayload: boolean,
+    video?: VideoFrameRef,
+  ): Promise<ContractHit> {
     const payload = row.hit.payload!;
     const { previewUrl, thumbnailUrl } = await this.urls.urlsFor(payload);
     return {
@@ -666,6 +685,7 @@ export class SearchService {
       duplicates: row.duplicates,
       verified: row.geometry?.verified ?? false,
       evidence: row.geometry?.verified ? evidenceOf(row.geometry) : undefined,
+      ...(video ? { video } : {}),
     };
   }
 }

@@ -52,6 +52,14 @@ export interface ImageFilter {
   imageIds: string[];
 }
 
+/** Where a kept frame of a video sits in it (docs/video.md). */
+export interface VideoFrameRef {
+  videoId: string;
+  frameIndex: number;
+  tMs: number;
+  shotId: number;
+}
+
 /** What the vector index stores beside the vectors, and what the API returns as `payload`. */
 export interface ImagePayload {
   imageId: string;
@@ -373,6 +381,97 @@ export const ImageFilter: MessageFns<ImageFilter> = {
     message.sources = object.sources?.map((e) => e) || [];
     message.sha256 = object.sha256 ?? undefined;
     message.imageIds = object.imageIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseVideoFrameRef(): VideoFrameRef {
+  return { videoId: "", frameIndex: 0, tMs: 0, shotId: 0 };
+}
+
+export const VideoFrameRef: MessageFns<VideoFrameRef> = {
+  encode(message: VideoFrameRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.videoId !== "") {
+      writer.uint32(10).string(message.videoId);
+    }
+    if (message.frameIndex !== 0) {
+      writer.uint32(16).int32(message.frameIndex);
+    }
+    if (message.tMs !== 0) {
+      writer.uint32(24).int64(message.tMs);
+    }
+    if (message.shotId !== 0) {
+      writer.uint32(32).int32(message.shotId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoFrameRef {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoFrameRef();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.frameIndex = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.tMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.shotId = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoFrameRef>, I>>(base?: I): VideoFrameRef {
+    return VideoFrameRef.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoFrameRef>, I>>(object: I): VideoFrameRef {
+    const message = createBaseVideoFrameRef();
+    message.videoId = object.videoId ?? "";
+    message.frameIndex = object.frameIndex ?? 0;
+    message.tMs = object.tMs ?? 0;
+    message.shotId = object.shotId ?? 0;
     return message;
   },
 };

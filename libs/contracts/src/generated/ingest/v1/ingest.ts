@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Caller, ImageFilter, ImagePayload } from "../../common/v1/common";
+import { Caller, ImageFilter, ImagePayload, VideoFrameRef } from "../../common/v1/common";
 
 export interface ImagePresignRequest {
   caller?: Caller | undefined;
@@ -104,13 +104,6 @@ export interface ImageRecord {
   updatedAt: string;
   /** Set when the image is a kept frame of a video (docs/video.md). */
   video?: VideoFrameRef | undefined;
-}
-
-export interface VideoFrameRef {
-  videoId: string;
-  frameIndex: number;
-  tMs: number;
-  shotId: number;
 }
 
 export interface ImageGetRequest {
@@ -1298,97 +1291,6 @@ export const ImageRecord: MessageFns<ImageRecord> = {
     message.video = (object.video !== undefined && object.video !== null)
       ? VideoFrameRef.fromPartial(object.video)
       : undefined;
-    return message;
-  },
-};
-
-function createBaseVideoFrameRef(): VideoFrameRef {
-  return { videoId: "", frameIndex: 0, tMs: 0, shotId: 0 };
-}
-
-export const VideoFrameRef: MessageFns<VideoFrameRef> = {
-  encode(message: VideoFrameRef, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.videoId !== "") {
-      writer.uint32(10).string(message.videoId);
-    }
-    if (message.frameIndex !== 0) {
-      writer.uint32(16).int32(message.frameIndex);
-    }
-    if (message.tMs !== 0) {
-      writer.uint32(24).int64(message.tMs);
-    }
-    if (message.shotId !== 0) {
-      writer.uint32(32).int32(message.shotId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): VideoFrameRef {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVideoFrameRef();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.videoId = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.frameIndex = reader.int32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 24) {
-              break;
-            }
-
-            message.tMs = longToNumber(reader.int64());
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.shotId = reader.int32();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  create<I extends Exact<DeepPartial<VideoFrameRef>, I>>(base?: I): VideoFrameRef {
-    return VideoFrameRef.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<VideoFrameRef>, I>>(object: I): VideoFrameRef {
-    const message = createBaseVideoFrameRef();
-    message.videoId = object.videoId ?? "";
-    message.frameIndex = object.frameIndex ?? 0;
-    message.tMs = object.tMs ?? 0;
-    message.shotId = object.shotId ?? 0;
     return message;
   },
 };

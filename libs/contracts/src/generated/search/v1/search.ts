@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Caller, ImageFilter, ImagePayload } from "../../common/v1/common";
+import { Caller, ImageFilter, ImagePayload, VideoFrameRef } from "../../common/v1/common";
 
 export interface SimilarSearchRequest {
   caller?:
@@ -65,7 +65,11 @@ export interface SearchHit {
   /** Geometrically verified: the same pixels as the query, however cropped, scaled, turned or mirrored. */
   verified: boolean;
   /** set when verified */
-  evidence?: HitEvidence | undefined;
+  evidence?:
+    | HitEvidence
+    | undefined;
+  /** Set when the hit is a kept frame of a video: its video and time. */
+  video?: VideoFrameRef | undefined;
 }
 
 export interface SimilarSearchResponse {
@@ -477,6 +481,7 @@ function createBaseSearchHit(): SearchHit {
     duplicates: [],
     verified: false,
     evidence: undefined,
+    video: undefined,
   };
 }
 
@@ -505,6 +510,9 @@ export const SearchHit: MessageFns<SearchHit> = {
     }
     if (message.evidence !== undefined) {
       HitEvidence.encode(message.evidence, writer.uint32(66).fork()).join();
+    }
+    if (message.video !== undefined) {
+      VideoFrameRef.encode(message.video, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -586,6 +594,14 @@ export const SearchHit: MessageFns<SearchHit> = {
             message.evidence = HitEvidence.decode(reader, reader.uint32());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.video = VideoFrameRef.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -614,6 +630,9 @@ export const SearchHit: MessageFns<SearchHit> = {
     message.verified = object.verified ?? false;
     message.evidence = (object.evidence !== undefined && object.evidence !== null)
       ? HitEvidence.fromPartial(object.evidence)
+      : undefined;
+    message.video = (object.video !== undefined && object.video !== null)
+      ? VideoFrameRef.fromPartial(object.video)
       : undefined;
     return message;
   },
