@@ -25,6 +25,33 @@ export function formatDate(iso: string | undefined | null): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
+/** A duration or a time in a video as m:ss (h:mm:ss from an hour), rounded to the second. */
+export function formatDuration(ms: number | undefined | null): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '–';
+  const total = Math.round(ms / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = String(total % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+}
+
+/** A time in a video to the tenth of a second: m:ss.s (h:mm:ss.s from an hour). */
+export function formatTimestamp(ms: number | undefined | null): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '–';
+  const tenths = Math.round(ms / 100);
+  const whole = Math.floor(tenths / 10);
+  return `${formatDuration(whole * 1000)}.${tenths % 10}`;
+}
+
+/** A signed time offset in seconds with one decimal: "+4.0 s", "−3.0 s" (a real minus sign), "0.0 s". */
+export function formatOffset(ms: number | undefined | null): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
+  const seconds = Math.abs(ms) / 1000;
+  const text = `${seconds.toFixed(1)} s`;
+  if (text === '0.0 s') return text;
+  return `${ms > 0 ? '+' : '\u2212'}${text}`;
+}
+
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
 }

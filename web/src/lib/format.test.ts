@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+
+import { formatDuration, formatOffset, formatTimestamp } from './format';
+
+describe('video time formats', () => {
+  it('writes durations as m:ss, from an hour as h:mm:ss', () => {
+    expect(formatDuration(0)).toBe('0:00');
+    expect(formatDuration(6_000)).toBe('0:06');
+    expect(formatDuration(65_400)).toBe('1:05');
+    expect(formatDuration(3_723_000)).toBe('1:02:03');
+    expect(formatDuration(Number.NaN)).toBe('–');
+  });
+
+  it('writes frame times to the tenth of a second', () => {
+    expect(formatTimestamp(0)).toBe('0:00.0');
+    expect(formatTimestamp(2_000)).toBe('0:02.0');
+    expect(formatTimestamp(1_999)).toBe('0:02.0');
+    expect(formatTimestamp(62_340)).toBe('1:02.3');
+    expect(formatTimestamp(59_960)).toBe('1:00.0');
+  });
+
+  it('signs offsets with a plus or a real minus', () => {
+    expect(formatOffset(4_000)).toBe('+4.0 s');
+    expect(formatOffset(-3_000)).toBe('\u22123.0 s');
+    expect(formatOffset(0)).toBe('0.0 s');
+    expect(formatOffset(-20)).toBe('0.0 s');
+  });
+});
