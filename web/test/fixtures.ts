@@ -4,8 +4,13 @@ import type {
   FeedbackEntry,
   ImagePayload,
   ImageRecord,
+  Job,
   ModelInfo,
   SearchHit,
+  VideoDuplicate,
+  VideoFrame,
+  VideoFrameRef,
+  VideoRecord,
 } from '@/api/types';
 
 // A 1×1 PNG so <img> tags have something real to load.
@@ -37,7 +42,11 @@ export function imagePayload(id: string, overrides: Partial<ImagePayload> = {}):
   };
 }
 
-export function imageRecord(id: string, overrides: Partial<ImagePayload> = {}): ImageRecord {
+export function imageRecord(
+  id: string,
+  overrides: Partial<ImagePayload> = {},
+  video?: VideoFrameRef,
+): ImageRecord {
   return {
     image_id: id,
     payload: imagePayload(id, overrides),
@@ -45,6 +54,7 @@ export function imageRecord(id: string, overrides: Partial<ImagePayload> = {}): 
     preview_url: `${pixel}#preview-${id}`,
     thumbnail_url: `${pixel}#thumb-${id}`,
     updated_at: '2025-05-01T10:00:01.000Z',
+    ...(video ? { video } : {}),
   };
 }
 
@@ -131,5 +141,93 @@ export function problem(status: number, title: string, detail: string) {
     status,
     detail,
     request_id: 'req-123',
+  };
+}
+
+/** A kept frame of video `videoId` at `tMs`, in shot `shotId` (25 fps). */
+export function videoFrame(videoId: string, tMs: number, shotId: number): VideoFrame {
+  const imageId = `${videoId}-F${tMs}`;
+  return {
+    image_id: imageId,
+    frame_index: Math.round((tMs / 1000) * 25),
+    t_ms: tMs,
+    shot_id: shotId,
+    thumbnail_url: `${pixel}#thumb-${imageId}`,
+  };
+}
+
+/**
+ * An indexed 6 s slideshow (320x240, 25 fps): three shots of 2 s, one kept frame at each cut (0, 2, 4 s)
+ * and a second one 1.5 s into the last shot.
+ */
+export function videoRecord(id: string, overrides: Partial<VideoRecord> = {}): VideoRecord {
+  const frames = [
+    videoFrame(id, 0, 0),
+    videoFrame(id, 2000, 1),
+    videoFrame(id, 4000, 2),
+    videoFrame(id, 5500, 2),
+  ];
+  return {
+    video_id: id,
+    status: 'indexed',
+    container: 'mp4',
+    codec: 'h264',
+    duration_ms: 6000,
+    fps: 25,
+    width: 320,
+    height: 240,
+    frame_count: 150,
+    has_audio: false,
+    size_bytes: 48_213,
+    tags: ['clips'],
+    shots: [
+      { shot_id: 0, start_ms: 0, end_ms: 2000, frame_index: 0 },
+      { shot_id: 1, start_ms: 2000, end_ms: 4000, frame_index: 50 },
+      { shot_id: 2, start_ms: 4000, end_ms: 6000, frame_index: 100 },
+    ],
+    frames,
+    poster_image_id: frames[0]!.image_id,
+    frames_total: frames.length,
+    frames_done: frames.length,
+    job_id: `JOB-${id}`,
+    error: '',
+    created_at: '2025-05-03T08:00:00.000Z',
+    video_url: `https://objects.test/${id}.mp4?sig=1`,
+    ...overrides,
+  };
+}
+
+/** As `GET /api/videos` lists a video: no frames, no URL. */
+export function listedVideo(id: string, overrides: Partial<VideoRecord> = {}): VideoRecord {
+  return { ...videoRecord(id, overrides), frames: [], video_url: '' };
+}
+
+export function videoDuplicate(id: string, overrides: Partial<VideoDuplicate> = {}): VideoDuplicate {
+  return {
+    video_id: id,
+    offset_ms: 0,
+    matched_share: 0.97,
+    other_matched_share: 0.95,
+    matched_frames: 4,
+    ...overrides,
+  };
+}
+
+/**
+ * A video's frame extraction job. The schema's job kinds do not list `video-extract` yet (the gateway's
+ * JobDto enum predates videos), hence the cast.
+ */
+export function extractionJob(id: string, overrides: Partial<Job> = {}): Job {
+  return {
+    job_id: id,
+    kind: 'video-extract' as Job['kind'],
+    state: 'running',
+    done: 0,
+    total: 0,
+    failures: [],
+    failed: 0,
+    created_at: '2025-05-03T08:00:00.000Z',
+    updated_at: '2025-05-03T08:00:01.000Z',
+    ...overrides,
   };
 }

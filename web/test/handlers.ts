@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 
-import { feedbackEntry, imageRecord, models } from './fixtures';
+import { feedbackEntry, imageRecord, models, videoRecord } from './fixtures';
 
 export const origin = 'http://localhost:3000';
 export const url = (path: string) => `${origin}${path}`;
@@ -24,4 +24,7 @@ export const defaultHandlers = [
   http.post(url('/api/search/similar'), () =>
     HttpResponse.json({ query_id: 'q1', hits: [], model_name: 'clip-vit-b32' }),
   ),
+  http.get(url('/api/videos'), () => HttpResponse.json({ videos: [] })),
+  http.get(url('/api/videos/:id'), ({ params }) => HttpResponse.json(videoRecord(String(params.id)))),
+  http.get(url('/api/videos/:id/duplicates'), () => HttpResponse.json({ duplicates: [] })),
 ];

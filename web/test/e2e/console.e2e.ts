@@ -57,7 +57,7 @@ async function reviewerFlow(): Promise<void> {
   await signIn(page, userId, '01-login');
 
   // Upload the original first, so the copies that follow have something to match.
-  const fileInput = page.getByLabel('Choose images to upload');
+  const fileInput = page.getByLabel('Choose images or videos to upload');
   await fileInput.setInputFiles(original);
   const originalRow = page.locator('[data-testid="upload-row"]', { hasText: 'astronaut.jpg' }).first();
   expect(await outcome(originalRow)).toMatch(/^created/);

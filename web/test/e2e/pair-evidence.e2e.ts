@@ -36,7 +36,7 @@ describe('pair evidence in a real browser', () => {
 });
 
 async function upload(file: string): Promise<string> {
-  await page.getByLabel('Choose images to upload').setInputFiles(join(imagesDir!, file));
+  await page.getByLabel('Choose images or videos to upload').setInputFiles(join(imagesDir!, file));
   const row = page.locator('[data-testid="upload-row"]', { hasText: file });
   expect(await outcome(row)).toMatch(/^created/);
   return imageIdFromRow(await row.getByRole('link').first().getAttribute('href'));

@@ -6,7 +6,7 @@ export function UploadRoute() {
     <>
       <PageHeader
         title="Upload"
-        description="Add images to your library. Duplicates are spotted as they arrive."
+        description="Add images and videos to your library. Duplicates are spotted as they arrive; videos are cut into key frames."
       />
       <UploadPanel />
     </>

@@ -23,45 +23,50 @@ function parseErrorBody(xhr: XMLHttpRequest): unknown {
   return text;
 }
 
+export interface SendOptions {
+  method: string;
+  url: string;
+  body: XMLHttpRequestBodyInit;
+  headers?: Record<string, string>;
+  /** Bytes of the file inside the body, reported as the total when the browser cannot compute one. */
+  size: number;
+  onProgress: (progress: UploadProgress) => void;
+  /** The last byte left the browser; the server is now checking what it received. */
+  onSent?: () => void;
+  signal?: AbortSignal | undefined;
+}
+
 /**
- * Sends the file to the presigned URL. XMLHttpRequest rather than fetch because only it reports upload
+ * Sends a body with upload progress and resolves with the finished request on a 2xx, or rejects with an
+ * ApiError carrying the answer's problem. XMLHttpRequest rather than fetch because only it reports upload
  * progress in every browser.
  */
-export function uploadObject(
-  presign: PresignResponse,
-  file: File,
-  onProgress: (progress: UploadProgress) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+export function sendWithProgress(options: SendOptions): Promise<XMLHttpRequest> {
+  const { method, url, body, headers = {}, size, onProgress, onSent, signal } = options;
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open(presign.method, presign.url);
-    let body: XMLHttpRequestBodyInit;
-    if (presign.method === 'POST') {
-      const form = new FormData();
-      for (const [name, value] of Object.entries(presign.fields ?? {})) form.append(name, value);
-      // S3 POST policies require the file to be the last field.
-      form.append('file', file, file.name);
-      body = form;
-    } else {
-      for (const [name, value] of Object.entries(presign.headers ?? {})) xhr.setRequestHeader(name, value);
-      body = file;
-    }
+    xhr.open(method, url);
+    for (const [name, value] of Object.entries(headers)) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (event) => {
-      onProgress({ loaded: event.loaded, total: event.lengthComputable ? event.total : file.size });
+      onProgress({ loaded: event.loaded, total: event.lengthComputable ? event.total : size });
     };
+    xhr.upload.onload = () => onSent?.();
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) {
-        onProgress({ loaded: file.size, total: file.size });
-        resolve();
+        onProgress({ loaded: size, total: size });
+        resolve(xhr);
         return;
       }
-      const headers = new Headers();
+      const answerHeaders = new Headers();
       const requestId = xhr.getResponseHeader('x-request-id');
-      if (requestId) headers.set('x-request-id', requestId);
+      if (requestId) answerHeaders.set('x-request-id', requestId);
       reject(
         new ApiError(
-          problemFromBody(parseErrorBody(xhr), { status: xhr.status, statusText: xhr.statusText, headers }),
+          problemFromBody(parseErrorBody(xhr), {
+            status: xhr.status,
+            statusText: xhr.statusText,
+            headers: answerHeaders,
+          }),
         ),
       );
     };
@@ -70,5 +75,35 @@ export function uploadObject(
       reject(new ApiError({ type: 'about:blank#aborted', title: 'Upload cancelled', status: 0 }));
     signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(body);
+  });
+}
+
+/** Sends the file to the presigned URL (a PUT of the bytes, or an S3 POST form). */
+export async function uploadObject(
+  presign: PresignResponse,
+  file: File,
+  onProgress: (progress: UploadProgress) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  let body: XMLHttpRequestBodyInit;
+  let headers: Record<string, string> = {};
+  if (presign.method === 'POST') {
+    const form = new FormData();
+    for (const [name, value] of Object.entries(presign.fields ?? {})) form.append(name, value);
+    // S3 POST policies require the file to be the last field.
+    form.append('file', file, file.name);
+    body = form;
+  } else {
+    headers = presign.headers ?? {};
+    body = file;
+  }
+  await sendWithProgress({
+    method: presign.method,
+    url: presign.url,
+    body,
+    headers,
+    size: file.size,
+    onProgress,
+    signal,
   });
 }

@@ -11,8 +11,9 @@ import { Progress } from '@/components/ui/progress';
 import { formatBytes, parseTags } from '@/lib/format';
 import { cn } from '@/lib/utils';
 
+import { acceptedFiles, kindOf } from './file-kinds';
 import { UploadRow } from './upload-row';
-import { isActive, useUploadQueue } from './use-upload-queue';
+import { isActive, useUploadQueue, type UploadQueueOptions } from './use-upload-queue';
 
 function displayName(file: File): string {
   const withPath = file as File & { path?: string; relativePath?: string };
@@ -20,27 +21,26 @@ function displayName(file: File): string {
   return path.replace(/^\.?\//, '');
 }
 
-const imageTypes = /^image\//;
-
-export function UploadPanel() {
-  const queue = useUploadQueue();
+/** Images go through presign and ingest; videos to `POST /api/videos`, then their extraction is followed. */
+export function UploadPanel({ queueOptions }: { queueOptions?: UploadQueueOptions } = {}) {
+  const queue = useUploadQueue(queueOptions);
   const [tagText, setTagText] = useState('');
   const folderInput = useRef<HTMLInputElement>(null);
 
   const enqueue = (accepted: File[], rejected: FileRejection[]) => {
     const tags = parseTags(tagText);
-    if (accepted.length)
-      queue.addFiles(
-        accepted.map((file) => ({ file, name: displayName(file) })),
-        tags,
-      );
+    const files = accepted.flatMap((file) => {
+      const kind = kindOf(file);
+      return kind ? [{ file, name: displayName(file), kind }] : [];
+    });
+    if (files.length) queue.addFiles(files, tags);
     if (rejected.length) {
       queue.addRejected(
         rejected.map(({ file, errors }) => ({
           file,
           name: displayName(file),
           reason: errors.some((e) => e.code === 'file-invalid-type')
-            ? `Not an image (${file.type || 'unknown type'}); only image files are uploaded.`
+            ? `Neither an image nor a video (${file.type || 'unknown type'}); only images and MP4, MOV, WebM or MKV videos are uploaded.`
             : errors.map((e) => e.message).join('; '),
         })),
       );
@@ -49,7 +49,7 @@ export function UploadPanel() {
 
   const dropzone = useDropzone({
     onDrop: enqueue,
-    accept: { 'image/*': [] },
+    accept: acceptedFiles,
     multiple: true,
     noClick: true,
   });
@@ -58,7 +58,7 @@ export function UploadPanel() {
     const files = Array.from(event.target.files ?? []);
     // Folders hold sidecar files (.DS_Store, .xmp); skip them quietly instead of listing each as a failure.
     enqueue(
-      files.filter((f) => imageTypes.test(f.type)),
+      files.filter((f) => kindOf(f) !== undefined),
       [],
     );
     event.target.value = '';
@@ -82,7 +82,7 @@ export function UploadPanel() {
     };
   }, [queue.items]);
 
-  const retryable = queue.items.filter((i) => i.status === 'failed' && !i.rejectedLocally).map((i) => i.id);
+  const retryable = queue.items.filter((i) => i.status === 'failed' && !i.final).map((i) => i.id);
 
   return (
     <div className="grid gap-6 lg:grid-cols-[minmax(0,1fr)_20rem]">
@@ -96,14 +96,15 @@ export function UploadPanel() {
           })}
           data-testid="dropzone"
         >
-          <input {...dropzone.getInputProps({ 'aria-label': 'Choose images to upload' })} />
+          <input {...dropzone.getInputProps({ 'aria-label': 'Choose images or videos to upload' })} />
           <UploadCloudIcon className="size-10 text-muted-foreground" />
           <div>
             <p className="font-medium">
-              {dropzone.isDragActive ? 'Drop to upload' : 'Drag images or folders here'}
+              {dropzone.isDragActive ? 'Drop to upload' : 'Drag images, videos or folders here'}
             </p>
             <p className="text-sm text-muted-foreground">
-              JPEG, PNG, WebP, GIF, TIFF, AVIF. Folders are searched for images.
+              Images: JPEG, PNG, WebP, GIF, TIFF, AVIF. Videos: MP4, MOV, WebM, MKV. Folders are searched for
+              both.
             </p>
           </div>
           <div className="flex gap-2">
@@ -127,8 +128,9 @@ export function UploadPanel() {
 
         {queue.items.length === 0 ? (
           <EmptyState icon={UploadCloudIcon} title="Nothing uploaded yet">
-            Drop a few photos above. Each file is checked for exact and near duplicates as it arrives, and you
-            will see the outcome here.
+            Drop a few photos or videos above. Each image is checked for exact and near duplicates as it
+            arrives; each video is cut into its key frames, which are indexed like images. You will see the
+            outcome here.
           </EmptyState>
         ) : (
           <Card className="gap-0 py-0">

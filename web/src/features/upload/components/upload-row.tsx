@@ -1,4 +1,11 @@
-import { AlertCircleIcon, CheckCircle2Icon, CopyIcon, Loader2Icon, RotateCwIcon } from 'lucide-react';
+import {
+  AlertCircleIcon,
+  CheckCircle2Icon,
+  CopyIcon,
+  FilmIcon,
+  Loader2Icon,
+  RotateCwIcon,
+} from 'lucide-react';
 import { Link } from 'react-router';
 
 import { Badge } from '@/components/ui/badge';
@@ -13,6 +20,7 @@ const statusLabel: Record<UploadItem['status'], string> = {
   presigning: 'Preparing',
   uploading: 'Uploading',
   ingesting: 'Analysing',
+  extracting: 'Extracting frames',
   created: 'Added',
   duplicate: 'Duplicate',
   failed: 'Failed',
@@ -21,15 +29,26 @@ const statusLabel: Record<UploadItem['status'], string> = {
 export function UploadRow({ item, onRetry }: { item: UploadItem; onRetry: () => void }) {
   const percent = item.file.size > 0 ? Math.round((item.loaded / item.file.size) * 100) : 100;
   const near = item.result?.near_duplicates ?? [];
+  const isVideo = item.kind === 'video';
   return (
-    <li className="grid gap-2 px-4 py-3" data-testid="upload-row" data-status={item.status}>
+    <li
+      className="grid gap-2 px-4 py-3"
+      data-testid="upload-row"
+      data-status={item.status}
+      data-kind={item.kind}
+    >
       <div className="flex items-center gap-3">
         <StatusIcon item={item} />
         <div className="min-w-0 flex-1">
           <div className="truncate text-sm font-medium" title={item.name}>
             {item.name}
           </div>
-          <div className="text-xs text-muted-foreground">
+          <div className="flex items-center gap-1 text-xs text-muted-foreground">
+            {isVideo && (
+              <>
+                <FilmIcon className="size-3" aria-hidden="true" /> Video ·{' '}
+              </>
+            )}
             {formatBytes(item.file.size)}
             {item.tags.length > 0 && <> · {item.tags.join(', ')}</>}
           </div>
@@ -45,19 +64,26 @@ export function UploadRow({ item, onRetry }: { item: UploadItem; onRetry: () => 
                   : 'secondary'
           }
         >
-          {statusLabel[item.status]}
+          {item.status === 'ingesting' && isVideo ? 'Checking' : statusLabel[item.status]}
         </Badge>
-        {item.status === 'failed' && !item.rejectedLocally && (
+        {item.status === 'failed' && !item.final && (
           <Button variant="ghost" size="sm" onClick={onRetry} aria-label={`Retry ${item.name}`}>
             <RotateCwIcon /> Retry
           </Button>
         )}
       </div>
-      {(isActive(item.status) || item.status === 'queued') && (
-        <Progress
-          value={item.status === 'queued' ? 0 : percent}
-          aria-label={`Upload progress of ${item.name}`}
-        />
+      {item.status === 'extracting' ? (
+        <ExtractionProgress item={item} />
+      ) : (
+        (isActive(item.status) || item.status === 'queued') && (
+          <Progress
+            value={item.status === 'queued' ? 0 : percent}
+            aria-label={`Upload progress of ${item.name}`}
+          />
+        )
+      )}
+      {isVideo && item.video && (item.status === 'created' || item.status === 'duplicate') && (
+        <VideoOutcome item={item} videoId={item.video.video_id} />
       )}
       {item.status === 'created' && item.result && (
         <p className="text-xs text-muted-foreground">
@@ -108,6 +134,50 @@ export function UploadRow({ item, onRetry }: { item: UploadItem; onRetry: () => 
         </p>
       )}
     </li>
+  );
+}
+
+/** Frames extracted so far, from the job's progress (its total is known once the key frames are found). */
+function ExtractionProgress({ item }: { item: UploadItem }) {
+  const { done = 0, total = 0 } = item.job ?? {};
+  return (
+    <div className="grid gap-1">
+      <Progress
+        value={total > 0 ? Math.round((done / total) * 100) : 0}
+        aria-label={`Frame extraction of ${item.name}`}
+        indicatorClassName="bg-success"
+      />
+      <p className="text-xs text-muted-foreground" data-testid="extraction-progress">
+        {total > 0 ? `Extracting frames: ${done} of ${total} indexed` : 'Uploaded. Finding the key frames…'}
+      </p>
+    </div>
+  );
+}
+
+function VideoOutcome({ item, videoId }: { item: UploadItem; videoId: string }) {
+  const frames = item.job?.total;
+  const link = (
+    <Link className="font-mono text-primary hover:underline" to={`/videos/${encodeURIComponent(videoId)}`}>
+      {shortId(videoId)}
+    </Link>
+  );
+  if (item.status === 'duplicate')
+    return (
+      <p className="text-xs">
+        <CopyIcon className="mr-1 inline size-3" />
+        Duplicate of video {link}: the same bytes are already in your library, so nothing new was stored.
+      </p>
+    );
+  return (
+    <p className="text-xs text-muted-foreground">
+      Added as video {link}
+      {typeof frames === 'number' && (
+        <>
+          {' '}
+          · {frames} key frame{frames === 1 ? '' : 's'} indexed
+        </>
+      )}
+    </p>
   );
 }
 
