@@ -1,6 +1,7 @@
 import {
   CopyIcon,
   CpuIcon,
+  FilmIcon,
   LogOutIcon,
   MonitorIcon,
   MoonIcon,
@@ -25,6 +26,7 @@ import { PageFallback } from './page-fallback';
 const nav = [
   { to: '/upload', label: 'Upload', icon: UploadIcon },
   { to: '/search', label: 'Search', icon: ScanSearchIcon },
+  { to: '/videos', label: 'Videos', icon: FilmIcon },
   { to: '/dedupe', label: 'Dedupe', icon: CopyIcon },
   { to: '/anomalies', label: 'Anomalies', icon: ShieldAlertIcon },
 ];

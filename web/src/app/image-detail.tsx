@@ -5,6 +5,7 @@ import { ImageDuplicateGroups } from '@/features/dedupe/components/image-duplica
 import { FeedbackHistory } from '@/features/feedback/components/feedback-history';
 import { ImageOverview } from '@/features/images/components/image-overview';
 import { SimilarImages } from '@/features/search/components/similar-images';
+import { VideoFrameLink } from '@/features/videos/components/video-frame-link';
 
 /** Composes the detail of one image from the features that know each part. */
 export function ImageDetail({ imageId, onOpen }: { imageId: string; onOpen: (imageId: string) => void }) {
@@ -13,6 +14,7 @@ export function ImageDetail({ imageId, onOpen }: { imageId: string; onOpen: (ima
   const image = useImage(imageId);
   return (
     <div className="grid gap-5" data-testid="image-detail">
+      <VideoFrameLink imageId={imageId} />
       <ImageOverview imageId={imageId} />
       {!image.isError && (
         <>

@@ -13,6 +13,8 @@ const pages = {
   search: () => import('./routes/search').then((module) => ({ default: module.SearchRoute })),
   dedupe: () => import('./routes/dedupe').then((module) => ({ default: module.DedupeRoute })),
   anomalies: () => import('./routes/anomalies').then((module) => ({ default: module.AnomaliesRoute })),
+  videos: () => import('./routes/videos').then((module) => ({ default: module.VideosRoute })),
+  video: () => import('./routes/video').then((module) => ({ default: module.VideoRoute })),
   image: () => import('./routes/image').then((module) => ({ default: module.ImageRoute })),
   notFound: () => import('./routes/not-found').then((module) => ({ default: module.NotFoundRoute })),
 } satisfies Record<string, () => Promise<{ default: ComponentType }>>;
@@ -25,6 +27,8 @@ const UploadRoute = lazy(pages.upload);
 const SearchRoute = lazy(pages.search);
 const DedupeRoute = lazy(pages.dedupe);
 const AnomaliesRoute = lazy(pages.anomalies);
+const VideosRoute = lazy(pages.videos);
+const VideoRoute = lazy(pages.video);
 const ImageRoute = lazy(pages.image);
 const NotFoundRoute = lazy(pages.notFound);
 
@@ -51,6 +55,8 @@ export const routes: RouteObject[] = [
           { path: 'search', element: <SearchRoute /> },
           { path: 'dedupe', element: <DedupeRoute /> },
           { path: 'anomalies', element: <AnomaliesRoute /> },
+          { path: 'videos', element: <VideosRoute /> },
+          { path: 'videos/:id', element: <VideoRoute /> },
           { path: 'images/:id', element: <ImageRoute /> },
           { path: '*', element: <NotFoundRoute /> },
         ],

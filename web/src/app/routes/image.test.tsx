@@ -49,6 +49,40 @@ describe('image detail route', () => {
     );
   });
 
+  it('says when the image is a frame of a video and links the video at that time', async () => {
+    server.use(
+      http.get(url('/api/images/:id'), ({ params }) =>
+        HttpResponse.json(
+          imageRecord(
+            String(params.id),
+            { source: 'upload' },
+            {
+              video_id: 'VID_1',
+              frame_index: 100,
+              t_ms: 4000,
+              shot_id: 2,
+            },
+          ),
+        ),
+      ),
+    );
+    const { user, router } = renderApp('/images/VID_1-F4000');
+    const note = await screen.findByTestId('video-frame-link');
+    expect(note).toHaveTextContent('Frame of a video at 0:04');
+    const link = within(note).getByRole('link', { name: 'Play from 0:04' });
+    expect(link).toHaveAttribute('href', '/videos/VID_1?t=4000');
+    await user.click(link);
+    expect(router.state.location.pathname).toBe('/videos/VID_1');
+    expect(router.state.location.search).toBe('?t=4000');
+    expect(await screen.findByTestId('video-player')).toBeInTheDocument();
+  });
+
+  it('shows no video link for an uploaded image', async () => {
+    renderApp('/images/IMG_1');
+    await screen.findByTestId('detail-preview');
+    expect(screen.queryByTestId('video-frame-link')).not.toBeInTheDocument();
+  });
+
   it('copies the image id to the clipboard', async () => {
     const { user } = renderApp('/images/IMG_1');
     const writeText = vi.spyOn(navigator.clipboard, 'writeText');

@@ -1,0 +1,26 @@
+import { ArrowLeftIcon } from 'lucide-react';
+import { Link, useParams } from 'react-router';
+
+import { Button } from '@/components/ui/button';
+import { VideoView } from '@/features/videos/components/video-view';
+
+import { useOpenImage } from '../detail-panel';
+
+export function VideoRoute() {
+  const { id = '' } = useParams();
+  const openImage = useOpenImage();
+  return (
+    <div className="grid gap-4">
+      <div className="flex items-center gap-2">
+        <Button variant="ghost" size="sm" asChild>
+          <Link to="/videos">
+            <ArrowLeftIcon /> Videos
+          </Link>
+        </Button>
+        <h1 className="truncate font-mono text-sm text-muted-foreground">{id}</h1>
+      </div>
+      {/* Another video is a fresh player: nothing of the last one's position carries over. */}
+      <VideoView key={id} videoId={id} onOpenImage={openImage} />
+    </div>
+  );
+}
