@@ -19,6 +19,7 @@ describe('video route', () => {
     const player = await screen.findByTestId<HTMLVideoElement>('video-player');
     expect(player).toHaveAttribute('src', 'https://objects.test/VID_1.mp4?sig=1');
     expect(player).toHaveAttribute('controls');
+    metadataLoaded(player);
 
     const strip = screen.getByRole('list', { name: 'Frames' });
     const shots = within(strip).getAllByTestId('filmstrip-shot');
@@ -67,6 +68,19 @@ describe('video route', () => {
       'aria-current',
       'true',
     );
+  });
+
+  it('seeks to a frame picked before the player has the metadata once it has them', async () => {
+    const { user } = renderApp('/videos/VID_1');
+    const player = await screen.findByTestId<HTMLVideoElement>('video-player');
+    await user.click(await screen.findByRole('button', { name: 'Play from 0:04.0 (shot 3)' }));
+    expect(screen.getByRole('button', { name: 'Play from 0:04.0 (shot 3)' })).toHaveAttribute(
+      'aria-current',
+      'true',
+    );
+    expect(player.currentTime).toBe(0);
+    metadataLoaded(player);
+    expect(player.currentTime).toBe(4);
   });
 
   it('opens the details of the frame on screen in the side panel', async () => {

@@ -84,7 +84,7 @@ function VideoCard({ video }: { video: VideoRecord }) {
       <Card className="gap-0 overflow-hidden py-0 transition-shadow focus-within:ring-[3px] focus-within:ring-ring hover:shadow-md">
         <Link
           to={`/videos/${encodeURIComponent(video.video_id)}`}
-          className="grid outline-none"
+          className="grid grid-cols-[minmax(0,1fr)] outline-none"
           aria-label={`Open video ${video.video_id}`}
         >
           <div className="relative">
@@ -97,8 +97,8 @@ function VideoCard({ video }: { video: VideoRecord }) {
             </span>
           </div>
           <div className="grid gap-1 px-3 py-2.5">
-            <div className="flex items-center justify-between gap-2">
-              <span className="truncate font-mono text-xs" title={video.video_id}>
+            <div className="flex min-w-0 items-center justify-between gap-2">
+              <span className="min-w-0 truncate font-mono text-xs" title={video.video_id}>
                 {video.video_id}
               </span>
               <VideoStatusBadge video={video} />
@@ -113,9 +113,8 @@ function VideoCard({ video }: { video: VideoRecord }) {
               <span>
                 {video.width}×{video.height}
               </span>
-              <span>·</span>
-              <span>{formatDate(video.created_at)}</span>
             </div>
+            <div className="text-xs text-muted-foreground">{formatDate(video.created_at)}</div>
           </div>
         </Link>
       </Card>

@@ -56,19 +56,18 @@ export function VideoView({
   if (src === null && video.data?.video_url) setSrc(video.data.video_url);
   const [unplayable, setUnplayable] = useState(false);
   const renewed = useRef(false);
-  const resumeMs = useRef<number | null>(startMs);
-  const autoplay = useRef(startMs !== null);
+  // A seek the player cannot take yet: it needs the video's metadata first.
+  const pendingSeek = useRef<{ ms: number; play: boolean } | null>(
+    startMs === null ? null : { ms: startMs, play: true },
+  );
 
-  /** Seeks to the time waiting to be applied once the player knows the video's duration. */
-  const applyResume = useCallback(() => {
+  const applyPendingSeek = useCallback(() => {
     const element = player.current;
-    const ms = resumeMs.current;
-    if (!element || ms === null || element.readyState < HTMLMediaElement.HAVE_METADATA) return;
-    resumeMs.current = null;
-    element.currentTime = ms / 1000;
-    setCurrentMs(ms);
-    if (autoplay.current) {
-      autoplay.current = false;
+    const pending = pendingSeek.current;
+    if (!element || !pending || element.readyState < HTMLMediaElement.HAVE_METADATA) return;
+    pendingSeek.current = null;
+    element.currentTime = pending.ms / 1000;
+    if (pending.play) {
       // Browsers may refuse to start playback by themselves; the player then waits at that time.
       void Promise.resolve()
         .then(() => element.play())
@@ -76,20 +75,24 @@ export function VideoView({
     }
   }, []);
 
-  // A link to another moment of this video (`?t=` changed while the page is open).
-  useEffect(() => {
-    if (startMs === null) return;
-    resumeMs.current = startMs;
-    autoplay.current = true;
-    applyResume();
-  }, [startMs, applyResume]);
+  const seekTo = useCallback(
+    (ms: number, play: boolean) => {
+      pendingSeek.current = { ms, play };
+      setCurrentMs(ms);
+      applyPendingSeek();
+    },
+    [applyPendingSeek],
+  );
 
-  const seek = (frame: VideoFrame) => {
-    const element = player.current;
-    if (!element) return;
-    element.currentTime = frame.t_ms / 1000;
-    setCurrentMs(frame.t_ms);
-  };
+  // A link to another moment of this video (`?t=` changed while the page is open).
+  const firstStart = useRef(startMs);
+  useEffect(() => {
+    if (startMs === null || startMs === firstStart.current) return;
+    firstStart.current = startMs;
+    seekTo(startMs, true);
+  }, [startMs, seekTo]);
+
+  const seek = (frame: VideoFrame) => seekTo(frame.t_ms, false);
 
   const onPlayerError = () => {
     if (renewed.current) {
@@ -97,7 +100,7 @@ export function VideoView({
       return;
     }
     renewed.current = true;
-    resumeMs.current = currentMs;
+    pendingSeek.current = { ms: currentMs, play: false };
     void video.refetch().then((result) => {
       if (result.data?.video_url && result.data.video_url !== src) setSrc(result.data.video_url);
       else setUnplayable(true);
@@ -133,10 +136,14 @@ export function VideoView({
             aria-label={`Video ${videoId}`}
             onLoadedMetadata={() => {
               setUnplayable(false);
-              applyResume();
+              applyPendingSeek();
             }}
-            onTimeUpdate={(event) => setCurrentMs(event.currentTarget.currentTime * 1000)}
-            onSeeked={(event) => setCurrentMs(event.currentTarget.currentTime * 1000)}
+            onTimeUpdate={(event) => {
+              if (!pendingSeek.current) setCurrentMs(event.currentTarget.currentTime * 1000);
+            }}
+            onSeeked={(event) => {
+              if (!pendingSeek.current) setCurrentMs(event.currentTarget.currentTime * 1000);
+            }}
             onError={onPlayerError}
           />
           {unplayable && (
