@@ -37,6 +37,31 @@ describe('search view', () => {
     expect(await screen.findByText('Start a search')).toBeInTheDocument();
   });
 
+  it('says which hits are frames of a video, and at what time', async () => {
+    server.use(
+      http.post(url('/api/search/similar'), () =>
+        HttpResponse.json({
+          query_id: 'q-1',
+          model_name: 'clip-vit-b32',
+          hits: [
+            {
+              ...searchHit('VID_1-F4000', 0.97),
+              video: { video_id: 'VID_1', frame_index: 100, t_ms: 4000, shot_id: 2 },
+            },
+            searchHit('IMG_B', 0.9),
+          ],
+        }),
+      ),
+    );
+    const { user } = renderApp('/search');
+    await user.type(await screen.findByLabelText('…or an image id'), 'IMG_A');
+    await user.click(screen.getByRole('button', { name: 'Search' }));
+    const tiles = await screen.findAllByTestId('grid-tile');
+    expect(tiles[0]).toHaveTextContent('Video frame at 0:04');
+    expect(tiles[1]).toHaveTextContent('IMG_B');
+    expect(tiles[1]).not.toHaveTextContent('Video frame');
+  });
+
   it('searches by image id and shows the hits with their scores in a grid', async () => {
     const seen = searchReturning(['IMG_COPY', 'IMG_B', 'IMG_C']);
     const { user } = renderApp('/search');

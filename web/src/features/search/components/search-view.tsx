@@ -1,4 +1,4 @@
-import { ImageIcon, SearchIcon, SearchXIcon, TypeIcon, UploadIcon, XIcon } from 'lucide-react';
+import { FilmIcon, ImageIcon, SearchIcon, SearchXIcon, TypeIcon, UploadIcon, XIcon } from 'lucide-react';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useDropzone } from 'react-dropzone';
 import { useSearchParams } from 'react-router';
@@ -13,7 +13,7 @@ import { Input } from '@/components/ui/input';
 import { Label } from '@/components/ui/label';
 import { Skeleton } from '@/components/ui/skeleton';
 import { Tabs, TabsContent, TabsList, TabsTrigger } from '@/components/ui/tabs';
-import { formatScore } from '@/lib/format';
+import { formatDuration, formatScore } from '@/lib/format';
 import { useObjectUrl } from '@/lib/use-object-url';
 import { cn } from '@/lib/utils';
 
@@ -50,6 +50,12 @@ export function SearchView({ onOpenImage }: { onOpenImage: (imageId: string, ord
         imageId: h.image_id,
         thumbnailUrl: h.thumbnail_url || h.preview_url,
         badge: formatScore(h.score),
+        caption: h.video ? (
+          <span className="flex items-center gap-1" title={h.image_id}>
+            <FilmIcon className="size-3 shrink-0" aria-hidden="true" /> Video frame at{' '}
+            {formatDuration(h.video.t_ms)}
+          </span>
+        ) : undefined,
       })),
     [hits],
   );
