@@ -179,6 +179,17 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
     const original = await fetch(video.video_url);
     expect(original.status).toBe(200);
     expect(Buffer.from(await original.arrayBuffer()).equals(slides)).toBe(true);
+    expect(original.headers.get('accept-ranges')).toBe('bytes');
+    // Players seek with ranges: one range is answered 206, an impossible one 416.
+    const part = await fetch(video.video_url, { headers: { range: 'bytes=100-199' } });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-199/${slides.length}`);
+    expect(Buffer.from(await part.arrayBuffer()).equals(slides.subarray(100, 200))).toBe(true);
+    const tail = await fetch(video.video_url, { headers: { range: 'bytes=-10' } });
+    expect(Buffer.from(await tail.arrayBuffer()).equals(slides.subarray(slides.length - 10))).toBe(true);
+    const beyond = await fetch(video.video_url, { headers: { range: `bytes=${slides.length + 10}-` } });
+    expect(beyond.status).toBe(416);
+    expect(beyond.headers.get('content-range')).toBe(`bytes */${slides.length}`);
   });
 
   async function indexed(bytes: Buffer, name: string): Promise<string> {

@@ -23,6 +23,8 @@ export function configureGateway(app: NestExpressApplication, config: GatewayCon
       contentSecurityPolicy: {
         directives: {
           'img-src': ["'self'", 'data:', 'blob:', 'http:', 'https:'],
+          // Videos play from signed URLs, which may point at the object store's own host (S3/MinIO).
+          'media-src': ["'self'", 'blob:', 'http:', 'https:'],
           'connect-src': ["'self'", 'http:', 'https:'],
         },
       },

@@ -4,3543 +4,3537 @@
  */
 
 export interface paths {
-  '/api/auth/dev-login': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/auth/dev-login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Issue a token for a user id (development stacks only, AUTH_DEV_LOGIN=true) */
+        post: operations["devLogin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Issue a token for a user id (development stacks only, AUTH_DEV_LOGIN=true) */
-    post: operations['devLogin'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/images/presign': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/images/presign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Get a short-lived upload URL under your tenant prefix */
+        post: operations["presignUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Get a short-lived upload URL under your tenant prefix */
-    post: operations['presignUpload'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/images/ingest': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/images/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest an uploaded object: validate, hash, embed, index */
+        post: operations["ingestImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Ingest an uploaded object: validate, hash, embed, index */
-    post: operations['ingestImage'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/images/ingest/batch': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/images/ingest/batch": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest many uploaded objects as a durable job */
+        post: operations["ingestBatch"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Ingest many uploaded objects as a durable job */
-    post: operations['ingestBatch'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/images': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your images, newest first, with the filter language */
+        get: operations["listImages"];
+        put?: never;
+        /** Upload and ingest one image in one call (presign + upload + ingest) */
+        post: operations["uploadImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Your images, newest first, with the filter language */
-    get: operations['listImages'];
-    put?: never;
-    /** Upload and ingest one image in one call (presign + upload + ingest) */
-    post: operations['uploadImage'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/images/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/images/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One image with its payload and signed preview/thumbnail URLs */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        /** Delete an image: object, thumbnails, vectors and rows */
+        delete: operations["deleteImage"];
+        options?: never;
+        head?: never;
+        /** Change the tags of an image */
+        patch: operations["updateImage"];
+        trace?: never;
     };
-    /** One image with its payload and signed preview/thumbnail URLs */
-    get: operations['getImage'];
-    put?: never;
-    post?: never;
-    /** Delete an image: object, thumbnails, vectors and rows */
-    delete: operations['deleteImage'];
-    options?: never;
-    head?: never;
-    /** Change the tags of an image */
-    patch: operations['updateImage'];
-    trace?: never;
-  };
-  '/api/search/similar': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/search/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Find images similar to an image, a text, a vector or an uploaded file */
+        post: operations["searchSimilar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Find images similar to an image, a text, a vector or an uploaded file */
-    post: operations['searchSimilar'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/search/cluster': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/search/cluster": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cluster look-alikes (agglomerative, cosine distance)
+         * @description Up to the inline maximum of points (image_ids, or limit for a filter; SEARCH_CLUSTER_INLINE_MAX, default 1000) the clusters come back at once. Larger requests, and any with async: true, are checked first (the same 400 and 404 answers) and then run as a job: 202 with job_id and a Location header; poll GET /api/jobs/{id} until state is succeeded, and read the clusters from its result.
+         */
+        post: operations["searchCluster"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /**
-     * Cluster look-alikes (agglomerative, cosine distance)
-     * @description Up to the inline maximum of points (image_ids, or limit for a filter; SEARCH_CLUSTER_INLINE_MAX, default 1000) the clusters come back at once. Larger requests, and any with async: true, are checked first (the same 400 and 404 answers) and then run as a job: 202 with job_id and a Location header; poll GET /api/jobs/{id} until state is succeeded, and read the clusters from its result.
-     */
-    post: operations['searchCluster'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/dedup/scan': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/dedup/scan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start a full duplicate sweep of your collection */
+        post: operations["dedupScan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Start a full duplicate sweep of your collection */
-    post: operations['dedupScan'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/dedup/groups': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/dedup/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Duplicate groups by tier (exact, near, similar) */
+        get: operations["listDuplicateGroups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Duplicate groups by tier (exact, near, similar) */
-    get: operations['listDuplicateGroups'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/dedup/groups/{id}/resolve': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/dedup/groups/{id}/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Keep, mark duplicates, or mark pairs as not duplicates */
+        post: operations["resolveDuplicateGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Keep, mark duplicates, or mark pairs as not duplicates */
-    post: operations['resolveDuplicateGroup'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/qa/anomalies': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/qa/anomalies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The anomaly review queue, highest score first */
+        get: operations["listAnomalies"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The anomaly review queue, highest score first */
-    get: operations['listAnomalies'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/qa/anomalies/{id}/review': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/qa/anomalies/{id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Record a reviewer verdict on an image */
+        post: operations["reviewAnomaly"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Record a reviewer verdict on an image */
-    post: operations['reviewAnomaly'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/qa/anomalies/recompute': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/qa/anomalies/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Recompute every anomaly score of your collection as a job */
+        post: operations["recomputeAnomalies"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Recompute every anomaly score of your collection as a job */
-    post: operations['recomputeAnomalies'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/feedback': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/feedback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Feedback history, newest first */
+        get: operations["listFeedback"];
+        put?: never;
+        /** Record a verdict on a search hit or an image */
+        post: operations["createFeedback"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Feedback history, newest first */
-    get: operations['listFeedback'];
-    put?: never;
-    /** Record a verdict on a search hit or an image */
-    post: operations['createFeedback'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/feedback/hard-negatives': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/feedback/hard-negatives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Hits reviewers marked irrelevant, as JSON lines for retraining */
+        get: operations["exportHardNegatives"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Hits reviewers marked irrelevant, as JSON lines for retraining */
-    get: operations['exportHardNegatives'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/jobs/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** State and progress of a background job */
+        get: operations["getJob"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** State and progress of a background job */
-    get: operations['getJob'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/models': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The active embedding model, its dimension, text support and device */
+        get: operations["getModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** The active embedding model, its dimension, text support and device */
-    get: operations['getModels'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/admin/reindex': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/admin/reindex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Fill the active model's vectors for every image, in the background */
+        post: operations["startReindex"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Fill the active model's vectors for every image, in the background */
-    post: operations['startReindex'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/videos/presign': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/videos/presign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Get a short-lived upload URL for a video (signed with the video size limit) */
+        post: operations["presignVideoUpload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Get a short-lived upload URL for a video (signed with the video size limit) */
-    post: operations['presignVideoUpload'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/videos/ingest': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/videos/ingest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Ingest an uploaded video: checked now, frames extracted by a job */
+        post: operations["ingestVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    get?: never;
-    put?: never;
-    /** Ingest an uploaded video: checked now, frames extracted by a job */
-    post: operations['ingestVideo'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/videos': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/videos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your videos, newest first */
+        get: operations["listVideos"];
+        put?: never;
+        /** Upload a video (up to 256 MiB) and start its frame extraction in one call */
+        post: operations["uploadVideo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Your videos, newest first */
-    get: operations['listVideos'];
-    put?: never;
-    /** Upload a video (up to 256 MiB) and start its frame extraction in one call */
-    post: operations['uploadVideo'];
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/videos/{id}': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/videos/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A video: what the probe read, its shots, its frames in time order and signed URLs */
+        get: operations["getVideo"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** A video: what the probe read, its shots, its frames in time order and signed URLs */
-    get: operations['getVideo'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/api/videos/{id}/duplicates': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/api/videos/{id}/duplicates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Videos whose frames align with this one's, with the time offset and the share matched */
+        get: operations["getVideoDuplicates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Videos whose frames align with this one's, with the time offset and the share matched */
-    get: operations['getVideoDuplicates'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/metrics': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Prometheus metrics of the process */
+        get: operations["metrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Prometheus metrics of the process */
-    get: operations['metrics'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/healthz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/healthz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Liveness: the process answers */
+        get: operations["healthz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Liveness: the process answers */
-    get: operations['healthz'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
-  '/readyz': {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: the transport and the dependencies answer */
+        get: operations["readyz"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
     };
-    /** Readiness: the transport and the dependencies answer */
-    get: operations['readyz'];
-    put?: never;
-    post?: never;
-    delete?: never;
-    options?: never;
-    head?: never;
-    patch?: never;
-    trace?: never;
-  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
-  schemas: {
-    DevLoginRequestDto: {
-      /** @example alice */
-      user_id: string;
+    schemas: {
+        DevLoginRequestDto: {
+            /** @example alice */
+            user_id: string;
+        };
+        TokenResponseDto: {
+            access_token: string;
+            /** @enum {string} */
+            token_type: "Bearer";
+            /** @description Seconds until the token expires */
+            expires_in: number;
+        };
+        PresignRequestDto: {
+            /**
+             * @description Declared type; the real type is read from the bytes at ingest
+             * @example image/jpeg
+             */
+            content_type?: string;
+            /** @example holiday.jpg */
+            filename?: string;
+            /** @description Size the client intends to upload; refused when over the limit */
+            size_bytes?: number;
+        };
+        PresignResponseDto: {
+            bucket: string;
+            /** @description Server-generated key under the caller's tenant prefix */
+            key: string;
+            url: string;
+            /** @enum {string} */
+            method: "PUT" | "POST";
+            headers: {
+                [key: string]: string;
+            };
+            /** @description Form fields for a POST policy upload */
+            fields: {
+                [key: string]: string;
+            };
+            /** Format: date-time */
+            expires_at: string;
+            max_bytes: number;
+        };
+        IngestRequestDto: {
+            bucket: string;
+            /** @description A key returned by POST /api/images/presign */
+            key: string;
+            tags?: string[];
+        };
+        NearDuplicateDto: {
+            image_id: string;
+            /**
+             * @description The dedup service's tier of the pair
+             * @enum {string}
+             */
+            kind: "exact" | "near" | "similar";
+            /** @description pHash Hamming distance (0-64), the smallest over the plain and mirrored/turned hashes */
+            hamming: number;
+            /** @description Cosine similarity of the global embeddings (-1 when not comparable) */
+            cosine: number;
+        };
+        IngestResponseDto: {
+            image_id: string;
+            /** @enum {string} */
+            status: "created" | "duplicate";
+            /** @description The existing image with the same bytes */
+            duplicate_of?: string;
+            /** @description Images of the caller that the dedup service pairs with the new one (its tiers), strongest first, capped at INGEST_DUPLICATE_REPORT_LIMIT */
+            near_duplicates: components["schemas"]["NearDuplicateDto"][];
+            /**
+             * @description ok: near_duplicates is the dedup check of the new image; unavailable: the dedup service failed or did not answer in time, so near_duplicates is empty though copies may exist (the image is stored and indexed; the scheduled sweep still groups it); skipped: no check ran (status duplicate)
+             * @enum {string}
+             */
+            duplicate_check: "ok" | "unavailable" | "skipped";
+        };
+        BatchIngestItemDto: {
+            bucket: string;
+            key: string;
+            tags?: string[];
+        };
+        BatchIngestRequestDto: {
+            items: components["schemas"]["BatchIngestItemDto"][];
+        };
+        JobRefDto: {
+            job_id: string;
+            /**
+             * @description Where to poll the job
+             * @example /api/jobs/01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
+            status_url: string;
+        };
+        UploadRequestDto: {
+            /** Format: binary */
+            file: string;
+            /**
+             * @description JSON array of tags, e.g. ["beach","2024"]
+             * @example ["beach"]
+             */
+            tags?: string;
+        };
+        ImagePayloadDto: {
+            image_id: string;
+            owner_user_id: string;
+            bucket: string;
+            key: string;
+            sha256: string;
+            /** @description 64-bit perceptual hash, 16 hex digits */
+            phash: string;
+            width: number;
+            height: number;
+            format: string;
+            /** @enum {string} */
+            source: "upload" | "api" | "batch" | "video";
+            tags: string[];
+            /** Format: date-time */
+            created_at: string;
+            model_name: string;
+            model_version: string;
+            quality_score: number;
+            quality_flags: ("dark" | "overexposed" | "blurry" | "low_information" | "odd_aspect" | "odd_size" | "grayscale")[];
+            nsfw_score: number;
+            anomaly_score: number;
+            size_bytes: number;
+        };
+        VideoFrameRefDto: {
+            video_id: string;
+            frame_index: number;
+            /** @description Time of the frame in the video, ms */
+            t_ms: number;
+            shot_id: number;
+        };
+        ImageRecordDto: {
+            image_id: string;
+            /** @enum {string} */
+            status: "stored" | "hashed" | "embedded" | "indexed" | "failed";
+            payload: components["schemas"]["ImagePayloadDto"];
+            /** @description Short-lived signed URL of the original */
+            preview_url: string;
+            /** @description Short-lived signed URL of the 256 px WebP thumbnail */
+            thumbnail_url: string;
+            /** Format: date-time */
+            updated_at: string;
+            /** @description Present when the image is a kept frame of a video */
+            video?: components["schemas"]["VideoFrameRefDto"];
+        };
+        ImageListResponseDto: {
+            images: components["schemas"]["ImageRecordDto"][];
+            /** @description Pass as `cursor` for the next page; absent on the last page */
+            next_cursor?: string;
+        };
+        UpdateImageDto: {
+            /** @description The new tags */
+            tags: string[];
+            /**
+             * @description Replace the tags (true) or add to them (false)
+             * @default true
+             */
+            replace?: boolean;
+        };
+        DeleteImageResponseDto: {
+            image_id: string;
+            deleted: boolean;
+        };
+        ImageFilterDto: {
+            /** @description Images with at least one of these tags */
+            tags_any?: string[];
+            /** @description Images with all of these tags */
+            tags_all?: string[];
+            /**
+             * Format: date-time
+             * @description Created at or after (inclusive)
+             */
+            created_from?: string;
+            /**
+             * Format: date-time
+             * @description Created before (exclusive)
+             */
+            created_to?: string;
+            min_quality?: number;
+            /** @description Only images whose nsfw_score is at most this */
+            max_nsfw?: number;
+            min_anomaly?: number;
+            /** @description Quality flags that must be set */
+            flags_all?: ("dark" | "overexposed" | "blurry" | "low_information" | "odd_aspect" | "odd_size" | "grayscale")[];
+            /** @description Quality flags that must not be set */
+            flags_none?: ("dark" | "overexposed" | "blurry" | "low_information" | "odd_aspect" | "odd_size" | "grayscale")[];
+            sources?: ("upload" | "api" | "batch" | "video")[];
+            sha256?: string;
+        };
+        SimilarSearchRequestDto: {
+            /**
+             * @description Query by a stored image (its stored vector is used)
+             * @example 01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
+            image_id?: string;
+            /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
+            text_query?: string;
+            /** @description Query by a raw vector of the active model's dimension */
+            vector?: number[];
+            /**
+             * @default 20
+             * @example 20
+             */
+            limit?: number;
+            /** @default 0 */
+            offset?: number;
+            /** @description Only hits with at least this cosine similarity */
+            score_threshold?: number;
+            filter?: components["schemas"]["ImageFilterDto"];
+            /**
+             * @description Also match salient crops; merged by max score per image
+             * @default false
+             */
+            use_crops?: boolean;
+            /** @description Max pHash Hamming distance: hash candidates first, then vector rerank */
+            phash_gate?: number;
+            /** @default false */
+            include_payload?: boolean;
+            /** @description HNSW search breadth (recall vs latency) */
+            ef?: number;
+            /** @description Leave the query image out of the hits (default true for image_id queries) */
+            exclude_self?: boolean;
+            /**
+             * @description Collapse exact/near copies of a hit into one row
+             * @default false
+             */
+            group_duplicates?: boolean;
+            /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
+            verify?: boolean;
+        };
+        SimilarSearchUploadDto: {
+            /**
+             * @description Query by a stored image (its stored vector is used)
+             * @example 01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
+            image_id?: string;
+            /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
+            text_query?: string;
+            /** @description Query by a raw vector of the active model's dimension */
+            vector?: number[];
+            /**
+             * @default 20
+             * @example 20
+             */
+            limit?: number;
+            /** @default 0 */
+            offset?: number;
+            /** @description Only hits with at least this cosine similarity */
+            score_threshold?: number;
+            filter?: components["schemas"]["ImageFilterDto"];
+            /**
+             * @description Also match salient crops; merged by max score per image
+             * @default false
+             */
+            use_crops?: boolean;
+            /** @description Max pHash Hamming distance: hash candidates first, then vector rerank */
+            phash_gate?: number;
+            /** @default false */
+            include_payload?: boolean;
+            /** @description HNSW search breadth (recall vs latency) */
+            ef?: number;
+            /** @description Leave the query image out of the hits (default true for image_id queries) */
+            exclude_self?: boolean;
+            /**
+             * @description Collapse exact/near copies of a hit into one row
+             * @default false
+             */
+            group_duplicates?: boolean;
+            /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
+            verify?: boolean;
+            /**
+             * Format: binary
+             * @description Query image (embedded on the fly, never stored)
+             */
+            file: string;
+        };
+        HitEvidenceDto: {
+            /** @description RANSAC inliers of the local-feature matches */
+            inliers: number;
+            /** @description Share of the hit's area that the query covers once warped (0..1) */
+            coverage: number;
+            /** @description The query matched as its mirror image */
+            mirrored: boolean;
+            /** @description Set when the hit was verified against this other verified hit (a copy of a copy of the query), not against the query itself; the numbers above are then that pair's */
+            via_image_id?: string;
+        };
+        SearchHitDto: {
+            image_id: string;
+            /** @description Cosine similarity */
+            score: number;
+            payload?: components["schemas"]["ImagePayloadDto"];
+            preview_url: string;
+            thumbnail_url: string;
+            /** @description Copies collapsed into this hit (group_duplicates) */
+            duplicates?: string[];
+            /** @description Geometrically verified against the query image: the same pixels, however cropped, scaled, turned or mirrored. False when the hit was not verified or verification was off */
+            verified: boolean;
+            /** @description The geometric check, for verified hits */
+            evidence?: components["schemas"]["HitEvidenceDto"];
+            /** @description When the hit is a kept frame of a video: the video and the time to play it from */
+            video?: components["schemas"]["VideoFrameRefDto"];
+        };
+        SimilarSearchResponseDto: {
+            /** @description Quote it in feedback to link a verdict to this query */
+            query_id: string;
+            model_name: string;
+            hits: components["schemas"]["SearchHitDto"][];
+        };
+        ClusterRequestDto: {
+            image_ids?: string[];
+            filter?: components["schemas"]["ImageFilterDto"];
+            /** @default 500 */
+            limit?: number;
+            /**
+             * @default agglomerative
+             * @enum {string}
+             */
+            method?: "agglomerative";
+            /**
+             * @default average
+             * @enum {string}
+             */
+            linkage?: "average" | "complete" | "single";
+            /**
+             * @description Cosine distance at which the tree is cut
+             * @default 0.25
+             */
+            threshold?: number;
+            /**
+             * @description Run as a job (202 with job_id) however few the points; requests of more points than the inline maximum (SEARCH_CLUSTER_INLINE_MAX, default 1000) always do
+             * @default false
+             */
+            async?: boolean;
+        };
+        ClusterMemberDto: {
+            image_id: string;
+            /** @description Cosine similarity to the representative */
+            score: number;
+        };
+        ClusterDto: {
+            cluster_id: string;
+            members: components["schemas"]["ClusterMemberDto"][];
+            /** @description The medoid of the cluster */
+            representative: string;
+        };
+        ClusterResponseDto: {
+            clusters: components["schemas"]["ClusterDto"][];
+        };
+        RegionDto: {
+            /** @description Left edge, 0..1 of the image width */
+            x: number;
+            /** @description Top edge, 0..1 of the image height */
+            y: number;
+            width: number;
+            height: number;
+        };
+        PairEvidenceDto: {
+            /**
+             * @description The rule that admitted the pair: same bytes, pHash + cosine, geometric verification (local features), cosine, or mutual nearest neighbours
+             * @enum {string}
+             */
+            rule: "sha256" | "hash+cosine" | "geometry" | "cosine" | "mutual-nn";
+            /** @description Geometrically verified: the same pixels, however cropped, scaled, turned or mirrored */
+            verified: boolean;
+            /** @description RANSAC inliers of the local-feature matches (0 when not verified) */
+            inliers: number;
+            /** @description Ratio-test matches before RANSAC */
+            matches: number;
+            /** @description Share of the member's area the keep covers once warped */
+            coverage: number;
+            /** @description The member is a mirror image of the keep */
+            mirrored: boolean;
+            /** @description 3x3 row-major homography from the keep's normalised coordinates (0..1, as shown) to the member's; empty when not verified */
+            homography: number[];
+            /** @description Bounding box of the matched keypoints in the keep */
+            keep_region?: components["schemas"]["RegionDto"];
+            /** @description Bounding box of the matched keypoints in the member */
+            member_region?: components["schemas"]["RegionDto"];
+            /** @description Up to 40 matched points, [keep x, keep y, member x, member y] each, normalised */
+            points: number[][];
+        };
+        GroupMemberDto: {
+            image_id: string;
+            /** @description pHash Hamming distance to the suggested keep */
+            hamming: number;
+            /** @description Cosine similarity to the suggested keep */
+            cosine: number;
+            quality_score: number;
+            /** @description Why the member is in the group: its pair with the suggested keep. Absent for the keep, for a member linked only through other members, and for groups saved before evidence was recorded */
+            evidence?: components["schemas"]["PairEvidenceDto"];
+        };
+        DuplicateGroupDto: {
+            group_id: string;
+            /** @enum {string} */
+            kind: "exact" | "near" | "similar";
+            members: components["schemas"]["GroupMemberDto"][];
+            suggested_keep: string;
+            /** @enum {string} */
+            status: "open" | "resolved";
+        };
+        GroupListResponseDto: {
+            groups: components["schemas"]["DuplicateGroupDto"][];
+            next_cursor?: string;
+        };
+        ResolveGroupDto: {
+            /** @description Images to keep */
+            keep?: string[];
+            /** @description Images confirmed as duplicates (tagged `duplicate`) */
+            duplicates?: string[];
+            /** @description Pairs that are not duplicates; later sweeps never pair them again */
+            not_duplicate?: string[][];
+        };
+        AnomalyComponentsDto: {
+            /** @description Distance to the nearest neighbour, scaled 0..1 */
+            dnn: number;
+            /** @description Sparseness of the neighbourhood (mean k-NN distance), 0..1 */
+            density: number;
+            /** @description Distance from the tenant's embedding centroid, 0..1 */
+            ood: number;
+            /** @description 1 - quality_score */
+            quality: number;
+        };
+        AnomalyItemDto: {
+            image_id: string;
+            /** @description Score of the chosen method, 0..1 */
+            score: number;
+            components: components["schemas"]["AnomalyComponentsDto"];
+            /** @enum {string} */
+            status: "open" | "reviewed";
+            /** @enum {string} */
+            verdict?: "ok" | "anomaly" | "duplicate";
+            quality_flags: string[];
+            thumbnail_url: string;
+        };
+        AnomalyListResponseDto: {
+            items: components["schemas"]["AnomalyItemDto"][];
+            next_cursor?: string;
+        };
+        ReviewAnomalyDto: {
+            /** @enum {string} */
+            verdict: "ok" | "anomaly" | "duplicate";
+            note?: string;
+        };
+        CreateFeedbackDto: {
+            image_id: string;
+            /** @enum {string} */
+            action: "relevant" | "irrelevant" | "duplicate" | "anomaly";
+            note?: string;
+            /** @description The query_id of the search this verdict is about */
+            query_id?: string;
+            /** @description The image the search was made with; needed for hard negatives and duplicate pairs */
+            query_image_id?: string;
+        };
+        FeedbackEntryDto: {
+            feedback_id: string;
+            image_id: string;
+            /** @enum {string} */
+            action: "relevant" | "irrelevant" | "duplicate" | "anomaly";
+            note?: string;
+            query_id?: string;
+            query_image_id?: string;
+            user_id: string;
+            /** Format: date-time */
+            created_at: string;
+        };
+        FeedbackListResponseDto: {
+            entries: components["schemas"]["FeedbackEntryDto"][];
+            next_cursor?: string;
+        };
+        JobFailureDto: {
+            item: string;
+            code: string;
+            reason: string;
+        };
+        JobDto: {
+            job_id: string;
+            /** @enum {string} */
+            kind: "ingest-batch" | "video-extract" | "dedup-scan" | "anomaly-recompute" | "reindex" | "cluster";
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            done: number;
+            total: number;
+            failures: components["schemas"]["JobFailureDto"][];
+            error?: string;
+            /** @description Kind-specific result, once succeeded; a cluster job holds {clusters} as POST /api/search/cluster answers inline */
+            result?: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * Format: date-time
+             * @description When a worker first took the job
+             */
+            started_at?: string;
+            /**
+             * Format: date-time
+             * @description When it succeeded, failed or was cancelled
+             */
+            finished_at?: string;
+            /** @description Items that failed so far (the length of `failures`) */
+            failed: number;
+            /** @description Items done per second since the job started (until it finished) */
+            items_per_second?: number;
+            /** @description Seconds left at that rate, while the job runs and has done at least one item */
+            eta_seconds?: number;
+        };
+        ModelInfoDto: {
+            /** @example mobilenetv2-nsfwjs */
+            name: string;
+            version: string;
+            /** @example 1280 */
+            dim: number;
+            /** @example mobilenet_global */
+            vector_name: string;
+            text_available: boolean;
+            /** @description Why text search is unavailable and how to enable it */
+            text_unavailable_reason?: string;
+            /** @enum {string} */
+            device: "cpu" | "cuda";
+            nsfw_available: boolean;
+            batch_size: number;
+            queue_max: number;
+        };
+        VideoIngestResponseDto: {
+            video_id: string;
+            /**
+             * @description duplicate: you stored these bytes already
+             * @enum {string}
+             */
+            status: "created" | "duplicate";
+            /** @description The frame extraction job (for a duplicate, the first upload’s) */
+            job_id: string;
+            /**
+             * @description Where to poll the extraction
+             * @example /api/jobs/01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
+             */
+            status_url: string;
+        };
+        VideoShotDto: {
+            shot_id: number;
+            /** @description Start of the shot in the video, ms */
+            start_ms: number;
+            /** @description Start of the next shot (or the end), ms */
+            end_ms: number;
+            /** @description Frame index of the shot’s first kept frame */
+            frame_index: number;
+        };
+        VideoFrameDto: {
+            /** @description The frame’s image (GET /api/images/{id}) */
+            image_id: string;
+            frame_index: number;
+            /** @description Time of the frame in the video, ms */
+            t_ms: number;
+            shot_id: number;
+            /** @description Signed 256 px thumbnail, short-lived */
+            thumbnail_url: string;
+        };
+        VideoRecordDto: {
+            video_id: string;
+            /** @enum {string} */
+            status: "stored" | "extracting" | "indexed" | "failed" | "deleting";
+            /**
+             * @description Read from the bytes
+             * @enum {string}
+             */
+            container: "mp4" | "mov" | "webm" | "mkv";
+            /** @example h264 */
+            codec: string;
+            duration_ms: number;
+            fps: number;
+            width: number;
+            height: number;
+            /** @description Frames in the stream */
+            frame_count: number;
+            has_audio: boolean;
+            size_bytes: number;
+            tags: string[];
+            shots: components["schemas"]["VideoShotDto"][];
+            /** @description Kept frames in time order */
+            frames: components["schemas"]["VideoFrameDto"][];
+            /** @description The first kept frame’s image id; empty until extracted */
+            poster_image_id: string;
+            /** @description Kept frames found (0 until the extraction has run) */
+            frames_total: number;
+            /** @description Kept frames indexed so far */
+            frames_done: number;
+            job_id: string;
+            /** @description Why the extraction failed, when it did */
+            error: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Signed URL of the video, short-lived */
+            video_url: string;
+        };
+        VideoListResponseDto: {
+            /** @description Newest first; frames and video_url are empty here */
+            videos: components["schemas"]["VideoRecordDto"][];
+            /** @description Pass as `cursor` for the next page */
+            next_cursor?: string;
+        };
+        VideoDuplicateDto: {
+            video_id: string;
+            /** @description The other video's time = this video's time + offset_ms (negative: the other starts later in this story, e.g. a trimmed copy) */
+            offset_ms: number;
+            /** @description Share of this video's duration covered by matched frames (0..1) */
+            matched_share: number;
+            /** @description Share of the other video's duration covered by matched frames (0..1) */
+            other_matched_share: number;
+            matched_frames: number;
+        };
+        VideoDuplicatesResponseDto: {
+            /** @description Best covered first */
+            duplicates: components["schemas"]["VideoDuplicateDto"][];
+        };
+        ProblemDto: {
+            /** @example https://lookalike.dev/problems/invalid_argument */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            code: string;
+            request_id?: string;
+            errors?: {
+                [key: string]: unknown;
+            };
+        };
     };
-    TokenResponseDto: {
-      access_token: string;
-      /** @enum {string} */
-      token_type: 'Bearer';
-      /** @description Seconds until the token expires */
-      expires_in: number;
-    };
-    PresignRequestDto: {
-      /**
-       * @description Declared type; the real type is read from the bytes at ingest
-       * @example image/jpeg
-       */
-      content_type?: string;
-      /** @example holiday.jpg */
-      filename?: string;
-      /** @description Size the client intends to upload; refused when over the limit */
-      size_bytes?: number;
-    };
-    PresignResponseDto: {
-      bucket: string;
-      /** @description Server-generated key under the caller's tenant prefix */
-      key: string;
-      url: string;
-      /** @enum {string} */
-      method: 'PUT' | 'POST';
-      headers: {
-        [key: string]: string;
-      };
-      /** @description Form fields for a POST policy upload */
-      fields: {
-        [key: string]: string;
-      };
-      /** Format: date-time */
-      expires_at: string;
-      max_bytes: number;
-    };
-    IngestRequestDto: {
-      bucket: string;
-      /** @description A key returned by POST /api/images/presign */
-      key: string;
-      tags?: string[];
-    };
-    NearDuplicateDto: {
-      image_id: string;
-      /**
-       * @description The dedup service's tier of the pair
-       * @enum {string}
-       */
-      kind: 'exact' | 'near' | 'similar';
-      /** @description pHash Hamming distance (0-64), the smallest over the plain and mirrored/turned hashes */
-      hamming: number;
-      /** @description Cosine similarity of the global embeddings (-1 when not comparable) */
-      cosine: number;
-    };
-    IngestResponseDto: {
-      image_id: string;
-      /** @enum {string} */
-      status: 'created' | 'duplicate';
-      /** @description The existing image with the same bytes */
-      duplicate_of?: string;
-      /** @description Images of the caller that the dedup service pairs with the new one (its tiers), strongest first, capped at INGEST_DUPLICATE_REPORT_LIMIT */
-      near_duplicates: components['schemas']['NearDuplicateDto'][];
-      /**
-       * @description ok: near_duplicates is the dedup check of the new image; unavailable: the dedup service failed or did not answer in time, so near_duplicates is empty though copies may exist (the image is stored and indexed; the scheduled sweep still groups it); skipped: no check ran (status duplicate)
-       * @enum {string}
-       */
-      duplicate_check: 'ok' | 'unavailable' | 'skipped';
-    };
-    BatchIngestItemDto: {
-      bucket: string;
-      key: string;
-      tags?: string[];
-    };
-    BatchIngestRequestDto: {
-      items: components['schemas']['BatchIngestItemDto'][];
-    };
-    JobRefDto: {
-      job_id: string;
-      /**
-       * @description Where to poll the job
-       * @example /api/jobs/01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
-       */
-      status_url: string;
-    };
-    UploadRequestDto: {
-      /** Format: binary */
-      file: string;
-      /**
-       * @description JSON array of tags, e.g. ["beach","2024"]
-       * @example ["beach"]
-       */
-      tags?: string;
-    };
-    ImagePayloadDto: {
-      image_id: string;
-      owner_user_id: string;
-      bucket: string;
-      key: string;
-      sha256: string;
-      /** @description 64-bit perceptual hash, 16 hex digits */
-      phash: string;
-      width: number;
-      height: number;
-      format: string;
-      /** @enum {string} */
-      source: 'upload' | 'api' | 'batch' | 'video';
-      tags: string[];
-      /** Format: date-time */
-      created_at: string;
-      model_name: string;
-      model_version: string;
-      quality_score: number;
-      quality_flags: (
-        'dark' | 'overexposed' | 'blurry' | 'low_information' | 'odd_aspect' | 'odd_size' | 'grayscale'
-      )[];
-      nsfw_score: number;
-      anomaly_score: number;
-      size_bytes: number;
-    };
-    VideoFrameRefDto: {
-      video_id: string;
-      frame_index: number;
-      /** @description Time of the frame in the video, ms */
-      t_ms: number;
-      shot_id: number;
-    };
-    ImageRecordDto: {
-      image_id: string;
-      /** @enum {string} */
-      status: 'stored' | 'hashed' | 'embedded' | 'indexed' | 'failed';
-      payload: components['schemas']['ImagePayloadDto'];
-      /** @description Short-lived signed URL of the original */
-      preview_url: string;
-      /** @description Short-lived signed URL of the 256 px WebP thumbnail */
-      thumbnail_url: string;
-      /** Format: date-time */
-      updated_at: string;
-      /** @description Present when the image is a kept frame of a video */
-      video?: components['schemas']['VideoFrameRefDto'];
-    };
-    ImageListResponseDto: {
-      images: components['schemas']['ImageRecordDto'][];
-      /** @description Pass as `cursor` for the next page; absent on the last page */
-      next_cursor?: string;
-    };
-    UpdateImageDto: {
-      /** @description The new tags */
-      tags: string[];
-      /**
-       * @description Replace the tags (true) or add to them (false)
-       * @default true
-       */
-      replace?: boolean;
-    };
-    DeleteImageResponseDto: {
-      image_id: string;
-      deleted: boolean;
-    };
-    ImageFilterDto: {
-      /** @description Images with at least one of these tags */
-      tags_any?: string[];
-      /** @description Images with all of these tags */
-      tags_all?: string[];
-      /**
-       * Format: date-time
-       * @description Created at or after (inclusive)
-       */
-      created_from?: string;
-      /**
-       * Format: date-time
-       * @description Created before (exclusive)
-       */
-      created_to?: string;
-      min_quality?: number;
-      /** @description Only images whose nsfw_score is at most this */
-      max_nsfw?: number;
-      min_anomaly?: number;
-      /** @description Quality flags that must be set */
-      flags_all?: (
-        'dark' | 'overexposed' | 'blurry' | 'low_information' | 'odd_aspect' | 'odd_size' | 'grayscale'
-      )[];
-      /** @description Quality flags that must not be set */
-      flags_none?: (
-        'dark' | 'overexposed' | 'blurry' | 'low_information' | 'odd_aspect' | 'odd_size' | 'grayscale'
-      )[];
-      sources?: ('upload' | 'api' | 'batch' | 'video')[];
-      sha256?: string;
-    };
-    SimilarSearchRequestDto: {
-      /**
-       * @description Query by a stored image (its stored vector is used)
-       * @example 01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
-       */
-      image_id?: string;
-      /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
-      text_query?: string;
-      /** @description Query by a raw vector of the active model's dimension */
-      vector?: number[];
-      /**
-       * @default 20
-       * @example 20
-       */
-      limit?: number;
-      /** @default 0 */
-      offset?: number;
-      /** @description Only hits with at least this cosine similarity */
-      score_threshold?: number;
-      filter?: components['schemas']['ImageFilterDto'];
-      /**
-       * @description Also match salient crops; merged by max score per image
-       * @default false
-       */
-      use_crops?: boolean;
-      /** @description Max pHash Hamming distance: hash candidates first, then vector rerank */
-      phash_gate?: number;
-      /** @default false */
-      include_payload?: boolean;
-      /** @description HNSW search breadth (recall vs latency) */
-      ef?: number;
-      /** @description Leave the query image out of the hits (default true for image_id queries) */
-      exclude_self?: boolean;
-      /**
-       * @description Collapse exact/near copies of a hit into one row
-       * @default false
-       */
-      group_duplicates?: boolean;
-      /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
-      verify?: boolean;
-    };
-    SimilarSearchUploadDto: {
-      /**
-       * @description Query by a stored image (its stored vector is used)
-       * @example 01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
-       */
-      image_id?: string;
-      /** @description Query by text (needs a model with a text encoder, see GET /api/models) */
-      text_query?: string;
-      /** @description Query by a raw vector of the active model's dimension */
-      vector?: number[];
-      /**
-       * @default 20
-       * @example 20
-       */
-      limit?: number;
-      /** @default 0 */
-      offset?: number;
-      /** @description Only hits with at least this cosine similarity */
-      score_threshold?: number;
-      filter?: components['schemas']['ImageFilterDto'];
-      /**
-       * @description Also match salient crops; merged by max score per image
-       * @default false
-       */
-      use_crops?: boolean;
-      /** @description Max pHash Hamming distance: hash candidates first, then vector rerank */
-      phash_gate?: number;
-      /** @default false */
-      include_payload?: boolean;
-      /** @description HNSW search breadth (recall vs latency) */
-      ef?: number;
-      /** @description Leave the query image out of the hits (default true for image_id queries) */
-      exclude_self?: boolean;
-      /**
-       * @description Collapse exact/near copies of a hit into one row
-       * @default false
-       */
-      group_duplicates?: boolean;
-      /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
-      verify?: boolean;
-      /**
-       * Format: binary
-       * @description Query image (embedded on the fly, never stored)
-       */
-      file: string;
-    };
-    HitEvidenceDto: {
-      /** @description RANSAC inliers of the local-feature matches */
-      inliers: number;
-      /** @description Share of the hit's area that the query covers once warped (0..1) */
-      coverage: number;
-      /** @description The query matched as its mirror image */
-      mirrored: boolean;
-      /** @description Set when the hit was verified against this other verified hit (a copy of a copy of the query), not against the query itself; the numbers above are then that pair's */
-      via_image_id?: string;
-    };
-    SearchHitDto: {
-      image_id: string;
-      /** @description Cosine similarity */
-      score: number;
-      payload?: components['schemas']['ImagePayloadDto'];
-      preview_url: string;
-      thumbnail_url: string;
-      /** @description Copies collapsed into this hit (group_duplicates) */
-      duplicates?: string[];
-      /** @description Geometrically verified against the query image: the same pixels, however cropped, scaled, turned or mirrored. False when the hit was not verified or verification was off */
-      verified: boolean;
-      /** @description The geometric check, for verified hits */
-      evidence?: components['schemas']['HitEvidenceDto'];
-      /** @description When the hit is a kept frame of a video: the video and the time to play it from */
-      video?: components['schemas']['VideoFrameRefDto'];
-    };
-    SimilarSearchResponseDto: {
-      /** @description Quote it in feedback to link a verdict to this query */
-      query_id: string;
-      model_name: string;
-      hits: components['schemas']['SearchHitDto'][];
-    };
-    ClusterRequestDto: {
-      image_ids?: string[];
-      filter?: components['schemas']['ImageFilterDto'];
-      /** @default 500 */
-      limit?: number;
-      /**
-       * @default agglomerative
-       * @enum {string}
-       */
-      method?: 'agglomerative';
-      /**
-       * @default average
-       * @enum {string}
-       */
-      linkage?: 'average' | 'complete' | 'single';
-      /**
-       * @description Cosine distance at which the tree is cut
-       * @default 0.25
-       */
-      threshold?: number;
-      /**
-       * @description Run as a job (202 with job_id) however few the points; requests of more points than the inline maximum (SEARCH_CLUSTER_INLINE_MAX, default 1000) always do
-       * @default false
-       */
-      async?: boolean;
-    };
-    ClusterMemberDto: {
-      image_id: string;
-      /** @description Cosine similarity to the representative */
-      score: number;
-    };
-    ClusterDto: {
-      cluster_id: string;
-      members: components['schemas']['ClusterMemberDto'][];
-      /** @description The medoid of the cluster */
-      representative: string;
-    };
-    ClusterResponseDto: {
-      clusters: components['schemas']['ClusterDto'][];
-    };
-    RegionDto: {
-      /** @description Left edge, 0..1 of the image width */
-      x: number;
-      /** @description Top edge, 0..1 of the image height */
-      y: number;
-      width: number;
-      height: number;
-    };
-    PairEvidenceDto: {
-      /**
-       * @description The rule that admitted the pair: same bytes, pHash + cosine, geometric verification (local features), cosine, or mutual nearest neighbours
-       * @enum {string}
-       */
-      rule: 'sha256' | 'hash+cosine' | 'geometry' | 'cosine' | 'mutual-nn';
-      /** @description Geometrically verified: the same pixels, however cropped, scaled, turned or mirrored */
-      verified: boolean;
-      /** @description RANSAC inliers of the local-feature matches (0 when not verified) */
-      inliers: number;
-      /** @description Ratio-test matches before RANSAC */
-      matches: number;
-      /** @description Share of the member's area the keep covers once warped */
-      coverage: number;
-      /** @description The member is a mirror image of the keep */
-      mirrored: boolean;
-      /** @description 3x3 row-major homography from the keep's normalised coordinates (0..1, as shown) to the member's; empty when not verified */
-      homography: number[];
-      /** @description Bounding box of the matched keypoints in the keep */
-      keep_region?: components['schemas']['RegionDto'];
-      /** @description Bounding box of the matched keypoints in the member */
-      member_region?: components['schemas']['RegionDto'];
-      /** @description Up to 40 matched points, [keep x, keep y, member x, member y] each, normalised */
-      points: number[][];
-    };
-    GroupMemberDto: {
-      image_id: string;
-      /** @description pHash Hamming distance to the suggested keep */
-      hamming: number;
-      /** @description Cosine similarity to the suggested keep */
-      cosine: number;
-      quality_score: number;
-      /** @description Why the member is in the group: its pair with the suggested keep. Absent for the keep, for a member linked only through other members, and for groups saved before evidence was recorded */
-      evidence?: components['schemas']['PairEvidenceDto'];
-    };
-    DuplicateGroupDto: {
-      group_id: string;
-      /** @enum {string} */
-      kind: 'exact' | 'near' | 'similar';
-      members: components['schemas']['GroupMemberDto'][];
-      suggested_keep: string;
-      /** @enum {string} */
-      status: 'open' | 'resolved';
-    };
-    GroupListResponseDto: {
-      groups: components['schemas']['DuplicateGroupDto'][];
-      next_cursor?: string;
-    };
-    ResolveGroupDto: {
-      /** @description Images to keep */
-      keep?: string[];
-      /** @description Images confirmed as duplicates (tagged `duplicate`) */
-      duplicates?: string[];
-      /** @description Pairs that are not duplicates; later sweeps never pair them again */
-      not_duplicate?: string[][];
-    };
-    AnomalyComponentsDto: {
-      /** @description Distance to the nearest neighbour, scaled 0..1 */
-      dnn: number;
-      /** @description Sparseness of the neighbourhood (mean k-NN distance), 0..1 */
-      density: number;
-      /** @description Distance from the tenant's embedding centroid, 0..1 */
-      ood: number;
-      /** @description 1 - quality_score */
-      quality: number;
-    };
-    AnomalyItemDto: {
-      image_id: string;
-      /** @description Score of the chosen method, 0..1 */
-      score: number;
-      components: components['schemas']['AnomalyComponentsDto'];
-      /** @enum {string} */
-      status: 'open' | 'reviewed';
-      /** @enum {string} */
-      verdict?: 'ok' | 'anomaly' | 'duplicate';
-      quality_flags: string[];
-      thumbnail_url: string;
-    };
-    AnomalyListResponseDto: {
-      items: components['schemas']['AnomalyItemDto'][];
-      next_cursor?: string;
-    };
-    ReviewAnomalyDto: {
-      /** @enum {string} */
-      verdict: 'ok' | 'anomaly' | 'duplicate';
-      note?: string;
-    };
-    CreateFeedbackDto: {
-      image_id: string;
-      /** @enum {string} */
-      action: 'relevant' | 'irrelevant' | 'duplicate' | 'anomaly';
-      note?: string;
-      /** @description The query_id of the search this verdict is about */
-      query_id?: string;
-      /** @description The image the search was made with; needed for hard negatives and duplicate pairs */
-      query_image_id?: string;
-    };
-    FeedbackEntryDto: {
-      feedback_id: string;
-      image_id: string;
-      /** @enum {string} */
-      action: 'relevant' | 'irrelevant' | 'duplicate' | 'anomaly';
-      note?: string;
-      query_id?: string;
-      query_image_id?: string;
-      user_id: string;
-      /** Format: date-time */
-      created_at: string;
-    };
-    FeedbackListResponseDto: {
-      entries: components['schemas']['FeedbackEntryDto'][];
-      next_cursor?: string;
-    };
-    JobFailureDto: {
-      item: string;
-      code: string;
-      reason: string;
-    };
-    JobDto: {
-      job_id: string;
-      /** @enum {string} */
-      kind: 'ingest-batch' | 'dedup-scan' | 'anomaly-recompute' | 'reindex' | 'cluster';
-      /** @enum {string} */
-      state: 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-      done: number;
-      total: number;
-      failures: components['schemas']['JobFailureDto'][];
-      error?: string;
-      /** @description Kind-specific result, once succeeded; a cluster job holds {clusters} as POST /api/search/cluster answers inline */
-      result?: {
-        [key: string]: unknown;
-      };
-      /** Format: date-time */
-      created_at: string;
-      /** Format: date-time */
-      updated_at: string;
-      /**
-       * Format: date-time
-       * @description When a worker first took the job
-       */
-      started_at?: string;
-      /**
-       * Format: date-time
-       * @description When it succeeded, failed or was cancelled
-       */
-      finished_at?: string;
-      /** @description Items that failed so far (the length of `failures`) */
-      failed: number;
-      /** @description Items done per second since the job started (until it finished) */
-      items_per_second?: number;
-      /** @description Seconds left at that rate, while the job runs and has done at least one item */
-      eta_seconds?: number;
-    };
-    ModelInfoDto: {
-      /** @example mobilenetv2-nsfwjs */
-      name: string;
-      version: string;
-      /** @example 1280 */
-      dim: number;
-      /** @example mobilenet_global */
-      vector_name: string;
-      text_available: boolean;
-      /** @description Why text search is unavailable and how to enable it */
-      text_unavailable_reason?: string;
-      /** @enum {string} */
-      device: 'cpu' | 'cuda';
-      nsfw_available: boolean;
-      batch_size: number;
-      queue_max: number;
-    };
-    VideoIngestResponseDto: {
-      video_id: string;
-      /**
-       * @description duplicate: you stored these bytes already
-       * @enum {string}
-       */
-      status: 'created' | 'duplicate';
-      /** @description The frame extraction job (for a duplicate, the first upload’s) */
-      job_id: string;
-      /**
-       * @description Where to poll the extraction
-       * @example /api/jobs/01JD5Z8Q4R6T9V2W3X4Y5Z6A7B
-       */
-      status_url: string;
-    };
-    VideoShotDto: {
-      shot_id: number;
-      /** @description Start of the shot in the video, ms */
-      start_ms: number;
-      /** @description Start of the next shot (or the end), ms */
-      end_ms: number;
-      /** @description Frame index of the shot’s first kept frame */
-      frame_index: number;
-    };
-    VideoFrameDto: {
-      /** @description The frame’s image (GET /api/images/{id}) */
-      image_id: string;
-      frame_index: number;
-      /** @description Time of the frame in the video, ms */
-      t_ms: number;
-      shot_id: number;
-      /** @description Signed 256 px thumbnail, short-lived */
-      thumbnail_url: string;
-    };
-    VideoRecordDto: {
-      video_id: string;
-      /** @enum {string} */
-      status: 'stored' | 'extracting' | 'indexed' | 'failed' | 'deleting';
-      /**
-       * @description Read from the bytes
-       * @enum {string}
-       */
-      container: 'mp4' | 'mov' | 'webm' | 'mkv';
-      /** @example h264 */
-      codec: string;
-      duration_ms: number;
-      fps: number;
-      width: number;
-      height: number;
-      /** @description Frames in the stream */
-      frame_count: number;
-      has_audio: boolean;
-      size_bytes: number;
-      tags: string[];
-      shots: components['schemas']['VideoShotDto'][];
-      /** @description Kept frames in time order */
-      frames: components['schemas']['VideoFrameDto'][];
-      /** @description The first kept frame’s image id; empty until extracted */
-      poster_image_id: string;
-      /** @description Kept frames found (0 until the extraction has run) */
-      frames_total: number;
-      /** @description Kept frames indexed so far */
-      frames_done: number;
-      job_id: string;
-      /** @description Why the extraction failed, when it did */
-      error: string;
-      /** Format: date-time */
-      created_at: string;
-      /** @description Signed URL of the video, short-lived */
-      video_url: string;
-    };
-    VideoListResponseDto: {
-      /** @description Newest first; frames and video_url are empty here */
-      videos: components['schemas']['VideoRecordDto'][];
-      /** @description Pass as `cursor` for the next page */
-      next_cursor?: string;
-    };
-    VideoDuplicateDto: {
-      video_id: string;
-      /** @description The other video's time = this video's time + offset_ms (negative: the other starts later in this story, e.g. a trimmed copy) */
-      offset_ms: number;
-      /** @description Share of this video's duration covered by matched frames (0..1) */
-      matched_share: number;
-      /** @description Share of the other video's duration covered by matched frames (0..1) */
-      other_matched_share: number;
-      matched_frames: number;
-    };
-    VideoDuplicatesResponseDto: {
-      /** @description Best covered first */
-      duplicates: components['schemas']['VideoDuplicateDto'][];
-    };
-    ProblemDto: {
-      /** @example https://lookalike.dev/problems/invalid_argument */
-      type: string;
-      title: string;
-      status: number;
-      detail: string;
-      code: string;
-      request_id?: string;
-      errors?: {
-        [key: string]: unknown;
-      };
-    };
-  };
-  responses: never;
-  parameters: never;
-  requestBodies: never;
-  headers: never;
-  pathItems: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
 }
 export type $defs = Record<string, never>;
 export interface operations {
-  devLogin: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['DevLoginRequestDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['TokenResponseDto'];
-        };
-      };
-      /** @description Invalid user id */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-      /** @description Dev login is disabled */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content?: never;
-      };
-    };
-  };
-  presignUpload: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['PresignRequestDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PresignResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ingestImage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['IngestRequestDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['IngestResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unsupported media type */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ingestBatch: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['BatchIngestRequestDto'];
-      };
-    };
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['JobRefDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  listImages: {
-    parameters: {
-      query?: {
-        /** @description Opaque cursor from a previous page */
-        cursor?: string;
-        limit?: number;
-        /** @description Comma-separated tags; any matches */
-        tags_any?: string[];
-        /** @description Comma-separated tags; all must match */
-        tags_all?: string[];
-        created_from?: string;
-        created_to?: string;
-        min_quality?: number;
-        max_nsfw?: number;
-        min_anomaly?: number;
-        /** @description Comma-separated quality flags that must be set (dark, overexposed, blurry, low_information, odd_aspect, odd_size, grayscale) */
-        flags_all?: string[];
-        /** @description Comma-separated quality flags that must not be set */
-        flags_none?: string[];
-        /** @description Comma-separated sources (upload, api, batch, video) */
-        sources?: string[];
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ImageListResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  uploadImage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'multipart/form-data': components['schemas']['UploadRequestDto'];
-      };
-    };
-    responses: {
-      201: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['IngestResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unsupported media type */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  getImage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ImageRecordDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  deleteImage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DeleteImageResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  updateImage: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['UpdateImageDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ImageRecordDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  searchSimilar: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    /** @description Exactly one of image_id, text_query, vector, or (multipart) file */
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['SimilarSearchRequestDto'];
-        'multipart/form-data': components['schemas']['SimilarSearchUploadDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['SimilarSearchResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unsupported media type */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  searchCluster: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ClusterRequestDto'];
-      };
-    };
-    responses: {
-      /** @description Clustered inline */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ClusterResponseDto'];
-        };
-      };
-      /** @description Running as a job; its result holds the clusters in the shape of the 200 answer */
-      202: {
-        headers: {
-          /** @description The job: /api/jobs/{id} */
-          Location?: string;
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['JobRefDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  dedupScan: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['JobRefDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  listDuplicateGroups: {
-    parameters: {
-      query?: {
-        /** @description Opaque cursor from a previous page */
-        cursor?: string;
-        limit?: number;
-        kind?: 'exact' | 'near' | 'similar';
-        status?: 'open' | 'resolved';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['GroupListResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  resolveDuplicateGroup: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ResolveGroupDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['DuplicateGroupDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Conflict */
-      409: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  listAnomalies: {
-    parameters: {
-      query?: {
-        /** @description Opaque cursor from a previous page */
-        cursor?: string;
-        limit?: number;
-        method?: 'dnn' | 'density' | 'ood' | 'quality' | 'combined';
-        status?: 'open' | 'reviewed';
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AnomalyListResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  reviewAnomaly: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['ReviewAnomalyDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['AnomalyItemDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  recomputeAnomalies: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['JobRefDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  listFeedback: {
-    parameters: {
-      query?: {
-        /** @description Opaque cursor from a previous page */
-        cursor?: string;
-        limit?: number;
-        image_id?: string;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['FeedbackListResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  createFeedback: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['CreateFeedbackDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['FeedbackEntryDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  exportHardNegatives: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description One {query_id, query_image_id, hit_image_id, note, created_at} object per line */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/x-ndjson': string;
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  getJob: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['JobDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  getModels: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['ModelInfoDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  startReindex: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['JobRefDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  presignVideoUpload: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['PresignRequestDto'];
-      };
-    };
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['PresignResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  ingestVideo: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'application/json': components['schemas']['IngestRequestDto'];
-      };
-    };
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['VideoIngestResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Forbidden */
-      403: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unsupported media type */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not implemented */
-      501: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  listVideos: {
-    parameters: {
-      query?: {
-        /** @description Opaque cursor from a previous page */
-        cursor?: string;
-        limit?: number;
-      };
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['VideoListResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  uploadVideo: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody: {
-      content: {
-        'multipart/form-data': components['schemas']['UploadRequestDto'];
-      };
-    };
-    responses: {
-      202: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['VideoIngestResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Payload too large */
-      413: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unsupported media type */
-      415: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
-      422: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not implemented */
-      501: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  getVideo: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['VideoRecordDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  getVideoDuplicates: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path: {
-        id: string;
-      };
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': components['schemas']['VideoDuplicatesResponseDto'];
-        };
-      };
-      /** @description Invalid request (validation errors in `errors`) */
-      400: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Missing or invalid bearer token */
-      401: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Not found (also for images of other tenants) */
-      404: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Rate limited (Retry-After) */
-      429: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description Busy or unavailable (Retry-After) */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-      /** @description A downstream service did not answer in time */
-      504: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/problem+json': components['schemas']['ProblemDto'];
-        };
-      };
-    };
-  };
-  metrics: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'text/plain': string;
-        };
-      };
-    };
-  };
-  healthz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The Health Check is successful */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @enum {string} */
-            status?: 'ok' | 'error';
-            info?: {
-              [key: string]: unknown;
+    devLogin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DevLoginRequestDto"];
             };
-            error?: {
-              [key: string]: unknown;
-            };
-            details?: {
-              [key: string]: unknown;
-            };
-          };
         };
-      };
-      /** @description The Health Check is not successful */
-      503: {
-        headers: {
-          [name: string]: unknown;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponseDto"];
+                };
+            };
+            /** @description Invalid user id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Dev login is disabled */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
-        content: {
-          'application/json': {
-            /** @example error */
-            status?: string;
+    };
+    presignUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresignRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresignResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ingestImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ingestBatch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BatchIngestRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page */
+                cursor?: string;
+                limit?: number;
+                /** @description Comma-separated tags; any matches */
+                tags_any?: string[];
+                /** @description Comma-separated tags; all must match */
+                tags_all?: string[];
+                created_from?: string;
+                created_to?: string;
+                min_quality?: number;
+                max_nsfw?: number;
+                min_anomaly?: number;
+                /** @description Comma-separated quality flags that must be set (dark, overexposed, blurry, low_information, odd_aspect, odd_size, grayscale) */
+                flags_all?: string[];
+                /** @description Comma-separated quality flags that must not be set */
+                flags_none?: string[];
+                /** @description Comma-separated sources (upload, api, batch, video) */
+                sources?: string[];
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageListResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    uploadImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadRequestDto"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IngestResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageRecordDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    deleteImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteImageResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    updateImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateImageDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageRecordDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    searchSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Exactly one of image_id, text_query, vector, or (multipart) file */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SimilarSearchRequestDto"];
+                "multipart/form-data": components["schemas"]["SimilarSearchUploadDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimilarSearchResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    searchCluster: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ClusterRequestDto"];
+            };
+        };
+        responses: {
+            /** @description Clustered inline */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClusterResponseDto"];
+                };
+            };
+            /** @description Running as a job; its result holds the clusters in the shape of the 200 answer */
+            202: {
+                headers: {
+                    /** @description The job: /api/jobs/{id} */
+                    Location?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    dedupScan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listDuplicateGroups: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page */
+                cursor?: string;
+                limit?: number;
+                kind?: "exact" | "near" | "similar";
+                status?: "open" | "resolved";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupListResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    resolveDuplicateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResolveGroupDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DuplicateGroupDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listAnomalies: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page */
+                cursor?: string;
+                limit?: number;
+                method?: "dnn" | "density" | "ood" | "quality" | "combined";
+                status?: "open" | "reviewed";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomalyListResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    reviewAnomaly: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReviewAnomalyDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AnomalyItemDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    recomputeAnomalies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listFeedback: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page */
+                cursor?: string;
+                limit?: number;
+                image_id?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackListResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    createFeedback: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateFeedbackDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FeedbackEntryDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    exportHardNegatives: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One {query_id, query_image_id, hit_image_id, note, created_at} object per line */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getJob: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ModelInfoDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    startReindex: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    presignVideoUpload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PresignRequestDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PresignResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    ingestVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["IngestRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoIngestResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not implemented */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listVideos: {
+        parameters: {
+            query?: {
+                /** @description Opaque cursor from a previous page */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoListResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    uploadVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["UploadRequestDto"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoIngestResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Payload too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unsupported media type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not implemented */
+            501: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoRecordDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getVideoDuplicates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VideoDuplicatesResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    metrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+        };
+    };
+    healthz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status?: "ok" | "error";
+                        info?: {
+                            [key: string]: unknown;
+                        };
+                        error?: {
+                            [key: string]: unknown;
+                        };
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description The Health Check is not successful */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+    };
+    readyz: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Health Check is successful */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        status?: "ok" | "error";
+                        info?: {
+                            [key: string]: unknown;
+                        };
+                        error?: {
+                            [key: string]: unknown;
+                        };
+                        details?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
             /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       }
-             *     }
+             * @description The Health Check is not successful
+             *
+             *     A dependency is down (per-dependency report in `errors`)
              */
-            info?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect"
-             *       }
-             *     }
-             */
-            error?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       },
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect"
-             *       }
-             *     }
-             */
-            details?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @example error */
+                        status?: string;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       }
+                         *     }
+                         */
+                        info?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        error?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        } | null;
+                        /**
+                         * @example {
+                         *       "database": {
+                         *         "status": "up"
+                         *       },
+                         *       "redis": {
+                         *         "status": "down",
+                         *         "message": "Could not connect"
+                         *       }
+                         *     }
+                         */
+                        details?: {
+                            [key: string]: {
+                                status: string;
+                            } & {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
-          };
         };
-      };
     };
-  };
-  readyz: {
-    parameters: {
-      query?: never;
-      header?: never;
-      path?: never;
-      cookie?: never;
-    };
-    requestBody?: never;
-    responses: {
-      /** @description The Health Check is successful */
-      200: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @enum {string} */
-            status?: 'ok' | 'error';
-            info?: {
-              [key: string]: unknown;
-            };
-            error?: {
-              [key: string]: unknown;
-            };
-            details?: {
-              [key: string]: unknown;
-            };
-          };
-        };
-      };
-      /**
-       * @description The Health Check is not successful
-       *
-       *     A dependency is down (per-dependency report in `errors`)
-       */
-      503: {
-        headers: {
-          [name: string]: unknown;
-        };
-        content: {
-          'application/json': {
-            /** @example error */
-            status?: string;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       }
-             *     }
-             */
-            info?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect"
-             *       }
-             *     }
-             */
-            error?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            } | null;
-            /**
-             * @example {
-             *       "database": {
-             *         "status": "up"
-             *       },
-             *       "redis": {
-             *         "status": "down",
-             *         "message": "Could not connect"
-             *       }
-             *     }
-             */
-            details?: {
-              [key: string]: {
-                status: string;
-              } & {
-                [key: string]: unknown;
-              };
-            };
-          };
-        };
-      };
-    };
-  };
 }

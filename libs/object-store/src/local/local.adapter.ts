@@ -45,7 +45,12 @@ interface ObjectMeta {
 
 export interface SignedDownload {
   stream: Readable;
+  /** The whole object's size. */
   size: number;
+  /** The byte range `stream` holds (inclusive), when a satisfiable range was asked for. */
+  range?: { start: number; end: number };
+  /** A range was asked for that the object cannot satisfy (HTTP 416); `stream` is empty. */
+  unsatisfiable?: boolean;
   contentType: string;
   etag: string;
   contentDisposition?: string;
@@ -297,13 +302,28 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   /** Gateway side of a presigned download: checks the signature, then opens the object. */
-  async openSignedDownload(request: { key: string; query: QueryInput }): Promise<SignedDownload> {
+  /**
+   * Opens a signed download. `range`, given the object's size, names the bytes wanted (inclusive),
+   * `null` for a range the object cannot satisfy, or undefined for the whole object (players seek
+   * in videos with ranges).
+   */
+  async openSignedDownload(request: {
+    key: string;
+    query: QueryInput;
+    range?: (size: number) => { start: number; end: number } | null | undefined;
+  }): Promise<SignedDownload> {
     const grant = this.signer.verify({ method: 'GET', key: request.key, query: request.query });
     const info = await this.head(request.key);
     if (!info) throw LookalikeError.notFound('object', request.key);
+    const range = request.range?.(info.size);
     return {
-      stream: createReadStream(this.dataPath(request.key)),
+      stream:
+        range === null
+          ? Readable.from([])
+          : createReadStream(this.dataPath(request.key), range ? { start: range.start, end: range.end } : {}),
       size: info.size,
+      ...(range ? { range } : {}),
+      ...(range === null ? { unsatisfiable: true } : {}),
       contentType: grant.contentType ?? info.contentType,
       etag: info.etag,
       contentDisposition: grant.filename === undefined ? undefined : attachmentDisposition(grant.filename),

@@ -18,6 +18,20 @@ function keyOf(request: Request): string {
   }
 }
 
+/**
+ * The one byte range a `Range` header asks for (Express's parser), `null` when it cannot be
+ * satisfied (416), undefined for the whole object: no header, a malformed one, another unit, or
+ * several ranges (answered whole, as RFC 9110 allows).
+ */
+function byteRange(request: Request, size: number): { start: number; end: number } | null | undefined {
+  if (!request.headers.range) return undefined;
+  const ranges = request.range(size, { combine: true });
+  if (ranges === -1) return null;
+  if (ranges === undefined || ranges === -2 || ranges.type !== 'bytes' || ranges.length !== 1)
+    return undefined;
+  return { start: ranges[0]!.start, end: ranges[0]!.end };
+}
+
 /** Signed object URLs of the local store (presigned upload and download); no bearer token. */
 @ApiExcludeController()
 @Public()
@@ -30,13 +44,27 @@ export class ObjectsController {
     @Req() request: Request,
     @Res({ passthrough: true }) response: Response,
   ): Promise<StreamableFile> {
-    const object = await this.objects.download(keyOf(request), request.query as Record<string, string>);
+    const object = await this.objects.download(
+      keyOf(request),
+      request.query as Record<string, string>,
+      (size) => byteRange(request, size),
+    );
     // The stored type (decided from the bytes at ingest), never a guess from the name.
     response.setHeader('Content-Type', object.contentType);
     response.setHeader('X-Content-Type-Options', 'nosniff');
     response.setHeader('ETag', `"${object.etag}"`);
     response.setHeader('Cache-Control', 'private, max-age=300');
+    response.setHeader('Accept-Ranges', 'bytes');
     if (object.contentDisposition) response.setHeader('Content-Disposition', object.contentDisposition);
+    if (object.unsatisfiable) {
+      response.status(416).setHeader('Content-Range', `bytes */${object.size}`);
+      return new StreamableFile(object.stream, { length: 0 });
+    }
+    if (object.range) {
+      const { start, end } = object.range;
+      response.status(206).setHeader('Content-Range', `bytes ${start}-${end}/${object.size}`);
+      return new StreamableFile(object.stream, { length: end - start + 1 });
+    }
     return new StreamableFile(object.stream, { length: object.size });
   }
 

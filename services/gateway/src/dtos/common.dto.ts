@@ -200,7 +200,9 @@ export class JobAccepted {
 
 export class JobDto {
   @ApiProperty() job_id!: string;
-  @ApiProperty({ enum: ['ingest-batch', 'dedup-scan', 'anomaly-recompute', 'reindex', 'cluster'] })
+  @ApiProperty({
+    enum: ['ingest-batch', 'video-extract', 'dedup-scan', 'anomaly-recompute', 'reindex', 'cluster'],
+  })
   kind!: string;
   @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] }) state!: string;
   @ApiProperty() done!: number;

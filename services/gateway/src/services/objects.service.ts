@@ -24,8 +24,12 @@ export class ObjectsService {
 
   constructor(@Inject(APP_CONFIG) private readonly config: GatewayConfig) {}
 
-  async download(key: string, query: QueryInput): Promise<SignedDownload> {
-    return (await this.local(key)).openSignedDownload({ key, query });
+  async download(
+    key: string,
+    query: QueryInput,
+    range?: (size: number) => { start: number; end: number } | null | undefined,
+  ): Promise<SignedDownload> {
+    return (await this.local(key)).openSignedDownload({ key, query, range });
   }
 
   async upload(request: {
