@@ -99,7 +99,7 @@ export function capPerMinute(
 export async function extractKeyframes(
   tools: VideoTools,
   file: string,
-  info: VideoInfo,
+  info: Pick<VideoInfo, 'durationMs' | 'fps'>,
   options: KeyframeOptions = DEFAULT_KEYFRAME_OPTIONS,
   limits: VideoLimits = DEFAULT_VIDEO_LIMITS,
 ): Promise<{ keyframes: Keyframe[]; shots: Shot[] }> {

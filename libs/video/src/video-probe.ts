@@ -20,6 +20,11 @@ const CONTAINERS: Readonly<Record<string, { container: VideoContainer; mime: str
 
 export const VIDEO_MIME_TYPES = [...new Set(Object.values(CONTAINERS).map((c) => c.mime))];
 
+/** The type a video of this container is served with (the one read from its bytes at upload). */
+export function mimeOfContainer(container: string): string {
+  return Object.values(CONTAINERS).find((c) => c.container === container)?.mime ?? 'application/octet-stream';
+}
+
 export interface VideoInfo {
   container: VideoContainer;
   mime: string;

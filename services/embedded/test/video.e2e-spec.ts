@@ -180,6 +180,8 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
     expect(original.status).toBe(200);
     expect(Buffer.from(await original.arrayBuffer()).equals(slides)).toBe(true);
     expect(original.headers.get('accept-ranges')).toBe('bytes');
+    // Uploaded as application/octet-stream, served as what its bytes are.
+    expect(original.headers.get('content-type')).toBe('video/mp4');
     // Players seek with ranges: one range is answered 206, an impossible one 416.
     const part = await fetch(video.video_url, { headers: { range: 'bytes=100-199' } });
     expect(part.status).toBe(206);

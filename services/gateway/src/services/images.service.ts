@@ -61,15 +61,7 @@ export class ImagesService {
     file: UploadedImage | undefined,
     tagsJson: string | undefined,
   ): Promise<IngestResponseDto> {
-    if (!file || file.size === 0) {
-      throw new LookalikeError(
-        ErrorCode.InvalidArgument,
-        'the multipart field `file` is required and must not be empty',
-        {
-          details: { reason: 'empty' },
-        },
-      );
-    }
+    requireFile(file);
     const tags = parseTags(tagsJson);
     const staged = await this.uploader.stage(caller, file);
     const reply = await this.rpc.send(Subjects.IngestIngest, {
@@ -121,6 +113,19 @@ export class ImagesService {
 
   get maxImageBytes(): number {
     return this.config.MAX_IMAGE_BYTES;
+  }
+}
+
+/** The multipart `file` of a one-call upload: present and not empty, else 400. */
+export function requireFile(file: UploadedImage | undefined): asserts file is UploadedImage {
+  if (!file || file.size === 0) {
+    throw new LookalikeError(
+      ErrorCode.InvalidArgument,
+      'the multipart field `file` is required and must not be empty',
+      {
+        details: { reason: 'empty' },
+      },
+    );
   }
 }
 

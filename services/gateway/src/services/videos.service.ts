@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { ErrorCode, LookalikeError, Subjects, type Caller } from '@lookalike/contracts';
+import { Subjects, type Caller } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 import { IngestRequestDto, PresignRequestDto, PresignResponseDto } from '../dtos/images.dto';
 import { CursorQueryDto } from '../dtos/common.dto';
@@ -9,7 +9,7 @@ import {
   VideoListResponseDto,
   VideoRecordDto,
 } from '../dtos/videos.dto';
-import { parseTags, type UploadedImage } from './images.service';
+import { parseTags, requireFile, type UploadedImage } from './images.service';
 import { ObjectUploader } from './object-uploader';
 
 /** Videos (docs/video.md): presign, ingest (the extraction runs as a job), one call upload, get. */
@@ -47,15 +47,7 @@ export class VideosService {
     file: UploadedImage | undefined,
     tagsJson: string | undefined,
   ): Promise<VideoIngestResponseDto> {
-    if (!file || file.size === 0) {
-      throw new LookalikeError(
-        ErrorCode.InvalidArgument,
-        'the multipart field `file` is required and must not be empty',
-        {
-          details: { reason: 'empty' },
-        },
-      );
-    }
+    requireFile(file);
     const tags = parseTags(tagsJson);
     const staged = await this.uploader.stage(caller, file, Subjects.IngestVideoPresign);
     return this.ingest(caller, { bucket: staged.bucket, key: staged.key, tags }, 'upload');

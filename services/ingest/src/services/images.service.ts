@@ -18,7 +18,7 @@ import type { IngestConfig } from '../ingest.config';
 import { payloadOf } from './image-payload';
 import { normaliseTags, ownerOf } from './ingest.service';
 
-const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+export const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** Reads and edits of the caller's images; a foreign or unknown id is not_found alike. */
 @Injectable()

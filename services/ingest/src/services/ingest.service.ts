@@ -10,18 +10,14 @@ import {
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { inspectImage, sha256Hex, type ImageInfo } from '@lookalike/imaging';
-import {
-  assertKeyInTenant,
-  generateObjectKey,
-  OBJECT_STORE,
-  type ObjectStore,
-} from '@lookalike/object-store';
+import { assertKeyInTenant, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { metricsRegistry, outcomeCounter } from '@lookalike/observability';
 import { ImageRepository, UPLOAD_SOURCES, type ImageSource } from '@lookalike/persistence';
 import { Gauge } from 'prom-client';
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
 import { IngestLimiter } from './ingest-limiter';
+import { presignTenantUpload } from './presign-upload';
 import { QualityLoopService } from './quality-loop.service';
 
 const EXTENSIONS: Record<string, string> = {
@@ -32,7 +28,6 @@ const EXTENSIONS: Record<string, string> = {
   'image/tiff': 'tiff',
   'image/avif': 'avif',
 };
-const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
 const MAX_TAGS = 64;
 const MAX_TAG_LENGTH = 64;
 
@@ -86,36 +81,13 @@ export class IngestService {
     }
   }
 
-  async presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
-    const owner = ownerOf(request.caller);
-    const max = this.config.MAX_IMAGE_BYTES;
-    if (request.sizeBytes > max) {
-      throw new LookalikeError(
-        ErrorCode.PayloadTooLarge,
-        `The image is ${request.sizeBytes} bytes; the limit is ${max}`,
-        {
-          details: { reason: 'too_large', limit: max, actual: request.sizeBytes },
-        },
-      );
-    }
-    const contentType = request.contentType.trim().toLowerCase();
-    const key = generateObjectKey(owner, extensionFor(contentType, request.filename));
-    const upload = await this.objects.presignUpload({
-      key,
-      contentType: CONTENT_TYPE.test(contentType) ? contentType : undefined,
-      maxBytes: max,
+  presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
+    return presignTenantUpload(this.objects, ownerOf(request.caller), request, {
+      what: 'image',
+      maxBytes: this.config.MAX_IMAGE_BYTES,
       expiresInSeconds: this.config.PRESIGN_EXPIRES_SECONDS,
+      extensions: EXTENSIONS,
     });
-    return {
-      bucket: upload.bucket,
-      key: upload.key,
-      url: upload.url,
-      method: upload.method,
-      headers: upload.headers,
-      fields: upload.fields,
-      expiresAt: upload.expiresAt.toISOString(),
-      maxBytes: upload.maxBytes,
-    };
   }
 
   async ingest(request: ImageIngestRequest): Promise<ImageIngestResponse> {
@@ -216,11 +188,4 @@ export class IngestService {
       .delete(key)
       .catch((cause: unknown) => this.logger.warn({ cause, key }, 'could not delete a rejected upload'));
   }
-}
-
-function extensionFor(contentType: string, filename: string): string {
-  const known = EXTENSIONS[contentType];
-  if (known) return known;
-  const match = /\.([A-Za-z0-9]{1,10})$/.exec(filename);
-  return match ? match[1].toLowerCase() : 'bin';
 }

@@ -18,12 +18,7 @@ import {
 import { APP_CONFIG } from '@lookalike/config';
 import { inspectImage } from '@lookalike/imaging';
 import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
-import {
-  assertKeyInTenant,
-  generateObjectKey,
-  OBJECT_STORE,
-  type ObjectStore,
-} from '@lookalike/object-store';
+import { assertKeyInTenant, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import {
   UPLOAD_SOURCES,
   ImageRepository,
@@ -37,15 +32,19 @@ import {
   assertVideoTools,
   detectVideoTools,
   extractKeyframes,
+  mimeOfContainer,
   probeVideo,
   type KeyframeOptions,
   type VideoLimits,
   type VideoTools,
   type VideoToolsStatus,
+  videoErrors,
 } from '@lookalike/video';
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
+import { ULID } from './images.service';
 import { JobKinds } from './ingest-jobs';
+import { presignTenantUpload } from './presign-upload';
 import { normaliseTags, ownerOf } from './ingest.service';
 
 const VIDEO_EXTENSIONS: Record<string, string> = {
@@ -54,7 +53,6 @@ const VIDEO_EXTENSIONS: Record<string, string> = {
   'video/webm': 'webm',
   'video/x-matroska': 'mkv',
 };
-const CONTENT_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+$/;
 
 export interface VideoIngestRequest {
   caller?: Caller;
@@ -173,13 +171,8 @@ export class VideoIngestService implements OnModuleInit {
     try {
       const checked = await this.rejectingBadInput(request.key, async () => {
         const tools = assertVideoTools(await this.toolsStatus());
-        if (head.size > this.config.MAX_VIDEO_BYTES) {
-          throw new LookalikeError(
-            ErrorCode.PayloadTooLarge,
-            `The video is ${head.size} bytes; the limit is ${this.config.MAX_VIDEO_BYTES}`,
-            { details: { reason: 'too_large', limit: this.config.MAX_VIDEO_BYTES, actual: head.size } },
-          );
-        }
+        if (head.size > this.config.MAX_VIDEO_BYTES)
+          throw videoErrors.tooLarge(head.size, this.config.MAX_VIDEO_BYTES);
         const { file, sha256 } = await this.download(request.key, dir);
         return { sha256, info: await probeVideo(tools, file, videoLimits(this.config)) };
       });
@@ -207,10 +200,6 @@ export class VideoIngestService implements OnModuleInit {
         await this.objects.delete(request.key);
         return { videoId: video.videoId, status: 'duplicate', jobId: video.jobId ?? '' };
       }
-      if (head.contentType !== info.mime) {
-        // Served with the type read from the bytes, never the one the uploader claimed.
-        await this.objects.put(request.key, await this.objects.get(request.key), { contentType: info.mime });
-      }
       if (!video.jobId) {
         const job = await this.runner.submit({
           ownerUserId: owner,
@@ -229,37 +218,13 @@ export class VideoIngestService implements OnModuleInit {
   }
 
   /** A presigned upload under the caller's prefix, signed with the video size limit. */
-  async presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
-    const owner = ownerOf(request.caller);
-    const max = this.config.MAX_VIDEO_BYTES;
-    if (request.sizeBytes > max) {
-      throw new LookalikeError(
-        ErrorCode.PayloadTooLarge,
-        `The video is ${request.sizeBytes} bytes; the limit is ${max}`,
-        {
-          details: { reason: 'too_large', limit: max, actual: request.sizeBytes },
-        },
-      );
-    }
-    const contentType = request.contentType.trim().toLowerCase();
-    const fromName = /\.([A-Za-z0-9]{1,10})$/.exec(request.filename)?.[1]?.toLowerCase();
-    const key = generateObjectKey(owner, VIDEO_EXTENSIONS[contentType] ?? fromName ?? 'bin');
-    const upload = await this.objects.presignUpload({
-      key,
-      contentType: CONTENT_TYPE.test(contentType) ? contentType : undefined,
-      maxBytes: max,
+  presign(request: ImagePresignRequest): Promise<ImagePresignResponse> {
+    return presignTenantUpload(this.objects, ownerOf(request.caller), request, {
+      what: 'video',
+      maxBytes: this.config.MAX_VIDEO_BYTES,
       expiresInSeconds: this.config.PRESIGN_EXPIRES_SECONDS,
+      extensions: VIDEO_EXTENSIONS,
     });
-    return {
-      bucket: upload.bucket,
-      key: upload.key,
-      url: upload.url,
-      method: upload.method,
-      headers: upload.headers,
-      fields: upload.fields,
-      expiresAt: upload.expiresAt.toISOString(),
-      maxBytes: upload.maxBytes,
-    };
   }
 
   /** The caller's videos, newest first (without frames and URLs). */
@@ -281,9 +246,7 @@ export class VideoIngestService implements OnModuleInit {
   /** The video with its shots, its frames in time order and signed URLs (the video, frame thumbnails). */
   async get(caller: Caller | undefined, videoId: string): Promise<VideoRecord> {
     const owner = ownerOf(caller);
-    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(videoId)) throw LookalikeError.notFound('video', videoId);
-    const video = await this.videos.findById(owner, videoId);
-    if (!video || video.status === 'deleting') throw LookalikeError.notFound('video', videoId);
+    const video = await this.mustFind(owner, videoId);
     const expiresInSeconds = this.config.URL_EXPIRES_SECONDS;
     const frames = await this.videos.frames(owner, videoId);
     return {
@@ -299,7 +262,13 @@ export class VideoIngestService implements OnModuleInit {
             : '',
         })),
       ),
-      videoUrl: await this.objects.presignDownload({ key: video.key, expiresInSeconds }),
+      // Served with the type read from the bytes at upload, never the one the uploader claimed
+      // (the stored object keeps the claimed one: rewriting a video of gigabytes is not worth it).
+      videoUrl: await this.objects.presignDownload({
+        key: video.key,
+        expiresInSeconds,
+        contentType: mimeOfContainer(video.container),
+      }),
     };
   }
 
@@ -311,9 +280,7 @@ export class VideoIngestService implements OnModuleInit {
    */
   async duplicates(caller: Caller | undefined, videoId: string): Promise<VideoDuplicate[]> {
     const owner = ownerOf(caller);
-    if (!/^[0-9A-HJKMNP-TV-Z]{26}$/.test(videoId)) throw LookalikeError.notFound('video', videoId);
-    const video = await this.videos.findById(owner, videoId);
-    if (!video || video.status === 'deleting') throw LookalikeError.notFound('video', videoId);
+    const video = await this.mustFind(owner, videoId);
     const frames = (await this.videos.frames(owner, videoId)).filter((f) => f.status === 'indexed');
     if (frames.length === 0) return [];
     const pointOf = new Map(frames.map((f) => [pointIdFor(owner, f.sha256), f]));
@@ -390,11 +357,11 @@ export class VideoIngestService implements OnModuleInit {
     const dir = await mkdtemp(join(tmpdir(), 'lookalike-video-'));
     try {
       const { file } = await this.download(video.key, dir);
-      const info = await probeVideo(tools, file, videoLimits(this.config));
+      // The probe ran at upload: its duration and rate are in the row.
       const { keyframes, shots } = await extractKeyframes(
         tools,
         file,
-        info,
+        video,
         keyframeOptions(this.config),
         videoLimits(this.config),
       );
@@ -444,6 +411,13 @@ export class VideoIngestService implements OnModuleInit {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The owner's video (not being deleted), else not_found (an id that is no ULID included). */
+  private async mustFind(owner: string, videoId: string): Promise<VideoEntity> {
+    const video = ULID.test(videoId) ? await this.videos.findById(owner, videoId) : null;
+    if (!video || video.status === 'deleting') throw LookalikeError.notFound('video', videoId);
+    return video;
   }
 
   /** Runs a check; a client error (4xx) deletes the uploaded object first: nothing is left behind. */
