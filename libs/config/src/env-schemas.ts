@@ -24,6 +24,12 @@ const optionalUrl = optionalString.refine((v) => v === undefined || URL.canParse
 export const runtimeEnvSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * `pretty`: one readable, coloured line per entry (pino-pretty); `json`: pino's JSON lines;
+   * `auto`: pretty when standard output is a terminal, JSON otherwise (files, pipes, containers).
+   */
+  LOG_FORMAT: z.enum(['auto', 'pretty', 'json']).default('auto'),
+  /** Older switch for `LOG_FORMAT=pretty`; an explicit LOG_FORMAT wins. */
   LOG_PRETTY: envBoolean(false),
   TRANSPORT: z.enum(['local', 'nats']).default('local'),
   NATS_URL: z.string().default('nats://127.0.0.1:4222'),

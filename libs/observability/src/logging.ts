@@ -1,7 +1,9 @@
 import { DynamicModule } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import type { Options as PinoHttpOptions } from 'pino-http';
 import pino from 'pino';
+import PinoPretty from 'pino-pretty';
 import { acceptRequestId, REQUEST_ID_HEADER, runWithRequestContext } from './request-context';
 
 export interface LoggingOptions {
@@ -10,53 +12,79 @@ export interface LoggingOptions {
   pretty: boolean;
 }
 
+export type LogFormat = 'auto' | 'pretty' | 'json';
+
 /**
- * Structured JSON logs (nestjs-pino) with the request id on every line. The id is taken from
- * `x-request-id` when valid, returned in the response header and carried across the transport.
+ * Whether to print readable lines: LOG_FORMAT says so, or (auto) standard output is a terminal or
+ * the older LOG_PRETTY asks for it. Files, pipes and containers get JSON.
+ */
+export function prettyLogs(config: { LOG_FORMAT: LogFormat; LOG_PRETTY: boolean }, isTty: boolean): boolean {
+  if (config.LOG_FORMAT !== 'auto') return config.LOG_FORMAT === 'pretty';
+  return config.LOG_PRETTY || isTty;
+}
+
+let prettyDestination: pino.DestinationStream | undefined;
+
+/**
+ * One pino-pretty stream per thread, shared by every logger of it: formatting happens in this
+ * thread (no transport worker per logger) and lines leave in order, synchronously.
+ */
+function prettyStream(): pino.DestinationStream {
+  prettyDestination ??= PinoPretty({
+    singleLine: true,
+    colorize: true,
+    sync: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service,name,context',
+    messageFormat: '{if context}[{context}] {end}{msg}',
+  });
+  return prettyDestination;
+}
+
+/**
+ * Structured JSON logs (nestjs-pino) with the request id on every line, or the same entries as
+ * readable lines when `pretty`. The id is taken from `x-request-id` when valid, returned in the
+ * response header and carried across the transport.
  */
 export function createLoggerModule(options: LoggingOptions): DynamicModule {
-  const transport = options.pretty ? { target: 'pino-pretty', options: { singleLine: true } } : undefined;
+  const stream = options.pretty ? prettyStream() : undefined;
   // The root logger comes from the HTTP middleware of an HTTP app; a thread that hosts only
   // transport-served modules (the embedded main thread when the gateway has a thread of its own)
   // has none, so it gets one with the same settings.
   if (!PinoLogger.root) {
-    (PinoLogger as { root: pino.Logger }).root = pino({
-      name: options.service,
-      level: options.level,
-      base: { service: options.service },
-      transport,
-    });
+    const rootOptions = { name: options.service, level: options.level, base: { service: options.service } };
+    (PinoLogger as { root: pino.Logger }).root = stream ? pino(rootOptions, stream) : pino(rootOptions);
   }
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      name: options.service,
-      level: options.level,
-      base: { service: options.service },
-      genReqId: (req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
-        const id = typeof req.id === 'string' ? req.id : acceptRequestId(req.headers[REQUEST_ID_HEADER]);
-        res.setHeader(REQUEST_ID_HEADER, id);
-        return id;
-      },
-      customProps: (req: IncomingMessage & { id?: unknown }) => ({ request_id: req.id }),
-      autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) },
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-      },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
-        error || res.statusCode >= 500 ? 'warn' : 'info',
-      customErrorObject: (
-        _req: IncomingMessage,
-        _res: ServerResponse,
-        _error: Error,
-        value: Record<string, unknown>,
-      ) => {
-        const { err: _err, ...rest } = value;
-        return rest;
-      },
-      transport,
+  const httpOptions: PinoHttpOptions = {
+    name: options.service,
+    level: options.level,
+    base: { service: options.service },
+    genReqId: (req: IncomingMessage & { id?: unknown }, res: ServerResponse) => {
+      const id = typeof req.id === 'string' ? req.id : acceptRequestId(req.headers[REQUEST_ID_HEADER]);
+      res.setHeader(REQUEST_ID_HEADER, id);
+      return id;
     },
+    customProps: (req: IncomingMessage & { id?: unknown }) => ({ request_id: req.id }),
+    autoLogging: { ignore: (req: IncomingMessage) => isProbe(req.url) },
+    redact: ['req.headers.authorization', 'req.headers.cookie'],
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customLogLevel: (_req: IncomingMessage, res: ServerResponse, error?: Error) =>
+      error || res.statusCode >= 500 ? 'warn' : 'info',
+    customErrorObject: (
+      _req: IncomingMessage,
+      _res: ServerResponse,
+      _error: Error,
+      value: Record<string, unknown>,
+    ) => {
+      const { err: _err, ...rest } = value;
+      return rest;
+    },
+  };
+  return LoggerModule.forRoot({
+    pinoHttp: stream ? [httpOptions, stream] : httpOptions,
     forRoutes: ['*path'],
   });
 }

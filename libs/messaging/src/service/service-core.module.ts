@@ -5,6 +5,7 @@ import {
   createLoggerModule,
   HealthModule,
   MetricsController,
+  prettyLogs,
   ReadinessCheck,
 } from '@lookalike/observability';
 import { MESSAGE_BUS, MessageBus } from '../message-bus.port';
@@ -37,7 +38,7 @@ export class ServiceCoreModule {
         createLoggerModule({
           service: config.TRANSPORT === 'local' ? 'lookalike' : service,
           level: config.LOG_LEVEL,
-          pretty: config.LOG_PRETTY,
+          pretty: prettyLogs(config, process.stdout.isTTY === true),
         }),
         MessagingModule.forRoot({
           service,
