@@ -24,6 +24,7 @@ import {
   ImageUploadRequest,
   JobGetRequest,
   ReindexStartRequest,
+  SamplesLoadRequest,
   VideoDuplicatesRequest,
   VideoDuplicatesResponse,
   VideoGetRequest,
@@ -143,6 +144,7 @@ export const Subjects = {
     60_000,
   ),
   IngestReindex: subject('ingest', 'reindex', ReindexStartRequest, JobRef),
+  IngestLoadSamples: subject('ingest', 'load-samples', SamplesLoadRequest, JobRef, 30_000),
 
   SearchSimilar: subject('search', 'similar', SimilarSearchRequest, SimilarSearchResponse, 15_000),
   SearchCluster: subject('search', 'cluster', ClusterSearchRequest, ClusterSearchResponse, 60_000),

@@ -1,8 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { LookalikeError, Subjects } from '@lookalike/contracts';
-import { mimeTypeForFileName } from '@lookalike/imaging';
+import { ErrorCode, LookalikeError, Subjects, type Job } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 
 export const DEMO_OWNER = 'demo';
@@ -15,52 +12,35 @@ export interface SeedOutcome {
   rejected: Record<string, number>;
 }
 
+const finished = new Set(['succeeded', 'failed', 'cancelled']);
+
 /**
- * Ingests the demo images into the `demo` tenant when it has none, the way any client would:
- * presign, upload to the signed URL, ingest by key. Stops early when `signal` aborts (shutdown).
+ * Loads the sample images into the tenant `demo` when it has none, the way a user's "Load sample
+ * images" does (ingest.v1.load-samples: a batch job over SAMPLES_DIR), and waits for the job. Stops
+ * waiting when `signal` aborts (shutdown); the job itself is durable and finishes on a later start.
  */
-export async function seedDemo(rpc: RpcClient, dir: string, signal: AbortSignal): Promise<SeedOutcome> {
+export async function seedDemo(rpc: RpcClient, signal: AbortSignal, pollMs = 500): Promise<SeedOutcome> {
   const caller = { ownerUserId: DEMO_OWNER, userId: DEMO_OWNER };
   const outcome: SeedOutcome = { skipped: false, created: 0, duplicate: 0, rejected: {} };
-  const existing = await rpc.send(Subjects.IngestListImages, { caller, limit: 1 });
-  if (existing.images.length > 0) return { ...outcome, skipped: true };
-  const files = (await readdir(dir)).filter((f) => mimeTypeForFileName(f)).sort();
-  for (const file of files) {
-    if (signal.aborted) break;
-    try {
-      const bytes = await readFile(join(dir, file));
-      const target = await rpc.send(Subjects.IngestPresign, {
-        caller,
-        contentType: mimeTypeForFileName(file),
-        filename: file,
-        sizeBytes: bytes.length,
-      });
-      const body = new Uint8Array(bytes);
-      let response: Response;
-      if (target.method === 'POST') {
-        const form = new FormData();
-        for (const [name, value] of Object.entries(target.fields)) form.append(name, value);
-        form.append('file', new Blob([body]), file);
-        response = await fetch(target.url, { method: 'POST', body: form, signal });
-      } else {
-        response = await fetch(target.url, { method: 'PUT', headers: target.headers, body, signal });
-      }
-      if (!response.ok) throw LookalikeError.invalid(`upload refused with HTTP ${response.status}`);
-      const answer = await rpc.send(Subjects.IngestIngest, {
-        caller,
-        bucket: target.bucket,
-        key: target.key,
-        tags: ['demo'],
-        source: 'api',
-      });
-      if (answer.status === 'duplicate') outcome.duplicate += 1;
-      else outcome.created += 1;
-    } catch (error) {
-      if (signal.aborted) break;
-      const code = error instanceof LookalikeError ? error.code : 'internal';
-      outcome.rejected[code] = (outcome.rejected[code] ?? 0) + 1;
-    }
+  let jobId: string;
+  try {
+    ({ jobId } = await rpc.send(Subjects.IngestLoadSamples, { caller }));
+  } catch (error) {
+    if (error instanceof LookalikeError && error.code === ErrorCode.Conflict)
+      return { ...outcome, skipped: true };
+    throw error;
   }
+  let job: Job = await rpc.send(Subjects.IngestGetJob, { caller, jobId });
+  while (!finished.has(job.state) && !signal.aborted) {
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+    job = await rpc.send(Subjects.IngestGetJob, { caller, jobId });
+  }
+  const result = job.resultJson ? (JSON.parse(job.resultJson) as Record<string, number>) : {};
+  outcome.created = result.created_this_run ?? 0;
+  outcome.duplicate = result.duplicates_this_run ?? 0;
+  for (const failure of job.failures)
+    outcome.rejected[failure.code] = (outcome.rejected[failure.code] ?? 0) + 1;
+  if (job.state === 'failed') throw new Error(`the sample job ${jobId} failed: ${job.error}`);
   return outcome;
 }
 
@@ -68,12 +48,13 @@ export async function seedDemo(rpc: RpcClient, dir: string, signal: AbortSignal)
 export function startDemoSeed(rpc: RpcClient, dir: string): { stop(): Promise<void> } {
   const logger = new Logger('DemoSeed');
   const abort = new AbortController();
-  const running = seedDemo(rpc, dir, abort.signal).then(
+  const running = seedDemo(rpc, abort.signal).then(
     (outcome) => {
       if (outcome.skipped) {
         logger.log(`demo seed: tenant "${DEMO_OWNER}" already has images, nothing to do`);
         return;
       }
+      if (abort.signal.aborted) return;
       const rejected = Object.entries(outcome.rejected)
         .map(([code, n]) => `${code} ${n}`)
         .join(', ');

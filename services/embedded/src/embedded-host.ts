@@ -10,7 +10,7 @@ import { startFeedback } from '@lookalike/service-feedback';
 import { startGateway } from '@lookalike/service-gateway';
 import { startIngest } from '@lookalike/service-ingest';
 import { startSearch } from '@lookalike/service-search';
-import { startDemoSeed } from './demo-seed';
+import { DEMO_OWNER, startDemoSeed } from './demo-seed';
 import type { GatewayThreadData, GatewayThreadEvent } from './gateway-thread';
 
 export type Env = Record<string, string | undefined>;
@@ -29,8 +29,9 @@ export interface EmbeddedStackOptions {
   /** Which service modules to host (all by default); tests leave one out to stand in for it. */
   services?: EmbeddedServiceName[];
   /**
-   * Ingest deploy/seed/images (or SEED_DIR) into the tenant `demo` when it is empty, in the
-   * background after start-up; `make demo` turns it on, tests leave it off.
+   * Load the sample images (SAMPLES_DIR, default deploy/seed/images) into the tenant `demo` when it
+   * is empty, in the background after start-up, and suggest `demo` on the sign-in form; `make demo`
+   * turns it on, tests leave it off.
    */
   seedDemo?: boolean;
   /**
@@ -64,7 +65,15 @@ export async function startEmbeddedStack(
     LOOKALIKE_DATA_DIR: resolve(input.LOOKALIKE_DATA_DIR ?? './data'),
     // Signed object URLs of the local store point at this process's gateway.
     PUBLIC_BASE_URL: input.PUBLIC_BASE_URL ?? `http://127.0.0.1:${input.API_PORT ?? 8080}`,
+    // Any user may load these into an empty library ("Load sample images" in the console).
+    SAMPLES_DIR: input.SAMPLES_DIR ?? input.SEED_DIR ?? resolve(__dirname, '../../../deploy/seed/images'),
+    // The gateway thread's stdout is no terminal even when the process's is: decide here.
+    LOG_FORMAT: (input.LOG_FORMAT ?? 'auto') === 'auto' && process.stdout.isTTY ? 'pretty' : input.LOG_FORMAT,
   };
+  // The sign-in form suggests the user whose library the seed fills.
+  if (options.seedDemo && env.AUTH_DEV_LOGIN === 'true') {
+    env.AUTH_DEV_LOGIN_SUGGESTED_USER = input.AUTH_DEV_LOGIN_SUGGESTED_USER ?? DEMO_OWNER;
+  }
   const threaded = options.gatewayThread ?? env.GATEWAY_THREAD !== 'false';
   if (threaded) startDefaultMetrics({ thread: 'main' });
   const services: RunningService[] = [];
@@ -73,10 +82,7 @@ export async function startEmbeddedStack(
   }
   const gateway = threaded ? await startGatewayThread(env) : await startGatewayHere(env);
   const seed = options.seedDemo
-    ? startDemoSeed(
-        new RpcClient(LocalBus.forProcess(), { service: 'embedded' }),
-        env.SEED_DIR ?? resolve(__dirname, '../../../deploy/seed/images'),
-      )
+    ? startDemoSeed(new RpcClient(LocalBus.forProcess(), { service: 'embedded' }), env.SAMPLES_DIR!)
     : undefined;
   return {
     url: `http://127.0.0.1:${gateway.port}`,

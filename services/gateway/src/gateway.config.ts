@@ -11,6 +11,11 @@ export const gatewayEnvSchema = runtimeEnvSchema
     API_PORT: envInt(8080, 0, 65535),
     API_HOST: z.string().default('0.0.0.0'),
     AUTH_DEV_LOGIN: envBoolean(false),
+    /** The user id the console's sign-in form suggests (GET /api/config); the embedded host sets `demo`. */
+    AUTH_DEV_LOGIN_SUGGESTED_USER: optional.refine(
+      (v) => v === undefined || /^[A-Za-z0-9._@-]{1,128}$/.test(v),
+      'must be a user id (1-128 of A-Z a-z 0-9 . _ @ -)',
+    ),
     JWT_JWKS_URL: optional.refine((v) => v === undefined || URL.canParse(v), 'must be a URL'),
     JWT_PUBLIC_KEY: optional,
     JWT_ALGORITHMS: z.string().default('RS256,ES256'),

@@ -66,6 +66,11 @@ export const ingestEnvSchema = runtimeEnvSchema
     VIDEO_MAX_FRAMES_PER_MINUTE: envInt(30, 1, 3600),
     /** Near-duplicate videos: frames match at this cosine of their embeddings or more. */
     VIDEO_MATCH_MIN_COSINE: envNumber(0.9, 0, 1),
+    /**
+     * A folder of sample images a user may load into an empty library (POST /api/images/samples);
+     * the embedded host points it at deploy/seed/images. Unset: the offer answers 501.
+     */
+    SAMPLES_DIR: optional,
     /** Reconciliation: at start-up and then this often (0 turns the periodic pass off). */
     RECONCILE_INTERVAL_SECONDS: envInt(600, 0),
     /** Rows left mid-pipeline for longer than this are replayed by reconciliation. */

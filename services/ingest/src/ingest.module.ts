@@ -9,12 +9,14 @@ import type { IngestConfig } from './ingest.config';
 import { EmbeddingRepository } from './repositories/embedding.repository';
 import { QualityLoopRepository } from './repositories/quality-loop.repository';
 import { ReconciliationRepository } from './repositories/reconciliation.repository';
+import { SampleImagesRepository } from './repositories/sample-images.repository';
 import { BatchIngestService } from './services/batch-ingest.service';
 import { ImagePipelineService } from './services/image-pipeline.service';
 import { ImagesService } from './services/images.service';
 import { IngestService } from './services/ingest.service';
 import { QualityLoopService } from './services/quality-loop.service';
 import { ReconciliationService } from './services/reconciliation.service';
+import { SampleImagesService } from './services/sample-images.service';
 import { VideoIngestService } from './services/video-ingest.service';
 
 @Module({})
@@ -47,6 +49,8 @@ export class IngestModule {
         IngestService,
         ImagesService,
         BatchIngestService,
+        SampleImagesRepository,
+        SampleImagesService,
         ReconciliationService,
         VideoIngestService,
       ],

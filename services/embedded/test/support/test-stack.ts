@@ -25,6 +25,8 @@ export interface TestStack {
 export interface TestStackOptions {
   omit?: EmbeddedServiceName[];
   env?: Record<string, string>;
+  /** Embedded mode: load the samples into the tenant `demo` at start, as `make demo` does. */
+  seedDemo?: boolean;
 }
 
 const repoRoot = resolve(__dirname, '../../../..');
@@ -57,7 +59,10 @@ export async function startTestStack(mode: StackMode, options: TestStackOptions 
   };
   const services = allServices.filter((s) => !(options.omit ?? []).includes(s));
   if (mode === 'embedded') {
-    const stack = await startEmbeddedStack({ ...baseEnv, TRANSPORT: 'local' }, { services });
+    const stack = await startEmbeddedStack(
+      { ...baseEnv, TRANSPORT: 'local' },
+      { services, seedDemo: options.seedDemo ?? false },
+    );
     return {
       mode,
       url: stack.url,

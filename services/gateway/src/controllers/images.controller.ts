@@ -78,6 +78,23 @@ export class ImagesController {
     return this.images.ingestBatch(caller, dto);
   }
 
+  @Post('samples')
+  @HttpCode(202)
+  @ApiOperation({
+    operationId: 'loadSampleImages',
+    summary: 'Load the sample images into your empty library, as a batch ingest job',
+    description:
+      "The server's sample images (SAMPLES_DIR; the embedded mode bundles 57) are ingested into the " +
+      "caller's library, tagged `sample`. Follow the job at `status_url`. A load already under way " +
+      'answers its job again. 409 `library_not_empty` when the library has images; 501 ' +
+      '`samples_unavailable` where the server has no samples (distributed, SAMPLES_DIR unset).',
+  })
+  @ApiAcceptedResponse({ type: JobRefDto })
+  @ApiProblems(409, 501)
+  loadSampleImages(@CurrentCaller() caller: Caller): Promise<JobRefDto> {
+    return this.images.loadSampleImages(caller);
+  }
+
   @Post()
   @UseInterceptors(FileInterceptor('file'))
   @ApiConsumes('multipart/form-data')

@@ -1,7 +1,8 @@
 import { Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Caller, CurrentCaller } from '../auth/caller';
+import { Caller, CurrentCaller, Public } from '../auth/caller';
 import { JobDto, JobRefDto } from '../dtos/common.dto';
+import { PublicConfigDto } from '../dtos/config.dto';
 import { ModelInfoDto } from '../dtos/models.dto';
 import { PlatformService } from '../services/platform.service';
 import { ApiProblems } from './api-docs';
@@ -10,6 +11,17 @@ import { ApiProblems } from './api-docs';
 @Controller()
 export class PlatformController {
   constructor(private readonly platform: PlatformService) {}
+
+  @Public()
+  @Get('config')
+  @ApiOperation({
+    operationId: 'getConfig',
+    summary: 'How this server runs and how to sign in (no token needed)',
+  })
+  @ApiOkResponse({ type: PublicConfigDto })
+  config(): PublicConfigDto {
+    return this.platform.publicConfig();
+  }
 
   @Get('jobs/:id')
   @ApiOperation({ operationId: 'getJob', summary: 'State and progress of a background job' })

@@ -74,6 +74,10 @@ export class ImagesService {
     return IngestResponseDto.from(reply);
   }
 
+  async loadSampleImages(caller: Caller): Promise<JobRefDto> {
+    return JobRefDto.from((await this.rpc.send(Subjects.IngestLoadSamples, { caller })).jobId);
+  }
+
   async ingestBatch(caller: Caller, dto: BatchIngestRequestDto): Promise<JobRefDto> {
     const reply = await this.rpc.send(Subjects.IngestBatch, {
       caller,

@@ -18,6 +18,7 @@ import {
   type JobGetRequest,
   type JobRef,
   type ReindexStartRequest,
+  type SamplesLoadRequest,
   type VideoDuplicatesRequest,
   type VideoDuplicatesResponse,
   type VideoGetRequest,
@@ -29,6 +30,7 @@ import {
 import { BatchIngestService } from '../services/batch-ingest.service';
 import { ImagesService } from '../services/images.service';
 import { IngestService } from '../services/ingest.service';
+import { SampleImagesService } from '../services/sample-images.service';
 import { VideoIngestService } from '../services/video-ingest.service';
 
 // Also bound here: over NATS the global filter is registered after the handlers exist, so typed
@@ -40,6 +42,7 @@ export class IngestController {
     private readonly images: ImagesService,
     private readonly batches: BatchIngestService,
     private readonly videos: VideoIngestService,
+    private readonly samples: SampleImagesService,
   ) {}
 
   @MessagePattern(Subjects.IngestVideoPresign.name)
@@ -110,5 +113,10 @@ export class IngestController {
   @MessagePattern(Subjects.IngestReindex.name)
   reindex(@Payload() request: ReindexStartRequest): Promise<JobRef> {
     return this.batches.reindex(request);
+  }
+
+  @MessagePattern(Subjects.IngestLoadSamples.name)
+  loadSamples(@Payload() request: SamplesLoadRequest): Promise<JobRef> {
+    return this.samples.load(request);
   }
 }

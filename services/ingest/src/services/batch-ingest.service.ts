@@ -65,11 +65,23 @@ export class BatchIngestService implements OnModuleInit {
       });
     }
     for (const item of request.items) assertKeyInTenant(owner, item.key);
+    return this.enqueue(owner, request.items);
+  }
+
+  /**
+   * Queues a batch of keys already under the owner's prefix. `marker` is kept in the job's payload
+   * so the submitter can find its own batches again (the sample images mark theirs).
+   */
+  async enqueue(
+    owner: string,
+    items: BatchIngestItem[],
+    marker: Record<string, unknown> = {},
+  ): Promise<JobRef> {
     const job = await this.runner.submit({
       ownerUserId: owner,
       kind: JobKinds.IngestBatch,
-      payload: { items: request.items.map((i) => ({ bucket: i.bucket, key: i.key, tags: i.tags })) },
-      total: request.items.length,
+      payload: { ...marker, items: items.map((i) => ({ bucket: i.bucket, key: i.key, tags: i.tags })) },
+      total: items.length,
       maxAttempts: 10,
     });
     return { jobId: job.jobId };

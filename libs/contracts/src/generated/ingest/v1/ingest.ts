@@ -150,6 +150,14 @@ export interface ReindexStartRequest {
 }
 
 /**
+ * Loads the sample images the server was given (SAMPLES_DIR) into the caller's empty library, as a
+ * batch ingest job; answered with that job (a load already under way answers its job again).
+ */
+export interface SamplesLoadRequest {
+  caller?: Caller | undefined;
+}
+
+/**
  * Videos (docs/video.md): presign and ingest take ImagePresignRequest and ImageIngestRequest; the
  * presigned upload is signed with the video size limit.
  */
@@ -1874,6 +1882,63 @@ export const ReindexStartRequest: MessageFns<ReindexStartRequest> = {
   },
   fromPartial<I extends Exact<DeepPartial<ReindexStartRequest>, I>>(object: I): ReindexStartRequest {
     const message = createBaseReindexStartRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSamplesLoadRequest(): SamplesLoadRequest {
+  return { caller: undefined };
+}
+
+export const SamplesLoadRequest: MessageFns<SamplesLoadRequest> = {
+  encode(message: SamplesLoadRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SamplesLoadRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSamplesLoadRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SamplesLoadRequest>, I>>(base?: I): SamplesLoadRequest {
+    return SamplesLoadRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SamplesLoadRequest>, I>>(object: I): SamplesLoadRequest {
+    const message = createBaseSamplesLoadRequest();
     message.caller = (object.caller !== undefined && object.caller !== null)
       ? Caller.fromPartial(object.caller)
       : undefined;
