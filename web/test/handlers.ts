@@ -14,7 +14,9 @@ export function problemResponse(status: number, title: string, detail: string) {
 
 // What every view can rely on unless a test says otherwise.
 export const defaultHandlers = [
+  http.get(url('/api/config'), () => HttpResponse.json({ run_mode: 'distributed', dev_login: true })),
   http.get(url('/api/models'), () => HttpResponse.json(models)),
+  http.get(url('/api/images'), () => HttpResponse.json({ images: [] })),
   http.get(url('/api/images/:id'), ({ params }) => HttpResponse.json(imageRecord(String(params.id)))),
   http.get(url('/api/feedback'), ({ request }) => {
     const imageId = new URL(request.url).searchParams.get('image_id') ?? '';

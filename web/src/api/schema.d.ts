@@ -72,6 +72,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/images/samples": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Load the sample images into your empty library, as a batch ingest job
+         * @description The server's sample images (SAMPLES_DIR; the embedded mode bundles 57) are ingested into the caller's library, tagged `sample`. Follow the job at `status_url`. A load already under way answers its job again. 409 `library_not_empty` when the library has images; 501 `samples_unavailable` where the server has no samples (distributed, SAMPLES_DIR unset).
+         */
+        post: operations["loadSampleImages"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/images": {
         parameters: {
             query?: never;
@@ -275,6 +295,23 @@ export interface paths {
         };
         /** Hits reviewers marked irrelevant, as JSON lines for retraining */
         get: operations["exportHardNegatives"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How this server runs and how to sign in (no token needed) */
+        get: operations["getConfig"];
         put?: never;
         post?: never;
         delete?: never;
@@ -941,6 +978,23 @@ export interface components {
             entries: components["schemas"]["FeedbackEntryDto"][];
             next_cursor?: string;
         };
+        PublicConfigDto: {
+            /**
+             * @description embedded: one process (`make demo`); distributed: services over NATS
+             * @enum {string}
+             */
+            run_mode: "embedded" | "distributed";
+            /**
+             * @description Whether `POST /api/auth/dev-login` issues tokens (AUTH_DEV_LOGIN)
+             * @example true
+             */
+            dev_login: boolean;
+            /**
+             * @description The user id a sign-in form should suggest (AUTH_DEV_LOGIN_SUGGESTED_USER; the embedded mode names the tenant its sample images were loaded into). Only with dev login.
+             * @example demo
+             */
+            suggested_user_id?: string;
+        };
         JobFailureDto: {
             item: string;
             code: string;
@@ -1387,6 +1441,79 @@ export interface operations {
             };
             /** @description Rate limited (Retry-After) */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    loadSampleImages: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not implemented */
+            501: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2631,6 +2758,25 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getConfig: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PublicConfigDto"];
                 };
             };
         };

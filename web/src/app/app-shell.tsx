@@ -2,6 +2,7 @@ import {
   CopyIcon,
   CpuIcon,
   FilmIcon,
+  ImagesIcon,
   LogOutIcon,
   MonitorIcon,
   MoonIcon,
@@ -24,6 +25,7 @@ import { DetailPanelProvider } from './detail-panel';
 import { PageFallback } from './page-fallback';
 
 const nav = [
+  { to: '/images', label: 'Library', icon: ImagesIcon },
   { to: '/upload', label: 'Upload', icon: UploadIcon },
   { to: '/search', label: 'Search', icon: ScanSearchIcon },
   { to: '/videos', label: 'Videos', icon: FilmIcon },

@@ -9,6 +9,7 @@ import { RouteError } from './route-error';
 // stays in the entry chunk; it suspends around its <Outlet /> with a page-shaped fallback.
 const pages = {
   login: () => import('./routes/login').then((module) => ({ default: module.LoginRoute })),
+  library: () => import('./routes/images').then((module) => ({ default: module.LibraryRoute })),
   upload: () => import('./routes/upload').then((module) => ({ default: module.UploadRoute })),
   search: () => import('./routes/search').then((module) => ({ default: module.SearchRoute })),
   dedupe: () => import('./routes/dedupe').then((module) => ({ default: module.DedupeRoute })),
@@ -23,6 +24,7 @@ const pages = {
 export const preloadPages = () => Promise.all(Object.values(pages).map((load) => load()));
 
 const LoginRoute = lazy(pages.login);
+const LibraryRoute = lazy(pages.library);
 const UploadRoute = lazy(pages.upload);
 const SearchRoute = lazy(pages.search);
 const DedupeRoute = lazy(pages.dedupe);
@@ -50,7 +52,8 @@ export const routes: RouteObject[] = [
         // A page that fails (its chunk did not load) shows its error inside the shell.
         errorElement: <RouteError />,
         children: [
-          { index: true, element: <Navigate to="/upload" replace /> },
+          { index: true, element: <Navigate to="/images" replace /> },
+          { path: 'images', element: <LibraryRoute /> },
           { path: 'upload', element: <UploadRoute /> },
           { path: 'search', element: <SearchRoute /> },
           { path: 'dedupe', element: <DedupeRoute /> },

@@ -4,8 +4,9 @@ import { LoginForm } from '@/features/auth/components/login-form';
 import { useSession } from '@/lib/auth-store';
 
 function safeNext(next: string | null): string {
-  // Only same-site paths: an open redirect through ?next= would be a phishing aid.
-  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/upload';
+  // Only same-site paths: an open redirect through ?next= would be a phishing aid. Without one the
+  // user lands on their library.
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/images';
 }
 
 export function LoginRoute() {

@@ -12,15 +12,24 @@ import { expiryOfToken, setSession, subjectOfToken } from '@/lib/auth-store';
 import { ApiError } from '@/lib/problem';
 
 import { useDevLogin } from '../api/dev-login';
+import { useConfig } from '../api/get-config';
+
+/** Suggested when the server names nobody (or its configuration cannot be read). */
+const FALLBACK_USER = 'reviewer';
 
 export function LoginForm({ onSignedIn }: { onSignedIn: () => void }) {
   const devLogin = useDevLogin();
-  const [userId, setUserId] = useState('reviewer');
+  const config = useConfig();
+  // What the user typed; until then the server's suggestion (the embedded mode's sample library).
+  const [typedUserId, setTypedUserId] = useState<string | null>(null);
+  const suggested = config.data?.suggested_user_id;
+  const userId = typedUserId ?? (config.isPending ? '' : (suggested ?? FALLBACK_USER));
   const [token, setToken] = useState('');
   const [tokenError, setTokenError] = useState<string | null>(null);
-  // A gateway without AUTH_DEV_LOGIN answers 404 (or 403): then only a pasted token can work.
+  // The server says dev login is off, or (an older gateway) answers it 404/403: only a pasted token works.
   const devLoginDisabled =
-    devLogin.error instanceof ApiError && (devLogin.error.status === 404 || devLogin.error.status === 403);
+    config.data?.dev_login === false ||
+    (devLogin.error instanceof ApiError && (devLogin.error.status === 404 || devLogin.error.status === 403));
   const [tab, setTab] = useState('dev');
   const activeTab = devLoginDisabled ? 'token' : tab;
 
@@ -73,11 +82,22 @@ export function LoginForm({ onSignedIn }: { onSignedIn: () => void }) {
                   autoComplete="username"
                   autoFocus
                   required
-                  onChange={(e) => setUserId(e.target.value)}
+                  onChange={(e) => setTypedUserId(e.target.value)}
                 />
                 <p className="text-xs text-muted-foreground">
                   Development sign-in: the gateway issues a token for any user id. Each user id is its own
                   tenant.
+                  {suggested && (
+                    <>
+                      {' '}
+                      <span data-testid="suggested-user">
+                        This server suggests <span className="font-mono">{suggested}</span>
+                        {config.data?.run_mode === 'embedded'
+                          ? ', whose library holds the sample images.'
+                          : '.'}
+                      </span>
+                    </>
+                  )}
                 </p>
               </div>
               {devLogin.error && <ProblemAlert error={devLogin.error} />}
