@@ -11,7 +11,13 @@ port=${E2E_PORT:-18090}
 data=$(mktemp -d /tmp/lookalike-browser-XXXXXX)
 log=test-results/console/stack.log
 mkdir -p test-results/console
-API_PORT=$port LOOKALIKE_DATA_DIR=$data SEED_DEMO=false LOG_LEVEL=warn node services/embedded/dist/main.js >"$log" 2>&1 &
+# The first-run test signs in as the suggested user `demo`, whose library the seed fills, and loads
+# the samples into a fresh user's library: 16 of the bundled samples keep that quick.
+samples="$data/samples"
+mkdir -p "$samples"
+cp deploy/seed/images/{astronaut,coffee,chelsea,rocket}*.jpg "$samples"/
+API_PORT=$port LOOKALIKE_DATA_DIR=$data SEED_DEMO=true SAMPLES_DIR=$samples LOG_LEVEL=warn \
+  node services/embedded/dist/main.js >"$log" 2>&1 &
 stack=$!
 trap 'kill $stack 2>/dev/null; wait $stack 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 1 300); do

@@ -95,8 +95,9 @@ export function freshUserId(): string {
   return `e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
 }
 
+/** Signs in as `userId` and lands on the upload page (where most flows start; the default is the library). */
 export async function signIn(page: Page, userId: string, screenshot?: string): Promise<void> {
-  await page.goto(`${baseUrl}/login`);
+  await page.goto(`${baseUrl}/login?next=%2Fupload`);
   await page.getByLabel('User id').fill(userId);
   if (screenshot) await shot(page, screenshot);
   await page.getByRole('button', { name: 'Sign in' }).click();
