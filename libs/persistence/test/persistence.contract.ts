@@ -337,7 +337,24 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         expect(indexed).toEqual(await videos.findById(owner, id));
         expect(indexed.shots).toEqual(shots);
         expect((await videos.transition(owner, id, 'indexed')).status).toBe('indexed');
+        expect((await videos.findByIds(owner, [id, ulid()])).map((v) => v.videoId)).toEqual([id]);
+        expect((await videos.framesOf(owner, [id])).map((f) => f.tMs)).toEqual([0, 2000, 4000]);
+        expect(await videos.framesOf(`${owner}-other`, [id])).toEqual([]);
         await videos.transition(owner, id, 'deleting');
+        expect((await videos.deleting(owner)).map((v) => v.videoId)).toContain(id);
+        // A video's deletion marks its frames first (one statement), the photo is untouched.
+        const marked = await videos.markFramesDeleting(owner, id);
+        expect(marked.map((f) => [f.tMs, f.status])).toEqual(
+          expect.arrayContaining([
+            [0, 'deleting'],
+            [2000, 'deleting'],
+            [4000, 'deleting'],
+          ]),
+        );
+        expect(marked).toHaveLength(3);
+        expect(await images.findById(owner, marked[0]!.imageId)).toEqual(
+          marked.find((f) => f.imageId === marked[0]!.imageId),
+        );
         await expectCode(videos.transition(owner, id, 'extracting'), ErrorCode.Conflict);
         await expectCode(videos.transition(owner, ulid(), 'extracting'), ErrorCode.NotFound);
         await expectCode(videos.update(`${owner}-other`, id, { framesDone: 1 }), ErrorCode.NotFound);
@@ -570,6 +587,72 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         await store.save(owner, 'orb-v1', [{ imageA: y!, imageB: z!, verified: true, geometry }]);
         expect(await store.forgetImages(owner, [z!])).toBe(1);
         expect(await store.find(owner, 'orb-v1', [[y!, z!]])).toEqual([]);
+      });
+
+      it('keeps video groups apart from image groups, finds open ones by member and drops them', async () => {
+        const dedup = new DedupRepository(db);
+        const [v1, v2, v3, p1, p2, p3] = [ulid(), ulid(), ulid(), ulid(), ulid(), ulid()];
+        const member = (videoId: string, imageId: string, offsetMs: number) => ({
+          imageId,
+          video: { videoId, offsetMs, matchedShare: 1, otherMatchedShare: 0.9, matchedFrames: 4 },
+        });
+        const saved = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'near',
+          media: 'video',
+          members: [member(v1, p1, 0), member(v2, p2, -3000)],
+          suggestedKeep: v1,
+        });
+        expect(saved.group).toMatchObject({ media: 'video', membersKey: [v1, v2].sort().join(',') });
+        expect(saved.group.members[1]!.video).toMatchObject({ videoId: v2, offsetMs: -3000 });
+        expect(saved.group).toEqual(await dedup.getGroup(owner, saved.group.groupId));
+        // Same posters, other videos: another group (members are keyed by video).
+        const other = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'near',
+          media: 'video',
+          members: [member(v3, p1, 0), member(v2, p2, 0)],
+          suggestedKeep: v3,
+        });
+        expect(other.created).toBe(true);
+        await expectCode(
+          dedup.upsertGroup({
+            ownerUserId: owner,
+            kind: 'near',
+            media: 'video',
+            members: [{ imageId: p1 }, { imageId: p2 }],
+          }),
+          ErrorCode.InvalidArgument,
+        );
+        const image = await dedup.upsertGroup({
+          ownerUserId: owner,
+          kind: 'near',
+          members: [{ imageId: p1 }, { imageId: p3 }],
+        });
+        expect(image.group.media).toBe('image');
+        expect(
+          (await dedup.listGroups(owner, { media: 'video' })).items.map((g) => g.groupId).sort(),
+        ).toEqual([saved.group.groupId, other.group.groupId].sort());
+        expect((await dedup.listGroups(owner, { media: 'image' })).items.map((g) => g.groupId)).toContain(
+          image.group.groupId,
+        );
+        const holding = await dedup.openGroupsHolding(owner, 'video', [v1]);
+        expect(holding.map((g) => g.groupId)).toEqual([saved.group.groupId]);
+        expect((await dedup.openGroupsHolding(owner, 'video', [v2])).map((g) => g.groupId).sort()).toEqual(
+          [saved.group.groupId, other.group.groupId].sort(),
+        );
+        expect(await dedup.openGroupsHolding(owner, 'video', [p1])).toEqual([]);
+        expect((await dedup.openGroupsHolding(owner, 'image', [p3])).map((g) => g.groupId)).toEqual([
+          image.group.groupId,
+        ]);
+        expect(await dedup.openGroupsHolding(`${owner}-other`, 'video', [v1])).toEqual([]);
+        // Resolved groups are not dropped.
+        await dedup.resolveGroup(owner, other.group.groupId, 'reviewer', [
+          { imageA: v3, imageB: v2, verdict: 'not_duplicate' },
+        ]);
+        expect(await dedup.deleteOpenGroups(owner, [saved.group.groupId, other.group.groupId])).toBe(1);
+        expect(await dedup.getGroup(owner, saved.group.groupId)).toBeNull();
+        expect(await dedup.getGroup(owner, other.group.groupId)).toMatchObject({ status: 'resolved' });
       });
 
       it('saves a re-found dedup group once and keeps a resolved group as resolved', async () => {

@@ -66,6 +66,13 @@ function rate(value: string | undefined): number {
   return num && den ? num / den : 0;
 }
 
+/** Whether these first bytes of a file (64 KiB is plenty) open a video container of the allow-list. */
+export async function isVideoHead(head: Buffer): Promise<boolean> {
+  if (head.length === 0) return false;
+  const detected = await fileTypeFromBuffer(head);
+  return detected !== undefined && CONTAINERS[detected.ext] !== undefined;
+}
+
 /** The container as read from the file's first bytes (never from its name or a claimed type). */
 export async function detectContainer(file: string): Promise<{ container: VideoContainer; mime: string }> {
   const handle = await open(file, 'r');

@@ -11,6 +11,7 @@ import {
   DEFAULT_VIDEO_TOOLS,
   detectVideoTools,
   extractKeyframes,
+  isVideoHead,
   probeVideo,
   type VideoRejection,
 } from '../src';
@@ -80,6 +81,17 @@ describe('video tools, probe and keyframes (real ffmpeg)', () => {
     const misnamed = join(dir, 'clip.mp4');
     writeFileSync(misnamed, readFileSync(webm));
     expect((await probeVideo(tools, misnamed)).container).toBe('webm');
+  }, 60_000);
+
+  it('tells a video from an image or junk by its first bytes (batch ingest routes on it)', async () => {
+    const head = (file: string) => readFileSync(file).subarray(0, 64 * 1024);
+    expect(await isVideoHead(head(slides))).toBe(true);
+    const jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#888' } })
+      .jpeg()
+      .toBuffer();
+    expect(await isVideoHead(jpeg)).toBe(false);
+    expect(await isVideoHead(Buffer.from('not a video at all'))).toBe(false);
+    expect(await isVideoHead(Buffer.alloc(0))).toBe(false);
   }, 60_000);
 
   it('refuses bad files with typed errors before decoding a frame', async () => {

@@ -14,6 +14,7 @@ import { DedupJobsService } from './services/dedup-jobs.service';
 import { DEDUP_SETTINGS, DedupSettings } from './services/dedup-settings';
 import { DedupSweepService } from './services/dedup-sweep.service';
 import { DedupService } from './services/dedup.service';
+import { VideoDedupService } from './services/video-dedup.service';
 
 @Module({})
 export class DedupModule {
@@ -36,6 +37,7 @@ export class DedupModule {
       providers: [
         { provide: DEDUP_SETTINGS, useValue: new DedupSettings(config) },
         DedupService,
+        VideoDedupService,
         DedupSweepService,
         DedupJobsService,
         DedupStoreRepository,

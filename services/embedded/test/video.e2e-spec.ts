@@ -194,6 +194,22 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
     expect(beyond.headers.get('content-range')).toBe(`bytes */${slides.length}`);
   });
 
+  interface VideoGroup {
+    group_id: string;
+    kind: string;
+    media: string;
+    suggested_keep: string;
+    members: { image_id: string; video: { video_id: string; offset_ms: number } }[];
+  }
+  const groupIds: Record<string, string> = {};
+  const ids: Record<string, string> = {};
+
+  async function videoGroups(status = 'open'): Promise<VideoGroup[]> {
+    const response = await api(`/api/dedup/groups?media=video&status=${status}`);
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { groups: VideoGroup[] }).groups;
+  }
+
   async function indexed(bytes: Buffer, name: string): Promise<string> {
     const response = await upload(bytes, name);
     const answer = (await response.json()) as VideoAnswer;
@@ -244,6 +260,133 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
       duplicates: { video_id: string; offset_ms: number }[];
     };
     expect(fromTrim.duplicates.find((d) => d.video_id === original)).toMatchObject({ offset_ms: 3000 });
+
+    // Resized and cropped copies join: the stored near group holds every variant with its offset
+    // to the keep (the original: the largest frame, then the most bytes), the unrelated one none.
+    const resized = await indexed(
+      await readFile(variant(source, join(dir, 'half.mp4'), { filters: 'scale=160:120' })),
+      'half.mp4',
+    );
+    const cropped = await indexed(
+      await readFile(variant(source, join(dir, 'crop.mp4'), { filters: 'crop=iw*0.9:ih*0.9,scale=320:240' })),
+      'crop.mp4',
+    );
+    const groups = await videoGroups();
+    const near = groups.find((g) => g.kind === 'near');
+    expect(near).toBeDefined();
+    expect(near!.media).toBe('video');
+    expect(near!.suggested_keep).toBe(original);
+    const offsets = Object.fromEntries(near!.members.map((m) => [m.video.video_id, m.video.offset_ms]));
+    expect(offsets).toEqual({ [original]: 0, [reencoded]: 0, [trimmed]: -3000, [resized]: 0, [cropped]: 0 });
+    const poster = near!.members.find((m) => m.video.video_id === trimmed)!;
+    expect((await api(`/api/images/${poster.image_id}`)).status).toBe(200);
+    expect(groups.every((g) => g.members.every((m) => m.video.video_id !== other))).toBe(true);
+    expect(groups.filter((g) => g.kind === 'near')).toHaveLength(1);
+    groupIds.near = near!.group_id;
+    Object.assign(ids, { original, reencoded, trimmed, resized, cropped, other });
+  });
+
+  it('reviews a video group like an image group: duplicates tagged, a not-duplicate split respected', async () => {
+    const bad = await api(`/api/dedup/groups/${groupIds.near}/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ keep: [ids.original], duplicates: [ids.other] }),
+    });
+    expect(bad.status).toBe(400);
+    const resolved = await api(`/api/dedup/groups/${groupIds.near}/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        keep: [ids.original],
+        duplicates: [ids.reencoded],
+        not_duplicate: [[ids.original, ids.cropped]],
+      }),
+    });
+    expect(resolved.status).toBe(200);
+    expect(((await resolved.json()) as { status: string }).status).toBe('resolved');
+    const copy = (await (await api(`/api/videos/${ids.reencoded}`)).json()) as { tags: string[] };
+    expect(copy.tags).toContain('duplicate');
+    expect((await videoGroups()).find((g) => g.group_id === groupIds.near)).toBeUndefined();
+    expect((await videoGroups('resolved')).find((g) => g.group_id === groupIds.near)).toBeDefined();
+  });
+
+  it('deletes a video whole: frames, thumbnails, vectors and its place in open groups', async () => {
+    const before = await imageCount();
+    const video = (await (await api(`/api/videos/${ids.resized}`)).json()) as {
+      frames: { image_id: string; thumbnail_url: string }[];
+      video_url: string;
+    };
+    expect(video.frames.length).toBeGreaterThan(0);
+    const response = await api(`/api/videos/${ids.resized}`, { method: 'DELETE' });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      video_id: ids.resized,
+      deleted: true,
+      frames_deleted: video.frames.length,
+    });
+    expect((await api(`/api/videos/${ids.resized}`)).status).toBe(404);
+    expect((await api(`/api/videos/${ids.resized}`, { method: 'DELETE' })).status).toBe(404);
+    expect((await api(`/api/images/${video.frames[0]!.image_id}`)).status).toBe(404);
+    expect(await imageCount()).toBe(before - video.frames.length);
+    expect((await fetch(video.video_url)).status).toBe(404);
+    expect((await fetch(video.frames[0]!.thumbnail_url)).status).toBe(404);
+    for (const group of await videoGroups()) {
+      expect(group.members.map((m) => m.video.video_id)).not.toContain(ids.resized);
+    }
+  });
+
+  it('ingests a video that arrives in a batch, and groups search hits per video', async () => {
+    const presign = (await (
+      await api('/api/videos/presign', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          filename: 'batch-clip.mp4',
+          content_type: 'video/mp4',
+          size_bytes: slides.length,
+        }),
+      })
+    ).json()) as { url: string; key: string; bucket: string; headers?: Record<string, string> };
+    const put = await fetch(presign.url, { method: 'PUT', headers: presign.headers ?? {}, body: slides });
+    expect(put.ok).toBe(true);
+    const batch = await api('/api/images/ingest/batch', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ items: [{ bucket: presign.bucket, key: presign.key }] }),
+    });
+    expect(batch.status).toBe(202);
+    const { status_url } = (await batch.json()) as { status_url: string };
+    let job = { state: '', done: 0, failures: [] as unknown[] };
+    for (let i = 0; i < 300 && job.state !== 'succeeded' && job.state !== 'failed'; i += 1) {
+      await new Promise((r) => setTimeout(r, 200));
+      job = (await (await api(status_url)).json()) as typeof job;
+    }
+    expect(job).toMatchObject({ state: 'succeeded', done: 1, failures: [] });
+    // The bytes are the original's: the batch item is that video again, not a new one.
+    const listed = (await (await api('/api/videos?limit=100')).json()) as { videos: { video_id: string }[] };
+    expect(listed.videos.map((v) => v.video_id)).toContain(ids.original);
+
+    const frame = (await (await api(`/api/videos/${ids.original}`)).json()) as {
+      frames: { image_id: string }[];
+    };
+    const search = (body: object) =>
+      api('/api/search/similar', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ image_id: frame.frames[1]!.image_id, limit: 50, ...body }),
+      }).then(async (r) => {
+        const answer = (await r.json()) as { hits: { video?: { video_id: string }; video_frames?: number }[] };
+        expect({ status: r.status, answer }).toMatchObject({ status: 200 });
+        return answer;
+      });
+    const plain = await search({});
+    const grouped = await search({ group_by_video: true });
+    const perVideo = (hits: { video?: { video_id: string } }[]) =>
+      hits.filter((h) => h.video).map((h) => h.video!.video_id);
+    expect(new Set(perVideo(plain.hits)).size).toBeLessThan(perVideo(plain.hits).length);
+    expect(perVideo(grouped.hits)).toEqual([...new Set(perVideo(grouped.hits))]);
+    expect(new Set(perVideo(grouped.hits))).toEqual(new Set(perVideo(plain.hits)));
+    expect(grouped.hits.filter((h) => h.video).every((h) => (h.video_frames ?? 0) >= 1)).toBe(true);
   });
 
   it('refuses bad videos with problem+json and stores nothing', async () => {

@@ -64,8 +64,6 @@ export const ingestEnvSchema = runtimeEnvSchema
     VIDEO_MIN_SPACING_MS: envInt(500, 0, 600_000),
     VIDEO_MAX_GAP_MS: envInt(10_000, 100, 3_600_000),
     VIDEO_MAX_FRAMES_PER_MINUTE: envInt(30, 1, 3600),
-    /** Near-duplicate videos: frames match at this cosine of their embeddings or more. */
-    VIDEO_MATCH_MIN_COSINE: envNumber(0.9, 0, 1),
     /**
      * A folder of sample images a user may load into an empty library (POST /api/images/samples);
      * the embedded host points it at deploy/seed/images. Unset: the offer answers 501.

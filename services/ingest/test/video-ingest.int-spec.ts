@@ -18,6 +18,7 @@ import { ingestEnvSchema, type IngestConfig } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
 import type { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
+import { ImagesService } from '../src/services/images.service';
 import { QualityLoopService } from '../src/services/quality-loop.service';
 import { frameObjectKey, frameSha256, VideoIngestService } from '../src/services/video-ingest.service';
 import { devOriginals, slideshow, truncated } from '../../../libs/video/test/make-videos';
@@ -39,6 +40,11 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
   let pipeline: ImagePipelineService;
   let config: IngestConfig;
   let sut: VideoIngestService;
+  let imagesService: ImagesService;
+  let qualityLoop: QualityLoopRepository;
+  /** Videos the dedup edge was asked to group, and to forget. */
+  const videoChecks: string[] = [];
+  const forgotten: string[] = [];
   let slides: Buffer;
   const checked: string[] = [];
   /** The video the first test stores (the next ones upload the same bytes). */
@@ -54,6 +60,8 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
       videos,
       images,
       pipeline,
+      imagesService,
+      qualityLoop,
     );
 
   async function put(bytes: Buffer, ext = 'mp4'): Promise<string> {
@@ -112,13 +120,22 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
       },
     } as unknown as EmbeddingRepository;
     // The dedup and anomaly edge: frames must not be sent to the duplicate check.
-    const qualityLoop = {
+    qualityLoop = {
       scoreAnomaly: () => undefined,
       checkDuplicates: async (_owner: string, imageId: string) => {
         checked.push(imageId);
         return { matches: [], kinds: [] };
       },
+      checkVideo: async (_owner: string, videoId: string) => {
+        videoChecks.push(videoId);
+        return { groupIds: [], kinds: [] };
+      },
+      forgetVideo: async (_owner: string, videoId: string) => {
+        forgotten.push(videoId);
+        return { groupIds: [], kinds: [] };
+      },
     } as unknown as QualityLoopRepository;
+    imagesService = new ImagesService(config, objects, vectors, images);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
     pipeline = new ImagePipelineService(
       config,
@@ -130,7 +147,17 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
       workers,
     );
     runner = new JobRunner(new InProcessJobQueue(), jobs, { workerId: 'video-test' });
-    sut = new VideoIngestService(config, objects, runner, vectors, videos, images, pipeline);
+    sut = new VideoIngestService(
+      config,
+      objects,
+      runner,
+      vectors,
+      videos,
+      images,
+      pipeline,
+      imagesService,
+      qualityLoop,
+    );
     sut.onModuleInit();
     await runner.start();
     const sourceDir = join(dir, 'videos');
@@ -228,6 +255,50 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
     expect(after.map((f) => f.imageId)).toEqual(before.map((f) => f.imageId));
     expect(after.every((f) => f.status === 'indexed')).toBe(true);
     expect((await videos.findById(OWNER, stored!.videoId))?.status).toBe('indexed');
+    // Each run asked the dedup service for the video's groups once its frames were in.
+    expect(videoChecks.filter((id) => id === stored!.videoId).length).toBeGreaterThanOrEqual(2);
+  }, 120_000);
+
+  it('deletes a video whole, and a deletion cut off part-way is finished by a purge', async () => {
+    const key = await put(
+      await readFile(
+        slideshow(join(dir, 'videos', 'gone.mp4'), devOriginals(7).slice(4), { secondsEach: 2 }),
+      ),
+    );
+    const answer = await sut.ingest({ caller, key, tags: [] });
+    expect((await finished(answer.jobId)).state).toBe('succeeded');
+    const frames = await videos.frames(OWNER, answer.videoId);
+    expect(frames).toHaveLength(3);
+    const points = frames.map((f) => pointIdFor(OWNER, f.sha256));
+    expect(await vectors.get(OWNER, points)).toHaveLength(3);
+
+    expect(await sut.remove(caller, answer.videoId)).toEqual({
+      videoId: answer.videoId,
+      deleted: true,
+      framesDeleted: 3,
+    });
+    expect(forgotten).toContain(answer.videoId);
+    expect(await videos.findById(OWNER, answer.videoId)).toBeNull();
+    expect(await videos.frames(OWNER, answer.videoId)).toEqual([]);
+    expect(await vectors.get(OWNER, points)).toEqual([]);
+    expect(await objects.head(key)).toBeNull();
+    for (const frame of frames) {
+      expect(await objects.head(frame.key)).toBeNull();
+      expect(await objects.head(frame.thumb256Key!)).toBeNull();
+    }
+    expect((await rejection(sut.remove(caller, answer.videoId))).code).toBe(ErrorCode.NotFound);
+
+    // Cut off after the row moved to deleting: the purge (reconciliation's step) finishes it.
+    const again = await sut.ingest({
+      caller,
+      key: await put(await readFile(join(dir, 'videos', 'gone.mp4'))),
+      tags: [],
+    });
+    expect((await finished(again.jobId)).state).toBe('succeeded');
+    const row = await videos.transition(OWNER, again.videoId, 'deleting');
+    expect((await rejection(sut.get(caller, again.videoId))).code).toBe(ErrorCode.NotFound);
+    expect(await sut.purge(row)).toBe(3);
+    expect(await videos.findById(OWNER, again.videoId)).toBeNull();
   }, 120_000);
 
   it.each([

@@ -434,7 +434,8 @@ export interface paths {
         get: operations["getVideo"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete a video whole: its frames (images, thumbnails, vectors), the original and its rows */
+        delete: operations["deleteVideo"];
         options?: never;
         head?: never;
         patch?: never;
@@ -736,6 +737,11 @@ export interface components {
              * @default false
              */
             group_duplicates?: boolean;
+            /**
+             * @description Best frame per video: of the kept frames of one video only the best-ranked is returned (video_frames counts the others); stills are unaffected
+             * @default false
+             */
+            group_by_video?: boolean;
             /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
             verify?: boolean;
         };
@@ -777,6 +783,11 @@ export interface components {
              * @default false
              */
             group_duplicates?: boolean;
+            /**
+             * @description Best frame per video: of the kept frames of one video only the best-ranked is returned (video_frames counts the others); stills are unaffected
+             * @default false
+             */
+            group_by_video?: boolean;
             /** @description Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false */
             verify?: boolean;
             /**
@@ -810,6 +821,8 @@ export interface components {
             evidence?: components["schemas"]["HitEvidenceDto"];
             /** @description When the hit is a kept frame of a video: the video and the time to play it from */
             video?: components["schemas"]["VideoFrameRefDto"];
+            /** @description With group_by_video, on a frame hit: frames of its video among the candidates, this one included */
+            video_frames?: number;
         };
         SimilarSearchResponseDto: {
             /** @description Quote it in feedback to link a verdict to this query */
@@ -890,7 +903,20 @@ export interface components {
             /** @description Up to 40 matched points, [keep x, keep y, member x, member y] each, normalised */
             points: number[][];
         };
+        VideoMemberAlignmentDto: {
+            video_id: string;
+            /** @description The member's time = the suggested keep's time + offset_ms */
+            offset_ms: number;
+            /** @description Share of the member's duration matched with the video it aligned with (0..1) */
+            matched_share: number;
+            /** @description Share of that video's duration matched with the member (0..1) */
+            other_matched_share: number;
+            matched_frames: number;
+            /** @description The video the member aligned with: the keep, or a member aligned with it; absent for the keep */
+            aligned_with?: string;
+        };
         GroupMemberDto: {
+            /** @description For a video group, the video's poster frame (its thumbnail) */
             image_id: string;
             /** @description pHash Hamming distance to the suggested keep */
             hamming: number;
@@ -899,12 +925,20 @@ export interface components {
             quality_score: number;
             /** @description Why the member is in the group: its pair with the suggested keep. Absent for the keep, for a member linked only through other members, and for groups saved before evidence was recorded */
             evidence?: components["schemas"]["PairEvidenceDto"];
+            /** @description Members of a video group: the video and how it lines up with the keep */
+            video?: components["schemas"]["VideoMemberAlignmentDto"];
         };
         DuplicateGroupDto: {
             group_id: string;
             /** @enum {string} */
             kind: "exact" | "near" | "similar";
+            /**
+             * @description image: members are images; video: members are videos
+             * @enum {string}
+             */
+            media: "image" | "video";
             members: components["schemas"]["GroupMemberDto"][];
+            /** @description An image id; for a video group, a video id */
             suggested_keep: string;
             /** @enum {string} */
             status: "open" | "resolved";
@@ -914,9 +948,9 @@ export interface components {
             next_cursor?: string;
         };
         ResolveGroupDto: {
-            /** @description Images to keep */
+            /** @description Images to keep (for a video group: videos) */
             keep?: string[];
-            /** @description Images confirmed as duplicates (tagged `duplicate`) */
+            /** @description Images confirmed as duplicates (tagged `duplicate`, deleted after the undo window); for a video group, videos (deleted whole) */
             duplicates?: string[];
             /** @description Pairs that are not duplicates; later sweeps never pair them again */
             not_duplicate?: string[][];
@@ -1138,10 +1172,21 @@ export interface components {
             /** @description Share of the other video's duration covered by matched frames (0..1) */
             other_matched_share: number;
             matched_frames: number;
+            /**
+             * @description The tier of the pair (docs/video.md)
+             * @enum {string}
+             */
+            kind: "exact" | "near" | "similar";
         };
         VideoDuplicatesResponseDto: {
             /** @description Best covered first */
             duplicates: components["schemas"]["VideoDuplicateDto"][];
+        };
+        DeleteVideoResponseDto: {
+            video_id: string;
+            deleted: boolean;
+            /** @description Kept frames deleted with it (their images, thumbnails and vectors) */
+            frames_deleted: number;
         };
         ProblemDto: {
             /** @example https://lookalike.dev/problems/invalid_argument */
@@ -2206,6 +2251,8 @@ export interface operations {
                 limit?: number;
                 kind?: "exact" | "near" | "similar";
                 status?: "open" | "resolved";
+                /** @description Groups of images or of videos; both when absent */
+                media?: "image" | "video";
             };
             header?: never;
             path?: never;
@@ -3345,6 +3392,81 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["VideoRecordDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Not found (also for images of other tenants) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    deleteVideo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeleteVideoResponseDto"];
                 };
             };
             /** @description Invalid request (validation errors in `errors`) */

@@ -3,6 +3,7 @@ import { QualityLoop1767225600100 } from './1767225600100-quality-loop';
 import { JobRunAfter1767225600200 } from './1767225600200-job-run-after';
 import { PairVerifications1767225600300 } from './1767225600300-pair-verifications';
 import { Videos1767225600400 } from './1767225600400-videos';
+import { VideoGroups1767225600500 } from './1767225600500-video-groups';
 
 /** Every migration, oldest first; openDatabase runs the pending ones. */
 export const persistenceMigrations = [
@@ -11,4 +12,5 @@ export const persistenceMigrations = [
   JobRunAfter1767225600200,
   PairVerifications1767225600300,
   Videos1767225600400,
+  VideoGroups1767225600500,
 ];

@@ -3,7 +3,9 @@ import type { DataSource, EntityManager, Repository } from 'typeorm';
 import {
   DedupDecisionEntity,
   DedupGroupEntity,
+  memberId,
   type DedupGroupStatus,
+  type DedupMedia,
   type DedupKind,
   type DedupMember,
   type DedupVerdict,
@@ -15,6 +17,8 @@ import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './p
 export interface NewDedupGroup {
   ownerUserId: string;
   kind: DedupKind;
+  /** `image` unless said otherwise; a video group's members carry `video`. */
+  media?: DedupMedia;
   members: DedupMember[];
   suggestedKeep?: string | null;
   scanJobId?: string | null;
@@ -28,6 +32,7 @@ export interface PairDecision {
 
 export interface DedupGroupQuery extends PageRequest {
   kind?: DedupKind;
+  media?: DedupMedia;
   status?: DedupGroupStatus;
 }
 
@@ -38,7 +43,7 @@ export function orderedPair(a: string, b: string): [string, string] {
 }
 
 function membersKey(members: DedupMember[]): string {
-  return [...new Set(members.map((member) => member.imageId))].sort().join(',');
+  return [...new Set(members.map(memberId))].sort().join(',');
 }
 
 export class DedupRepository {
@@ -55,14 +60,18 @@ export class DedupRepository {
    * (a re-run sweep adds nothing); a group already resolved is left as the reviewer left it.
    */
   async upsertGroup(input: NewDedupGroup): Promise<{ group: DedupGroupEntity; created: boolean }> {
-    if (new Set(input.members.map((member) => member.imageId)).size < 2) {
-      throw LookalikeError.invalid('a dedup group needs at least two images');
+    const media = input.media ?? 'image';
+    if (input.members.some((member) => (media === 'video') !== (member.video !== undefined))) {
+      throw LookalikeError.invalid(`every member of a ${media} group must be an ${media}`);
+    }
+    if (new Set(input.members.map(memberId)).size < 2) {
+      throw LookalikeError.invalid(`a dedup group needs at least two ${media}s`);
     }
     const key = membersKey(input.members);
     const rows = await sqlRows<Record<string, unknown> & { inserted: boolean }>(
       this.dataSource,
-      `INSERT INTO dedup_groups (group_id, owner_user_id, kind, members, members_key, suggested_keep, scan_job_id)
-       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7)
+      `INSERT INTO dedup_groups (group_id, owner_user_id, kind, members, members_key, suggested_keep, scan_job_id, media)
+       VALUES ($1, $2, $3, $4::jsonb, $5, $6, $7, $8)
        ON CONFLICT (owner_user_id, kind, members_key) DO UPDATE
           SET members = excluded.members, suggested_keep = excluded.suggested_keep,
               scan_job_id = excluded.scan_job_id, updated_at = now()
@@ -76,6 +85,7 @@ export class DedupRepository {
         key,
         input.suggestedKeep ?? null,
         input.scanJobId ?? null,
+        media,
       ],
     );
     const row = rows[0];
@@ -102,8 +112,42 @@ export class DedupRepository {
     if (query.cursor)
       qb.andWhere('(g.created_at, g.group_id) < (:createdAt, :id)', decodeCursor(query.cursor));
     if (query.kind) qb.andWhere('g.kind = :kind', { kind: query.kind });
+    if (query.media) qb.andWhere('g.media = :media', { media: query.media });
     if (query.status) qb.andWhere('g.status = :status', { status: query.status });
     return toPage(await qb.getMany(), limit, (row) => ({ createdAt: row.createdAt, id: row.groupId }));
+  }
+
+  /** The open groups of these media holding any of these members (video id or image id). */
+  async openGroupsHolding(
+    ownerUserId: string,
+    media: DedupMedia,
+    ids: readonly string[],
+  ): Promise<DedupGroupEntity[]> {
+    if (ids.length === 0) return [];
+    const probes = ids.map((id) =>
+      JSON.stringify([media === 'video' ? { video: { videoId: id } } : { imageId: id }]),
+    );
+    const rows = await sqlRows<Record<string, unknown>>(
+      this.dataSource,
+      `SELECT * FROM dedup_groups
+        WHERE owner_user_id = $1 AND media = $2 AND status = 'open'
+          AND EXISTS (SELECT 1 FROM unnest($3::text[]) AS probe WHERE members @> probe::jsonb)
+        ORDER BY created_at, group_id`,
+      [ownerUserId, media, probes],
+    );
+    return rows.map((row) => hydrateRow(this.groups, row));
+  }
+
+  /** Drops open groups (merged into a bigger one, or left with one member); resolved ones stay. */
+  async deleteOpenGroups(ownerUserId: string, groupIds: readonly string[]): Promise<number> {
+    if (groupIds.length === 0) return 0;
+    const rows = await sqlRows<{ group_id: string }>(
+      this.dataSource,
+      `DELETE FROM dedup_groups WHERE owner_user_id = $1 AND status = 'open' AND group_id = ANY($2::text[])
+       RETURNING group_id`,
+      [ownerUserId, groupIds],
+    );
+    return rows.length;
   }
 
   /** Records the reviewer's pair verdicts and closes the group, all or nothing. */
@@ -116,7 +160,7 @@ export class DedupRepository {
     return this.dataSource.transaction(async (manager) => {
       const group = await manager.getRepository(DedupGroupEntity).findOneBy({ ownerUserId, groupId });
       if (!group) throw LookalikeError.notFound('dedup group', groupId);
-      const members = new Set(group.members.map((member) => member.imageId));
+      const members = new Set(group.members.map(memberId));
       for (const decision of decisions) {
         if (!members.has(decision.imageA) || !members.has(decision.imageB)) {
           throw LookalikeError.invalid('a decision names an image outside the group', { ...decision });

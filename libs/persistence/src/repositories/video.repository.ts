@@ -1,9 +1,9 @@
 import { ErrorCode, LookalikeError, newUlid } from '@lookalike/contracts';
-import type { DataSource, Repository } from 'typeorm';
+import { In, type DataSource, type Repository } from 'typeorm';
 import { ImageEntity, type ImageSource, VideoEntity, type VideoStatus } from '../entities';
 import { decodeCursor, pageSize, toPage, type Page, type PageRequest } from './page-cursor';
 import { requireIds } from './required-ids';
-import { hydrateRow } from './sql-rows';
+import { hydrateRow, sqlRows } from './sql-rows';
 
 /** A probed video about to be stored (docs/video.md). */
 export interface NewVideo {
@@ -88,6 +88,13 @@ export class VideoRepository {
     return this.repo.findOneBy({ ownerUserId, videoId });
   }
 
+  /** The owner's videos among these ids (any order; unknown ids are left out). */
+  async findByIds(ownerUserId: string, videoIds: readonly string[]): Promise<VideoEntity[]> {
+    requireIds({ ownerUserId });
+    if (videoIds.length === 0) return [];
+    return this.repo.find({ where: { ownerUserId, videoId: In([...videoIds]) } });
+  }
+
   /** The owner's videos, newest first. */
   async list(ownerUserId: string, query: PageRequest = {}): Promise<Page<VideoEntity>> {
     const limit = pageSize(query.limit);
@@ -149,6 +156,12 @@ export class VideoRepository {
     return hydrateRow(this.repo, row);
   }
 
+  /** The owner's videos left in `deleting` (a deletion cut off part-way), oldest change first. */
+  deleting(ownerUserId: string): Promise<VideoEntity[]> {
+    requireIds({ ownerUserId });
+    return this.repo.find({ where: { ownerUserId, status: 'deleting' }, order: { updatedAt: 'ASC' } });
+  }
+
   /** Object keys of the owner's videos (reconciliation: they are not orphans). */
   async keys(ownerUserId: string): Promise<string[]> {
     requireIds({ ownerUserId });
@@ -160,6 +173,32 @@ export class VideoRepository {
   frames(ownerUserId: string, videoId: string): Promise<ImageEntity[]> {
     requireIds({ ownerUserId, videoId });
     return this.images.find({ where: { ownerUserId, videoId }, order: { tMs: 'ASC', imageId: 'ASC' } });
+  }
+
+  /** The frames of several videos in one read, in time order per video. */
+  framesOf(ownerUserId: string, videoIds: readonly string[]): Promise<ImageEntity[]> {
+    requireIds({ ownerUserId });
+    if (videoIds.length === 0) return Promise.resolve([]);
+    return this.images.find({
+      where: { ownerUserId, videoId: In([...videoIds]) },
+      order: { videoId: 'ASC', tMs: 'ASC', imageId: 'ASC' },
+    });
+  }
+
+  /**
+   * Marks every frame of the video `deleting` in one statement and returns them: a deletion cut
+   * off part-way leaves rows that reconciliation purges.
+   */
+  async markFramesDeleting(ownerUserId: string, videoId: string): Promise<ImageEntity[]> {
+    requireIds({ ownerUserId, videoId });
+    const rows = await sqlRows<Record<string, unknown>>(
+      this.images.manager.connection,
+      `UPDATE images SET status = 'deleting', updated_at = now()
+        WHERE owner_user_id = $1 AND video_id = $2
+       RETURNING *`,
+      [ownerUserId, videoId],
+    );
+    return rows.map((row) => hydrateRow(this.images, row));
   }
 
   /** Removes the video's row; true when it existed. Its frames are images and go the images' way. */

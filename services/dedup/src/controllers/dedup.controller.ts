@@ -12,13 +12,21 @@ import {
   type ImageCheckResponse,
   type JobRef,
   type ScanStartRequest,
+  type VideoCheckRequest,
+  type VideoCheckResponse,
+  type VideoDuplicatesRequest,
+  type VideoDuplicatesResponse,
 } from '@lookalike/contracts';
 import { DedupService } from '../services/dedup.service';
+import { VideoDedupService } from '../services/video-dedup.service';
 
 // Typed errors cross the transport as they are; the bus maps them to wire errors.
 @Controller()
 export class DedupController {
-  constructor(private readonly service: DedupService) {}
+  constructor(
+    private readonly service: DedupService,
+    private readonly videos: VideoDedupService,
+  ) {}
 
   @MessagePattern(Subjects.DedupScan.name)
   scan(@Payload() req: ScanStartRequest): Promise<JobRef> {
@@ -43,5 +51,20 @@ export class DedupController {
   @MessagePattern(Subjects.DedupRecordDecision.name)
   recordDecision(@Payload() req: DecisionRecordRequest): Promise<Empty> {
     return this.service.recordDecision(req);
+  }
+
+  @MessagePattern(Subjects.DedupVideoDuplicates.name)
+  videoDuplicates(@Payload() req: VideoDuplicatesRequest): Promise<VideoDuplicatesResponse> {
+    return this.videos.duplicates(req);
+  }
+
+  @MessagePattern(Subjects.DedupCheckVideo.name)
+  checkVideo(@Payload() req: VideoCheckRequest): Promise<VideoCheckResponse> {
+    return this.videos.check(req);
+  }
+
+  @MessagePattern(Subjects.DedupForgetVideo.name)
+  forgetVideo(@Payload() req: VideoCheckRequest): Promise<VideoCheckResponse> {
+    return this.videos.forget(req);
   }
 }

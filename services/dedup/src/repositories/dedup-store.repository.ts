@@ -5,6 +5,8 @@ import {
   DedupRepository,
   type DedupGroupEntity,
   type DedupGroupQuery,
+  type DedupKind,
+  type DedupMember,
   type Page,
   type PairDecision,
 } from '@lookalike/persistence';
@@ -62,11 +64,29 @@ export class DedupStoreRepository {
   async dropStaleOpenGroups(owner: string, keepIds: readonly string[]): Promise<number> {
     const rows = await returningRows(
       this.dataSource,
-      `DELETE FROM dedup_groups WHERE owner_user_id = $1 AND status = 'open' AND NOT (group_id = ANY($2::text[]))
+      `DELETE FROM dedup_groups WHERE owner_user_id = $1 AND media = 'image' AND status = 'open' AND NOT (group_id = ANY($2::text[]))
        RETURNING group_id`,
       [owner, keepIds],
     );
     return rows.length;
+  }
+
+  /** A video group (docs/video.md): created, or the open group of the same members updated. */
+  saveVideoGroup(
+    owner: string,
+    group: { kind: DedupKind; members: DedupMember[]; suggestedKeep: string },
+  ): Promise<{ group: DedupGroupEntity; created: boolean }> {
+    return this.repo.upsertGroup({ ownerUserId: owner, media: 'video', ...group });
+  }
+
+  /** Open video groups holding any of these videos. */
+  openVideoGroupsHolding(owner: string, videoIds: readonly string[]): Promise<DedupGroupEntity[]> {
+    return this.repo.openGroupsHolding(owner, 'video', videoIds);
+  }
+
+  /** Drops open groups (folded into a bigger one, or left with one member). */
+  dropOpenGroups(owner: string, groupIds: readonly string[]): Promise<number> {
+    return this.repo.deleteOpenGroups(owner, groupIds);
   }
 
   listGroups(owner: string, query: DedupGroupQuery): Promise<Page<DedupGroupEntity>> {

@@ -36,6 +36,14 @@ function toImage(point: StoredPoint): IndexedImage {
   };
 }
 
+/**
+ * Image dedup compares stills: a video's kept frames (payload source `video`) are grouped per video
+ * by the video dedup (docs/video.md), so frames are left out of image candidates and sweeps.
+ */
+function isStill(point: { payload: { source: string } }): boolean {
+  return point.payload.source !== 'video';
+}
+
 function dot(a: Float32Array, b: Float32Array): number {
   let s = 0;
   for (let i = 0; i < a.length; i += 1) s += a[i] * b[i];
@@ -58,13 +66,13 @@ export class ImageIndexRepository {
     return this.active.resolve(preferred);
   }
 
-  /** Every image of the tenant (payload only), page by page. */
+  /** Every still of the tenant (payload only), page by page. */
   async allImages(owner: string): Promise<IndexedImage[]> {
     const out: IndexedImage[] = [];
     let cursor: string | undefined;
     do {
       const page = await this.store.scroll(owner, { limit: PAGE, cursor });
-      out.push(...page.points.map(toImage));
+      out.push(...page.points.filter(isStill).map(toImage));
       cursor = page.nextCursor;
     } while (cursor);
     return out;
@@ -107,7 +115,9 @@ export class ImageIndexRepository {
       withPayload: true,
     });
     return hits.flatMap((h) =>
-      h.payload ? [{ image: toImage({ id: h.id, payload: h.payload }), score: h.score }] : [],
+      h.payload && isStill({ payload: h.payload })
+        ? [{ image: toImage({ id: h.id, payload: h.payload }), score: h.score }]
+        : [],
     );
   }
 
@@ -128,7 +138,7 @@ export class ImageIndexRepository {
       !byChunk || byChunk.points.length >= limit
         ? await this.store.scroll(owner, { filter: { sha256 }, limit })
         : null;
-    return [...(byChunk?.points ?? []), ...(bySha?.points ?? [])].map(toImage);
+    return [...(byChunk?.points ?? []), ...(bySha?.points ?? [])].filter(isStill).map(toImage);
   }
 
   /** The model's vectors of these points, in one read per GET_BATCH. */

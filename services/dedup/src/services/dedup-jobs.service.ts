@@ -42,7 +42,7 @@ export class DedupJobsService implements OnModuleInit {
       ownerUserId: owner,
       kind: DELETE_JOB,
       payload: { ...payload },
-      total: payload.imageIds.length,
+      total: payload.imageIds.length + (payload.videoIds?.length ?? 0),
       maxAttempts: 5,
       runAfter,
     });
@@ -64,13 +64,17 @@ export class DedupJobsService implements OnModuleInit {
     const caller = { ownerUserId: job.ownerUserId, userId: payload.userId };
     let done = 0;
     const failures: JobFailureRecord[] = [];
-    for (const imageId of payload.imageIds) {
+    const targets = [
+      ...payload.imageIds.map((id) => ({ id, remove: () => this.ingest.deleteImage(caller, id) })),
+      ...(payload.videoIds ?? []).map((id) => ({ id, remove: () => this.ingest.deleteVideo(caller, id) })),
+    ];
+    for (const { id, remove } of targets) {
       try {
-        await this.ingest.deleteImage(caller, imageId);
+        await remove();
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'internal';
-        // An image already gone is what the job wanted.
-        if (code !== 'not_found') failures.push({ item: imageId, code, reason: String(error) });
+        // An image or video already gone is what the job wanted.
+        if (code !== 'not_found') failures.push({ item: id, code, reason: String(error) });
       }
       done += 1;
     }

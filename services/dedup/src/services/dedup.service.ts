@@ -17,7 +17,13 @@ import {
   type ScanStartRequest,
 } from '@lookalike/contracts';
 import type { PairGeometry } from '@lookalike/local-features';
-import type { DedupGroupEntity, PairDecision } from '@lookalike/persistence';
+import {
+  DEDUP_MEDIA,
+  memberId,
+  type DedupGroupEntity,
+  type DedupMedia,
+  type PairDecision,
+} from '@lookalike/persistence';
 import { DEDUP_KINDS, pairKey, type DedupKind } from '../domain/dedup-image';
 import { runSweep, type Neighbour } from '../domain/dedup-sweep';
 import type { DedupThresholds } from '../domain/dedup-thresholds';
@@ -30,6 +36,7 @@ import { DedupJobsService } from './dedup-jobs.service';
 import { LocalFeaturesRepository } from '../repositories/local-features.repository';
 import { sweepVerification } from './verification';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
+import { VideoDedupService } from './video-dedup.service';
 
 export const DUPLICATE_TAG = 'duplicate';
 /** Candidates an ingest-time check reads from each index. */
@@ -46,12 +53,14 @@ function toGroup(g: DedupGroupEntity): DuplicateGroup {
     kind: g.kind,
     status: g.status,
     suggestedKeep: g.suggestedKeep?.trim() ?? '',
+    media: g.media,
     members: g.members.map((m) => ({
       imageId: m.imageId,
       hamming: m.hamming ?? 0,
       cosine: m.cosine ?? 0,
       qualityScore: (m as { qualityScore?: number }).qualityScore ?? 0,
       evidence: m.evidence ? toEvidence(m.evidence) : undefined,
+      video: m.video ? { ...m.video, alignedWith: m.video.alignedWith ?? '' } : undefined,
     })),
   };
 }
@@ -163,6 +172,7 @@ export class DedupService {
     private readonly jobs: DedupJobsService,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
     private readonly features: LocalFeaturesRepository,
+    private readonly videoDedup: VideoDedupService,
   ) {
     this.checks = new CheckQueue({
       concurrency: settings.config.DEDUP_CHECK_CONCURRENCY,
@@ -186,9 +196,13 @@ export class DedupService {
     if (req.status && req.status !== 'open' && req.status !== 'resolved') {
       throw LookalikeError.invalid('status must be open or resolved');
     }
+    if (req.media && !(DEDUP_MEDIA as readonly string[]).includes(req.media)) {
+      throw LookalikeError.invalid(`media must be one of ${DEDUP_MEDIA.join(', ')}`);
+    }
     const page = await this.store.listGroups(caller.ownerUserId, {
       kind: (req.kind || undefined) as DedupKind | undefined,
       status: (req.status || undefined) as 'open' | 'resolved' | undefined,
+      media: (req.media || undefined) as DedupMedia | undefined,
       cursor: req.cursor || undefined,
       limit: req.limit || undefined,
     });
@@ -205,18 +219,21 @@ export class DedupService {
     const caller = owner(req.caller);
     const group = await this.store.getGroup(caller.ownerUserId, req.groupId);
     if (!group) throw LookalikeError.notFound('dedup group', req.groupId);
-    const members = new Set(group.members.map((m) => m.imageId));
+    const members = new Set(group.members.map(memberId));
+    const what = group.media === 'video' ? 'videos' : 'images';
     const keep = [...new Set(req.keep)];
     const duplicates = [...new Set(req.duplicates)];
     const mentioned = [...keep, ...duplicates, ...req.notDuplicate.flatMap((p) => [p.a, p.b])];
     const outside = mentioned.filter((id) => !members.has(id));
-    if (outside.length > 0) throw LookalikeError.invalid('images outside the group', { image_ids: outside });
+    if (outside.length > 0) throw LookalikeError.invalid(`${what} outside the group`, { ids: outside });
     if (keep.some((id) => duplicates.includes(id)))
-      throw LookalikeError.invalid('an image is both kept and a duplicate');
+      throw LookalikeError.invalid(
+        `${what === 'videos' ? 'a video' : 'an image'} is both kept and a duplicate`,
+      );
     if (req.notDuplicate.some((p) => p.a === p.b))
-      throw LookalikeError.invalid('a not-duplicate pair needs two images');
+      throw LookalikeError.invalid(`a not-duplicate pair needs two ${what}`);
     if (duplicates.length > 0 && keep.length === 0) {
-      throw LookalikeError.invalid('marking duplicates needs at least one image to keep');
+      throw LookalikeError.invalid(`marking duplicates needs at least one of the ${what} to keep`);
     }
     const decisions: PairDecision[] = [];
     for (const d of duplicates)
@@ -229,13 +246,15 @@ export class DedupService {
       decisions,
     );
 
-    await this.retag(caller.ownerUserId, duplicates, keep);
+    if (group.media === 'video') await this.videoDedup.retag(caller.ownerUserId, duplicates, keep);
+    else await this.retag(caller.ownerUserId, duplicates, keep);
     await this.jobs.cancelPendingDeletes(caller.ownerUserId, group.groupId);
     const window = this.settings.config.DEDUP_UNDO_WINDOW_S;
     if (duplicates.length > 0 && window > 0) {
+      const ids = group.media === 'video' ? { imageIds: [], videoIds: duplicates } : { imageIds: duplicates };
       await this.jobs.submitDelete(
         caller.ownerUserId,
-        { imageIds: duplicates, groupId: group.groupId, userId: caller.userId },
+        { ...ids, groupId: group.groupId, userId: caller.userId },
         new Date(Date.now() + window * 1000),
       );
     }

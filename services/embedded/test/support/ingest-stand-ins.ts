@@ -55,3 +55,16 @@ export async function serveStandInEmbedding(
     }
   });
 }
+
+/**
+ * Stands in for the dedup service's video check where a test runs ingest alone: it records the
+ * videos it is asked about and answers no groups.
+ */
+export async function serveStandInVideoCheck(bus: MessageBus, asked: string[]): Promise<BusSubscription> {
+  const subject = Subjects.DedupCheckVideo;
+  return bus.serve(subject.name, 'dedup', (message) => {
+    asked.push(subject.request.decode(message.data).videoId);
+    const reply = subject.response.encode(subject.response.fromPartial({ groupIds: [], kinds: [] })).finish();
+    return Promise.resolve({ data: reply, headers: {} });
+  });
+}

@@ -1,6 +1,7 @@
 import {
   Body,
   Controller,
+  Delete,
   Get,
   HttpCode,
   Param,
@@ -27,6 +28,7 @@ import {
 } from '../dtos/images.dto';
 import { CursorQueryDto } from '../dtos/common.dto';
 import {
+  DeleteVideoResponseDto,
   VideoDuplicatesResponseDto,
   VideoIngestResponseDto,
   VideoListResponseDto,
@@ -124,5 +126,19 @@ export class VideosController {
     @Param('id', VideoIdPipe) id: string,
   ): Promise<VideoDuplicatesResponseDto> {
     return this.videos.duplicates(caller, id);
+  }
+
+  @Delete(':id')
+  @ApiOperation({
+    operationId: 'deleteVideo',
+    summary: 'Delete a video whole: its frames (images, thumbnails, vectors), the original and its rows',
+  })
+  @ApiOkResponse({ type: DeleteVideoResponseDto })
+  @ApiProblems(400, 404)
+  remove(
+    @CurrentCaller() caller: Caller,
+    @Param('id', VideoIdPipe) id: string,
+  ): Promise<DeleteVideoResponseDto> {
+    return this.videos.remove(caller, id);
   }
 }

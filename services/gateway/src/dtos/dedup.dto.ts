@@ -4,6 +4,7 @@ import type { DuplicateGroup, PairEvidence } from '@lookalike/contracts';
 import { CursorQueryDto, ULID_PATTERN } from './common.dto';
 
 export const DEDUP_KINDS = ['exact', 'near', 'similar'] as const;
+export const DEDUP_MEDIA = ['image', 'video'] as const;
 
 export class GroupsQueryDto extends CursorQueryDto {
   @ApiPropertyOptional({ enum: DEDUP_KINDS })
@@ -15,6 +16,11 @@ export class GroupsQueryDto extends CursorQueryDto {
   @IsOptional()
   @IsIn(['open', 'resolved'])
   status?: string;
+
+  @ApiPropertyOptional({ enum: DEDUP_MEDIA, description: 'Groups of images or of videos; both when absent' })
+  @IsOptional()
+  @IsIn(DEDUP_MEDIA)
+  media?: string;
 }
 
 export class RegionDto {
@@ -63,8 +69,27 @@ export class PairEvidenceDto {
   points!: number[][];
 }
 
+export class VideoMemberAlignmentDto {
+  @ApiProperty() video_id!: string;
+  @ApiProperty({ description: "The member's time = the suggested keep's time + offset_ms" })
+  offset_ms!: number;
+  @ApiProperty({
+    description: "Share of the member's duration matched with the video it aligned with (0..1)",
+  })
+  matched_share!: number;
+  @ApiProperty({ description: "Share of that video's duration matched with the member (0..1)" })
+  other_matched_share!: number;
+  @ApiProperty() matched_frames!: number;
+  @ApiPropertyOptional({
+    description:
+      'The video the member aligned with: the keep, or a member aligned with it; absent for the keep',
+  })
+  aligned_with?: string;
+}
+
 export class GroupMemberDto {
-  @ApiProperty() image_id!: string;
+  @ApiProperty({ description: "For a video group, the video's poster frame (its thumbnail)" })
+  image_id!: string;
   @ApiProperty({ description: 'pHash Hamming distance to the suggested keep' }) hamming!: number;
   @ApiProperty({ description: 'Cosine similarity to the suggested keep' }) cosine!: number;
   @ApiProperty() quality_score!: number;
@@ -74,19 +99,27 @@ export class GroupMemberDto {
       'Why the member is in the group: its pair with the suggested keep. Absent for the keep, for a member linked only through other members, and for groups saved before evidence was recorded',
   })
   evidence?: PairEvidenceDto;
+  @ApiPropertyOptional({
+    type: VideoMemberAlignmentDto,
+    description: 'Members of a video group: the video and how it lines up with the keep',
+  })
+  video?: VideoMemberAlignmentDto;
 }
 
 export class DuplicateGroupDto {
   @ApiProperty() group_id!: string;
   @ApiProperty({ enum: DEDUP_KINDS }) kind!: string;
+  @ApiProperty({ enum: DEDUP_MEDIA, description: 'image: members are images; video: members are videos' })
+  media!: string;
   @ApiProperty({ type: [GroupMemberDto] }) members!: GroupMemberDto[];
-  @ApiProperty() suggested_keep!: string;
+  @ApiProperty({ description: 'An image id; for a video group, a video id' }) suggested_keep!: string;
   @ApiProperty({ enum: ['open', 'resolved'] }) status!: string;
 
   static from(g: DuplicateGroup): DuplicateGroupDto {
     return {
       group_id: g.groupId,
       kind: g.kind,
+      media: g.media || 'image',
       suggested_keep: g.suggestedKeep,
       status: g.status,
       members: g.members.map((m) => ({
@@ -95,6 +128,18 @@ export class DuplicateGroupDto {
         cosine: m.cosine,
         quality_score: m.qualityScore,
         ...(m.evidence ? { evidence: evidenceDto(m.evidence) } : {}),
+        ...(m.video
+          ? {
+              video: {
+                video_id: m.video.videoId,
+                offset_ms: m.video.offsetMs,
+                matched_share: m.video.matchedShare,
+                other_matched_share: m.video.otherMatchedShare,
+                matched_frames: m.video.matchedFrames,
+                ...(m.video.alignedWith ? { aligned_with: m.video.alignedWith } : {}),
+              },
+            }
+          : {}),
       })),
     };
   }
@@ -141,14 +186,18 @@ function IsImagePairs(): PropertyDecorator {
 }
 
 export class ResolveGroupDto {
-  @ApiPropertyOptional({ type: [String], description: 'Images to keep' })
+  @ApiPropertyOptional({ type: [String], description: 'Images to keep (for a video group: videos)' })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)
   @Matches(ULID_PATTERN, { each: true })
   keep?: string[];
 
-  @ApiPropertyOptional({ type: [String], description: 'Images confirmed as duplicates (tagged `duplicate`)' })
+  @ApiPropertyOptional({
+    type: [String],
+    description:
+      'Images confirmed as duplicates (tagged `duplicate`, deleted after the undo window); for a video group, videos (deleted whole)',
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(1000)

@@ -161,6 +161,16 @@ export class SimilarSearchRequestDto {
   group_duplicates?: boolean;
 
   @ApiPropertyOptional({
+    default: false,
+    description:
+      'Best frame per video: of the kept frames of one video only the best-ranked is returned (video_frames counts the others); stills are unaffected',
+  })
+  @IsOptional()
+  @Transform(fromForm('boolean'))
+  @IsBoolean()
+  group_by_video?: boolean;
+
+  @ApiPropertyOptional({
     description:
       'Verify the top candidates geometrically against the query image (local features) and put verified copies first, most inliers first; the rest keep score order. Image queries only (image_id or a file). When omitted: off, unless the deployment sets SEARCH_VERIFY_DEFAULT_MAX_LIMIT (then on for image queries with limit at most that). Verifies the first max(3 x (offset + limit), SEARCH_VERIFY_MIN_CANDIDATES (90)) candidates, at most SEARCH_VERIFY_MAX_CANDIDATES (120), so offset + limit may reach at most that with verify: true; plus up to 30 images whose pHash (or its mirrored or turned variants) is within 20 bits of the query hash, and then the candidates still unverified against the two verified hits with the most inliers (a copy of a copy: evidence.via_image_id). Costs about 7 ms of one worker thread per pair not verified before (about 0.6 s per query at the defaults); when verification cannot run (LOCAL_FEATURES=false, busy workers) the hits come back in score order with verified: false',
   })
@@ -211,6 +221,11 @@ export class SearchHitDto {
     description: 'When the hit is a kept frame of a video: the video and the time to play it from',
   })
   video?: VideoFrameRefDto;
+  @ApiPropertyOptional({
+    description:
+      'With group_by_video, on a frame hit: frames of its video among the candidates, this one included',
+  })
+  video_frames?: number;
 }
 
 export class SimilarSearchResponseDto {
@@ -246,6 +261,7 @@ export class SimilarSearchResponseDto {
               shot_id: h.video.shotId,
             }
           : undefined,
+        video_frames: h.videoFrames > 0 ? h.videoFrames : undefined,
       })),
     };
   }

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type {
+  VideoDeleteResponse,
   VideoDuplicatesResponse,
   VideoIngestResponse,
   VideoListResponse,
@@ -113,6 +114,8 @@ export class VideoDuplicateDto {
   @ApiProperty({ description: "Share of the other video's duration covered by matched frames (0..1)" })
   other_matched_share!: number;
   @ApiProperty() matched_frames!: number;
+  @ApiProperty({ enum: ['exact', 'near', 'similar'], description: 'The tier of the pair (docs/video.md)' })
+  kind!: string;
 }
 
 export class VideoDuplicatesResponseDto {
@@ -127,6 +130,7 @@ export class VideoDuplicatesResponseDto {
         matched_share: d.matchedShare,
         other_matched_share: d.otherMatchedShare,
         matched_frames: d.matchedFrames,
+        kind: d.kind,
       })),
     };
   }
@@ -139,5 +143,16 @@ export class VideoListResponseDto {
 
   static from(r: VideoListResponse): VideoListResponseDto {
     return { videos: r.videos.map((v) => VideoRecordDto.from(v)), next_cursor: r.nextCursor || undefined };
+  }
+}
+
+export class DeleteVideoResponseDto {
+  @ApiProperty() video_id!: string;
+  @ApiProperty() deleted!: boolean;
+  @ApiProperty({ description: 'Kept frames deleted with it (their images, thumbnails and vectors)' })
+  frames_deleted!: number;
+
+  static from(r: VideoDeleteResponse): DeleteVideoResponseDto {
+    return { video_id: r.videoId, deleted: r.deleted, frames_deleted: r.framesDeleted };
   }
 }

@@ -25,6 +25,7 @@ export class QualityService {
       caller,
       kind: query.kind ?? '',
       status: query.status ?? 'open',
+      media: query.media ?? '',
       cursor: query.cursor ?? '',
       limit: query.limit ?? 50,
     });

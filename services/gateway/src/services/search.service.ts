@@ -70,6 +70,7 @@ export class SearchService {
       ef: dto.ef,
       excludeSelf: dto.exclude_self,
       groupDuplicates: dto.group_duplicates ?? false,
+      groupByVideo: dto.group_by_video ?? false,
       verify: dto.verify,
     });
     return SimilarSearchResponseDto.from(reply);

@@ -4,6 +4,7 @@ import { RpcClient } from '@lookalike/messaging';
 import { IngestRequestDto, PresignRequestDto, PresignResponseDto } from '../dtos/images.dto';
 import { CursorQueryDto } from '../dtos/common.dto';
 import {
+  DeleteVideoResponseDto,
   VideoDuplicatesResponseDto,
   VideoIngestResponseDto,
   VideoListResponseDto,
@@ -55,7 +56,7 @@ export class VideosService {
 
   async duplicates(caller: Caller, videoId: string): Promise<VideoDuplicatesResponseDto> {
     return VideoDuplicatesResponseDto.from(
-      await this.rpc.send(Subjects.IngestVideoDuplicates, { caller, videoId }),
+      await this.rpc.send(Subjects.DedupVideoDuplicates, { caller, videoId }),
     );
   }
 
@@ -70,5 +71,9 @@ export class VideosService {
 
   async get(caller: Caller, videoId: string): Promise<VideoRecordDto> {
     return VideoRecordDto.from(await this.rpc.send(Subjects.IngestGetVideo, { caller, videoId }));
+  }
+
+  async remove(caller: Caller, videoId: string): Promise<DeleteVideoResponseDto> {
+    return DeleteVideoResponseDto.from(await this.rpc.send(Subjects.IngestDeleteVideo, { caller, videoId }));
   }
 }

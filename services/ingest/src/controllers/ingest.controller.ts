@@ -19,8 +19,7 @@ import {
   type JobRef,
   type ReindexStartRequest,
   type SamplesLoadRequest,
-  type VideoDuplicatesRequest,
-  type VideoDuplicatesResponse,
+  type VideoDeleteResponse,
   type VideoGetRequest,
   type VideoIngestResponse,
   type VideoListRequest,
@@ -55,9 +54,9 @@ export class IngestController {
     return this.videos.ingest(request);
   }
 
-  @MessagePattern(Subjects.IngestVideoDuplicates.name)
-  async videoDuplicates(@Payload() request: VideoDuplicatesRequest): Promise<VideoDuplicatesResponse> {
-    return { duplicates: await this.videos.duplicates(request.caller, request.videoId) };
+  @MessagePattern(Subjects.IngestDeleteVideo.name)
+  deleteVideo(@Payload() request: VideoGetRequest): Promise<VideoDeleteResponse> {
+    return this.videos.remove(request.caller, request.videoId);
   }
 
   @MessagePattern(Subjects.IngestListVideos.name)

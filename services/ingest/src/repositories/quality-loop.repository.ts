@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Subjects, type ImageCheckResponse } from '@lookalike/contracts';
+import { Subjects, type ImageCheckResponse, type VideoCheckResponse } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 
 /** Time left for the reply to travel back after the dedup service's own deadline. */
@@ -10,7 +10,7 @@ const NOTIFY_TIMEOUT_MS = 5000;
 /**
  * The incremental half of the quality loop as ingest reaches it: the dedup service's check of an
  * indexed image (its answer is the ingest answer's near-duplicate report, and it saves the groups)
- * and the anomaly service's scoring queue.
+ * and the anomaly service's scoring queue; for videos, the dedup service's video groups.
  */
 @Injectable()
 export class QualityLoopRepository {
@@ -31,5 +31,18 @@ export class QualityLoopRepository {
   async scoreAnomaly(ownerUserId: string, imageId: string): Promise<void> {
     const caller = { ownerUserId, userId: ownerUserId };
     await this.rpc.send(Subjects.AnomalyScoreImage, { caller, imageId }, { timeoutMs: NOTIFY_TIMEOUT_MS });
+  }
+
+  /** The dedup service saves the groups an indexed video joins (docs/video.md). */
+  checkVideo(ownerUserId: string, videoId: string): Promise<VideoCheckResponse> {
+    return this.rpc.send(Subjects.DedupCheckVideo, { caller: { ownerUserId, userId: ownerUserId }, videoId });
+  }
+
+  /** A video being deleted leaves its open groups (the others are checked again). */
+  forgetVideo(ownerUserId: string, videoId: string): Promise<VideoCheckResponse> {
+    return this.rpc.send(Subjects.DedupForgetVideo, {
+      caller: { ownerUserId, userId: ownerUserId },
+      videoId,
+    });
   }
 }

@@ -97,10 +97,13 @@ export class ImagesService {
     return { imageId: image.imageId, deleted: true };
   }
 
-  /** Removes the vectors, the objects and then the row of an image; every step idempotent. */
-  async purge(image: ImageEntity): Promise<void> {
+  /**
+   * Removes the vectors, the objects and then the row of an image; every step idempotent.
+   * `vectorsGone`: the caller deleted the vectors already (a video's frames, in one call).
+   */
+  async purge(image: ImageEntity, options: { vectorsGone?: boolean } = {}): Promise<void> {
     const owner = image.ownerUserId;
-    await this.vectors.delete(owner, [pointIdFor(owner, image.sha256)]);
+    if (!options.vectorsGone) await this.vectors.delete(owner, [pointIdFor(owner, image.sha256)]);
     for (const key of [
       image.key,
       image.thumb256Key,
@@ -110,7 +113,7 @@ export class ImagesService {
       if (key) await this.objects.delete(key);
     }
     await this.images.remove(owner, image.imageId);
-    this.logger.log({ imageId: image.imageId }, 'image deleted');
+    if (!options.vectorsGone) this.logger.log({ imageId: image.imageId }, 'image deleted');
   }
 
   async record(image: ImageEntity): Promise<ImageRecord> {

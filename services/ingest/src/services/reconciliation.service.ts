@@ -15,6 +15,7 @@ import { pointIdFor, VECTOR_STORE, type VectorStore } from '@lookalike/vector-st
 import type { IngestConfig } from '../ingest.config';
 import { ReconciliationRepository, type ImageRef } from '../repositories/reconciliation.repository';
 import { ImagePipelineService } from './image-pipeline.service';
+import { VideoIngestService } from './video-ingest.service';
 import { ImagesService } from './images.service';
 import { JobKinds, SYSTEM_OWNER } from './ingest-jobs';
 
@@ -59,6 +60,7 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
     private readonly pipeline: ImagePipelineService,
     private readonly imagesService: ImagesService,
     private readonly videos: VideoRepository,
+    private readonly videoIngest: VideoIngestService,
   ) {}
 
   onModuleInit(): void {
@@ -177,6 +179,17 @@ export class ReconciliationService implements OnModuleInit, OnApplicationBootstr
       }
     }
 
+    // A video deletion cut off part-way is finished (its frames' rows were purged above).
+    for (const video of await this.videos.deleting(owner)) {
+      if (video.updatedAt.getTime() > staleBefore) continue;
+      try {
+        await this.videoIngest.purge(video);
+        report.purged += 1;
+      } catch (error) {
+        report.failures += 1;
+        this.logger.warn({ error, videoId: video.videoId }, 'could not finish deleting a video');
+      }
+    }
     // A video's original belongs to its row in `videos`; its frames are image rows (above).
     for (const key of await this.videos.keys(owner)) keys.add(key);
     const orphanBefore = Date.now() - this.config.RECONCILE_ORPHAN_OBJECT_SECONDS * 1000;

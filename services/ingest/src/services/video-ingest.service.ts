@@ -12,7 +12,7 @@ import {
   type Caller,
   type ImagePresignRequest,
   type ImagePresignResponse,
-  type VideoDuplicate,
+  type VideoDeleteResponse,
   type VideoRecord,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
@@ -28,7 +28,6 @@ import {
 } from '@lookalike/persistence';
 import { pointIdFor, VECTOR_STORE, type VectorStore } from '@lookalike/vector-store';
 import {
-  alignVideos,
   assertVideoTools,
   detectVideoTools,
   extractKeyframes,
@@ -42,7 +41,8 @@ import {
 } from '@lookalike/video';
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
-import { ULID } from './images.service';
+import { ImagesService, ULID } from './images.service';
+import { QualityLoopRepository } from '../repositories/quality-loop.repository';
 import { JobKinds } from './ingest-jobs';
 import { presignTenantUpload } from './presign-upload';
 import { normaliseTags, ownerOf } from './ingest.service';
@@ -132,6 +132,8 @@ export class VideoIngestService implements OnModuleInit {
     private readonly videos: VideoRepository,
     private readonly images: ImageRepository,
     private readonly pipeline: ImagePipelineService,
+    private readonly imagesService: ImagesService,
+    private readonly dedup: QualityLoopRepository,
   ) {}
 
   onModuleInit(): void {
@@ -273,77 +275,34 @@ export class VideoIngestService implements OnModuleInit {
   }
 
   /**
-   * Videos whose kept frames align with this one's: each frame's nearest frames (cosine of the
-   * embeddings at least VIDEO_MATCH_MIN_COSINE, 30 per frame) name the candidate videos; each
-   * candidate's frame sequence is aligned with this one's (`alignVideos`: one time offset, two
-   * matched frames at least), best covered first.
+   * Deletes a video whole: the row moves to `deleting` (a crash part-way is finished by
+   * reconciliation), the dedup service takes it out of its open groups, then its frames go the
+   * images' way (vectors in one call, objects, rows), then the original and the row.
    */
-  async duplicates(caller: Caller | undefined, videoId: string): Promise<VideoDuplicate[]> {
+  async remove(caller: Caller | undefined, videoId: string): Promise<VideoDeleteResponse> {
     const owner = ownerOf(caller);
     const video = await this.mustFind(owner, videoId);
-    const frames = (await this.videos.frames(owner, videoId)).filter((f) => f.status === 'indexed');
-    if (frames.length === 0) return [];
-    const pointOf = new Map(frames.map((f) => [pointIdFor(owner, f.sha256), f]));
-    const [sample] = await this.vectors.get(owner, [...pointOf.keys()].slice(0, 1), { withVectors: true });
-    const vectorName = Object.keys(sample?.vectors ?? {})[0];
-    if (!vectorName) return [];
-    const neighbours = await this.vectors.neighbours(owner, {
-      vectorName,
-      ids: [...pointOf.keys()],
-      k: 30,
-      scoreThreshold: this.config.VIDEO_MATCH_MIN_COSINE,
-    });
-    const hitIds = [...new Set(neighbours.flatMap((n) => n.neighbours.map((h) => h.id)))].filter(
-      (id) => !pointOf.has(id),
-    );
-    const hitPoints = await this.vectors.get(owner, hitIds);
-    const rows = await this.images.findByIds(
+    await this.videos.transition(owner, videoId, 'deleting');
+    await this.dedup
+      .forgetVideo(owner, videoId)
+      .catch((cause: unknown) => this.logger.warn({ cause, videoId }, 'video groups not updated'));
+    const frames = await this.purge(video);
+    return { videoId, deleted: true, framesDeleted: frames };
+  }
+
+  /** Frames (each marked `deleting` first), then the original and the row; every step idempotent. */
+  async purge(video: VideoEntity): Promise<number> {
+    const owner = video.ownerUserId;
+    const frames = await this.videos.markFramesDeleting(owner, video.videoId);
+    await this.vectors.delete(
       owner,
-      hitPoints.map((p) => p.payload.imageId),
+      frames.map((f) => pointIdFor(owner, f.sha256)),
     );
-    const rowOfPoint = new Map(rows.map((row) => [pointIdFor(owner, row.sha256), row]));
-    // Per other video: the score of each (this frame time, other frame time) pair.
-    const pairs = new Map<string, Map<string, number>>();
-    for (const { id, neighbours: hits } of neighbours) {
-      const mine = pointOf.get(id);
-      for (const hit of hits) {
-        const other = rowOfPoint.get(hit.id);
-        if (!mine || !other?.videoId || other.videoId === videoId) continue;
-        const scores = pairs.get(other.videoId) ?? new Map<string, number>();
-        scores.set(`${mine.tMs}:${other.tMs}`, hit.score);
-        pairs.set(other.videoId, scores);
-      }
-    }
-    const found: VideoDuplicate[] = [];
-    const mineAligned = frames.map((f) => ({ tMs: f.tMs ?? 0, value: f.tMs ?? 0 }));
-    for (const [otherId, scores] of pairs) {
-      if (scores.size < 2) continue;
-      const other = await this.videos.findById(owner, otherId);
-      if (!other || other.status === 'deleting') continue;
-      const theirs = (await this.videos.frames(owner, otherId)).map((f) => ({
-        tMs: f.tMs ?? 0,
-        value: f.tMs ?? 0,
-      }));
-      const aligned = alignVideos(
-        mineAligned,
-        theirs,
-        { aMs: video.durationMs, bMs: other.durationMs },
-        (a, b) => scores.get(`${a}:${b}`),
-      );
-      if (!aligned) continue;
-      found.push({
-        videoId: otherId,
-        offsetMs: aligned.offsetMs,
-        matchedShare: aligned.matchedShareA,
-        otherMatchedShare: aligned.matchedShareB,
-        matchedFrames: aligned.matches.length,
-      });
-    }
-    return found.sort(
-      (a, b) =>
-        Math.min(b.matchedShare, b.otherMatchedShare) - Math.min(a.matchedShare, a.otherMatchedShare) ||
-        a.videoId.localeCompare(b.videoId),
-    );
+    for (const frame of frames) await this.imagesService.purge(frame, { vectorsGone: true });
+    await this.objects.delete(video.key);
+    await this.videos.remove(owner, video.videoId);
+    this.logger.log({ videoId: video.videoId, frames: frames.length }, 'video deleted');
+    return frames.length;
   }
 
   /** The extraction job: keyframes -> frame images through the pipeline -> shots and poster. */
@@ -352,7 +311,8 @@ export class VideoIngestService implements OnModuleInit {
     const videoId = String(job.payload.videoId ?? '');
     const video = await this.videos.findById(owner, videoId);
     if (!video || video.status === 'deleting') return { skipped: 'video gone' };
-    if (video.status === 'indexed') return { frames: video.framesDone };
+    // A replay after the frames were done only asks for the video's groups again.
+    if (video.status === 'indexed') return { frames: video.framesDone, ...(await this.groups(video)) };
     const tools: VideoTools = assertVideoTools(await this.toolsStatus());
     const dir = await mkdtemp(join(tmpdir(), 'lookalike-video-'));
     try {
@@ -399,7 +359,7 @@ export class VideoIngestService implements OnModuleInit {
         error: null,
       });
       this.logger.log({ videoId, frames: keyframes.length, shots: shots.length }, 'video indexed');
-      return { frames: keyframes.length, shots: shots.length };
+      return { frames: keyframes.length, shots: shots.length, ...(await this.groups(video)) };
     } catch (error) {
       if (error instanceof LookalikeError && error.code !== ErrorCode.Unavailable) {
         // The video cannot be extracted (it was checked at upload, so this is rare): say why.
@@ -411,6 +371,12 @@ export class VideoIngestService implements OnModuleInit {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  }
+
+  /** The dedup service's near-duplicate groups of an indexed video; a failure retries the job. */
+  private async groups(video: VideoEntity): Promise<{ groups: number }> {
+    const { groupIds } = await this.dedup.checkVideo(video.ownerUserId, video.videoId);
+    return { groups: groupIds.length };
   }
 
   /** The owner's video (not being deleted), else not_found (an id that is no ULID included). */

@@ -9,6 +9,8 @@ import {
   TextEmbedResponse,
   type DeepPartialOf,
   type SubjectDef,
+  type ImagePayload,
+  type VideoFrameRef,
 } from '@lookalike/contracts';
 import { loadConfig } from '@lookalike/config';
 import type { RpcClient } from '@lookalike/messaging';
@@ -25,7 +27,7 @@ import type {
 } from '../repositories/local-features.repository';
 import { VectorIndexRepository } from '../repositories/vector-index.repository';
 import { searchEnvSchema } from '../search.config';
-import { SearchService } from './search.service';
+import { bestFramePerVideo, SearchService, type Row } from './search.service';
 
 // Verification by default at small limits is off by default; the tests turn it on to check it.
 const config = loadConfig(searchEnvSchema, {
@@ -568,5 +570,34 @@ describe('SearchService', () => {
         await expect(sut.similar(req)).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
       }
     });
+  });
+});
+
+describe('bestFramePerVideo (group_by_video)', () => {
+  const row = (imageId: string, source = 'video'): Row => ({
+    hit: { id: imageId, score: 1, payload: { imageId, source } as ImagePayload },
+    duplicates: [],
+  });
+  const ref = (videoId: string, tMs: number): VideoFrameRef => ({
+    videoId,
+    frameIndex: tMs / 40,
+    tMs,
+    shotId: 0,
+  });
+
+  it('keeps the best-ranked frame of each video, counts its others, and leaves stills in place', () => {
+    const rows = [row('f1'), row('s1', 'upload'), row('f2'), row('g1'), row('f3')];
+    const frames = new Map([
+      ['f1', ref('v1', 4000)],
+      ['f2', ref('v1', 6000)],
+      ['f3', ref('v1', 8000)],
+      ['g1', ref('v2', 0)],
+    ]);
+    const out = bestFramePerVideo(rows, frames);
+    expect(out.map((r) => [r.hit.payload!.imageId, r.videoFrames])).toEqual([
+      ['f1', 3],
+      ['s1', undefined],
+      ['g1', 1],
+    ]);
   });
 });

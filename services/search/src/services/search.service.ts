@@ -74,11 +74,13 @@ interface ResolvedQuery {
   key?: string;
 }
 
-interface Row {
+export interface Row {
   hit: SearchHit;
   duplicates: string[];
   /** Set when the row was verified against the query image. */
   geometry?: HitGeometry;
+  /** With group_by_video: frames of the row's video among the candidates. */
+  videoFrames?: number;
 }
 
 export function requireOwner(caller: Caller | undefined): string {
@@ -199,12 +201,12 @@ export class SearchService {
 
     const excludeSelf = query.selfId !== undefined && req.excludeSelf !== false;
     const extra = excludeSelf ? 1 : 0;
-    const windowed = req.useCrops || req.groupDuplicates || req.phashGate !== undefined;
+    const windowed = req.useCrops || req.groupDuplicates || req.groupByVideo || req.phashGate !== undefined;
     let hits: SearchHit[];
     let pageStart: number;
     if (offset + limit + extra <= CANDIDATE_WINDOW) {
       const fetch = Math.max(
-        req.groupDuplicates
+        req.groupDuplicates || req.groupByVideo
           ? Math.min(CANDIDATE_WINDOW, (offset + limit) * GROUP_OVERFETCH + extra)
           : offset + limit + extra,
         verifyWindow + extra,
@@ -213,7 +215,7 @@ export class SearchService {
       pageStart = offset;
     } else if (windowed) {
       throw LookalikeError.invalid(
-        `with use_crops, group_duplicates or phash_gate, offset + limit may reach at most ${CANDIDATE_WINDOW}`,
+        `with use_crops, group_duplicates, group_by_video or phash_gate, offset + limit may reach at most ${CANDIDATE_WINDOW}`,
         { offset, limit },
       );
     } else {
@@ -233,14 +235,21 @@ export class SearchService {
         this.verifyRows(owner, kind, req, query, filter, rows, verifyWindow),
       );
     }
+    // Frames are looked up in SQL (their video and time): those of the page, or with
+    // group_by_video those of every row, so each video keeps only its best frame.
+    const frameIdsOf = (list: readonly Row[]) =>
+      list.filter((row) => row.hit.payload?.source === 'video').map((row) => row.hit.payload!.imageId);
+    let frames = new Map<string, VideoFrameRef>();
+    if (req.groupByVideo) {
+      const ids = frameIdsOf(rows);
+      if (ids.length > 0 && this.frames) frames = await this.frames.framesOf(owner, ids);
+      rows = bestFramePerVideo(rows, frames);
+    }
     const page = rows.slice(pageStart, pageStart + limit);
-    const frameIds = page
-      .filter((row) => row.hit.payload?.source === 'video')
-      .map((row) => row.hit.payload!.imageId);
-    const frames =
-      frameIds.length > 0 && this.frames
-        ? await this.frames.framesOf(owner, frameIds)
-        : new Map<string, VideoFrameRef>();
+    const pageFrames = frameIdsOf(page).filter((id) => !frames.has(id));
+    if (pageFrames.length > 0 && this.frames) {
+      for (const [id, ref] of await this.frames.framesOf(owner, pageFrames)) frames.set(id, ref);
+    }
     return {
       queryId,
       modelName: query.model.name,
@@ -686,8 +695,34 @@ export class SearchService {
       verified: row.geometry?.verified ?? false,
       evidence: row.geometry?.verified ? evidenceOf(row.geometry) : undefined,
       ...(video ? { video } : {}),
+      videoFrames: row.videoFrames ?? 0,
     };
   }
+}
+
+/**
+ * Keeps the first (best-ranked) row of each video and counts the video's frames among the rows;
+ * stills and frames whose row was not found pass through in place.
+ */
+export function bestFramePerVideo(rows: readonly Row[], frames: ReadonlyMap<string, VideoFrameRef>): Row[] {
+  const leaders = new Map<string, Row>();
+  const out: Row[] = [];
+  for (const row of rows) {
+    const videoId = frames.get(row.hit.payload?.imageId ?? '')?.videoId;
+    if (!videoId) {
+      out.push(row);
+      continue;
+    }
+    const leader = leaders.get(videoId);
+    if (leader) {
+      leader.videoFrames = (leader.videoFrames ?? 1) + 1;
+      continue;
+    }
+    const kept = { ...row, videoFrames: 1 };
+    leaders.set(videoId, kept);
+    out.push(kept);
+  }
+  return out;
 }
 
 function evidenceOf(g: HitGeometry): HitEvidence {

@@ -43,13 +43,28 @@ export interface PairEvidence {
   points: number[];
 }
 
+/** How a video member lines up with its group's keep (docs/video.md). */
+export interface VideoMemberAlignment {
+  videoId: string;
+  /** The member's time = the keep's time + offset_ms. */
+  offsetMs: number;
+  /** Share of the member's duration, and of the video it aligned with, covered by matched frames. */
+  matchedShare: number;
+  otherMatchedShare: number;
+  matchedFrames: number;
+  /** The video the member aligned with: the keep, or a member aligned with it (empty for the keep). */
+  alignedWith: string;
+}
+
 export interface GroupMember {
+  /** For a video group: the video's poster frame (its thumbnail); `video.video_id` is the member. */
   imageId: string;
   hamming: number;
   cosine: number;
   qualityScore: number;
   /** Absent for the keep itself and for groups saved before evidence was recorded. */
   evidence?: PairEvidence | undefined;
+  video?: VideoMemberAlignment | undefined;
 }
 
 export interface DuplicateGroup {
@@ -60,6 +75,8 @@ export interface DuplicateGroup {
   suggestedKeep: string;
   /** open | resolved */
   status: string;
+  /** image | video */
+  media: string;
 }
 
 export interface GroupListRequest {
@@ -68,6 +85,8 @@ export interface GroupListRequest {
   cursor: string;
   limit: number;
   status: string;
+  /** image | video; empty: both */
+  media: string;
 }
 
 export interface GroupListResponse {
@@ -83,6 +102,7 @@ export interface ImagePair {
 export interface GroupResolveRequest {
   caller?: Caller | undefined;
   groupId: string;
+  /** Image ids; for a video group (media video), video ids. */
   keep: string[];
   duplicates: string[];
   notDuplicate: ImagePair[];
@@ -130,6 +150,43 @@ export interface DecisionRecordRequest {
   imageB: string;
   /** duplicate | not_duplicate */
   verdict: string;
+}
+
+/** Videos whose kept frames align with this one's (docs/video.md, "Near-duplicate videos"). */
+export interface VideoDuplicatesRequest {
+  caller?: Caller | undefined;
+  videoId: string;
+}
+
+export interface VideoDuplicate {
+  videoId: string;
+  /** The other video's time = this video's time + offset_ms (negative: it starts later in this story). */
+  offsetMs: number;
+  /** Share of this video's duration, and of the other's, covered by matched frames. */
+  matchedShare: number;
+  otherMatchedShare: number;
+  matchedFrames: number;
+  /** exact | near | similar (docs/video.md) */
+  kind: string;
+}
+
+export interface VideoDuplicatesResponse {
+  duplicates: VideoDuplicate[];
+}
+
+/** Saves the groups an indexed video joins (ingest asks once a video's extraction is done). */
+export interface VideoCheckRequest {
+  caller?: Caller | undefined;
+  videoId: string;
+}
+
+/**
+ * A video about to be deleted leaves its open groups: they are dropped and their other members
+ * checked again (forget-video takes a VideoCheckRequest).
+ */
+export interface VideoCheckResponse {
+  groupIds: string[];
+  kinds: string[];
 }
 
 function createBaseScanStartRequest(): ScanStartRequest {
@@ -486,8 +543,123 @@ export const PairEvidence: MessageFns<PairEvidence> = {
   },
 };
 
+function createBaseVideoMemberAlignment(): VideoMemberAlignment {
+  return { videoId: "", offsetMs: 0, matchedShare: 0, otherMatchedShare: 0, matchedFrames: 0, alignedWith: "" };
+}
+
+export const VideoMemberAlignment: MessageFns<VideoMemberAlignment> = {
+  encode(message: VideoMemberAlignment, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.videoId !== "") {
+      writer.uint32(10).string(message.videoId);
+    }
+    if (message.offsetMs !== 0) {
+      writer.uint32(16).int64(message.offsetMs);
+    }
+    if (message.matchedShare !== 0) {
+      writer.uint32(25).double(message.matchedShare);
+    }
+    if (message.otherMatchedShare !== 0) {
+      writer.uint32(33).double(message.otherMatchedShare);
+    }
+    if (message.matchedFrames !== 0) {
+      writer.uint32(40).int32(message.matchedFrames);
+    }
+    if (message.alignedWith !== "") {
+      writer.uint32(50).string(message.alignedWith);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoMemberAlignment {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoMemberAlignment();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offsetMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.matchedShare = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.otherMatchedShare = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.matchedFrames = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.alignedWith = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoMemberAlignment>, I>>(base?: I): VideoMemberAlignment {
+    return VideoMemberAlignment.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoMemberAlignment>, I>>(object: I): VideoMemberAlignment {
+    const message = createBaseVideoMemberAlignment();
+    message.videoId = object.videoId ?? "";
+    message.offsetMs = object.offsetMs ?? 0;
+    message.matchedShare = object.matchedShare ?? 0;
+    message.otherMatchedShare = object.otherMatchedShare ?? 0;
+    message.matchedFrames = object.matchedFrames ?? 0;
+    message.alignedWith = object.alignedWith ?? "";
+    return message;
+  },
+};
+
 function createBaseGroupMember(): GroupMember {
-  return { imageId: "", hamming: 0, cosine: 0, qualityScore: 0, evidence: undefined };
+  return { imageId: "", hamming: 0, cosine: 0, qualityScore: 0, evidence: undefined, video: undefined };
 }
 
 export const GroupMember: MessageFns<GroupMember> = {
@@ -506,6 +678,9 @@ export const GroupMember: MessageFns<GroupMember> = {
     }
     if (message.evidence !== undefined) {
       PairEvidence.encode(message.evidence, writer.uint32(42).fork()).join();
+    }
+    if (message.video !== undefined) {
+      VideoMemberAlignment.encode(message.video, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -563,6 +738,14 @@ export const GroupMember: MessageFns<GroupMember> = {
             message.evidence = PairEvidence.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.video = VideoMemberAlignment.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -587,12 +770,15 @@ export const GroupMember: MessageFns<GroupMember> = {
     message.evidence = (object.evidence !== undefined && object.evidence !== null)
       ? PairEvidence.fromPartial(object.evidence)
       : undefined;
+    message.video = (object.video !== undefined && object.video !== null)
+      ? VideoMemberAlignment.fromPartial(object.video)
+      : undefined;
     return message;
   },
 };
 
 function createBaseDuplicateGroup(): DuplicateGroup {
-  return { groupId: "", kind: "", members: [], suggestedKeep: "", status: "" };
+  return { groupId: "", kind: "", members: [], suggestedKeep: "", status: "", media: "" };
 }
 
 export const DuplicateGroup: MessageFns<DuplicateGroup> = {
@@ -611,6 +797,9 @@ export const DuplicateGroup: MessageFns<DuplicateGroup> = {
     }
     if (message.status !== "") {
       writer.uint32(42).string(message.status);
+    }
+    if (message.media !== "") {
+      writer.uint32(50).string(message.media);
     }
     return writer;
   },
@@ -668,6 +857,14 @@ export const DuplicateGroup: MessageFns<DuplicateGroup> = {
             message.status = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.media = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -690,12 +887,13 @@ export const DuplicateGroup: MessageFns<DuplicateGroup> = {
     message.members = object.members?.map((e) => GroupMember.fromPartial(e)) || [];
     message.suggestedKeep = object.suggestedKeep ?? "";
     message.status = object.status ?? "";
+    message.media = object.media ?? "";
     return message;
   },
 };
 
 function createBaseGroupListRequest(): GroupListRequest {
-  return { caller: undefined, kind: "", cursor: "", limit: 0, status: "" };
+  return { caller: undefined, kind: "", cursor: "", limit: 0, status: "", media: "" };
 }
 
 export const GroupListRequest: MessageFns<GroupListRequest> = {
@@ -714,6 +912,9 @@ export const GroupListRequest: MessageFns<GroupListRequest> = {
     }
     if (message.status !== "") {
       writer.uint32(42).string(message.status);
+    }
+    if (message.media !== "") {
+      writer.uint32(50).string(message.media);
     }
     return writer;
   },
@@ -771,6 +972,14 @@ export const GroupListRequest: MessageFns<GroupListRequest> = {
             message.status = reader.string();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.media = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -795,6 +1004,7 @@ export const GroupListRequest: MessageFns<GroupListRequest> = {
     message.cursor = object.cursor ?? "";
     message.limit = object.limit ?? 0;
     message.status = object.status ?? "";
+    message.media = object.media ?? "";
     return message;
   },
 };
@@ -1439,6 +1649,381 @@ export const DecisionRecordRequest: MessageFns<DecisionRecordRequest> = {
   },
 };
 
+function createBaseVideoDuplicatesRequest(): VideoDuplicatesRequest {
+  return { caller: undefined, videoId: "" };
+}
+
+export const VideoDuplicatesRequest: MessageFns<VideoDuplicatesRequest> = {
+  encode(message: VideoDuplicatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.videoId !== "") {
+      writer.uint32(18).string(message.videoId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoDuplicatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoDuplicatesRequest>, I>>(base?: I): VideoDuplicatesRequest {
+    return VideoDuplicatesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoDuplicatesRequest>, I>>(object: I): VideoDuplicatesRequest {
+    const message = createBaseVideoDuplicatesRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.videoId = object.videoId ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoDuplicate(): VideoDuplicate {
+  return { videoId: "", offsetMs: 0, matchedShare: 0, otherMatchedShare: 0, matchedFrames: 0, kind: "" };
+}
+
+export const VideoDuplicate: MessageFns<VideoDuplicate> = {
+  encode(message: VideoDuplicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.videoId !== "") {
+      writer.uint32(10).string(message.videoId);
+    }
+    if (message.offsetMs !== 0) {
+      writer.uint32(16).int64(message.offsetMs);
+    }
+    if (message.matchedShare !== 0) {
+      writer.uint32(25).double(message.matchedShare);
+    }
+    if (message.otherMatchedShare !== 0) {
+      writer.uint32(33).double(message.otherMatchedShare);
+    }
+    if (message.matchedFrames !== 0) {
+      writer.uint32(40).int32(message.matchedFrames);
+    }
+    if (message.kind !== "") {
+      writer.uint32(50).string(message.kind);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicate {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoDuplicate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offsetMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.matchedShare = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.otherMatchedShare = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.matchedFrames = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoDuplicate>, I>>(base?: I): VideoDuplicate {
+    return VideoDuplicate.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoDuplicate>, I>>(object: I): VideoDuplicate {
+    const message = createBaseVideoDuplicate();
+    message.videoId = object.videoId ?? "";
+    message.offsetMs = object.offsetMs ?? 0;
+    message.matchedShare = object.matchedShare ?? 0;
+    message.otherMatchedShare = object.otherMatchedShare ?? 0;
+    message.matchedFrames = object.matchedFrames ?? 0;
+    message.kind = object.kind ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoDuplicatesResponse(): VideoDuplicatesResponse {
+  return { duplicates: [] };
+}
+
+export const VideoDuplicatesResponse: MessageFns<VideoDuplicatesResponse> = {
+  encode(message: VideoDuplicatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.duplicates) {
+      VideoDuplicate.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoDuplicatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.duplicates.push(VideoDuplicate.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(base?: I): VideoDuplicatesResponse {
+    return VideoDuplicatesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(object: I): VideoDuplicatesResponse {
+    const message = createBaseVideoDuplicatesResponse();
+    message.duplicates = object.duplicates?.map((e) => VideoDuplicate.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseVideoCheckRequest(): VideoCheckRequest {
+  return { caller: undefined, videoId: "" };
+}
+
+export const VideoCheckRequest: MessageFns<VideoCheckRequest> = {
+  encode(message: VideoCheckRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.videoId !== "") {
+      writer.uint32(18).string(message.videoId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoCheckRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoCheckRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.videoId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoCheckRequest>, I>>(base?: I): VideoCheckRequest {
+    return VideoCheckRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoCheckRequest>, I>>(object: I): VideoCheckRequest {
+    const message = createBaseVideoCheckRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.videoId = object.videoId ?? "";
+    return message;
+  },
+};
+
+function createBaseVideoCheckResponse(): VideoCheckResponse {
+  return { groupIds: [], kinds: [] };
+}
+
+export const VideoCheckResponse: MessageFns<VideoCheckResponse> = {
+  encode(message: VideoCheckResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.groupIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.kinds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoCheckResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVideoCheckResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.groupIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.kinds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<VideoCheckResponse>, I>>(base?: I): VideoCheckResponse {
+    return VideoCheckResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<VideoCheckResponse>, I>>(object: I): VideoCheckResponse {
+    const message = createBaseVideoCheckResponse();
+    message.groupIds = object.groupIds?.map((e) => e) || [];
+    message.kinds = object.kinds?.map((e) => e) || [];
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -1450,6 +2035,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

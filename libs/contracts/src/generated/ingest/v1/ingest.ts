@@ -216,24 +216,11 @@ export interface VideoGetRequest {
   videoId: string;
 }
 
-/** Videos whose kept frames align with this one's (docs/video.md, "Near-duplicate videos"). */
-export interface VideoDuplicatesRequest {
-  caller?: Caller | undefined;
+/** A video deleted whole: its frames (vectors, objects, rows), its original and its row. */
+export interface VideoDeleteResponse {
   videoId: string;
-}
-
-export interface VideoDuplicate {
-  videoId: string;
-  /** The other video's time = this video's time + offset_ms (negative: it starts later in this story). */
-  offsetMs: number;
-  /** Share of this video's duration, and of the other's, covered by matched frames. */
-  matchedShare: number;
-  otherMatchedShare: number;
-  matchedFrames: number;
-}
-
-export interface VideoDuplicatesResponse {
-  duplicates: VideoDuplicate[];
+  deleted: boolean;
+  framesDeleted: number;
 }
 
 export interface VideoListRequest {
@@ -2605,100 +2592,25 @@ export const VideoGetRequest: MessageFns<VideoGetRequest> = {
   },
 };
 
-function createBaseVideoDuplicatesRequest(): VideoDuplicatesRequest {
-  return { caller: undefined, videoId: "" };
+function createBaseVideoDeleteResponse(): VideoDeleteResponse {
+  return { videoId: "", deleted: false, framesDeleted: 0 };
 }
 
-export const VideoDuplicatesRequest: MessageFns<VideoDuplicatesRequest> = {
-  encode(message: VideoDuplicatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.caller !== undefined) {
-      Caller.encode(message.caller, writer.uint32(10).fork()).join();
-    }
-    if (message.videoId !== "") {
-      writer.uint32(18).string(message.videoId);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicatesRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVideoDuplicatesRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.caller = Caller.decode(reader, reader.uint32());
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.videoId = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  create<I extends Exact<DeepPartial<VideoDuplicatesRequest>, I>>(base?: I): VideoDuplicatesRequest {
-    return VideoDuplicatesRequest.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<VideoDuplicatesRequest>, I>>(object: I): VideoDuplicatesRequest {
-    const message = createBaseVideoDuplicatesRequest();
-    message.caller = (object.caller !== undefined && object.caller !== null)
-      ? Caller.fromPartial(object.caller)
-      : undefined;
-    message.videoId = object.videoId ?? "";
-    return message;
-  },
-};
-
-function createBaseVideoDuplicate(): VideoDuplicate {
-  return { videoId: "", offsetMs: 0, matchedShare: 0, otherMatchedShare: 0, matchedFrames: 0 };
-}
-
-export const VideoDuplicate: MessageFns<VideoDuplicate> = {
-  encode(message: VideoDuplicate, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+export const VideoDeleteResponse: MessageFns<VideoDeleteResponse> = {
+  encode(message: VideoDeleteResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.videoId !== "") {
       writer.uint32(10).string(message.videoId);
     }
-    if (message.offsetMs !== 0) {
-      writer.uint32(16).int64(message.offsetMs);
+    if (message.deleted !== false) {
+      writer.uint32(16).bool(message.deleted);
     }
-    if (message.matchedShare !== 0) {
-      writer.uint32(25).double(message.matchedShare);
-    }
-    if (message.otherMatchedShare !== 0) {
-      writer.uint32(33).double(message.otherMatchedShare);
-    }
-    if (message.matchedFrames !== 0) {
-      writer.uint32(40).int32(message.matchedFrames);
+    if (message.framesDeleted !== 0) {
+      writer.uint32(24).int32(message.framesDeleted);
     }
     return writer;
   },
 
-  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicate {
+  decode(input: BinaryReader | Uint8Array, length?: number): VideoDeleteResponse {
     const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
     const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
     if (previousRecursionDepth >= 100) {
@@ -2707,7 +2619,7 @@ export const VideoDuplicate: MessageFns<VideoDuplicate> = {
     (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
     try {
       const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVideoDuplicate();
+      const message = createBaseVideoDeleteResponse();
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
@@ -2724,31 +2636,15 @@ export const VideoDuplicate: MessageFns<VideoDuplicate> = {
               break;
             }
 
-            message.offsetMs = longToNumber(reader.int64());
+            message.deleted = reader.bool();
             continue;
           }
           case 3: {
-            if (tag !== 25) {
+            if (tag !== 24) {
               break;
             }
 
-            message.matchedShare = reader.double();
-            continue;
-          }
-          case 4: {
-            if (tag !== 33) {
-              break;
-            }
-
-            message.otherMatchedShare = reader.double();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.matchedFrames = reader.int32();
+            message.framesDeleted = reader.int32();
             continue;
           }
         }
@@ -2763,71 +2659,14 @@ export const VideoDuplicate: MessageFns<VideoDuplicate> = {
     }
   },
 
-  create<I extends Exact<DeepPartial<VideoDuplicate>, I>>(base?: I): VideoDuplicate {
-    return VideoDuplicate.fromPartial(base ?? ({} as any));
+  create<I extends Exact<DeepPartial<VideoDeleteResponse>, I>>(base?: I): VideoDeleteResponse {
+    return VideoDeleteResponse.fromPartial(base ?? ({} as any));
   },
-  fromPartial<I extends Exact<DeepPartial<VideoDuplicate>, I>>(object: I): VideoDuplicate {
-    const message = createBaseVideoDuplicate();
+  fromPartial<I extends Exact<DeepPartial<VideoDeleteResponse>, I>>(object: I): VideoDeleteResponse {
+    const message = createBaseVideoDeleteResponse();
     message.videoId = object.videoId ?? "";
-    message.offsetMs = object.offsetMs ?? 0;
-    message.matchedShare = object.matchedShare ?? 0;
-    message.otherMatchedShare = object.otherMatchedShare ?? 0;
-    message.matchedFrames = object.matchedFrames ?? 0;
-    return message;
-  },
-};
-
-function createBaseVideoDuplicatesResponse(): VideoDuplicatesResponse {
-  return { duplicates: [] };
-}
-
-export const VideoDuplicatesResponse: MessageFns<VideoDuplicatesResponse> = {
-  encode(message: VideoDuplicatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    for (const v of message.duplicates) {
-      VideoDuplicate.encode(v!, writer.uint32(10).fork()).join();
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): VideoDuplicatesResponse {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseVideoDuplicatesResponse();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.duplicates.push(VideoDuplicate.decode(reader, reader.uint32()));
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  create<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(base?: I): VideoDuplicatesResponse {
-    return VideoDuplicatesResponse.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<VideoDuplicatesResponse>, I>>(object: I): VideoDuplicatesResponse {
-    const message = createBaseVideoDuplicatesResponse();
-    message.duplicates = object.duplicates?.map((e) => VideoDuplicate.fromPartial(e)) || [];
+    message.deleted = object.deleted ?? false;
+    message.framesDeleted = object.framesDeleted ?? 0;
     return message;
   },
 };

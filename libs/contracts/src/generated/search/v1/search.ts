@@ -37,7 +37,11 @@ export interface SimilarSearchRequest {
    * Geometric verification (local features) of the top candidates, verified copies first. Image
    * queries only; unset means on when limit is at most SEARCH_VERIFY_DEFAULT_MAX_LIMIT.
    */
-  verify?: boolean | undefined;
+  verify?:
+    | boolean
+    | undefined;
+  /** Best frame per video: frames of one video below its best-ranked frame are left out. */
+  groupByVideo: boolean;
 }
 
 /** Why a hit counts as a verified copy of the query: a summary of the geometric check. */
@@ -69,7 +73,11 @@ export interface SearchHit {
     | HitEvidence
     | undefined;
   /** Set when the hit is a kept frame of a video: its video and time. */
-  video?: VideoFrameRef | undefined;
+  video?:
+    | VideoFrameRef
+    | undefined;
+  /** With group_by_video: frames of this hit's video among the candidates, this one included. */
+  videoFrames: number;
 }
 
 export interface SimilarSearchResponse {
@@ -130,6 +138,7 @@ function createBaseSimilarSearchRequest(): SimilarSearchRequest {
     excludeSelf: undefined,
     groupDuplicates: false,
     verify: undefined,
+    groupByVideo: false,
   };
 }
 
@@ -185,6 +194,9 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
     }
     if (message.verify !== undefined) {
       writer.uint32(136).bool(message.verify);
+    }
+    if (message.groupByVideo !== false) {
+      writer.uint32(144).bool(message.groupByVideo);
     }
     return writer;
   },
@@ -338,6 +350,14 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
             message.verify = reader.bool();
             continue;
           }
+          case 18: {
+            if (tag !== 144) {
+              break;
+            }
+
+            message.groupByVideo = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -376,6 +396,7 @@ export const SimilarSearchRequest: MessageFns<SimilarSearchRequest> = {
     message.excludeSelf = object.excludeSelf ?? undefined;
     message.groupDuplicates = object.groupDuplicates ?? false;
     message.verify = object.verify ?? undefined;
+    message.groupByVideo = object.groupByVideo ?? false;
     return message;
   },
 };
@@ -482,6 +503,7 @@ function createBaseSearchHit(): SearchHit {
     verified: false,
     evidence: undefined,
     video: undefined,
+    videoFrames: 0,
   };
 }
 
@@ -513,6 +535,9 @@ export const SearchHit: MessageFns<SearchHit> = {
     }
     if (message.video !== undefined) {
       VideoFrameRef.encode(message.video, writer.uint32(74).fork()).join();
+    }
+    if (message.videoFrames !== 0) {
+      writer.uint32(80).int32(message.videoFrames);
     }
     return writer;
   },
@@ -602,6 +627,14 @@ export const SearchHit: MessageFns<SearchHit> = {
             message.video = VideoFrameRef.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.videoFrames = reader.int32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -634,6 +667,7 @@ export const SearchHit: MessageFns<SearchHit> = {
     message.video = (object.video !== undefined && object.video !== null)
       ? VideoFrameRef.fromPartial(object.video)
       : undefined;
+    message.videoFrames = object.videoFrames ?? 0;
     return message;
   },
 };
