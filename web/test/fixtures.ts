@@ -100,6 +100,7 @@ export function group(id: string, kind: DuplicateGroup['kind'], members: string[
   return {
     group_id: id,
     kind,
+    media: 'image',
     suggested_keep: members[0]!,
     status: 'open',
     members: members.map((m, i) => ({
@@ -209,6 +210,7 @@ export function videoDuplicate(id: string, overrides: Partial<VideoDuplicate> = 
     matched_share: 0.97,
     other_matched_share: 0.95,
     matched_frames: 4,
+    kind: 'near',
     ...overrides,
   };
 }

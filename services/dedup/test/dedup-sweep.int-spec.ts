@@ -96,7 +96,7 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
     const out = [];
     let cursor = '';
     do {
-      const page = await service.listGroups({ caller, kind, status, cursor, limit: 7 });
+      const page = await service.listGroups({ caller, kind, status, media: '', cursor, limit: 7 });
       out.push(...page.groups);
       cursor = page.nextCursor;
     } while (cursor);
@@ -249,7 +249,8 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
       }),
     ).rejects.toMatchObject({ code: 'not_found' });
     expect(
-      (await service.listGroups({ caller: foreign, kind: '', status: '', cursor: '', limit: 10 })).groups,
+      (await service.listGroups({ caller: foreign, kind: '', status: '', media: '', cursor: '', limit: 10 }))
+        .groups,
     ).toEqual([]);
     await expect(
       service.checkImage({ caller: foreign, imageId: group.suggestedKeep, waitMs: 0 }),

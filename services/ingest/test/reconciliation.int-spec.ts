@@ -21,6 +21,7 @@ import { QualityLoopService } from '../src/services/quality-loop.service';
 import { ImagesService } from '../src/services/images.service';
 import { IngestService } from '../src/services/ingest.service';
 import { ReconciliationService } from '../src/services/reconciliation.service';
+import { VideoIngestService } from '../src/services/video-ingest.service';
 
 const OWNER = 'rec';
 const IMAGES = '/work/shared/datasets/dev-nearcopies/images';
@@ -71,10 +72,13 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     });
     vectors = createVectorStore({ kind: 'lancedb', dir: join(dir, 'lancedb') });
     images = new ImageRepository(db);
-    const loop = new QualityLoopService(config, {
+    const loopEdge = {
       scoreAnomaly: () => Promise.resolve(),
       checkDuplicates: () => Promise.resolve({ matches: [], kinds: [] }),
-    } as unknown as QualityLoopRepository);
+      forgetVideo: () => Promise.resolve({ groupIds: [], kinds: [] }),
+    } as unknown as QualityLoopRepository;
+    const loop = new QualityLoopService(config, loopEdge);
+    const videos = new VideoRepository(db);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
     const pipeline = new ImagePipelineService(
       config,
@@ -98,7 +102,18 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
         new ReconciliationRepository(db),
         pipeline,
         imagesService,
-        new VideoRepository(db),
+        videos,
+        new VideoIngestService(
+          config,
+          objects,
+          runner,
+          vectors,
+          videos,
+          images,
+          pipeline,
+          imagesService,
+          loopEdge,
+        ),
       );
     sut = withConfig({ RECONCILE_STALE_SECONDS: '0', RECONCILE_ORPHAN_OBJECT_SECONDS: '0' });
   }, 60_000);
@@ -199,6 +214,14 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
       orphanVectors: 0,
       orphanObjects: 0,
     });
+
+    // A video whose deletion was cut off (row `deleting`) is finished: the original and the row go.
+    const videoRows = new VideoRepository(db);
+    const [stuck] = (await videoRows.list(OWNER)).items;
+    await videoRows.transition(OWNER, stuck!.videoId, 'deleting');
+    expect(await sut.reconcile()).toMatchObject({ purged: 1, failures: 0 });
+    expect(await videoRows.findById(OWNER, stuck!.videoId)).toBeNull();
+    expect(await objects.head(videoKey)).toBeNull();
   }, 60_000);
 
   it('replays at start-up what a killed embedded process left mid-pipeline, without waiting for it to go stale', async () => {

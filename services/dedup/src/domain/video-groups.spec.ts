@@ -62,7 +62,9 @@ describe('suggestKeepVideo', () => {
     expect(suggestKeepVideo([facts('a', { width: 640, height: 360 }), facts('b')]).videoId).toBe('b');
     expect(suggestKeepVideo([facts('a', { durationMs: 7000 }), facts('b')]).videoId).toBe('b');
     const later = '2026-12-02T00:00:00.000Z';
-    expect(suggestKeepVideo([facts('a', { createdAt: later, sizeBytes: 9e6 }), facts('b')]).videoId).toBe('b');
+    expect(suggestKeepVideo([facts('a', { createdAt: later, sizeBytes: 9e6 }), facts('b')]).videoId).toBe(
+      'b',
+    );
     expect(suggestKeepVideo([facts('a'), facts('b', { sizeBytes: 2_000_000 })]).videoId).toBe('b');
   });
 });

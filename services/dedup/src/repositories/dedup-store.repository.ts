@@ -123,6 +123,19 @@ export class DedupStoreRepository {
     );
   }
 
+  /** Adds or removes a tag on video rows (a resolved video group's members). */
+  async setVideoTag(owner: string, videoIds: readonly string[], tag: string, on: boolean): Promise<void> {
+    if (videoIds.length === 0) return;
+    await this.dataSource.query(
+      on
+        ? `UPDATE videos SET tags = array_append(tags, $3), updated_at = now()
+            WHERE owner_user_id = $1 AND video_id = ANY($2::text[]) AND NOT ($3 = ANY(tags))`
+        : `UPDATE videos SET tags = array_remove(tags, $3), updated_at = now()
+            WHERE owner_user_id = $1 AND video_id = ANY($2::text[])`,
+      [owner, videoIds, tag],
+    );
+  }
+
   /** Deletions of a group still waiting for their undo window to end (to cancel them). */
   async pendingDeletes(owner: string, groupId: string): Promise<string[]> {
     const rows = (await this.dataSource.query(

@@ -21,6 +21,7 @@ function group(status: 'open' | 'resolved' = 'open'): DedupGroupEntity {
     groupId: '01JGGGGGGGGGGGGGGGGGGGGGGG',
     ownerUserId: 'alice',
     kind: 'near',
+    media: 'image',
     members: [
       { imageId: A, hamming: 0, cosine: 1 },
       { imageId: B, hamming: 2, cosine: 0.93 },
@@ -170,10 +171,18 @@ describe('DedupService', () => {
   });
 
   it('maps stored groups to the contract and passes the cursor on', async () => {
-    const res = await sut.listGroups({ caller, kind: 'near', status: 'open', cursor: '', limit: 10 });
+    const res = await sut.listGroups({
+      caller,
+      kind: 'near',
+      status: 'open',
+      media: '',
+      cursor: '',
+      limit: 10,
+    });
     expect(store.listGroups).toHaveBeenCalledWith('alice', {
       kind: 'near',
       status: 'open',
+      media: undefined,
       cursor: undefined,
       limit: 10,
     });
@@ -184,7 +193,10 @@ describe('DedupService', () => {
       members: [expect.objectContaining({ imageId: A, cosine: 1 }), expect.anything(), expect.anything()],
     });
     await expect(
-      sut.listGroups({ caller, kind: 'fuzzy', status: '', cursor: '', limit: 1 }),
+      sut.listGroups({ caller, kind: 'fuzzy', status: '', media: '', cursor: '', limit: 1 }),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(
+      sut.listGroups({ caller, kind: '', status: '', media: 'audio', cursor: '', limit: 1 }),
     ).rejects.toMatchObject({ code: 'invalid_argument' });
   });
 

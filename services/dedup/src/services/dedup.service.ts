@@ -36,7 +36,6 @@ import { DedupJobsService } from './dedup-jobs.service';
 import { LocalFeaturesRepository } from '../repositories/local-features.repository';
 import { sweepVerification } from './verification';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
-import { VideoDedupService } from './video-dedup.service';
 
 export const DUPLICATE_TAG = 'duplicate';
 /** Candidates an ingest-time check reads from each index. */
@@ -172,7 +171,6 @@ export class DedupService {
     private readonly jobs: DedupJobsService,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
     private readonly features: LocalFeaturesRepository,
-    private readonly videoDedup: VideoDedupService,
   ) {
     this.checks = new CheckQueue({
       concurrency: settings.config.DEDUP_CHECK_CONCURRENCY,
@@ -246,8 +244,12 @@ export class DedupService {
       decisions,
     );
 
-    if (group.media === 'video') await this.videoDedup.retag(caller.ownerUserId, duplicates, keep);
-    else await this.retag(caller.ownerUserId, duplicates, keep);
+    if (group.media === 'video') {
+      await this.store.setVideoTag(caller.ownerUserId, duplicates, DUPLICATE_TAG, true);
+      await this.store.setVideoTag(caller.ownerUserId, keep, DUPLICATE_TAG, false);
+    } else {
+      await this.retag(caller.ownerUserId, duplicates, keep);
+    }
     await this.jobs.cancelPendingDeletes(caller.ownerUserId, group.groupId);
     const window = this.settings.config.DEDUP_UNDO_WINDOW_S;
     if (duplicates.length > 0 && window > 0) {

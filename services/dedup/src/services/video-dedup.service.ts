@@ -31,7 +31,6 @@ import { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import { ImageIndexRepository } from '../repositories/image-index.repository';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
 
-const DUPLICATE_TAG = 'duplicate';
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
 function ownerOf(caller: Caller | undefined): string {
@@ -256,17 +255,6 @@ export class VideoDedupService {
       checked.kinds.forEach((kind) => kinds.add(kind));
     }
     return { groupIds: [...groupIds], kinds: [...kinds] };
-  }
-
-  /** A resolved video group's tags: duplicates get `duplicate`, kept videos lose it. */
-  async retag(owner: string, duplicates: readonly string[], keep: readonly string[]): Promise<void> {
-    for (const video of await this.videos.findByIds(owner, [...duplicates, ...keep])) {
-      const isDuplicate = duplicates.includes(video.videoId);
-      const tags = isDuplicate
-        ? [...new Set([...video.tags, DUPLICATE_TAG])]
-        : video.tags.filter((t) => t !== DUPLICATE_TAG);
-      if (tags.length !== video.tags.length) await this.videos.update(owner, video.videoId, { tags });
-    }
   }
 
   private async mustFind(owner: string, videoId: string): Promise<VideoEntity> {
