@@ -112,6 +112,42 @@ export function group(id: string, kind: DuplicateGroup['kind'], members: string[
   };
 }
 
+/**
+ * A video group: `members` are [video id, offset to the first one in ms], the first being the suggested
+ * keep; each member's image is its video's poster frame (`<video>-F0`, as `videoRecord` names it).
+ */
+export function videoGroup(
+  id: string,
+  kind: DuplicateGroup['kind'],
+  members: [videoId: string, offsetMs: number][],
+): DuplicateGroup {
+  const keep = members[0]![0];
+  return {
+    group_id: id,
+    kind,
+    media: 'video',
+    suggested_keep: keep,
+    status: 'open',
+    members: members.map(([videoId, offsetMs], i) => ({
+      image_id: `${videoId}-F0`,
+      hamming: 0,
+      cosine: 0,
+      quality_score: 0,
+      video:
+        i === 0
+          ? { video_id: videoId, offset_ms: 0, matched_share: 1, other_matched_share: 1, matched_frames: 0 }
+          : {
+              video_id: videoId,
+              offset_ms: offsetMs,
+              matched_share: 0.98 - i * 0.1,
+              other_matched_share: 0.66,
+              matched_frames: 2 + i,
+              aligned_with: keep,
+            },
+    })),
+  };
+}
+
 export function anomaly(id: string, score: number): AnomalyItem {
   return {
     image_id: id,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatDuration, formatOffset, formatTimestamp } from './format';
+import { formatDuration, formatOffset, formatSignedTimestamp, formatTimestamp } from './format';
 
 describe('video time formats', () => {
   it('writes durations as m:ss, from an hour as h:mm:ss', () => {
@@ -24,5 +24,13 @@ describe('video time formats', () => {
     expect(formatOffset(-3_000)).toBe('\u22123.0 s');
     expect(formatOffset(0)).toBe('0.0 s');
     expect(formatOffset(-20)).toBe('0.0 s');
+  });
+
+  it('writes the shift between two videos as a signed m:ss.s', () => {
+    expect(formatSignedTimestamp(3_000)).toBe('+0:03.0');
+    expect(formatSignedTimestamp(-2_000)).toBe('\u22120:02.0');
+    expect(formatSignedTimestamp(-61_500)).toBe('\u22121:01.5');
+    expect(formatSignedTimestamp(0)).toBe('0:00.0');
+    expect(formatSignedTimestamp(40)).toBe('0:00.0');
   });
 });

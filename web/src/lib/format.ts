@@ -52,6 +52,17 @@ export function formatOffset(ms: number | undefined | null): string {
   return `${ms > 0 ? '+' : '\u2212'}${text}`;
 }
 
+/**
+ * A signed shift between two videos' times as m:ss.s: "+0:03.0", "−0:02.0" (a real minus sign),
+ * "0:00.0" when there is none.
+ */
+export function formatSignedTimestamp(ms: number | undefined | null): string {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '–';
+  const text = formatTimestamp(Math.abs(ms));
+  if (Math.round(Math.abs(ms) / 100) === 0) return text;
+  return `${ms > 0 ? '+' : '\u2212'}${text}`;
+}
+
 export function shortId(id: string): string {
   return id.length > 12 ? `${id.slice(0, 6)}…${id.slice(-4)}` : id;
 }

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { CopyCheckIcon, RefreshCwIcon, ScanSearchIcon, TagIcon } from 'lucide-react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useSearchParams } from 'react-router';
 import { toast } from 'sonner';
 
 import { isJobFinished, useJob } from '@/api/get-job';
@@ -28,7 +29,7 @@ import { parseTags } from '@/lib/format';
 import { describeProblem } from '@/lib/problem';
 import { useHotkeys } from '@/lib/use-hotkeys';
 
-import { useDedupGroups, type GroupKind } from '../api/list-dedup-groups';
+import { useDedupGroups, type GroupKind, type MediaFilter } from '../api/list-dedup-groups';
 import {
   removeGroupsOptimistically,
   resolveDedupGroup,
@@ -37,13 +38,38 @@ import {
 } from '../api/resolve-dedup-group';
 import { useStartDedupScan } from '../api/start-dedup-scan';
 import { GroupCard, type GroupAction } from './group-card';
+import { memberIds } from './group-members';
 import { PairView, type ComparedPair } from './pair-view';
 
-const kinds: { value: GroupKind; label: string; hint: string }[] = [
-  { value: 'exact', label: 'Exact', hint: 'Byte-identical files.' },
-  { value: 'near', label: 'Near', hint: 'Re-encodes, resizes and light edits (perceptual hash).' },
-  { value: 'similar', label: 'Similar', hint: 'The same scene or subject (embedding similarity).' },
+const kinds: { value: GroupKind; label: string; hint: string; videoHint: string }[] = [
+  {
+    value: 'exact',
+    label: 'Exact',
+    hint: 'Byte-identical files.',
+    videoHint: 'The same video: both matched almost whole, in step, of the same length.',
+  },
+  {
+    value: 'near',
+    label: 'Near',
+    hint: 'Re-encodes, resizes and light edits (perceptual hash).',
+    videoHint: 'One video matched for at least half its length: trimmed, extended or re-encoded copies.',
+  },
+  {
+    value: 'similar',
+    label: 'Similar',
+    hint: 'The same scene or subject (embedding similarity).',
+    videoHint: 'A shared stretch of footage in otherwise different videos.',
+  },
 ];
+
+const mediaFilters: { value: MediaFilter; label: string }[] = [
+  { value: 'image', label: 'Images' },
+  { value: 'video', label: 'Videos' },
+  { value: 'all', label: 'All' },
+];
+
+const isKind = (value: string | null): value is GroupKind => kinds.some((k) => k.value === value);
+const isMedia = (value: string | null): value is MediaFilter => mediaFilters.some((m) => m.value === value);
 
 /** How long a bulk resolve waits for "Undo" before it is sent. */
 export const undoWindowMs = 6000;
@@ -78,7 +104,7 @@ export function decisionFor(
   action: GroupAction,
   selected: Set<string>,
 ): GroupResolveRequest {
-  const members = group.members.map((m) => m.image_id);
+  const members = memberIds(group);
   const chosen = members.filter((id) => selected.has(id));
   if (action === 'keep-selected') {
     const keep = chosen.length ? chosen : [group.suggested_keep];
@@ -106,8 +132,25 @@ export function DedupeView({
   onOpenImage: (imageId: string, order: string[]) => void;
   undoMs?: number;
 }) {
-  const [kind, setKind] = useState<GroupKind>('exact');
-  const groupsQuery = useDedupGroups(kind);
+  // The tier and the media are in the address (`?kind=near&media=video`), so a view can be linked to.
+  const [params, setParams] = useSearchParams();
+  const kindParam = params.get('kind');
+  const mediaParam = params.get('media');
+  const kind: GroupKind = isKind(kindParam) ? kindParam : 'exact';
+  const media: MediaFilter = isMedia(mediaParam) ? mediaParam : 'all';
+  const setFilter = (name: 'kind' | 'media', value: string, fallback: string) =>
+    setParams(
+      (current) => {
+        const next = new URLSearchParams(current);
+        if (value === fallback) next.delete(name);
+        else next.set(name, value);
+        return next;
+      },
+      { replace: true },
+    );
+  const setKind = (value: GroupKind) => setFilter('kind', value, 'exact');
+  const setMedia = (value: MediaFilter) => setFilter('media', value, 'all');
+  const groupsQuery = useDedupGroups(kind, media);
   const groups = useMemo(() => groupsQuery.data?.pages.flatMap((p) => p.groups) ?? [], [groupsQuery.data]);
   const [selectedMembers, setSelectedMembers] = useState<Set<string>>(new Set());
   const [selectedGroups, setSelectedGroups] = useState<Set<string>>(new Set());
@@ -134,7 +177,7 @@ export function DedupeView({
     setSelectedGroups(new Set());
     setSelectedMembers(new Set());
     setActive(0);
-  }, [kind]);
+  }, [kind, media]);
 
   const toggle = (set: Set<string>, id: string) => {
     const next = new Set(set);
@@ -180,8 +223,13 @@ export function DedupeView({
       });
     }, undoMs);
     pendingCommits.current.add(timer);
+    const kept = targets.every((g) => g.media === 'video')
+      ? 'videos'
+      : targets.some((g) => g.media === 'video')
+        ? 'images and videos'
+        : 'images';
     toast.success(
-      `Resolved ${targets.length} group${targets.length === 1 ? '' : 's'}, keeping the suggested images`,
+      `Resolved ${targets.length} group${targets.length === 1 ? '' : 's'}, keeping the suggested ${kept}`,
       {
         duration: undoMs,
         action: {
@@ -198,13 +246,12 @@ export function DedupeView({
     );
   }, [groups, selectedGroups, queryClient, undoMs]);
 
+  const chosenGroups = groups.filter((g) => selectedGroups.has(g.group_id));
+  // Tags are set on images; a video group's members are videos (its images are only their posters).
+  const taggable = chosenGroups.filter((g) => g.media !== 'video');
   const bulkTag = async () => {
     const tags = parseTags(bulkTags);
-    const ids = [
-      ...new Set(
-        groups.filter((g) => selectedGroups.has(g.group_id)).flatMap((g) => g.members.map((m) => m.image_id)),
-      ),
-    ];
+    const ids = [...new Set(taggable.flatMap((g) => g.members.map((m) => m.image_id)))];
     if (!tags.length || !ids.length) return;
     const results = await Promise.allSettled(ids.map((id) => updateImageTags(id, tags, false)));
     const failed = results.filter((r) => r.status === 'rejected');
@@ -225,6 +272,7 @@ export function DedupeView({
       k: () => setActive((i) => Math.max(0, i - 1)),
       x: () => activeGroup && setSelectedGroups((s) => toggle(s, activeGroup.group_id)),
       c: () => {
+        if (activeGroup?.media === 'video') return;
         const other = activeGroup?.members.find((m) => m.image_id !== activeGroup.suggested_keep);
         if (activeGroup && other)
           setCompare(comparisonOf(activeGroup, activeGroup.suggested_keep, other.image_id));
@@ -252,7 +300,20 @@ export function DedupeView({
             ))}
           </TabsList>
         </Tabs>
-        <p className="text-sm text-muted-foreground">{kinds.find((k) => k.value === kind)?.hint}</p>
+        <Tabs value={media} onValueChange={(v) => setMedia(v as MediaFilter)}>
+          <TabsList aria-label="Media">
+            {mediaFilters.map((m) => (
+              <TabsTrigger key={m.value} value={m.value}>
+                {m.label}
+              </TabsTrigger>
+            ))}
+          </TabsList>
+        </Tabs>
+        <p className="text-sm text-muted-foreground">
+          {media === 'video'
+            ? kinds.find((k) => k.value === kind)?.videoHint
+            : kinds.find((k) => k.value === kind)?.hint}
+        </p>
         <div className="ml-auto flex items-center gap-2">
           {jobId && job.data && (
             <div className="flex w-40 items-center gap-2 text-xs text-muted-foreground" aria-live="polite">
@@ -304,7 +365,17 @@ export function DedupeView({
               value={bulkTags}
               onChange={(e) => setBulkTags(e.target.value)}
             />
-            <Button size="sm" variant="outline" type="submit" disabled={parseTags(bulkTags).length === 0}>
+            <Button
+              size="sm"
+              variant="outline"
+              type="submit"
+              disabled={parseTags(bulkTags).length === 0 || taggable.length === 0}
+              title={
+                taggable.length < chosenGroups.length
+                  ? 'Tags go to the images of image groups; videos are not tagged from here'
+                  : undefined
+              }
+            >
               <TagIcon /> Tag all images
             </Button>
           </form>
@@ -332,7 +403,7 @@ export function DedupeView({
       ) : groups.length === 0 ? (
         <EmptyState
           icon={CopyCheckIcon}
-          title={`No open ${kind} duplicate groups`}
+          title={`No open ${kind} duplicate groups${media === 'all' ? '' : media === 'video' ? ' of videos' : ' of images'}`}
           action={
             <Button
               variant="outline"
@@ -342,14 +413,15 @@ export function DedupeView({
             </Button>
           }
         >
-          Either everything here is resolved or no scan has found any. Upload more images, or run a scan to
-          look again.
+          {media === 'video'
+            ? 'Either everything here is resolved or no two of your videos line up. Videos are compared as soon as their frames are indexed.'
+            : 'Either everything here is resolved or no scan has found any. Upload more images, or run a scan to look again.'}
         </EmptyState>
       ) : (
         <div className="grid gap-3">
           <p className="text-xs text-muted-foreground">
             <Kbd>j</Kbd>/<Kbd>k</Kbd> move · <Kbd>x</Kbd> select group · <Kbd>c</Kbd> compare with the
-            suggested keep
+            suggested keep (images)
           </p>
           {groups.map((group, index) => (
             <GroupCard
@@ -392,8 +464,9 @@ export function DedupeView({
               Resolve {selectedGroups.size} group{selectedGroups.size === 1 ? '' : 's'}?
             </AlertDialogTitle>
             <AlertDialogDescription>
-              In each group the suggested image is kept and every other member is marked as its duplicate. You
-              can undo for a few seconds afterwards.
+              In each group the suggested image or video is kept and every other member is marked as its
+              duplicate (duplicate videos are deleted whole once the server&apos;s undo window has passed).
+              You can undo here for a few seconds afterwards.
             </AlertDialogDescription>
           </AlertDialogHeader>
           <AlertDialogFooter>
