@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it, vi } from 'vitest';
 
-import { videoDuplicate, videoRecord } from '../../../test/fixtures';
+import { listedVideo, videoDuplicate, videoRecord } from '../../../test/fixtures';
 import { problemResponse, url } from '../../../test/handlers';
 import { server } from '../../../test/msw-server';
 import { renderApp } from '../../../test/render';
@@ -97,6 +97,7 @@ describe('video route', () => {
         HttpResponse.json({
           duplicates: [
             videoDuplicate('VID_INTRO', {
+              kind: 'similar',
               offset_ms: 4000,
               matched_share: 1,
               other_matched_share: 0.6,
@@ -115,6 +116,8 @@ describe('video route', () => {
     const { user, router } = renderApp('/videos/VID_1');
     const list = await screen.findByRole('list', { name: 'Near-duplicate videos' });
     const [intro, trim] = within(list).getAllByTestId('video-duplicate');
+    expect(within(intro!).getByTestId('duplicate-kind')).toHaveTextContent('similar');
+    expect(within(trim!).getByTestId('duplicate-kind')).toHaveTextContent('near');
     expect(within(intro!).getByTestId('duplicate-offset')).toHaveTextContent('offset +4.0 s');
     expect(intro).toHaveTextContent('plays 4.0 s later in the other video');
     expect(within(intro!).getByTestId('duplicate-coverage')).toHaveTextContent(
@@ -180,5 +183,51 @@ describe('video route', () => {
     renderApp('/videos/VID_X');
     expect(await screen.findByTestId('problem-alert')).toHaveTextContent('No video VID_X in your library');
     expect(screen.queryByTestId('video-player')).not.toBeInTheDocument();
+  });
+
+  it('deletes the video after confirmation and goes back to the list', async () => {
+    const deleted: string[] = [];
+    server.use(
+      http.delete(url('/api/videos/:id'), ({ params }) => {
+        deleted.push(String(params.id));
+        return HttpResponse.json({ video_id: String(params.id), deleted: true, frames_deleted: 4 });
+      }),
+      http.get(url('/api/videos'), () =>
+        HttpResponse.json({ videos: deleted.includes('VID_1') ? [] : [listedVideo('VID_1')] }),
+      ),
+    );
+    const { user, router } = renderApp('/videos/VID_1');
+    await screen.findByTestId('video-player');
+    await user.click(screen.getByRole('button', { name: 'Delete video' }));
+    const dialog = await screen.findByRole('alertdialog');
+    expect(dialog).toHaveTextContent('Delete this video?');
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel' }));
+    expect(deleted).toEqual([]);
+
+    await user.click(screen.getByRole('button', { name: 'Delete video' }));
+    await user.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/videos'));
+    expect(deleted).toEqual(['VID_1']);
+    expect(await screen.findByText('Video deleted')).toBeInTheDocument();
+    expect(screen.getByText('4 key frames deleted with it')).toBeInTheDocument();
+    expect(screen.queryByRole('alertdialog')).not.toBeInTheDocument();
+  });
+
+  it("shows the server's problem in the dialog when the deletion is refused, and stays", async () => {
+    server.use(
+      http.delete(url('/api/videos/:id'), () =>
+        problemResponse(409, 'Conflict', 'The video is still being extracted; delete it once it is indexed.'),
+      ),
+    );
+    const { user, router } = renderApp('/videos/VID_1');
+    await user.click(await screen.findByRole('button', { name: 'Delete video' }));
+    const dialog = await screen.findByRole('alertdialog');
+    await user.click(within(dialog).getByRole('button', { name: 'Delete' }));
+    const alert = await within(dialog).findByTestId('problem-alert');
+    expect(alert).toHaveTextContent('Conflict');
+    expect(alert).toHaveTextContent('still being extracted');
+    expect(alert).toHaveTextContent('req-123');
+    expect(router.state.location.pathname).toBe('/videos/VID_1');
+    expect(within(dialog).getByRole('button', { name: 'Delete' })).toBeEnabled();
   });
 });

@@ -22,6 +22,14 @@ export function offsetMeaning(offsetMs: number): string {
     : `Each moment plays ${seconds} s earlier in the other video (its start is cut, e.g. a trimmed copy).`;
 }
 
+const kindTitles: Record<VideoDuplicate['kind'], string> = {
+  exact: 'Exact: the same video (both matched almost whole, in step, of the same length)',
+  near: 'Near: one of the two matched for at least half its length (a trimmed, extended or re-encoded copy)',
+  similar: 'Similar: a shared stretch of footage',
+};
+
+const kindVariants = { exact: 'destructive', near: 'warning', similar: 'secondary' } as const;
+
 /**
  * Videos whose frames align with this one's: the time offset between them, how much of each is
  * matched, and a link that opens the other video at the moment this one is showing.
@@ -84,6 +92,13 @@ function DuplicateRow({ duplicate, currentMs }: { duplicate: VideoDuplicate; cur
           <Link className="font-mono text-xs text-primary hover:underline" to={href}>
             {duplicate.video_id}
           </Link>
+          <Badge
+            variant={kindVariants[duplicate.kind]}
+            title={kindTitles[duplicate.kind]}
+            data-testid="duplicate-kind"
+          >
+            {duplicate.kind}
+          </Badge>
           {other.data && (
             <span className="text-xs text-muted-foreground">{formatDuration(other.data.duration_ms)}</span>
           )}
