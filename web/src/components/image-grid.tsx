@@ -18,6 +18,8 @@ export interface GridItem {
   thumbnailUrl?: string | undefined;
   /** Shown in the corner: a similarity score, a distance. */
   badge?: ReactNode;
+  /** Shown in the opposite corner: what the tile stands for beyond itself (the frames of a video). */
+  note?: ReactNode;
   caption?: ReactNode;
 }
 
@@ -167,6 +169,11 @@ export function ImageGrid({
                       src={item.thumbnailUrl}
                       className="transition-transform group-hover:scale-[1.02]"
                     />
+                    {item.note !== undefined && (
+                      <span className="absolute top-1.5 left-1.5 rounded bg-black/65 px-1.5 py-0.5 text-xs text-white">
+                        {item.note}
+                      </span>
+                    )}
                     {item.badge !== undefined && (
                       <span className="absolute top-1.5 right-1.5 rounded bg-black/65 px-1.5 py-0.5 font-mono text-xs text-white">
                         {item.badge}

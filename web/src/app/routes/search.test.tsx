@@ -62,6 +62,43 @@ describe('search view', () => {
     expect(tiles[1]).not.toHaveTextContent('Video frame');
   });
 
+  it('asks for one hit per video when toggled, and says how many frames of the video matched', async () => {
+    const seen: SearchRequest[] = [];
+    server.use(
+      http.post(url('/api/search/similar'), async ({ request }) => {
+        const body = (await request.json()) as SearchRequest;
+        seen.push(body);
+        const frame = (id: string, video: string, frames?: number) => ({
+          ...searchHit(id, 0.95),
+          video: { video_id: video, frame_index: 50, t_ms: 2000, shot_id: 1 },
+          ...(frames === undefined ? {} : { video_frames: frames }),
+        });
+        return HttpResponse.json({
+          query_id: 'q-1',
+          model_name: 'clip-vit-b32',
+          hits: body.group_by_video
+            ? [frame('VID_1-F2000', 'VID_1', 3), frame('VID_2-F2000', 'VID_2', 1), searchHit('IMG_B', 0.9)]
+            : [frame('VID_1-F2000', 'VID_1'), frame('VID_1-F4000', 'VID_1'), searchHit('IMG_B', 0.9)],
+        });
+      }),
+    );
+    const { user } = renderApp('/search?image_id=IMG_A');
+    await screen.findByRole('grid', { name: 'Search results' });
+    expect(seen[0]!.group_by_video).toBeUndefined();
+    expect(screen.queryByTestId('video-frames')).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('switch', { name: 'One hit per video' }));
+    await user.click(screen.getByRole('button', { name: 'Apply filters' }));
+    await waitFor(() => expect(seen).toHaveLength(2));
+    expect(seen[1]).toMatchObject({ image_id: 'IMG_A', group_by_video: true });
+    await screen.findByTestId('video-frames');
+    const tiles = screen.getAllByTestId('grid-tile');
+    expect(within(tiles[0]!).getByTestId('video-frames')).toHaveTextContent('3 frames');
+    // A video with only this frame among the matches, and a still, say nothing more.
+    expect(within(tiles[1]!).queryByTestId('video-frames')).not.toBeInTheDocument();
+    expect(within(tiles[2]!).queryByTestId('video-frames')).not.toBeInTheDocument();
+  });
+
   it('searches by image id and shows the hits with their scores in a grid', async () => {
     const seen = searchReturning(['IMG_COPY', 'IMG_B', 'IMG_C']);
     const { user } = renderApp('/search');

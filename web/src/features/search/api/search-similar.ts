@@ -12,6 +12,8 @@ export interface SearchOptions {
   scoreThreshold?: number | undefined;
   phashGate?: number | undefined;
   useCrops: boolean;
+  /** Only the best frame of each video (the hit counts the video's other frames among the candidates). */
+  groupByVideo?: boolean | undefined;
   filter: ImageFilter;
 }
 
@@ -24,6 +26,7 @@ function params(options: SearchOptions, offset: number, limit: number) {
     score_threshold: options.scoreThreshold,
     phash_gate: options.phashGate,
     use_crops: options.useCrops,
+    group_by_video: options.groupByVideo || undefined,
     include_payload: true,
     filter: options.filter,
   };

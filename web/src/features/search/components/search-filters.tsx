@@ -11,7 +11,12 @@ import { parseTags, qualityFlagLabels, qualityFlags, type QualityFlag } from '@/
 
 import type { SearchOptions } from '../api/search-similar';
 
-export const defaultSearchOptions: SearchOptions = { limit: 60, useCrops: false, filter: {} };
+export const defaultSearchOptions: SearchOptions = {
+  limit: 60,
+  useCrops: false,
+  groupByVideo: false,
+  filter: {},
+};
 
 function num(text: string): number | undefined {
   if (text.trim() === '') return undefined;
@@ -31,6 +36,7 @@ export function SearchFilters({ onApply }: { onApply: (options: SearchOptions) =
   const [gateOn, setGateOn] = useState(false);
   const [gate, setGate] = useState('10');
   const [crops, setCrops] = useState(false);
+  const [perVideo, setPerVideo] = useState(false);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -40,6 +46,7 @@ export function SearchFilters({ onApply }: { onApply: (options: SearchOptions) =
       scoreThreshold: num(threshold),
       phashGate: gateOn ? Math.max(0, Math.min(64, Math.round(num(gate) ?? 10))) : undefined,
       useCrops: crops,
+      groupByVideo: perVideo,
       filter: {
         ...(tagList.length ? { tags_any: tagList } : {}),
         // Dates are whole days in the reviewer's zone; the end day is included.
@@ -173,6 +180,12 @@ export function SearchFilters({ onApply }: { onApply: (options: SearchOptions) =
           <div className="flex items-center justify-between gap-2">
             <Label htmlFor="f-crops">Match crops</Label>
             <Switch id="f-crops" checked={crops} onCheckedChange={setCrops} />
+          </div>
+          <div className="flex items-center justify-between gap-2">
+            <Label htmlFor="f-per-video" title="Of the frames of one video, only the best match is listed">
+              One hit per video
+            </Label>
+            <Switch id="f-per-video" checked={perVideo} onCheckedChange={setPerVideo} />
           </div>
           <Button type="submit" variant="secondary">
             Apply filters

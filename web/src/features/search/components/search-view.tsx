@@ -56,6 +56,16 @@ export function SearchView({ onOpenImage }: { onOpenImage: (imageId: string, ord
             {formatDuration(h.video.t_ms)}
           </span>
         ) : undefined,
+        // With one hit per video, the best frame stands for the others of its video that matched.
+        note:
+          h.video && (h.video_frames ?? 0) > 1 ? (
+            <span
+              data-testid="video-frames"
+              title="Frames of this video among the matches; the best is shown"
+            >
+              {h.video_frames} frames
+            </span>
+          ) : undefined,
       })),
     [hits],
   );
