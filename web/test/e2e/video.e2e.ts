@@ -10,8 +10,9 @@ import { freshUserId, imagesDir, openBrowser, outcome, shot, signIn, withFailure
 
 // Videos in the console against the real stack: a slideshow made here with ffmpeg (three photos, 2 s
 // each, so a cut and a kept frame at 0, 2 and 4 s), uploaded through the upload page, then its page:
-// the filmstrip, a seek from a frame, a near-duplicate (the same slideshow trimmed by 2 s) and the way
-// back from a frame's detail to the video at that time.
+// the filmstrip, a seek from a frame, a near-duplicate (the same slideshow trimmed by 2 s), the way
+// back from a frame's detail to the video at that time, the two videos as a group in the duplicate
+// review, and the deletion of the copy.
 
 const ffmpegPath = process.env.FFMPEG_PATH ?? '/usr/bin/ffmpeg';
 
@@ -173,6 +174,7 @@ async function videoFlow(): Promise<void> {
   await duplicate.first().waitFor({ timeout: 30_000 });
   expect(await duplicate.count()).toBe(1);
   expect(await duplicate.getByTestId('duplicate-offset').innerText()).toBe('offset \u22122.0 s');
+  expect(await duplicate.getByTestId('duplicate-kind').innerText()).toBe('near');
   expect(await duplicate.innerText()).toContain('earlier in the other video');
   await shot(page, '14-video-page');
   await page.getByRole('heading', { name: 'Near-duplicate videos' }).scrollIntoViewIfNeeded();
@@ -188,4 +190,47 @@ async function videoFlow(): Promise<void> {
   await note.getByRole('link', { name: 'Play from 0:02' }).click();
   await page.waitForURL((url) => url.pathname === href && url.searchParams.get('t') === '2000');
   await expect.poll(playerTime, { timeout: 10_000 }).toBeGreaterThanOrEqual(1.95);
+
+  // The review: the two videos are one near-duplicate video group, the original kept (the longer) and
+  // the trimmed copy placed 2 s into it.
+  await page.getByRole('link', { name: 'Dedupe', exact: true }).click();
+  await page.getByRole('tab', { name: 'Videos' }).click();
+  await page.getByRole('tab', { name: 'Near' }).click();
+  await page.waitForURL(
+    (url) => url.searchParams.get('media') === 'video' && url.searchParams.get('kind') === 'near',
+  );
+  const group = page.locator('[data-testid="dedup-group"][data-media="video"]');
+  // The dedup service groups a video once its frames are indexed: look again until the group is there.
+  await expect
+    .poll(
+      async () => {
+        if ((await group.count()) === 0) await page.reload();
+        return group.count();
+      },
+      { timeout: 30_000, interval: 2000 },
+    )
+    .toBe(1);
+  expect(await group.getByTestId('group-member').count()).toBe(2);
+  const keep = group.locator('[data-testid="group-member"][data-keep]');
+  expect(await keep.getAttribute('data-video-id')).toBe(href!.slice('/videos/'.length));
+  expect(await keep.getByTestId('member-offset').innerText()).toBe('keep');
+  const copyMember = group.locator('[data-testid="group-member"]:not([data-keep])');
+  expect(await copyMember.getByTestId('member-offset').innerText()).toBe('\u22120:02.0');
+  expect(await copyMember.innerText()).toContain('starts 0:02.0 into the keep');
+  expect(await copyMember.getByTestId('member-share').innerText()).toMatch(/^\d+% matched · \d+ frames/);
+  await group.locator('img[alt^="Poster of video"]').nth(1).waitFor();
+  await shot(page, '17-dedupe-videos');
+
+  // Deleting the copy from its page: a confirmation, then back to the list, which holds the original only.
+  const copyId = await copyMember.getAttribute('data-video-id');
+  await copyMember.getByRole('link', { name: `Play video ${copyId}` }).click();
+  await page.waitForURL((url) => url.pathname === `/videos/${copyId}`);
+  await page.getByRole('button', { name: 'Delete video' }).click();
+  const confirm = page.getByRole('alertdialog');
+  await confirm.waitFor();
+  await shot(page, '18-video-delete-confirm');
+  await confirm.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/videos');
+  await expect.poll(() => page.getByTestId('video-card').count(), { timeout: 10_000 }).toBe(1);
+  expect(await page.locator(`a[href="${href}"]`).count()).toBeGreaterThan(0);
 }

@@ -128,6 +128,11 @@ describe('video route', () => {
     expect(within(trim!).getByTestId('duplicate-coverage')).toHaveTextContent('50% of this video');
     expect(within(trim!).getByTestId('duplicate-coverage')).toHaveTextContent('98% of the other');
     expect(screen.getByText(/other time = this time \+ offset/)).toBeInTheDocument();
+    // The best covered pair's tier, in the review of video groups.
+    expect(screen.getByRole('link', { name: 'duplicate review' })).toHaveAttribute(
+      'href',
+      '/dedupe?kind=similar&media=video',
+    );
 
     // The other video, at the moment this one shows (0:02 here is 0:06 there).
     await user.click(screen.getByRole('button', { name: 'Play from 0:02.0 (shot 2)' }));

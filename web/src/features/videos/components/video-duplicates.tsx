@@ -64,7 +64,15 @@ export function VideoDuplicates({
     <div className="grid gap-3">
       <p className="text-xs text-muted-foreground">
         Offset: the other video&apos;s time minus this one&apos;s for the same moment (other time = this time
-        + offset). Coverage: the share of each video&apos;s duration that matched frames cover.
+        + offset). Coverage: the share of each video&apos;s duration that matched frames cover. Decide which
+        to keep in the{' '}
+        <Link
+          className="text-primary hover:underline"
+          to={`/dedupe?kind=${duplicates.data.duplicates[0]!.kind}&media=video`}
+        >
+          duplicate review
+        </Link>
+        .
       </p>
       <ul className="grid gap-3" aria-label="Near-duplicate videos">
         {duplicates.data.duplicates.map((duplicate) => (
