@@ -81,6 +81,7 @@ quick_env() {
     # 2,000 uploads per mode, capped at 1,600 s of streaming per mode (the table says where it stopped).
     soak) echo "BENCH_SOAK_N=2000 BENCH_SOAK_WINDOW=500 BENCH_SOAK_MAX_S=1600" ;;
     dedup-verify-levers) echo "LEVERS=0,8" ;;
+    dedup-video-dedup) echo "BENCH_VIDEO_COSINES=0.85" ;;
     *) echo "" ;;
   esac
 }

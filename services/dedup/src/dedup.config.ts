@@ -57,7 +57,7 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_CHECK_CONCURRENCY: envInt(2, 1, 64),
     DEDUP_CHECK_QUEUE_MAX: envInt(16, 0, 10_000),
     /** Near-duplicate videos (docs/video.md): frames this close (cosine) vote for an alignment. */
-    VIDEO_MATCH_MIN_COSINE: envNumber(0.9, 0, 1),
+    VIDEO_MATCH_MIN_COSINE: envNumber(0.85, 0, 1),
     /** Nearest frames per kept frame asked of the vector index when looking for look-alike videos. */
     VIDEO_MATCH_K: envInt(30, 1, 200),
     /** A video pair is `near` when one of them has at least this share of its duration matched. */

@@ -375,7 +375,9 @@ describe.each(modes)('video upload through the gateway (%s)', (mode) => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ image_id: frame.frames[1]!.image_id, limit: 50, ...body }),
       }).then(async (r) => {
-        const answer = (await r.json()) as { hits: { video?: { video_id: string }; video_frames?: number }[] };
+        const answer = (await r.json()) as {
+          hits: { video?: { video_id: string }; video_frames?: number }[];
+        };
         expect({ status: r.status, answer }).toMatchObject({ status: 200 });
         return answer;
       });
