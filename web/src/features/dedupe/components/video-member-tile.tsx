@@ -90,7 +90,7 @@ export function VideoMemberTile({
           </Badge>
         </div>
         {isKeep ? (
-          <span className="text-muted-foreground">the others’ offsets are from this video</span>
+          <span className="text-muted-foreground">offsets are measured from it</span>
         ) : (
           <>
             <span className="text-muted-foreground">{alignmentInWords(video.offset_ms)}</span>
