@@ -5,12 +5,14 @@ import { ulid } from 'ulid';
 import {
   AnomalyReviewRepository,
   AuditLogRepository,
+  CalibrationEvidenceRepository,
   DedupRepository,
   FeedbackRepository,
   ImageRepository,
   JobRepository,
   PairVerificationRepository,
   persistenceMigrations,
+  TenantSettingsRepository,
   VideoRepository,
   type NewImage,
   type NewVideo,
@@ -31,6 +33,8 @@ const TABLES = [
   'audit_log',
   'pair_verifications',
   'videos',
+  'tenant_settings',
+  'decision_signals',
 ];
 
 function sha(text: string): string {
@@ -785,6 +789,117 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         expect(entries.items.map((entry) => entry.action)).toEqual(['dedup.resolve', 'image.delete']);
         expect(entries.items[0].details).toEqual({ kept: a });
         expect((await audit.list(owner, { action: 'image.delete' })).items).toHaveLength(1);
+      });
+
+      it('versions applied settings per tenant and scope, undoes them in turn, and audits each change', async () => {
+        const settings = new TenantSettingsRepository(db);
+        expect(await settings.current(owner, 'dedup')).toBeNull();
+        await expectCode(settings.undo(owner, 'dedup', 'admin'), ErrorCode.Conflict);
+        const first = await settings.apply(owner, 'dedup', 'admin', { phashMax: 9 }, { signals: 1 });
+        const second = await settings.apply(owner, 'dedup', 'admin2', { phashMax: 9, cosineSimilar: 0.85 });
+        await settings.apply(`${owner}-other`, 'dedup', 'admin', { phashMax: 2 });
+        expect([first.version, second.version]).toEqual([1, 2]);
+        expect(second).toMatchObject({ previous: { phashMax: 9 }, appliedBy: 'admin2', undoneAt: null });
+        expect(await settings.current(owner, 'anomaly')).toBeNull();
+
+        const undone = await settings.undo(owner, 'dedup', 'admin');
+        expect(undone.undone).toMatchObject({ version: 2, undoneBy: 'admin' });
+        expect(undone.current).toMatchObject({ version: 1, settings: { phashMax: 9 } });
+        expect((await settings.undo(owner, 'dedup', 'admin')).current).toBeNull();
+        await expectCode(settings.undo(owner, 'dedup', 'admin'), ErrorCode.Conflict);
+        // A new version after undos continues the numbering; the history keeps every version.
+        expect((await settings.apply(owner, 'dedup', 'admin', { phashMax: 7 })).version).toBe(3);
+        const history = await settings.history(owner, 'dedup');
+        expect(history.map((v) => [v.version, v.undoneAt !== null])).toEqual([
+          [3, false],
+          [2, true],
+          [1, true],
+        ]);
+        expect((await settings.current(`${owner}-other`, 'dedup'))?.settings).toEqual({ phashMax: 2 });
+        const audit = await new AuditLogRepository(db).list(owner);
+        expect(audit.items.map((e) => e.action)).toEqual([
+          'settings.dedup.apply',
+          'settings.dedup.undo',
+          'settings.dedup.undo',
+          'settings.dedup.apply',
+          'settings.dedup.apply',
+        ]);
+        expect(audit.items[1].details).toEqual({ from: { phashMax: 9 }, to: {} });
+      });
+
+      it('keeps the signals of decided pairs and reads them back with the decisions and reviewed scores', async () => {
+        const dedup = new DedupRepository(db);
+        const evidence = new CalibrationEvidenceRepository(db);
+        const [a, b, c] = [ulid(), ulid(), ulid()].sort();
+        await dedup.recordDecision({
+          ownerUserId: owner,
+          userId: 'u1',
+          imageA: a,
+          imageB: b,
+          verdict: 'duplicate',
+        });
+        await dedup.recordDecision({
+          ownerUserId: owner,
+          userId: 'u1',
+          imageA: a,
+          imageB: c,
+          verdict: 'not_duplicate',
+        });
+        await dedup.recordDecision({
+          ownerUserId: owner,
+          userId: 'u1',
+          imageA: b,
+          imageB: c,
+          verdict: 'keep',
+        });
+        await evidence.saveSignals(owner, [
+          { imageA: a, imageB: b, model: 'mobilenet', cosine: 0.93, hamming: 3, inliers: 40, verified: true },
+        ]);
+        await evidence.saveSignals(owner, [
+          {
+            imageA: a,
+            imageB: b,
+            model: 'mobilenet',
+            cosine: 0.91,
+            hamming: 4,
+            inliers: null,
+            verified: null,
+          },
+        ]);
+        const decided = await evidence.decidedPairs(owner);
+        expect(decided).toEqual([
+          {
+            imageA: a,
+            imageB: b,
+            verdict: 'duplicate',
+            signals: {
+              imageA: a,
+              imageB: b,
+              model: 'mobilenet',
+              cosine: 0.91,
+              hamming: 4,
+              inliers: null,
+              verified: null,
+            },
+          },
+          { imageA: a, imageB: c, verdict: 'not_duplicate', signals: null },
+        ]);
+        expect(await evidence.decidedPairs(`${owner}-other`)).toEqual([]);
+
+        const reviews = new AnomalyReviewRepository(db);
+        await db.query(
+          `INSERT INTO anomaly_scores (owner_user_id, image_id, dnn, density, ood, quality, combined)
+           VALUES ($1, $2, 0.9, 0.8, 0.7, 0.1, 0.7), ($1, $3, 0.1, 0.2, 0.3, 0.1, 0.2)`,
+          [owner, a, b],
+        );
+        await reviews.record({ ownerUserId: owner, imageId: a, verdict: 'ok', userId: 'u1' });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await reviews.record({ ownerUserId: owner, imageId: a, verdict: 'anomaly', userId: 'u1' });
+        await reviews.record({ ownerUserId: owner, imageId: b, verdict: 'duplicate', userId: 'u1' });
+        await reviews.record({ ownerUserId: owner, imageId: c, verdict: 'ok', userId: 'u1' });
+        expect(await evidence.reviewedScores(owner)).toEqual([
+          { imageId: a, verdict: 'anomaly', dnn: 0.9, density: 0.8, ood: 0.7, quality: 0.1, combined: 0.7 },
+        ]);
       });
     });
   });

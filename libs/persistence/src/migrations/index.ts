@@ -4,6 +4,7 @@ import { JobRunAfter1767225600200 } from './1767225600200-job-run-after';
 import { PairVerifications1767225600300 } from './1767225600300-pair-verifications';
 import { Videos1767225600400 } from './1767225600400-videos';
 import { VideoGroups1767225600500 } from './1767225600500-video-groups';
+import { TenantSettings1767225600800 } from './1767225600800-tenant-settings';
 
 /** Every migration, oldest first; openDatabase runs the pending ones. */
 export const persistenceMigrations = [
@@ -13,4 +14,5 @@ export const persistenceMigrations = [
   PairVerifications1767225600300,
   Videos1767225600400,
   VideoGroups1767225600500,
+  TenantSettings1767225600800,
 ];

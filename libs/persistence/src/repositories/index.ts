@@ -7,3 +7,5 @@ export * from './anomaly-review.repository';
 export * from './audit-log.repository';
 export * from './pair-verification.repository';
 export * from './video.repository';
+export * from './tenant-settings.repository';
+export * from './calibration-evidence.repository';
