@@ -38,6 +38,11 @@ export const runtimeEnvSchema = z.object({
   LOOKALIKE_DATA_DIR: z.string().default('./data'),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
   HEALTH_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /**
+   * Per-tenant metric series (docs/OPERATIONS.md, "QC metrics"): the this-many largest tenants get
+   * their own `tenant` label, every other tenant is counted under `other`.
+   */
+  METRICS_TENANT_TOP_N: z.coerce.number().int().min(0).max(1000).default(20),
 });
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 

@@ -37,6 +37,8 @@ import {
   ClusterSearchResponse,
   SimilarSearchRequest,
   SimilarSearchResponse,
+  MapRequest,
+  MapResponse,
 } from './generated/search/v1/search';
 import {
   DecisionRecordRequest,
@@ -65,6 +67,8 @@ import {
   FeedbackCreateResponse,
   FeedbackListRequest,
   FeedbackListResponse,
+  StatsRequest,
+  StatsResponse,
   HardNegativesExportRequest,
   HardNegativesExportResponse,
 } from './generated/feedback/v1/feedback';
@@ -169,6 +173,11 @@ export const Subjects = {
 
   FeedbackCreate: subject('feedback', 'create', FeedbackCreateRequest, FeedbackCreateResponse),
   FeedbackList: subject('feedback', 'list', FeedbackListRequest, FeedbackListResponse),
+  // The embedding map (issue 17): the last projection, or a new projection job.
+  SearchMap: subject('search', 'map', MapRequest, MapResponse, 30_000),
+  SearchMapStart: subject('search', 'map-start', MapRequest, JobRef),
+  // QC statistics (docs/OPERATIONS.md): a handful of grouped counts and the series' buckets.
+  FeedbackStats: subject('feedback', 'stats', StatsRequest, StatsResponse, 30_000),
   FeedbackHardNegatives: subject(
     'feedback',
     'hard-negatives',

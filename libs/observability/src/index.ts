@@ -4,3 +4,4 @@ export * from './metrics';
 export * from './tracing';
 export * from './health';
 export * from './metrics.controller';
+export * from './tenant-labels';

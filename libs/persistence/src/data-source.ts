@@ -9,9 +9,11 @@ import {
   AuditLogEntity,
   DedupDecisionEntity,
   DedupGroupEntity,
+  EmbeddingMapEntity,
   FeedbackEntity,
   FeedbackQueryEntity,
   ImageEntity,
+  IngestOutcomeEntity,
   JobEntity,
   PairVerificationEntity,
   VideoEntity,
@@ -30,6 +32,8 @@ export const persistenceEntities = [
   FeedbackQueryEntity,
   PairVerificationEntity,
   VideoEntity,
+  IngestOutcomeEntity,
+  EmbeddingMapEntity,
 ];
 
 export interface DatabaseUrlOptions {

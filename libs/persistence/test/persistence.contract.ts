@@ -7,11 +7,13 @@ import {
   AuditLogRepository,
   CalibrationEvidenceRepository,
   DedupRepository,
+  EmbeddingMapRepository,
   FeedbackRepository,
   ImageRepository,
   JobRepository,
   PairVerificationRepository,
   persistenceMigrations,
+  StatsRepository,
   TenantSettingsRepository,
   VideoRepository,
   type NewImage,
@@ -35,6 +37,8 @@ const TABLES = [
   'videos',
   'tenant_settings',
   'decision_signals',
+  'ingest_outcomes',
+  'embedding_maps',
 ];
 
 function sha(text: string): string {
@@ -277,6 +281,138 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
         expect(stale.map((candidate) => candidate.imageId)).toContain(row.imageId);
         const fresh = await images.findStale(['stored'], new Date(Date.now() - 3_600_000), 1000);
         expect(fresh.map((candidate) => candidate.imageId)).not.toContain(row.imageId);
+      });
+    });
+
+    describe('QC statistics and the embedding map', () => {
+      it('counts a tenant (or every tenant), adds upload outcomes, and makes series', async () => {
+        const stats = new StatsRepository(db);
+        const images = new ImageRepository(db);
+        const dedup = new DedupRepository(db);
+        const tenant = `${owner}-qc`;
+        const ids: string[] = [];
+        for (const text of ['q1', 'q2', 'q3', 'q4']) {
+          ids.push((await images.insertIfAbsent(image(tenant, text))).image.imageId);
+        }
+        await images.transition(tenant, ids[0]!, 'hashed');
+        await images.insertIfAbsent(image(`${tenant}-small`, 'q5'));
+        const [a, b, c, d] = ids as [string, string, string, string];
+        const exact = await dedup.upsertGroup({
+          ownerUserId: tenant,
+          kind: 'exact',
+          members: [{ imageId: a }, { imageId: b }],
+        });
+        await dedup.upsertGroup({
+          ownerUserId: tenant,
+          kind: 'near',
+          members: [{ imageId: a }, { imageId: b }, { imageId: c }],
+        });
+        const similar = await dedup.upsertGroup({
+          ownerUserId: tenant,
+          kind: 'similar',
+          members: [{ imageId: c }, { imageId: d }],
+        });
+        await dedup.resolveGroup(tenant, similar.group.groupId, 'reviewer', [
+          { imageA: c, imageB: d, verdict: 'not_duplicate' },
+        ]);
+        const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000);
+        await stats.addOutcomes([
+          { ownerUserId: tenant, hour, outcome: 'created', count: 4 },
+          { ownerUserId: tenant, hour, outcome: 'rejected', count: 1 },
+        ]);
+        await stats.addOutcomes([{ ownerUserId: tenant, hour, outcome: 'rejected', count: 2 }]);
+
+        const [mine] = await stats.counts(tenant, 0.8, new Date(hour.getTime() - 86_400_000));
+        expect(mine).toMatchObject({
+          owner: tenant,
+          stills: 4,
+          frames: 0,
+          indexed: 0,
+          processing: 4,
+          reviews: { lastHour: 1, lastDay: 1 },
+          outcomes: { created: 4, rejected: 3 },
+          anomalyQueue: { depth: 0, oldest: null },
+        });
+        expect(mine!.openNearGroups.sort()).toEqual(
+          [exact.group.membersKey, [a, b, c].sort().join(',')].sort(),
+        );
+        expect(mine!.groups).toEqual(
+          expect.arrayContaining([
+            { media: 'image', kind: 'exact', status: 'open', count: 1, members: 2 },
+            { media: 'image', kind: 'similar', status: 'resolved', count: 1, members: 2 },
+          ]),
+        );
+        // Outcomes older than the window are left out.
+        const [later] = await stats.counts(tenant, 0.8, new Date(hour.getTime() + 3_600_000));
+        expect(later!.outcomes).toEqual({});
+        const all = await stats.counts(undefined, 0.8, hour);
+        expect(all.find((t) => t.owner === `${tenant}-small`)).toMatchObject({ stills: 1 });
+        expect(all.find((t) => t.owner === tenant)).toMatchObject({ stills: 4 });
+        expect((await stats.largestTenants(1000)).indexOf(tenant)).toBeLessThan(
+          (await stats.largestTenants(1000)).indexOf(`${tenant}-small`),
+        );
+
+        const to = new Date(hour.getTime() + 3_600_000);
+        const series = await stats.series(tenant, new Date(to.getTime() - 3 * 3_600_000), to, 3600);
+        expect(series).toHaveLength(3);
+        expect(series[2]).toMatchObject({ t: hour, uploads: 4, duplicateGroups: 3, reviews: 1, backlog: 2 });
+        expect(series[0]).toMatchObject({ uploads: 0, backlog: 0 });
+      });
+
+      it('keeps one map per tenant and lists the open image groups that colour it', async () => {
+        const maps = new EmbeddingMapRepository(db);
+        const dedup = new DedupRepository(db);
+        const tenant = `${owner}-map`;
+        expect(await maps.get(tenant)).toBeNull();
+        const [a, b, c] = [ulid(), ulid(), ulid()];
+        const point = (imageId: string, x: number) => ({ imageId, x, y: 1 - x, anomaly: 0.5, tag: 'trip' });
+        await maps.save({
+          ownerUserId: tenant,
+          method: 'umap',
+          modelName: 'm',
+          totalPoints: 3,
+          points: [point(a, 0)],
+          jobId: null,
+        });
+        const job = ulid();
+        await maps.save({
+          ownerUserId: tenant,
+          method: 'umap',
+          modelName: 'm2',
+          totalPoints: 5,
+          points: [point(a, 0), point(b, 1)],
+          jobId: job,
+        });
+        const saved = await maps.get(tenant);
+        expect(saved).toMatchObject({
+          modelName: 'm2',
+          totalPoints: 5,
+          jobId: job,
+          points: [point(a, 0), point(b, 1)],
+        });
+        const near = await dedup.upsertGroup({
+          ownerUserId: tenant,
+          kind: 'near',
+          members: [{ imageId: a }, { imageId: b }],
+        });
+        const exact = await dedup.upsertGroup({
+          ownerUserId: tenant,
+          kind: 'exact',
+          members: [{ imageId: b }, { imageId: c }],
+        });
+        const members = await maps.openGroupMembers(tenant);
+        // The exact group first: b is coloured by it.
+        expect(members.slice(0, 2).map((m) => [m.imageId, m.groupId, m.kind])).toEqual(
+          expect.arrayContaining([
+            [b, exact.group.groupId, 'exact'],
+            [c, exact.group.groupId, 'exact'],
+          ]),
+        );
+        expect(members.find((m) => m.imageId === a)).toMatchObject({
+          groupId: near.group.groupId,
+          kind: 'near',
+        });
+        expect(await maps.openGroupMembers(`${tenant}-other`)).toEqual([]);
       });
     });
 

@@ -5,7 +5,9 @@ import { FeedbackController } from './controllers/feedback.controller';
 import type { FeedbackConfig } from './feedback.config';
 import { FeedbackStoreRepository } from './repositories/feedback-store.repository';
 import { QualityLoopRepository } from './repositories/quality-loop.repository';
+import { QcMetricsService } from './metrics/qc-metrics.service';
 import { FeedbackService } from './services/feedback.service';
+import { StatsService } from './services/stats.service';
 
 @Module({})
 export class FeedbackModule {
@@ -17,7 +19,13 @@ export class FeedbackModule {
         PersistenceModule.forRoot(config),
       ],
       controllers: [FeedbackController],
-      providers: [FeedbackService, FeedbackStoreRepository, QualityLoopRepository],
+      providers: [
+        FeedbackService,
+        FeedbackStoreRepository,
+        QualityLoopRepository,
+        StatsService,
+        QcMetricsService,
+      ],
     };
   }
 }

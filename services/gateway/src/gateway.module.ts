@@ -11,7 +11,9 @@ import { SlidingWindowThrottlerStorage } from './auth/sliding-window.storage';
 import { UserThrottlerGuard } from './auth/user-throttler.guard';
 import { AuthController } from './controllers/auth.controller';
 import { ImagesController } from './controllers/images.controller';
+import { StatsController } from './controllers/stats.controller';
 import { VideosController } from './controllers/videos.controller';
+import { StatsService } from './services/stats.service';
 import { VideosService } from './services/videos.service';
 import { ObjectsController } from './controllers/objects.controller';
 import { PlatformController } from './controllers/platform.controller';
@@ -66,6 +68,7 @@ export class GatewayModule {
         PlatformController,
         ObjectsController,
         VideosController,
+        StatsController,
       ],
       providers: [
         AuthService,
@@ -76,6 +79,7 @@ export class GatewayModule {
         ObjectUploader,
         ObjectsService,
         VideosService,
+        StatsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: UserThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },

@@ -13,6 +13,7 @@ import { SampleImagesRepository } from './repositories/sample-images.repository'
 import { BatchIngestService } from './services/batch-ingest.service';
 import { ImagePipelineService } from './services/image-pipeline.service';
 import { ImagesService } from './services/images.service';
+import { IngestOutcomesService } from './services/ingest-outcomes.service';
 import { IngestService } from './services/ingest.service';
 import { QualityLoopService } from './services/quality-loop.service';
 import { ReconciliationService } from './services/reconciliation.service';
@@ -47,6 +48,7 @@ export class IngestModule {
         ReconciliationRepository,
         ImagePipelineService,
         IngestService,
+        IngestOutcomesService,
         ImagesService,
         BatchIngestService,
         SampleImagesRepository,

@@ -27,6 +27,8 @@ export const searchEnvSchema = runtimeEnvSchema
     SEARCH_PHASH_SCAN_MAX: envInt(200_000, 1000, 10_000_000),
     /** Cluster requests of more points (image_ids, or limit for a filter) run as a job. */
     SEARCH_CLUSTER_INLINE_MAX: envInt(1000, 1, 5000),
+    /** The embedding map projects at most this many points (a seeded uniform sample beyond). */
+    SEARCH_MAP_MAX_POINTS: envInt(50_000, 10, 500_000),
     /**
      * Image queries that leave `verify` unset are verified when limit is at most this. 0 (the default):
      * only on request, since a verified query costs about a second of a worker thread.

@@ -5,6 +5,7 @@ import { ObjectStoreModule } from '@lookalike/object-store';
 import { databaseReadiness, JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
 import { SearchController } from './controllers/search.controller';
+import { MapService } from './map/map.service';
 import { EmbeddingRepository } from './repositories/embedding.repository';
 import { ImageUrlRepository } from './repositories/image-url.repository';
 import { LocalFeaturesRepository } from './repositories/local-features.repository';
@@ -39,6 +40,7 @@ export class SearchModule {
       providers: [
         SearchService,
         ClusterService,
+        MapService,
         VectorIndexRepository,
         EmbeddingRepository,
         ImageUrlRepository,

@@ -458,6 +458,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your QC statistics: library, duplicates by tier and rate, groups, anomaly review queue, reviews, upload outcomes, and their series */
+        get: operations["getStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/stats/map": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last 2-D map of your collection (UMAP of the embeddings) with what colours its points */
+        get: operations["getEmbeddingMap"];
+        put?: never;
+        /** Compute the map again as a job (answers the job already running, if any) */
+        post: operations["computeEmbeddingMap"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1187,6 +1222,120 @@ export interface components {
             deleted: boolean;
             /** @description Kept frames deleted with it (their images, thumbnails and vectors) */
             frames_deleted: number;
+        };
+        LibraryStatsDto: {
+            /** @description Images uploaded as images */
+            stills: number;
+            /** @description Kept frames of videos */
+            frames: number;
+            videos: number;
+            indexed: number;
+            failed: number;
+            /** @description Stored, not indexed yet */
+            processing: number;
+        };
+        TierStatsDto: {
+            open_groups: number;
+            resolved_groups: number;
+            /** @description Redundant copies in the tier's open groups (members beyond one per group) */
+            open_copies: number;
+        };
+        DuplicateStatsDto: {
+            exact: components["schemas"]["TierStatsDto"];
+            near: components["schemas"]["TierStatsDto"];
+            similar: components["schemas"]["TierStatsDto"];
+            /** @description Stills that are redundant copies in open exact or near groups */
+            copies: number;
+            /** @description copies / stills (0..1): the cleanup left to do */
+            rate: number;
+            open_groups: number;
+            resolved_groups: number;
+            open_video_groups: number;
+        };
+        AnomalyQueueStatsDto: {
+            /** @description Images at or above flag_score never reviewed */
+            depth: number;
+            /** @description Age of the oldest of them, seconds (0 when none) */
+            oldest_age_seconds: number;
+            /** @description The combined anomaly score from which an image waits for review */
+            flag_score: number;
+        };
+        ReviewStatsDto: {
+            last_hour: number;
+            last_24h: number;
+        };
+        UploadOutcomesDto: {
+            created: number;
+            /** @description Bytes the library held already */
+            duplicate: number;
+            /** @description Refused: a client error (type, size, limits) */
+            rejected: number;
+            /** @description Server-side failures */
+            failed: number;
+        };
+        StatsPointDto: {
+            /**
+             * Format: date-time
+             * @description Bucket start
+             */
+            t: string;
+            /** @description Stills and videos stored */
+            uploads: number;
+            /** @description Duplicate groups found (images and videos) */
+            duplicate_groups: number;
+            /** @description Pair decisions and anomaly reviews */
+            reviews: number;
+            /** @description Open groups at the end of the bucket */
+            backlog: number;
+        };
+        StatsResponseDto: {
+            /** Format: date-time */
+            generated_at: string;
+            /** @enum {string} */
+            window: "24h" | "7d" | "30d";
+            /** @enum {string} */
+            bucket: "hour" | "day";
+            library: components["schemas"]["LibraryStatsDto"];
+            duplicates: components["schemas"]["DuplicateStatsDto"];
+            anomaly_queue: components["schemas"]["AnomalyQueueStatsDto"];
+            reviews: components["schemas"]["ReviewStatsDto"];
+            /** @description Upload answers within the window */
+            uploads: components["schemas"]["UploadOutcomesDto"];
+            /** @description Oldest bucket first, the current one last */
+            series: components["schemas"]["StatsPointDto"][];
+        };
+        EmbeddingMapDto: {
+            /**
+             * @description none: never computed; computing: a job runs (a previous map may be here); ready
+             * @enum {string}
+             */
+            status: "none" | "computing" | "ready";
+            /** @description The job computing now, or the one that made this map (GET /api/jobs/{id}) */
+            job_id?: string;
+            /** Format: date-time */
+            computed_at?: string;
+            /** @example umap */
+            method: string;
+            model_name: string;
+            /** @description Points of the library when computed */
+            total_points: number;
+            /** @description The map shows a uniform sample of total_points (SEARCH_MAP_MAX_POINTS) */
+            sampled: boolean;
+            /** @description One entry per point; every list below has the same order */
+            image_ids: string[];
+            /** @description 0..1 */
+            x: number[];
+            /** @description 0..1 */
+            y: number[];
+            /** @description Combined anomaly score when computed; -1 unscored */
+            anomaly: number[];
+            /** @description Index into group_ids of the open image group, -1 none (current) */
+            group: number[];
+            /** @description The image's first tag when computed, '' none */
+            tag: string[];
+            group_ids: string[];
+            /** @description Tier of each group_ids entry */
+            group_kinds: string[];
         };
         ProblemDto: {
             /** @example https://lookalike.dev/problems/invalid_argument */
@@ -3564,6 +3713,183 @@ export interface operations {
             };
             /** @description Not found (also for images of other tenants) */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getStats: {
+        parameters: {
+            query?: {
+                /** @description Span of the series (hourly buckets for 24h, daily otherwise) and of the upload outcomes */
+                window?: "24h" | "7d" | "30d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsResponseDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getEmbeddingMap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmbeddingMapDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    computeEmbeddingMap: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobRefDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

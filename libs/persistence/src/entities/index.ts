@@ -9,3 +9,5 @@ export * from './anomaly-score.entity';
 export * from './feedback-query.entity';
 export * from './pair-verification.entity';
 export * from './video.entity';
+export * from './ingest-outcome.entity';
+export * from './embedding-map.entity';

@@ -5,6 +5,8 @@ import { openDatabase, type DatabaseOptions, type LookalikeDataSource } from '..
 import { ImageRepository } from '../repositories/image.repository';
 import { JobRepository } from '../repositories/job.repository';
 import { VideoRepository } from '../repositories/video.repository';
+import { StatsRepository } from '../repositories/stats.repository';
+import { EmbeddingMapRepository } from '../repositories/embedding-map.repository';
 
 /** The part of a service's validated environment this module reads. */
 export interface PersistenceModuleConfig {
@@ -125,8 +127,25 @@ export class PersistenceModule implements OnApplicationShutdown {
           inject: [DATA_SOURCE],
           useFactory: (dataSource: DataSource) => new VideoRepository(dataSource),
         },
+        {
+          provide: EmbeddingMapRepository,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new EmbeddingMapRepository(dataSource),
+        },
+        {
+          provide: StatsRepository,
+          inject: [DATA_SOURCE],
+          useFactory: (dataSource: DataSource) => new StatsRepository(dataSource),
+        },
       ],
-      exports: [DATA_SOURCE, ImageRepository, JobRepository, VideoRepository],
+      exports: [
+        DATA_SOURCE,
+        ImageRepository,
+        JobRepository,
+        VideoRepository,
+        StatsRepository,
+        EmbeddingMapRepository,
+      ],
     };
   }
 

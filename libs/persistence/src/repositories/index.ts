@@ -7,5 +7,7 @@ export * from './anomaly-review.repository';
 export * from './audit-log.repository';
 export * from './pair-verification.repository';
 export * from './video.repository';
+export * from './stats.repository';
 export * from './tenant-settings.repository';
 export * from './calibration-evidence.repository';
+export * from './embedding-map.repository';

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import {
   ErrorCode,
   LookalikeError,
@@ -19,6 +19,7 @@ import { imageLimits, ImagePipelineService } from './image-pipeline.service';
 import { IngestLimiter } from './ingest-limiter';
 import { presignTenantUpload } from './presign-upload';
 import { QualityLoopService } from './quality-loop.service';
+import { IngestOutcomesService, outcomeOf } from './ingest-outcomes.service';
 
 const EXTENSIONS: Record<string, string> = {
   'image/jpeg': 'jpg',
@@ -66,6 +67,7 @@ export class IngestService {
     private readonly images: ImageRepository,
     private readonly pipeline: ImagePipelineService,
     private readonly qualityLoop: QualityLoopService,
+    @Optional() private readonly tenantOutcomes?: IngestOutcomesService,
   ) {
     this.limiter = new IngestLimiter(config.INGEST_CONCURRENCY, config.INGEST_QUEUE_MAX);
     const limiter = this.limiter;
@@ -91,14 +93,17 @@ export class IngestService {
   }
 
   async ingest(request: ImageIngestRequest): Promise<ImageIngestResponse> {
+    const owner = request.caller?.ownerUserId ?? '';
     try {
       // While the quality loop pushes back, a new ingest is refused before any work is done.
       this.qualityLoop.assertAccepting(ownerOf(request.caller));
       const answer = await this.limiter.run(() => this.ingestNow(request));
       this.outcomes.inc({ outcome: answer.status });
+      this.tenantOutcomes?.record(owner, outcomeOf(answer.status));
       return answer;
     } catch (error) {
       this.outcomes.inc({ outcome: error instanceof LookalikeError ? error.code : ErrorCode.Internal });
+      this.tenantOutcomes?.record(owner, outcomeOf(error));
       throw error;
     }
   }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline as streamPipeline } from 'node:stream/promises';
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
 import {
   ErrorCode,
   LookalikeError,
@@ -42,6 +42,7 @@ import {
 import type { IngestConfig } from '../ingest.config';
 import { imageLimits, ImagePipelineService } from './image-pipeline.service';
 import { ImagesService, ULID } from './images.service';
+import { IngestOutcomesService, outcomeOf } from './ingest-outcomes.service';
 import { QualityLoopRepository } from '../repositories/quality-loop.repository';
 import { JobKinds } from './ingest-jobs';
 import { presignTenantUpload } from './presign-upload';
@@ -134,6 +135,7 @@ export class VideoIngestService implements OnModuleInit {
     private readonly pipeline: ImagePipelineService,
     private readonly imagesService: ImagesService,
     private readonly dedup: QualityLoopRepository,
+    @Optional() private readonly tenantOutcomes?: IngestOutcomesService,
   ) {}
 
   onModuleInit(): void {
@@ -158,6 +160,17 @@ export class VideoIngestService implements OnModuleInit {
   }
 
   async ingest(request: VideoIngestRequest): Promise<VideoIngestAnswer> {
+    try {
+      const answer = await this.ingestNow(request);
+      this.tenantOutcomes?.record(request.caller?.ownerUserId ?? '', outcomeOf(answer.status));
+      return answer;
+    } catch (error) {
+      this.tenantOutcomes?.record(request.caller?.ownerUserId ?? '', outcomeOf(error));
+      throw error;
+    }
+  }
+
+  private async ingestNow(request: VideoIngestRequest): Promise<VideoIngestAnswer> {
     const owner = ownerOf(request.caller);
     if (request.bucket && request.bucket !== this.objects.bucket) {
       throw LookalikeError.notFound('bucket', request.bucket);

@@ -3,10 +3,14 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import {
   type ClusterSearchRequest,
   type ClusterSearchResponse,
+  type JobRef,
+  type MapRequest,
+  type MapResponse,
   type SimilarSearchRequest,
   type SimilarSearchResponse,
   Subjects,
 } from '@lookalike/contracts';
+import { MapService } from '../map/map.service';
 import { ClusterService } from '../services/cluster.service';
 import { SearchService } from '../services/search.service';
 
@@ -17,6 +21,7 @@ export class SearchController {
   constructor(
     private readonly search: SearchService,
     private readonly clusters: ClusterService,
+    private readonly maps: MapService,
   ) {}
 
   @MessagePattern(Subjects.SearchSimilar.name)
@@ -27,5 +32,15 @@ export class SearchController {
   @MessagePattern(Subjects.SearchCluster.name)
   cluster(@Payload() req: ClusterSearchRequest): Promise<ClusterSearchResponse> {
     return this.clusters.cluster(req);
+  }
+
+  @MessagePattern(Subjects.SearchMap.name)
+  map(@Payload() req: MapRequest): Promise<MapResponse> {
+    return this.maps.get(req);
+  }
+
+  @MessagePattern(Subjects.SearchMapStart.name)
+  startMap(@Payload() req: MapRequest): Promise<JobRef> {
+    return this.maps.start(req);
   }
 }

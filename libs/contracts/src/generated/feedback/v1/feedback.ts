@@ -66,6 +66,70 @@ export interface HardNegativesExportResponse {
   items: HardNegative[];
 }
 
+/** The caller's QC statistics (docs/OPERATIONS.md, "QC metrics"; GET /api/stats). */
+export interface StatsRequest {
+  caller?:
+    | Caller
+    | undefined;
+  /** 24h | 7d | 30d (the series' span; hourly buckets for 24h, daily otherwise) */
+  window: string;
+}
+
+/** One duplicate tier of image groups. */
+export interface TierStats {
+  openGroups: number;
+  resolvedGroups: number;
+  /** Redundant copies in the tier's open groups (members beyond one per group). */
+  openCopies: number;
+}
+
+export interface StatsPoint {
+  /** bucket start, ISO-8601 */
+  t: string;
+  /** stills and videos stored */
+  uploads: number;
+  /** groups found (images and videos) */
+  duplicateGroups: number;
+  /** pair decisions and anomaly reviews */
+  reviews: number;
+  /** open groups at the bucket's end */
+  backlog: number;
+}
+
+export interface StatsResponse {
+  generatedAt: string;
+  stills: number;
+  frames: number;
+  videos: number;
+  indexed: number;
+  failed: number;
+  processing: number;
+  exact?: TierStats | undefined;
+  near?: TierStats | undefined;
+  similar?:
+    | TierStats
+    | undefined;
+  /** Stills that are redundant copies in open exact or near groups, and their share of the stills. */
+  duplicateCopies: number;
+  duplicateRate: number;
+  openGroups: number;
+  resolvedGroups: number;
+  openVideoGroups: number;
+  anomalyQueueDepth: number;
+  anomalyQueueAgeSeconds: number;
+  anomalyFlagScore: number;
+  reviewsLastHour: number;
+  reviewsLastDay: number;
+  uploadsCreated: number;
+  uploadsDuplicate: number;
+  uploadsRejected: number;
+  uploadsFailed: number;
+  window: string;
+  /** hour | day */
+  bucket: string;
+  series: StatsPoint[];
+}
+
 function createBaseFeedbackEntry(): FeedbackEntry {
   return {
     feedbackId: "",
@@ -763,6 +827,656 @@ export const HardNegativesExportResponse: MessageFns<HardNegativesExportResponse
   },
 };
 
+function createBaseStatsRequest(): StatsRequest {
+  return { caller: undefined, window: "" };
+}
+
+export const StatsRequest: MessageFns<StatsRequest> = {
+  encode(message: StatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    if (message.window !== "") {
+      writer.uint32(18).string(message.window);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.window = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StatsRequest>, I>>(base?: I): StatsRequest {
+    return StatsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsRequest>, I>>(object: I): StatsRequest {
+    const message = createBaseStatsRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.window = object.window ?? "";
+    return message;
+  },
+};
+
+function createBaseTierStats(): TierStats {
+  return { openGroups: 0, resolvedGroups: 0, openCopies: 0 };
+}
+
+export const TierStats: MessageFns<TierStats> = {
+  encode(message: TierStats, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.openGroups !== 0) {
+      writer.uint32(8).int32(message.openGroups);
+    }
+    if (message.resolvedGroups !== 0) {
+      writer.uint32(16).int32(message.resolvedGroups);
+    }
+    if (message.openCopies !== 0) {
+      writer.uint32(24).int32(message.openCopies);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TierStats {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTierStats();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.openGroups = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.resolvedGroups = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.openCopies = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<TierStats>, I>>(base?: I): TierStats {
+    return TierStats.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<TierStats>, I>>(object: I): TierStats {
+    const message = createBaseTierStats();
+    message.openGroups = object.openGroups ?? 0;
+    message.resolvedGroups = object.resolvedGroups ?? 0;
+    message.openCopies = object.openCopies ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatsPoint(): StatsPoint {
+  return { t: "", uploads: 0, duplicateGroups: 0, reviews: 0, backlog: 0 };
+}
+
+export const StatsPoint: MessageFns<StatsPoint> = {
+  encode(message: StatsPoint, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.t !== "") {
+      writer.uint32(10).string(message.t);
+    }
+    if (message.uploads !== 0) {
+      writer.uint32(16).int32(message.uploads);
+    }
+    if (message.duplicateGroups !== 0) {
+      writer.uint32(24).int32(message.duplicateGroups);
+    }
+    if (message.reviews !== 0) {
+      writer.uint32(32).int32(message.reviews);
+    }
+    if (message.backlog !== 0) {
+      writer.uint32(40).int32(message.backlog);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsPoint {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsPoint();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.t = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.uploads = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.duplicateGroups = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.reviews = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.backlog = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StatsPoint>, I>>(base?: I): StatsPoint {
+    return StatsPoint.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsPoint>, I>>(object: I): StatsPoint {
+    const message = createBaseStatsPoint();
+    message.t = object.t ?? "";
+    message.uploads = object.uploads ?? 0;
+    message.duplicateGroups = object.duplicateGroups ?? 0;
+    message.reviews = object.reviews ?? 0;
+    message.backlog = object.backlog ?? 0;
+    return message;
+  },
+};
+
+function createBaseStatsResponse(): StatsResponse {
+  return {
+    generatedAt: "",
+    stills: 0,
+    frames: 0,
+    videos: 0,
+    indexed: 0,
+    failed: 0,
+    processing: 0,
+    exact: undefined,
+    near: undefined,
+    similar: undefined,
+    duplicateCopies: 0,
+    duplicateRate: 0,
+    openGroups: 0,
+    resolvedGroups: 0,
+    openVideoGroups: 0,
+    anomalyQueueDepth: 0,
+    anomalyQueueAgeSeconds: 0,
+    anomalyFlagScore: 0,
+    reviewsLastHour: 0,
+    reviewsLastDay: 0,
+    uploadsCreated: 0,
+    uploadsDuplicate: 0,
+    uploadsRejected: 0,
+    uploadsFailed: 0,
+    window: "",
+    bucket: "",
+    series: [],
+  };
+}
+
+export const StatsResponse: MessageFns<StatsResponse> = {
+  encode(message: StatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.generatedAt !== "") {
+      writer.uint32(10).string(message.generatedAt);
+    }
+    if (message.stills !== 0) {
+      writer.uint32(16).int32(message.stills);
+    }
+    if (message.frames !== 0) {
+      writer.uint32(24).int32(message.frames);
+    }
+    if (message.videos !== 0) {
+      writer.uint32(32).int32(message.videos);
+    }
+    if (message.indexed !== 0) {
+      writer.uint32(40).int32(message.indexed);
+    }
+    if (message.failed !== 0) {
+      writer.uint32(48).int32(message.failed);
+    }
+    if (message.processing !== 0) {
+      writer.uint32(56).int32(message.processing);
+    }
+    if (message.exact !== undefined) {
+      TierStats.encode(message.exact, writer.uint32(66).fork()).join();
+    }
+    if (message.near !== undefined) {
+      TierStats.encode(message.near, writer.uint32(74).fork()).join();
+    }
+    if (message.similar !== undefined) {
+      TierStats.encode(message.similar, writer.uint32(82).fork()).join();
+    }
+    if (message.duplicateCopies !== 0) {
+      writer.uint32(88).int32(message.duplicateCopies);
+    }
+    if (message.duplicateRate !== 0) {
+      writer.uint32(97).double(message.duplicateRate);
+    }
+    if (message.openGroups !== 0) {
+      writer.uint32(104).int32(message.openGroups);
+    }
+    if (message.resolvedGroups !== 0) {
+      writer.uint32(112).int32(message.resolvedGroups);
+    }
+    if (message.openVideoGroups !== 0) {
+      writer.uint32(120).int32(message.openVideoGroups);
+    }
+    if (message.anomalyQueueDepth !== 0) {
+      writer.uint32(128).int32(message.anomalyQueueDepth);
+    }
+    if (message.anomalyQueueAgeSeconds !== 0) {
+      writer.uint32(137).double(message.anomalyQueueAgeSeconds);
+    }
+    if (message.anomalyFlagScore !== 0) {
+      writer.uint32(145).double(message.anomalyFlagScore);
+    }
+    if (message.reviewsLastHour !== 0) {
+      writer.uint32(152).int32(message.reviewsLastHour);
+    }
+    if (message.reviewsLastDay !== 0) {
+      writer.uint32(160).int32(message.reviewsLastDay);
+    }
+    if (message.uploadsCreated !== 0) {
+      writer.uint32(168).int64(message.uploadsCreated);
+    }
+    if (message.uploadsDuplicate !== 0) {
+      writer.uint32(176).int64(message.uploadsDuplicate);
+    }
+    if (message.uploadsRejected !== 0) {
+      writer.uint32(184).int64(message.uploadsRejected);
+    }
+    if (message.uploadsFailed !== 0) {
+      writer.uint32(192).int64(message.uploadsFailed);
+    }
+    if (message.window !== "") {
+      writer.uint32(202).string(message.window);
+    }
+    if (message.bucket !== "") {
+      writer.uint32(210).string(message.bucket);
+    }
+    for (const v of message.series) {
+      StatsPoint.encode(v!, writer.uint32(218).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.generatedAt = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.stills = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.frames = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.videos = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.indexed = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.failed = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.processing = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.exact = TierStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.near = TierStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.similar = TierStats.decode(reader, reader.uint32());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.duplicateCopies = reader.int32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.duplicateRate = reader.double();
+            continue;
+          }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.openGroups = reader.int32();
+            continue;
+          }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.resolvedGroups = reader.int32();
+            continue;
+          }
+          case 15: {
+            if (tag !== 120) {
+              break;
+            }
+
+            message.openVideoGroups = reader.int32();
+            continue;
+          }
+          case 16: {
+            if (tag !== 128) {
+              break;
+            }
+
+            message.anomalyQueueDepth = reader.int32();
+            continue;
+          }
+          case 17: {
+            if (tag !== 137) {
+              break;
+            }
+
+            message.anomalyQueueAgeSeconds = reader.double();
+            continue;
+          }
+          case 18: {
+            if (tag !== 145) {
+              break;
+            }
+
+            message.anomalyFlagScore = reader.double();
+            continue;
+          }
+          case 19: {
+            if (tag !== 152) {
+              break;
+            }
+
+            message.reviewsLastHour = reader.int32();
+            continue;
+          }
+          case 20: {
+            if (tag !== 160) {
+              break;
+            }
+
+            message.reviewsLastDay = reader.int32();
+            continue;
+          }
+          case 21: {
+            if (tag !== 168) {
+              break;
+            }
+
+            message.uploadsCreated = longToNumber(reader.int64());
+            continue;
+          }
+          case 22: {
+            if (tag !== 176) {
+              break;
+            }
+
+            message.uploadsDuplicate = longToNumber(reader.int64());
+            continue;
+          }
+          case 23: {
+            if (tag !== 184) {
+              break;
+            }
+
+            message.uploadsRejected = longToNumber(reader.int64());
+            continue;
+          }
+          case 24: {
+            if (tag !== 192) {
+              break;
+            }
+
+            message.uploadsFailed = longToNumber(reader.int64());
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.window = reader.string();
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.bucket = reader.string();
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.series.push(StatsPoint.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<StatsResponse>, I>>(base?: I): StatsResponse {
+    return StatsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StatsResponse>, I>>(object: I): StatsResponse {
+    const message = createBaseStatsResponse();
+    message.generatedAt = object.generatedAt ?? "";
+    message.stills = object.stills ?? 0;
+    message.frames = object.frames ?? 0;
+    message.videos = object.videos ?? 0;
+    message.indexed = object.indexed ?? 0;
+    message.failed = object.failed ?? 0;
+    message.processing = object.processing ?? 0;
+    message.exact = (object.exact !== undefined && object.exact !== null)
+      ? TierStats.fromPartial(object.exact)
+      : undefined;
+    message.near = (object.near !== undefined && object.near !== null) ? TierStats.fromPartial(object.near) : undefined;
+    message.similar = (object.similar !== undefined && object.similar !== null)
+      ? TierStats.fromPartial(object.similar)
+      : undefined;
+    message.duplicateCopies = object.duplicateCopies ?? 0;
+    message.duplicateRate = object.duplicateRate ?? 0;
+    message.openGroups = object.openGroups ?? 0;
+    message.resolvedGroups = object.resolvedGroups ?? 0;
+    message.openVideoGroups = object.openVideoGroups ?? 0;
+    message.anomalyQueueDepth = object.anomalyQueueDepth ?? 0;
+    message.anomalyQueueAgeSeconds = object.anomalyQueueAgeSeconds ?? 0;
+    message.anomalyFlagScore = object.anomalyFlagScore ?? 0;
+    message.reviewsLastHour = object.reviewsLastHour ?? 0;
+    message.reviewsLastDay = object.reviewsLastDay ?? 0;
+    message.uploadsCreated = object.uploadsCreated ?? 0;
+    message.uploadsDuplicate = object.uploadsDuplicate ?? 0;
+    message.uploadsRejected = object.uploadsRejected ?? 0;
+    message.uploadsFailed = object.uploadsFailed ?? 0;
+    message.window = object.window ?? "";
+    message.bucket = object.bucket ?? "";
+    message.series = object.series?.map((e) => StatsPoint.fromPartial(e)) || [];
+    return message;
+  },
+};
+
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
 type DeepPartial<T> = T extends Builtin ? T
@@ -774,6 +1488,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

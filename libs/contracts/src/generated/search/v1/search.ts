@@ -119,6 +119,42 @@ export interface ClusterSearchResponse {
   jobId: string;
 }
 
+/**
+ * The embedding map (issue 17, docs/console.md "Overview"): a 2-D projection of the caller's
+ * vectors, computed as an `embedding-map` job and kept until the next one.
+ */
+export interface MapRequest {
+  caller?: Caller | undefined;
+}
+
+export interface MapResponse {
+  /** none | computing | ready (ready may also have a newer job computing) */
+  status: string;
+  /** the job computing now, or the one that made this map */
+  jobId: string;
+  computedAt: string;
+  /** umap */
+  method: string;
+  modelName: string;
+  /** the tenant's points when computed */
+  totalPoints: number;
+  /** the map holds a uniform sample of them (SEARCH_MAP_MAX_POINTS) */
+  sampled: boolean;
+  /** One entry per point, same order in every list; x and y in 0..1. */
+  imageIds: string[];
+  x: number[];
+  y: number[];
+  /** combined anomaly score at compute time, -1 unscored */
+  anomaly: number[];
+  /** index into group_ids of the point's open image group, -1 none (read now) */
+  group: number[];
+  /** the image's first tag at compute time, '' none */
+  tag: string[];
+  groupIds: string[];
+  /** the tier of each group_ids entry */
+  groupKinds: string[];
+}
+
 function createBaseSimilarSearchRequest(): SimilarSearchRequest {
   return {
     caller: undefined,
@@ -1112,6 +1148,358 @@ export const ClusterSearchResponse: MessageFns<ClusterSearchResponse> = {
     const message = createBaseClusterSearchResponse();
     message.clusters = object.clusters?.map((e) => Cluster.fromPartial(e)) || [];
     message.jobId = object.jobId ?? "";
+    return message;
+  },
+};
+
+function createBaseMapRequest(): MapRequest {
+  return { caller: undefined };
+}
+
+export const MapRequest: MessageFns<MapRequest> = {
+  encode(message: MapRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MapRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMapRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<MapRequest>, I>>(base?: I): MapRequest {
+    return MapRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MapRequest>, I>>(object: I): MapRequest {
+    const message = createBaseMapRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMapResponse(): MapResponse {
+  return {
+    status: "",
+    jobId: "",
+    computedAt: "",
+    method: "",
+    modelName: "",
+    totalPoints: 0,
+    sampled: false,
+    imageIds: [],
+    x: [],
+    y: [],
+    anomaly: [],
+    group: [],
+    tag: [],
+    groupIds: [],
+    groupKinds: [],
+  };
+}
+
+export const MapResponse: MessageFns<MapResponse> = {
+  encode(message: MapResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== "") {
+      writer.uint32(10).string(message.status);
+    }
+    if (message.jobId !== "") {
+      writer.uint32(18).string(message.jobId);
+    }
+    if (message.computedAt !== "") {
+      writer.uint32(26).string(message.computedAt);
+    }
+    if (message.method !== "") {
+      writer.uint32(34).string(message.method);
+    }
+    if (message.modelName !== "") {
+      writer.uint32(42).string(message.modelName);
+    }
+    if (message.totalPoints !== 0) {
+      writer.uint32(48).int32(message.totalPoints);
+    }
+    if (message.sampled !== false) {
+      writer.uint32(56).bool(message.sampled);
+    }
+    for (const v of message.imageIds) {
+      writer.uint32(66).string(v!);
+    }
+    if (message.x.length !== 0) {
+      writer.uint32(74).fork();
+      for (const v of message.x) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    if (message.y.length !== 0) {
+      writer.uint32(82).fork();
+      for (const v of message.y) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    if (message.anomaly.length !== 0) {
+      writer.uint32(90).fork();
+      for (const v of message.anomaly) {
+        writer.float(v);
+      }
+      writer.join();
+    }
+    if (message.group.length !== 0) {
+      writer.uint32(98).fork();
+      for (const v of message.group) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    for (const v of message.tag) {
+      writer.uint32(106).string(v!);
+    }
+    for (const v of message.groupIds) {
+      writer.uint32(114).string(v!);
+    }
+    for (const v of message.groupKinds) {
+      writer.uint32(122).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MapResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMapResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.status = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.computedAt = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.method = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.modelName = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.totalPoints = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.sampled = reader.bool();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.imageIds.push(reader.string());
+            continue;
+          }
+          case 9: {
+            if (tag === 77) {
+              message.x.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 74) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.x.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 10: {
+            if (tag === 85) {
+              message.y.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 82) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.y.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 11: {
+            if (tag === 93) {
+              message.anomaly.push(reader.float());
+
+              continue;
+            }
+
+            if (tag === 90) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.anomaly.push(reader.float());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 12: {
+            if (tag === 96) {
+              message.group.push(reader.int32());
+
+              continue;
+            }
+
+            if (tag === 98) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.group.push(reader.int32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.tag.push(reader.string());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.groupIds.push(reader.string());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.groupKinds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<MapResponse>, I>>(base?: I): MapResponse {
+    return MapResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<MapResponse>, I>>(object: I): MapResponse {
+    const message = createBaseMapResponse();
+    message.status = object.status ?? "";
+    message.jobId = object.jobId ?? "";
+    message.computedAt = object.computedAt ?? "";
+    message.method = object.method ?? "";
+    message.modelName = object.modelName ?? "";
+    message.totalPoints = object.totalPoints ?? 0;
+    message.sampled = object.sampled ?? false;
+    message.imageIds = object.imageIds?.map((e) => e) || [];
+    message.x = object.x?.map((e) => e) || [];
+    message.y = object.y?.map((e) => e) || [];
+    message.anomaly = object.anomaly?.map((e) => e) || [];
+    message.group = object.group?.map((e) => e) || [];
+    message.tag = object.tag?.map((e) => e) || [];
+    message.groupIds = object.groupIds?.map((e) => e) || [];
+    message.groupKinds = object.groupKinds?.map((e) => e) || [];
     return message;
   },
 };
