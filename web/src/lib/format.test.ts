@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 
-import { formatDuration, formatOffset, formatSignedTimestamp, formatTimestamp } from './format';
+import {
+  formatAge,
+  formatCount,
+  formatDuration,
+  formatOffset,
+  formatSignedTimestamp,
+  formatTimestamp,
+} from './format';
 
 describe('video time formats', () => {
   it('writes durations as m:ss, from an hour as h:mm:ss', () => {
@@ -32,5 +39,23 @@ describe('video time formats', () => {
     expect(formatSignedTimestamp(-61_500)).toBe('\u22121:01.5');
     expect(formatSignedTimestamp(0)).toBe('0:00.0');
     expect(formatSignedTimestamp(40)).toBe('0:00.0');
+  });
+});
+
+describe('overview numbers', () => {
+  it('writes counts with thousands separators', () => {
+    expect(formatCount(0)).toBe('0');
+    expect(formatCount(12_345)).toBe('12,345');
+    expect(formatCount(Number.NaN)).toBe('–');
+  });
+
+  it('writes a waiting time in its largest whole unit', () => {
+    expect(formatAge(0)).toBe('0 s');
+    expect(formatAge(59.9)).toBe('59 s');
+    expect(formatAge(60)).toBe('1 min');
+    expect(formatAge(3_599)).toBe('59 min');
+    expect(formatAge(7_200)).toBe('2 h');
+    expect(formatAge(3 * 86_400 + 5)).toBe('3 d');
+    expect(formatAge(-1)).toBe('–');
   });
 });

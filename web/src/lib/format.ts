@@ -93,3 +93,17 @@ export const qualityFlagLabels: Record<QualityFlag, string> & Record<string, str
 };
 
 export const qualityFlags = Object.keys(qualityFlagLabels) as QualityFlag[];
+
+/** A count with thousands separators, the same in every locale the tests run in: "12,345". */
+export function formatCount(value: number | undefined | null): string {
+  return typeof value === 'number' && Number.isFinite(value) ? value.toLocaleString('en-US') : '–';
+}
+
+/** How long something has waited, in its largest whole unit: "45 s", "12 min", "3 h", "2 d". */
+export function formatAge(seconds: number | undefined | null): string {
+  if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return '–';
+  if (seconds < 60) return `${Math.floor(seconds)} s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)} min`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)} h`;
+  return `${Math.floor(seconds / 86_400)} d`;
+}
