@@ -1,12 +1,15 @@
 import type {
   AnomalyItem,
   DuplicateGroup,
+  EmbeddingMap,
   FeedbackEntry,
   ImagePayload,
   ImageRecord,
   Job,
   ModelInfo,
   SearchHit,
+  Stats,
+  StatsWindow,
   VideoDuplicate,
   VideoFrame,
   VideoFrameRef,
@@ -266,6 +269,63 @@ export function extractionJob(id: string, overrides: Partial<Job> = {}): Job {
     failed: 0,
     created_at: '2025-05-03T08:00:00.000Z',
     updated_at: '2025-05-03T08:00:01.000Z',
+    ...overrides,
+  };
+}
+
+/** GET /api/stats for a small library; the series has one bucket per hour (24h) or day (7d, 30d). */
+export function stats(window: StatsWindow = '7d', overrides: Partial<Stats> = {}): Stats {
+  const buckets = window === '24h' ? 24 : window === '7d' ? 7 : 30;
+  const step = window === '24h' ? 3_600_000 : 86_400_000;
+  const end = Date.parse('2026-12-06T12:00:00.000Z');
+  return {
+    generated_at: '2026-12-06T12:34:56.000Z',
+    window,
+    bucket: window === '24h' ? 'hour' : 'day',
+    library: { stills: 1234, frames: 36, videos: 3, indexed: 1265, failed: 2, processing: 3 },
+    duplicates: {
+      exact: { open_groups: 4, resolved_groups: 10, open_copies: 6 },
+      near: { open_groups: 12, resolved_groups: 5, open_copies: 17 },
+      similar: { open_groups: 2, resolved_groups: 1, open_copies: 3 },
+      copies: 23,
+      rate: 23 / 1234,
+      open_groups: 18,
+      resolved_groups: 16,
+      open_video_groups: 1,
+    },
+    anomaly_queue: { depth: 7, oldest_age_seconds: 2 * 86_400 + 600, flag_score: 0.65 },
+    reviews: { last_hour: 5, last_24h: 42 },
+    uploads: { created: 120, duplicate: 8, rejected: 1, failed: 0 },
+    series: Array.from({ length: buckets }, (_, i) => ({
+      t: new Date(end - (buckets - 1 - i) * step).toISOString(),
+      uploads: i === buckets - 1 ? 100 : i,
+      duplicate_groups: i % 3,
+      reviews: i % 2,
+      backlog: 10 + i,
+    })),
+    ...overrides,
+  };
+}
+
+/** GET /api/stats/map with `n` points on a diagonal, every third in a group, scores rising. */
+export function embeddingMap(n: number, overrides: Partial<EmbeddingMap> = {}): EmbeddingMap {
+  const ids = Array.from({ length: n }, (_, i) => `IMG${String(i).padStart(3, '0')}`);
+  return {
+    status: 'ready',
+    job_id: 'JOB_MAP',
+    computed_at: '2026-12-06T12:00:00.000Z',
+    method: 'umap',
+    model_name: 'clip-vit-b32',
+    total_points: n,
+    sampled: false,
+    image_ids: ids,
+    x: ids.map((_, i) => (n > 1 ? i / (n - 1) : 0.5)),
+    y: ids.map((_, i) => (n > 1 ? i / (n - 1) : 0.5)),
+    anomaly: ids.map((_, i) => (i === 0 ? -1 : i / n)),
+    group: ids.map((_, i) => (i % 3 === 0 ? Math.floor(i / 3) % 2 : -1)),
+    tag: ids.map((_, i) => (i % 2 === 0 ? 'beach' : '')),
+    group_ids: ['G0', 'G1'],
+    group_kinds: ['exact', 'near'],
     ...overrides,
   };
 }

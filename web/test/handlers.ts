@@ -1,6 +1,6 @@
 import { http, HttpResponse } from 'msw';
 
-import { feedbackEntry, imageRecord, models, videoRecord } from './fixtures';
+import { embeddingMap, feedbackEntry, imageRecord, models, stats, videoRecord } from './fixtures';
 
 export const origin = 'http://localhost:3000';
 export const url = (path: string) => `${origin}${path}`;
@@ -29,4 +29,9 @@ export const defaultHandlers = [
   http.get(url('/api/videos'), () => HttpResponse.json({ videos: [] })),
   http.get(url('/api/videos/:id'), ({ params }) => HttpResponse.json(videoRecord(String(params.id)))),
   http.get(url('/api/videos/:id/duplicates'), () => HttpResponse.json({ duplicates: [] })),
+  http.get(url('/api/stats'), ({ request }) => {
+    const window = new URL(request.url).searchParams.get('window');
+    return HttpResponse.json(stats(window === '24h' || window === '30d' ? window : '7d'));
+  }),
+  http.get(url('/api/stats/map'), () => HttpResponse.json(embeddingMap(12))),
 ];

@@ -34,3 +34,7 @@ export type VideoListResponse = Schemas['VideoListResponseDto'];
 export type VideoDuplicate = Schemas['VideoDuplicateDto'];
 export type VideoDuplicatesResponse = Schemas['VideoDuplicatesResponseDto'];
 export type UploadRequest = Schemas['UploadRequestDto'];
+export type Stats = Schemas['StatsResponseDto'];
+export type StatsWindow = Stats['window'];
+export type StatsPoint = Schemas['StatsPointDto'];
+export type EmbeddingMap = Schemas['EmbeddingMapDto'];

@@ -3,6 +3,7 @@ import {
   CpuIcon,
   FilmIcon,
   ImagesIcon,
+  LayoutDashboardIcon,
   LogOutIcon,
   MonitorIcon,
   MoonIcon,
@@ -26,6 +27,7 @@ import { PageFallback } from './page-fallback';
 
 const nav = [
   { to: '/images', label: 'Library', icon: ImagesIcon },
+  { to: '/overview', label: 'Overview', icon: LayoutDashboardIcon },
   { to: '/upload', label: 'Upload', icon: UploadIcon },
   { to: '/search', label: 'Search', icon: ScanSearchIcon },
   { to: '/videos', label: 'Videos', icon: FilmIcon },

@@ -10,6 +10,7 @@ import { RouteError } from './route-error';
 const pages = {
   login: () => import('./routes/login').then((module) => ({ default: module.LoginRoute })),
   library: () => import('./routes/images').then((module) => ({ default: module.LibraryRoute })),
+  overview: () => import('./routes/overview').then((module) => ({ default: module.OverviewRoute })),
   upload: () => import('./routes/upload').then((module) => ({ default: module.UploadRoute })),
   search: () => import('./routes/search').then((module) => ({ default: module.SearchRoute })),
   dedupe: () => import('./routes/dedupe').then((module) => ({ default: module.DedupeRoute })),
@@ -25,6 +26,7 @@ export const preloadPages = () => Promise.all(Object.values(pages).map((load) =>
 
 const LoginRoute = lazy(pages.login);
 const LibraryRoute = lazy(pages.library);
+const OverviewRoute = lazy(pages.overview);
 const UploadRoute = lazy(pages.upload);
 const SearchRoute = lazy(pages.search);
 const DedupeRoute = lazy(pages.dedupe);
@@ -54,6 +56,7 @@ export const routes: RouteObject[] = [
         children: [
           { index: true, element: <Navigate to="/images" replace /> },
           { path: 'images', element: <LibraryRoute /> },
+          { path: 'overview', element: <OverviewRoute /> },
           { path: 'upload', element: <UploadRoute /> },
           { path: 'search', element: <SearchRoute /> },
           { path: 'dedupe', element: <DedupeRoute /> },
