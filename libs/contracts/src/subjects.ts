@@ -53,6 +53,12 @@ import {
   ImageCheckRequest,
   ImageCheckResponse,
   ScanStartRequest,
+  ThresholdsApplyRequest,
+  ThresholdsApplyResponse,
+  ThresholdsGetRequest,
+  ThresholdsGetResponse,
+  ThresholdsUndoRequest,
+  ThresholdsUndoResponse,
 } from './generated/dedup/v1/dedup';
 import {
   AnomalyListRequest,
@@ -61,6 +67,11 @@ import {
   AnomalyReviewResponse,
   ImageScoreRequest,
   RecomputeStartRequest,
+  WeightsApplyRequest,
+  WeightsApplyResponse,
+  WeightsGetRequest,
+  WeightsGetResponse,
+  WeightsUndoResponse,
 } from './generated/anomaly/v1/anomaly';
 import {
   FeedbackCreateRequest,
@@ -165,11 +176,25 @@ export const Subjects = {
   ),
   DedupCheckVideo: subject('dedup', 'check-video', VideoCheckRequest, VideoCheckResponse, 120_000),
   DedupForgetVideo: subject('dedup', 'forget-video', VideoCheckRequest, VideoCheckResponse, 120_000),
+  // Thresholds that learn (docs/quality-loop.md): the fit reads the tenant's decisions, and may
+  // capture the signals of older ones, hence the longer timeout of the report.
+  DedupThresholds: subject('dedup', 'thresholds', ThresholdsGetRequest, ThresholdsGetResponse, 60_000),
+  DedupThresholdsApply: subject(
+    'dedup',
+    'thresholds-apply',
+    ThresholdsApplyRequest,
+    ThresholdsApplyResponse,
+    60_000,
+  ),
+  DedupThresholdsUndo: subject('dedup', 'thresholds-undo', ThresholdsUndoRequest, ThresholdsUndoResponse),
 
   AnomalyList: subject('anomaly', 'list', AnomalyListRequest, AnomalyListResponse),
   AnomalyReview: subject('anomaly', 'review', AnomalyReviewRequest, AnomalyReviewResponse),
   AnomalyRecompute: subject('anomaly', 'recompute', RecomputeStartRequest, JobRef),
   AnomalyScoreImage: subject('anomaly', 'score-image', ImageScoreRequest, Empty, 30_000),
+  AnomalyWeights: subject('anomaly', 'weights', WeightsGetRequest, WeightsGetResponse, 30_000),
+  AnomalyWeightsApply: subject('anomaly', 'weights-apply', WeightsApplyRequest, WeightsApplyResponse, 30_000),
+  AnomalyWeightsUndo: subject('anomaly', 'weights-undo', WeightsGetRequest, WeightsUndoResponse),
 
   FeedbackCreate: subject('feedback', 'create', FeedbackCreateRequest, FeedbackCreateResponse),
   FeedbackList: subject('feedback', 'list', FeedbackListRequest, FeedbackListResponse),

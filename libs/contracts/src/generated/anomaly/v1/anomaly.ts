@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Caller } from "../../common/v1/common";
+import { Caller, SettingsVersion } from "../../common/v1/common";
 
 export interface AnomalyComponents {
   dnn: number;
@@ -63,6 +63,75 @@ export interface RecomputeStartRequest {
 export interface ImageScoreRequest {
   caller?: Caller | undefined;
   imageId: string;
+}
+
+/**
+ * How well the combined score with these weights ranks reviewed images (docs/quality-loop.md
+ * "Thresholds that learn"): ROC-AUC, and the counts at the cut that gets the most reviews right.
+ */
+export interface WeightsAgreement {
+  weights: { [key: string]: number };
+  /** absent without both verdicts */
+  auc?: number | undefined;
+  cut: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+}
+
+export interface WeightsAgreement_WeightsEntry {
+  key: string;
+  value: number;
+}
+
+export interface WeightsGetRequest {
+  caller?: Caller | undefined;
+}
+
+export interface WeightsGetResponse {
+  /** default | env | applied */
+  source: string;
+  /** images whose latest review is anomaly */
+  anomalies: number;
+  ok: number;
+  minEach: number;
+  atCurrent?:
+    | WeightsAgreement
+    | undefined;
+  /** absent: see reason */
+  suggested?:
+    | WeightsAgreement
+    | undefined;
+  /** not_enough_decisions */
+  reason: string;
+  applied?: SettingsVersion | undefined;
+  history: SettingsVersion[];
+}
+
+export interface WeightsApplyRequest {
+  caller?:
+    | Caller
+    | undefined;
+  /** Explicit weights (dnn, density, ood, quality); empty: the suggestion. */
+  weights: { [key: string]: number };
+}
+
+export interface WeightsApplyRequest_WeightsEntry {
+  key: string;
+  value: number;
+}
+
+/** Stored combined scores follow the new weights through a recompute job. */
+export interface WeightsApplyResponse {
+  version?: SettingsVersion | undefined;
+  recomputeJobId: string;
+}
+
+export interface WeightsUndoResponse {
+  undone?: SettingsVersion | undefined;
+  current?: SettingsVersion | undefined;
+  recomputeJobId: string;
 }
 
 function createBaseAnomalyComponents(): AnomalyComponents {
@@ -729,6 +798,740 @@ export const ImageScoreRequest: MessageFns<ImageScoreRequest> = {
       ? Caller.fromPartial(object.caller)
       : undefined;
     message.imageId = object.imageId ?? "";
+    return message;
+  },
+};
+
+function createBaseWeightsAgreement(): WeightsAgreement {
+  return { weights: {}, auc: undefined, cut: 0, tp: 0, fp: 0, fn: 0, tn: 0 };
+}
+
+export const WeightsAgreement: MessageFns<WeightsAgreement> = {
+  encode(message: WeightsAgreement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.weights).forEach(([key, value]: [string, number]) => {
+      WeightsAgreement_WeightsEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.auc !== undefined) {
+      writer.uint32(17).double(message.auc);
+    }
+    if (message.cut !== 0) {
+      writer.uint32(25).double(message.cut);
+    }
+    if (message.tp !== 0) {
+      writer.uint32(32).int32(message.tp);
+    }
+    if (message.fp !== 0) {
+      writer.uint32(40).int32(message.fp);
+    }
+    if (message.fn !== 0) {
+      writer.uint32(48).int32(message.fn);
+    }
+    if (message.tn !== 0) {
+      writer.uint32(56).int32(message.tn);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsAgreement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsAgreement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = WeightsAgreement_WeightsEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.weights[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.auc = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.cut = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.tp = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.fp = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.fn = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.tn = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsAgreement>, I>>(base?: I): WeightsAgreement {
+    return WeightsAgreement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsAgreement>, I>>(object: I): WeightsAgreement {
+    const message = createBaseWeightsAgreement();
+    message.weights = (globalThis.Object.entries(object.weights ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.auc = object.auc ?? undefined;
+    message.cut = object.cut ?? 0;
+    message.tp = object.tp ?? 0;
+    message.fp = object.fp ?? 0;
+    message.fn = object.fn ?? 0;
+    message.tn = object.tn ?? 0;
+    return message;
+  },
+};
+
+function createBaseWeightsAgreement_WeightsEntry(): WeightsAgreement_WeightsEntry {
+  return { key: "", value: 0 };
+}
+
+export const WeightsAgreement_WeightsEntry: MessageFns<WeightsAgreement_WeightsEntry> = {
+  encode(message: WeightsAgreement_WeightsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsAgreement_WeightsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsAgreement_WeightsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsAgreement_WeightsEntry>, I>>(base?: I): WeightsAgreement_WeightsEntry {
+    return WeightsAgreement_WeightsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsAgreement_WeightsEntry>, I>>(
+    object: I,
+  ): WeightsAgreement_WeightsEntry {
+    const message = createBaseWeightsAgreement_WeightsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseWeightsGetRequest(): WeightsGetRequest {
+  return { caller: undefined };
+}
+
+export const WeightsGetRequest: MessageFns<WeightsGetRequest> = {
+  encode(message: WeightsGetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsGetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsGetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsGetRequest>, I>>(base?: I): WeightsGetRequest {
+    return WeightsGetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsGetRequest>, I>>(object: I): WeightsGetRequest {
+    const message = createBaseWeightsGetRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWeightsGetResponse(): WeightsGetResponse {
+  return {
+    source: "",
+    anomalies: 0,
+    ok: 0,
+    minEach: 0,
+    atCurrent: undefined,
+    suggested: undefined,
+    reason: "",
+    applied: undefined,
+    history: [],
+  };
+}
+
+export const WeightsGetResponse: MessageFns<WeightsGetResponse> = {
+  encode(message: WeightsGetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.source !== "") {
+      writer.uint32(10).string(message.source);
+    }
+    if (message.anomalies !== 0) {
+      writer.uint32(16).int32(message.anomalies);
+    }
+    if (message.ok !== 0) {
+      writer.uint32(24).int32(message.ok);
+    }
+    if (message.minEach !== 0) {
+      writer.uint32(32).int32(message.minEach);
+    }
+    if (message.atCurrent !== undefined) {
+      WeightsAgreement.encode(message.atCurrent, writer.uint32(42).fork()).join();
+    }
+    if (message.suggested !== undefined) {
+      WeightsAgreement.encode(message.suggested, writer.uint32(50).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(58).string(message.reason);
+    }
+    if (message.applied !== undefined) {
+      SettingsVersion.encode(message.applied, writer.uint32(66).fork()).join();
+    }
+    for (const v of message.history) {
+      SettingsVersion.encode(v!, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsGetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsGetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.anomalies = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.ok = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.minEach = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.atCurrent = WeightsAgreement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.suggested = WeightsAgreement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.applied = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.history.push(SettingsVersion.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsGetResponse>, I>>(base?: I): WeightsGetResponse {
+    return WeightsGetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsGetResponse>, I>>(object: I): WeightsGetResponse {
+    const message = createBaseWeightsGetResponse();
+    message.source = object.source ?? "";
+    message.anomalies = object.anomalies ?? 0;
+    message.ok = object.ok ?? 0;
+    message.minEach = object.minEach ?? 0;
+    message.atCurrent = (object.atCurrent !== undefined && object.atCurrent !== null)
+      ? WeightsAgreement.fromPartial(object.atCurrent)
+      : undefined;
+    message.suggested = (object.suggested !== undefined && object.suggested !== null)
+      ? WeightsAgreement.fromPartial(object.suggested)
+      : undefined;
+    message.reason = object.reason ?? "";
+    message.applied = (object.applied !== undefined && object.applied !== null)
+      ? SettingsVersion.fromPartial(object.applied)
+      : undefined;
+    message.history = object.history?.map((e) => SettingsVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWeightsApplyRequest(): WeightsApplyRequest {
+  return { caller: undefined, weights: {} };
+}
+
+export const WeightsApplyRequest: MessageFns<WeightsApplyRequest> = {
+  encode(message: WeightsApplyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    globalThis.Object.entries(message.weights).forEach(([key, value]: [string, number]) => {
+      WeightsApplyRequest_WeightsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsApplyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsApplyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = WeightsApplyRequest_WeightsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.weights[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsApplyRequest>, I>>(base?: I): WeightsApplyRequest {
+    return WeightsApplyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsApplyRequest>, I>>(object: I): WeightsApplyRequest {
+    const message = createBaseWeightsApplyRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.weights = (globalThis.Object.entries(object.weights ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseWeightsApplyRequest_WeightsEntry(): WeightsApplyRequest_WeightsEntry {
+  return { key: "", value: 0 };
+}
+
+export const WeightsApplyRequest_WeightsEntry: MessageFns<WeightsApplyRequest_WeightsEntry> = {
+  encode(message: WeightsApplyRequest_WeightsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsApplyRequest_WeightsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsApplyRequest_WeightsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsApplyRequest_WeightsEntry>, I>>(
+    base?: I,
+  ): WeightsApplyRequest_WeightsEntry {
+    return WeightsApplyRequest_WeightsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsApplyRequest_WeightsEntry>, I>>(
+    object: I,
+  ): WeightsApplyRequest_WeightsEntry {
+    const message = createBaseWeightsApplyRequest_WeightsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseWeightsApplyResponse(): WeightsApplyResponse {
+  return { version: undefined, recomputeJobId: "" };
+}
+
+export const WeightsApplyResponse: MessageFns<WeightsApplyResponse> = {
+  encode(message: WeightsApplyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== undefined) {
+      SettingsVersion.encode(message.version, writer.uint32(10).fork()).join();
+    }
+    if (message.recomputeJobId !== "") {
+      writer.uint32(18).string(message.recomputeJobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsApplyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsApplyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.recomputeJobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsApplyResponse>, I>>(base?: I): WeightsApplyResponse {
+    return WeightsApplyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsApplyResponse>, I>>(object: I): WeightsApplyResponse {
+    const message = createBaseWeightsApplyResponse();
+    message.version = (object.version !== undefined && object.version !== null)
+      ? SettingsVersion.fromPartial(object.version)
+      : undefined;
+    message.recomputeJobId = object.recomputeJobId ?? "";
+    return message;
+  },
+};
+
+function createBaseWeightsUndoResponse(): WeightsUndoResponse {
+  return { undone: undefined, current: undefined, recomputeJobId: "" };
+}
+
+export const WeightsUndoResponse: MessageFns<WeightsUndoResponse> = {
+  encode(message: WeightsUndoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.undone !== undefined) {
+      SettingsVersion.encode(message.undone, writer.uint32(10).fork()).join();
+    }
+    if (message.current !== undefined) {
+      SettingsVersion.encode(message.current, writer.uint32(18).fork()).join();
+    }
+    if (message.recomputeJobId !== "") {
+      writer.uint32(26).string(message.recomputeJobId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WeightsUndoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWeightsUndoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.undone = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.current = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.recomputeJobId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<WeightsUndoResponse>, I>>(base?: I): WeightsUndoResponse {
+    return WeightsUndoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WeightsUndoResponse>, I>>(object: I): WeightsUndoResponse {
+    const message = createBaseWeightsUndoResponse();
+    message.undone = (object.undone !== undefined && object.undone !== null)
+      ? SettingsVersion.fromPartial(object.undone)
+      : undefined;
+    message.current = (object.current !== undefined && object.current !== null)
+      ? SettingsVersion.fromPartial(object.current)
+      : undefined;
+    message.recomputeJobId = object.recomputeJobId ?? "";
     return message;
   },
 };

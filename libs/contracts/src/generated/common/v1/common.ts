@@ -118,6 +118,33 @@ export interface Job {
 export interface Empty {
 }
 
+/**
+ * One version of a tenant's settings an admin applied (docs/quality-loop.md "Thresholds that
+ * learn"): dedup thresholds or anomaly weights by name.
+ */
+export interface SettingsVersion {
+  version: number;
+  settings: { [key: string]: number };
+  /** What was in force before it (empty: the deployment's settings). */
+  previous: { [key: string]: number };
+  appliedBy: string;
+  /** ISO-8601 */
+  appliedAt: string;
+  /** empty while not undone */
+  undoneBy: string;
+  undoneAt: string;
+}
+
+export interface SettingsVersion_SettingsEntry {
+  key: string;
+  value: number;
+}
+
+export interface SettingsVersion_PreviousEntry {
+  key: string;
+  value: number;
+}
+
 function createBaseCaller(): Caller {
   return { ownerUserId: "", userId: "" };
 }
@@ -1140,6 +1167,293 @@ export const Empty: MessageFns<Empty> = {
   },
   fromPartial<I extends Exact<DeepPartial<Empty>, I>>(_: I): Empty {
     const message = createBaseEmpty();
+    return message;
+  },
+};
+
+function createBaseSettingsVersion(): SettingsVersion {
+  return { version: 0, settings: {}, previous: {}, appliedBy: "", appliedAt: "", undoneBy: "", undoneAt: "" };
+}
+
+export const SettingsVersion: MessageFns<SettingsVersion> = {
+  encode(message: SettingsVersion, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== 0) {
+      writer.uint32(8).int32(message.version);
+    }
+    globalThis.Object.entries(message.settings).forEach(([key, value]: [string, number]) => {
+      SettingsVersion_SettingsEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    globalThis.Object.entries(message.previous).forEach(([key, value]: [string, number]) => {
+      SettingsVersion_PreviousEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.appliedBy !== "") {
+      writer.uint32(34).string(message.appliedBy);
+    }
+    if (message.appliedAt !== "") {
+      writer.uint32(42).string(message.appliedAt);
+    }
+    if (message.undoneBy !== "") {
+      writer.uint32(50).string(message.undoneBy);
+    }
+    if (message.undoneAt !== "") {
+      writer.uint32(58).string(message.undoneAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SettingsVersion {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSettingsVersion();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.version = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = SettingsVersion_SettingsEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.settings[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = SettingsVersion_PreviousEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.previous[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.appliedBy = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.appliedAt = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.undoneBy = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.undoneAt = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SettingsVersion>, I>>(base?: I): SettingsVersion {
+    return SettingsVersion.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SettingsVersion>, I>>(object: I): SettingsVersion {
+    const message = createBaseSettingsVersion();
+    message.version = object.version ?? 0;
+    message.settings = (globalThis.Object.entries(object.settings ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.previous = (globalThis.Object.entries(object.previous ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.appliedBy = object.appliedBy ?? "";
+    message.appliedAt = object.appliedAt ?? "";
+    message.undoneBy = object.undoneBy ?? "";
+    message.undoneAt = object.undoneAt ?? "";
+    return message;
+  },
+};
+
+function createBaseSettingsVersion_SettingsEntry(): SettingsVersion_SettingsEntry {
+  return { key: "", value: 0 };
+}
+
+export const SettingsVersion_SettingsEntry: MessageFns<SettingsVersion_SettingsEntry> = {
+  encode(message: SettingsVersion_SettingsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SettingsVersion_SettingsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSettingsVersion_SettingsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SettingsVersion_SettingsEntry>, I>>(base?: I): SettingsVersion_SettingsEntry {
+    return SettingsVersion_SettingsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SettingsVersion_SettingsEntry>, I>>(
+    object: I,
+  ): SettingsVersion_SettingsEntry {
+    const message = createBaseSettingsVersion_SettingsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseSettingsVersion_PreviousEntry(): SettingsVersion_PreviousEntry {
+  return { key: "", value: 0 };
+}
+
+export const SettingsVersion_PreviousEntry: MessageFns<SettingsVersion_PreviousEntry> = {
+  encode(message: SettingsVersion_PreviousEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SettingsVersion_PreviousEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSettingsVersion_PreviousEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SettingsVersion_PreviousEntry>, I>>(base?: I): SettingsVersion_PreviousEntry {
+    return SettingsVersion_PreviousEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SettingsVersion_PreviousEntry>, I>>(
+    object: I,
+  ): SettingsVersion_PreviousEntry {
+    const message = createBaseSettingsVersion_PreviousEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
     return message;
   },
 };

@@ -6,7 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import { Caller } from "../../common/v1/common";
+import { Caller, SettingsVersion } from "../../common/v1/common";
 
 export interface ScanStartRequest {
   caller?: Caller | undefined;
@@ -187,6 +187,101 @@ export interface VideoCheckRequest {
 export interface VideoCheckResponse {
   groupIds: string[];
   kinds: string[];
+}
+
+/**
+ * How far a signal's call at one threshold agrees with reviewers' duplicate / not-duplicate
+ * decisions (docs/quality-loop.md "Thresholds that learn").
+ */
+export interface ThresholdAgreement {
+  threshold: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  mcc: number;
+}
+
+export interface SignalThreshold {
+  /** cosine | cosine_near | phash | inliers */
+  signal: string;
+  /** cosineSimilar | cosineNear | phashMax | minInliers */
+  setting: string;
+  /** at_least | at_most */
+  direction: string;
+  /** the value in force */
+  current: number;
+  /** default | env | tenant_env | applied */
+  source: string;
+  /** decisions of each verdict that carry the signal */
+  duplicates: number;
+  notDuplicates: number;
+  atCurrent?:
+    | ThresholdAgreement
+    | undefined;
+  /** absent: see reason */
+  suggested?:
+    | ThresholdAgreement
+    | undefined;
+  /** not_enough_decisions when nothing is suggested */
+  reason: string;
+}
+
+export interface ThresholdsGetRequest {
+  caller?: Caller | undefined;
+}
+
+export interface ThresholdsGetResponse {
+  model: string;
+  signals: SignalThreshold[];
+  /** duplicate / not-duplicate decisions of the tenant */
+  decisions: number;
+  /** of which carry captured signals */
+  withSignals: number;
+  /** signals captured by this read for older decisions */
+  backfilled: number;
+  /** decisions of each verdict a signal needs */
+  minEach: number;
+  /** in force; absent: none */
+  applied?:
+    | SettingsVersion
+    | undefined;
+  /** newest first */
+  history: SettingsVersion[];
+}
+
+export interface ThresholdsApplyRequest {
+  caller?:
+    | Caller
+    | undefined;
+  /** Signals whose suggestion to apply (empty: every signal whose suggestion differs from its value). */
+  signals: string[];
+  /** Or explicit values by setting name; validated, and applied instead of suggestions. */
+  values: { [key: string]: number };
+}
+
+export interface ThresholdsApplyRequest_ValuesEntry {
+  key: string;
+  value: number;
+}
+
+export interface ThresholdsApplyResponse {
+  version?: SettingsVersion | undefined;
+}
+
+export interface ThresholdsUndoRequest {
+  caller?: Caller | undefined;
+}
+
+export interface ThresholdsUndoResponse {
+  undone?:
+    | SettingsVersion
+    | undefined;
+  /** absent: the deployment's settings again */
+  current?: SettingsVersion | undefined;
 }
 
 function createBaseScanStartRequest(): ScanStartRequest {
@@ -2020,6 +2115,890 @@ export const VideoCheckResponse: MessageFns<VideoCheckResponse> = {
     const message = createBaseVideoCheckResponse();
     message.groupIds = object.groupIds?.map((e) => e) || [];
     message.kinds = object.kinds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseThresholdAgreement(): ThresholdAgreement {
+  return { threshold: 0, tp: 0, fp: 0, fn: 0, tn: 0, precision: 0, recall: 0, f1: 0, mcc: 0 };
+}
+
+export const ThresholdAgreement: MessageFns<ThresholdAgreement> = {
+  encode(message: ThresholdAgreement, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.threshold !== 0) {
+      writer.uint32(9).double(message.threshold);
+    }
+    if (message.tp !== 0) {
+      writer.uint32(16).int32(message.tp);
+    }
+    if (message.fp !== 0) {
+      writer.uint32(24).int32(message.fp);
+    }
+    if (message.fn !== 0) {
+      writer.uint32(32).int32(message.fn);
+    }
+    if (message.tn !== 0) {
+      writer.uint32(40).int32(message.tn);
+    }
+    if (message.precision !== 0) {
+      writer.uint32(49).double(message.precision);
+    }
+    if (message.recall !== 0) {
+      writer.uint32(57).double(message.recall);
+    }
+    if (message.f1 !== 0) {
+      writer.uint32(65).double(message.f1);
+    }
+    if (message.mcc !== 0) {
+      writer.uint32(73).double(message.mcc);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdAgreement {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdAgreement();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.threshold = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tp = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.fp = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.fn = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.tn = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.precision = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.recall = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 65) {
+              break;
+            }
+
+            message.f1 = reader.double();
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.mcc = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdAgreement>, I>>(base?: I): ThresholdAgreement {
+    return ThresholdAgreement.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdAgreement>, I>>(object: I): ThresholdAgreement {
+    const message = createBaseThresholdAgreement();
+    message.threshold = object.threshold ?? 0;
+    message.tp = object.tp ?? 0;
+    message.fp = object.fp ?? 0;
+    message.fn = object.fn ?? 0;
+    message.tn = object.tn ?? 0;
+    message.precision = object.precision ?? 0;
+    message.recall = object.recall ?? 0;
+    message.f1 = object.f1 ?? 0;
+    message.mcc = object.mcc ?? 0;
+    return message;
+  },
+};
+
+function createBaseSignalThreshold(): SignalThreshold {
+  return {
+    signal: "",
+    setting: "",
+    direction: "",
+    current: 0,
+    source: "",
+    duplicates: 0,
+    notDuplicates: 0,
+    atCurrent: undefined,
+    suggested: undefined,
+    reason: "",
+  };
+}
+
+export const SignalThreshold: MessageFns<SignalThreshold> = {
+  encode(message: SignalThreshold, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.signal !== "") {
+      writer.uint32(10).string(message.signal);
+    }
+    if (message.setting !== "") {
+      writer.uint32(18).string(message.setting);
+    }
+    if (message.direction !== "") {
+      writer.uint32(26).string(message.direction);
+    }
+    if (message.current !== 0) {
+      writer.uint32(33).double(message.current);
+    }
+    if (message.source !== "") {
+      writer.uint32(42).string(message.source);
+    }
+    if (message.duplicates !== 0) {
+      writer.uint32(48).int32(message.duplicates);
+    }
+    if (message.notDuplicates !== 0) {
+      writer.uint32(56).int32(message.notDuplicates);
+    }
+    if (message.atCurrent !== undefined) {
+      ThresholdAgreement.encode(message.atCurrent, writer.uint32(66).fork()).join();
+    }
+    if (message.suggested !== undefined) {
+      ThresholdAgreement.encode(message.suggested, writer.uint32(74).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(82).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalThreshold {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalThreshold();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.signal = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.setting = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.direction = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.current = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.source = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.duplicates = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.notDuplicates = reader.int32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.atCurrent = ThresholdAgreement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.suggested = ThresholdAgreement.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<SignalThreshold>, I>>(base?: I): SignalThreshold {
+    return SignalThreshold.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignalThreshold>, I>>(object: I): SignalThreshold {
+    const message = createBaseSignalThreshold();
+    message.signal = object.signal ?? "";
+    message.setting = object.setting ?? "";
+    message.direction = object.direction ?? "";
+    message.current = object.current ?? 0;
+    message.source = object.source ?? "";
+    message.duplicates = object.duplicates ?? 0;
+    message.notDuplicates = object.notDuplicates ?? 0;
+    message.atCurrent = (object.atCurrent !== undefined && object.atCurrent !== null)
+      ? ThresholdAgreement.fromPartial(object.atCurrent)
+      : undefined;
+    message.suggested = (object.suggested !== undefined && object.suggested !== null)
+      ? ThresholdAgreement.fromPartial(object.suggested)
+      : undefined;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseThresholdsGetRequest(): ThresholdsGetRequest {
+  return { caller: undefined };
+}
+
+export const ThresholdsGetRequest: MessageFns<ThresholdsGetRequest> = {
+  encode(message: ThresholdsGetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsGetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsGetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsGetRequest>, I>>(base?: I): ThresholdsGetRequest {
+    return ThresholdsGetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsGetRequest>, I>>(object: I): ThresholdsGetRequest {
+    const message = createBaseThresholdsGetRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseThresholdsGetResponse(): ThresholdsGetResponse {
+  return {
+    model: "",
+    signals: [],
+    decisions: 0,
+    withSignals: 0,
+    backfilled: 0,
+    minEach: 0,
+    applied: undefined,
+    history: [],
+  };
+}
+
+export const ThresholdsGetResponse: MessageFns<ThresholdsGetResponse> = {
+  encode(message: ThresholdsGetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.model !== "") {
+      writer.uint32(10).string(message.model);
+    }
+    for (const v of message.signals) {
+      SignalThreshold.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.decisions !== 0) {
+      writer.uint32(24).int32(message.decisions);
+    }
+    if (message.withSignals !== 0) {
+      writer.uint32(32).int32(message.withSignals);
+    }
+    if (message.backfilled !== 0) {
+      writer.uint32(40).int32(message.backfilled);
+    }
+    if (message.minEach !== 0) {
+      writer.uint32(48).int32(message.minEach);
+    }
+    if (message.applied !== undefined) {
+      SettingsVersion.encode(message.applied, writer.uint32(58).fork()).join();
+    }
+    for (const v of message.history) {
+      SettingsVersion.encode(v!, writer.uint32(66).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsGetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsGetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.model = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signals.push(SignalThreshold.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.decisions = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.withSignals = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.backfilled = reader.int32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.minEach = reader.int32();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.applied = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.history.push(SettingsVersion.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsGetResponse>, I>>(base?: I): ThresholdsGetResponse {
+    return ThresholdsGetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsGetResponse>, I>>(object: I): ThresholdsGetResponse {
+    const message = createBaseThresholdsGetResponse();
+    message.model = object.model ?? "";
+    message.signals = object.signals?.map((e) => SignalThreshold.fromPartial(e)) || [];
+    message.decisions = object.decisions ?? 0;
+    message.withSignals = object.withSignals ?? 0;
+    message.backfilled = object.backfilled ?? 0;
+    message.minEach = object.minEach ?? 0;
+    message.applied = (object.applied !== undefined && object.applied !== null)
+      ? SettingsVersion.fromPartial(object.applied)
+      : undefined;
+    message.history = object.history?.map((e) => SettingsVersion.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseThresholdsApplyRequest(): ThresholdsApplyRequest {
+  return { caller: undefined, signals: [], values: {} };
+}
+
+export const ThresholdsApplyRequest: MessageFns<ThresholdsApplyRequest> = {
+  encode(message: ThresholdsApplyRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.signals) {
+      writer.uint32(18).string(v!);
+    }
+    globalThis.Object.entries(message.values).forEach(([key, value]: [string, number]) => {
+      ThresholdsApplyRequest_ValuesEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsApplyRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsApplyRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.signals.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = ThresholdsApplyRequest_ValuesEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.values[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsApplyRequest>, I>>(base?: I): ThresholdsApplyRequest {
+    return ThresholdsApplyRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsApplyRequest>, I>>(object: I): ThresholdsApplyRequest {
+    const message = createBaseThresholdsApplyRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    message.signals = object.signals?.map((e) => e) || [];
+    message.values = (globalThis.Object.entries(object.values ?? {}) as [string, number][]).reduce(
+      (acc: { [key: string]: number }, [key, value]: [string, number]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.Number(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    return message;
+  },
+};
+
+function createBaseThresholdsApplyRequest_ValuesEntry(): ThresholdsApplyRequest_ValuesEntry {
+  return { key: "", value: 0 };
+}
+
+export const ThresholdsApplyRequest_ValuesEntry: MessageFns<ThresholdsApplyRequest_ValuesEntry> = {
+  encode(message: ThresholdsApplyRequest_ValuesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(17).double(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsApplyRequest_ValuesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsApplyRequest_ValuesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.value = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsApplyRequest_ValuesEntry>, I>>(
+    base?: I,
+  ): ThresholdsApplyRequest_ValuesEntry {
+    return ThresholdsApplyRequest_ValuesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsApplyRequest_ValuesEntry>, I>>(
+    object: I,
+  ): ThresholdsApplyRequest_ValuesEntry {
+    const message = createBaseThresholdsApplyRequest_ValuesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseThresholdsApplyResponse(): ThresholdsApplyResponse {
+  return { version: undefined };
+}
+
+export const ThresholdsApplyResponse: MessageFns<ThresholdsApplyResponse> = {
+  encode(message: ThresholdsApplyResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.version !== undefined) {
+      SettingsVersion.encode(message.version, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsApplyResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsApplyResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.version = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsApplyResponse>, I>>(base?: I): ThresholdsApplyResponse {
+    return ThresholdsApplyResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsApplyResponse>, I>>(object: I): ThresholdsApplyResponse {
+    const message = createBaseThresholdsApplyResponse();
+    message.version = (object.version !== undefined && object.version !== null)
+      ? SettingsVersion.fromPartial(object.version)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseThresholdsUndoRequest(): ThresholdsUndoRequest {
+  return { caller: undefined };
+}
+
+export const ThresholdsUndoRequest: MessageFns<ThresholdsUndoRequest> = {
+  encode(message: ThresholdsUndoRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caller !== undefined) {
+      Caller.encode(message.caller, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsUndoRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsUndoRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caller = Caller.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsUndoRequest>, I>>(base?: I): ThresholdsUndoRequest {
+    return ThresholdsUndoRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsUndoRequest>, I>>(object: I): ThresholdsUndoRequest {
+    const message = createBaseThresholdsUndoRequest();
+    message.caller = (object.caller !== undefined && object.caller !== null)
+      ? Caller.fromPartial(object.caller)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseThresholdsUndoResponse(): ThresholdsUndoResponse {
+  return { undone: undefined, current: undefined };
+}
+
+export const ThresholdsUndoResponse: MessageFns<ThresholdsUndoResponse> = {
+  encode(message: ThresholdsUndoResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.undone !== undefined) {
+      SettingsVersion.encode(message.undone, writer.uint32(10).fork()).join();
+    }
+    if (message.current !== undefined) {
+      SettingsVersion.encode(message.current, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ThresholdsUndoResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseThresholdsUndoResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.undone = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.current = SettingsVersion.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  create<I extends Exact<DeepPartial<ThresholdsUndoResponse>, I>>(base?: I): ThresholdsUndoResponse {
+    return ThresholdsUndoResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ThresholdsUndoResponse>, I>>(object: I): ThresholdsUndoResponse {
+    const message = createBaseThresholdsUndoResponse();
+    message.undone = (object.undone !== undefined && object.undone !== null)
+      ? SettingsVersion.fromPartial(object.undone)
+      : undefined;
+    message.current = (object.current !== undefined && object.current !== null)
+      ? SettingsVersion.fromPartial(object.current)
+      : undefined;
     return message;
   },
 };
