@@ -18,10 +18,13 @@ import { AnomalyStoreRepository } from '../../anomaly/src/repositories/anomaly-s
 import { VectorIndexRepository } from '../../anomaly/src/repositories/vector-index.repository';
 import { AnomalyScoringService } from '../../anomaly/src/services/anomaly-scoring.service';
 import { ScoreWriterService } from '../../anomaly/src/services/score-writer.service';
+import { parseWeights } from '../../anomaly/src/domain/anomaly-scoring';
 import { dedupEnvSchema } from '../src/dedup.config';
+import { CalibrationStoreRepository } from '../src/repositories/calibration-store.repository';
 import { DedupStoreRepository } from '../src/repositories/dedup-store.repository';
 import { ImageIndexRepository } from '../src/repositories/image-index.repository';
 import type { DedupJobsService } from '../src/services/dedup-jobs.service';
+import { DecisionSignalsService } from '../src/services/decision-signals.service';
 import { DedupSettings } from '../src/services/dedup-settings';
 import { DedupService } from '../src/services/dedup.service';
 import {
@@ -88,12 +91,20 @@ async function main(): Promise<void> {
   const stores = await openQualityStores('pglite', images[0].vector.length, { autoIndex: true });
   const { store, calls } = countingVectorStore(stores.vectors);
   const settings = new DedupSettings(loadConfig(dedupEnvSchema, { DEDUP_SCAN_CRON: 'off' }));
+  const dedupIndex = new ImageIndexRepository(store);
+  const features = verificationOff(settings.config);
   const dedup = new DedupService(
-    new ImageIndexRepository(store),
+    dedupIndex,
     new DedupStoreRepository(stores.dataSource),
     {} as DedupJobsService,
     settings,
-    verificationOff(settings.config),
+    features,
+    new DecisionSignalsService(
+      dedupIndex,
+      features,
+      new CalibrationStoreRepository(stores.dataSource),
+      settings,
+    ),
   );
   const anomalyConfig = loadConfig(anomalyEnvSchema, {
     ANOMALY_RECOMPUTE_CRON: 'off',
@@ -109,6 +120,7 @@ async function main(): Promise<void> {
     new AnomalyStoreRepository(stores.dataSource),
     writer,
     anomalyConfig,
+    { weightsFor: async () => parseWeights(anomalyConfig.ANOMALY_WEIGHTS) },
   );
   const caller = { ownerUserId: OWNER, userId: OWNER };
   const checks: Sample[] = [];

@@ -31,6 +31,10 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_KNN_K: envInt(10, 1, 100),
     /** Tenant thresholds as JSON: {"<owner>": {"cosineNear": 0.85, "phashMax": 4}}. */
     DEDUP_TENANT_THRESHOLDS: z.string().default('{}'),
+    /** How long a tenant's applied thresholds are reused per process (apply/undo here invalidate at once). */
+    DEDUP_SETTINGS_CACHE_S: envInt(10, 0, 3600),
+    /** Decisions of each verdict a signal needs before a threshold is suggested for it. */
+    DEDUP_CALIBRATION_MIN_EACH: envInt(10, 1, 100_000),
     /** Which member of a group to keep, rules in order. */
     DEDUP_KEEP_RULES: z.string().default('quality,resolution,format,age'),
     /** The model whose vectors the sweep compares (the collection's newest when empty). */

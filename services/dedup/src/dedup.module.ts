@@ -6,10 +6,13 @@ import { JobRepository, PersistenceModule } from '@lookalike/persistence';
 import { VectorStoreModule } from '@lookalike/vector-store';
 import { DedupController } from './controllers/dedup.controller';
 import type { DedupConfig } from './dedup.config';
+import { CalibrationStoreRepository } from './repositories/calibration-store.repository';
 import { DedupStoreRepository } from './repositories/dedup-store.repository';
 import { ImageIndexRepository } from './repositories/image-index.repository';
 import { IngestClientRepository } from './repositories/ingest-client.repository';
 import { LocalFeaturesRepository } from './repositories/local-features.repository';
+import { DecisionSignalsService } from './services/decision-signals.service';
+import { DedupCalibrationService } from './services/dedup-calibration.service';
 import { DedupJobsService } from './services/dedup-jobs.service';
 import { DEDUP_SETTINGS, DedupSettings } from './services/dedup-settings';
 import { DedupSweepService } from './services/dedup-sweep.service';
@@ -35,11 +38,18 @@ export class DedupModule {
       ],
       controllers: [DedupController],
       providers: [
-        { provide: DEDUP_SETTINGS, useValue: new DedupSettings(config) },
+        {
+          provide: DEDUP_SETTINGS,
+          useFactory: (applied: CalibrationStoreRepository) => new DedupSettings(config, applied),
+          inject: [CalibrationStoreRepository],
+        },
         DedupService,
         VideoDedupService,
         DedupSweepService,
         DedupJobsService,
+        DecisionSignalsService,
+        DedupCalibrationService,
+        CalibrationStoreRepository,
         DedupStoreRepository,
         ImageIndexRepository,
         IngestClientRepository,

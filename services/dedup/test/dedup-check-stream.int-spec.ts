@@ -1,9 +1,11 @@
 import { loadConfig } from '@lookalike/config';
 import { ErrorCode, LookalikeError, type ImageCheckResponse } from '@lookalike/contracts';
 import { dedupEnvSchema } from '../src/dedup.config';
+import { CalibrationStoreRepository } from '../src/repositories/calibration-store.repository';
 import { DedupStoreRepository } from '../src/repositories/dedup-store.repository';
 import { ImageIndexRepository } from '../src/repositories/image-index.repository';
 import type { DedupJobsService } from '../src/services/dedup-jobs.service';
+import { DecisionSignalsService } from '../src/services/decision-signals.service';
 import { DedupSettings } from '../src/services/dedup-settings';
 import { DedupService } from '../src/services/dedup.service';
 import { countingVectorStore, searchesOf, writesOf, type StoreCall } from './support/counting-vector-store';
@@ -47,12 +49,20 @@ describe('the ingest-time duplicate check under a stream of uploads (LanceDB, PG
     const counted = countingVectorStore(stores.vectors);
     calls = counted.calls;
     const settings = new DedupSettings(loadConfig(dedupEnvSchema, { DEDUP_SCAN_CRON: 'off' }));
+    const index = new ImageIndexRepository(counted.store);
+    const features = verificationOff(settings.config);
     service = new DedupService(
-      new ImageIndexRepository(counted.store),
+      index,
       new DedupStoreRepository(stores.dataSource),
       {} as DedupJobsService,
       settings,
-      verificationOff(settings.config),
+      features,
+      new DecisionSignalsService(
+        index,
+        features,
+        new CalibrationStoreRepository(stores.dataSource),
+        settings,
+      ),
     );
     // IN_FLIGHT uploaders, each: the image is stored as ingest stores it (not counted), then checked.
     let next = 0;

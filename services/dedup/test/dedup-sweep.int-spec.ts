@@ -3,9 +3,11 @@ import { InProcessJobQueue, JobRunner } from '@lookalike/messaging';
 import { JobRepository } from '@lookalike/persistence';
 import { dedupEnvSchema } from '../src/dedup.config';
 import { pairKey } from '../src/domain/dedup-image';
+import { CalibrationStoreRepository } from '../src/repositories/calibration-store.repository';
 import { DedupStoreRepository } from '../src/repositories/dedup-store.repository';
 import { ImageIndexRepository } from '../src/repositories/image-index.repository';
 import { IngestClientRepository } from '../src/repositories/ingest-client.repository';
+import { DecisionSignalsService } from '../src/services/decision-signals.service';
 import { DedupJobsService } from '../src/services/dedup-jobs.service';
 import { DedupSettings } from '../src/services/dedup-settings';
 import { DedupSweepService } from '../src/services/dedup-sweep.service';
@@ -82,7 +84,14 @@ describe.each(suites)('dedup over LanceDB and %s', (sql, available) => {
       settings,
     );
     jobs.onModuleInit();
-    service = new DedupService(index, store, jobs, settings, verificationOff(config));
+    const features = verificationOff(config);
+    const signals = new DecisionSignalsService(
+      index,
+      features,
+      new CalibrationStoreRepository(stores.dataSource),
+      settings,
+    );
+    service = new DedupService(index, store, jobs, settings, features, signals);
   }, 120_000);
 
   afterAll(async () => {

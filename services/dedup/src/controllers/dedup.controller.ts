@@ -12,11 +12,18 @@ import {
   type ImageCheckResponse,
   type JobRef,
   type ScanStartRequest,
+  type ThresholdsApplyRequest,
+  type ThresholdsApplyResponse,
+  type ThresholdsGetRequest,
+  type ThresholdsGetResponse,
+  type ThresholdsUndoRequest,
+  type ThresholdsUndoResponse,
   type VideoCheckRequest,
   type VideoCheckResponse,
   type VideoDuplicatesRequest,
   type VideoDuplicatesResponse,
 } from '@lookalike/contracts';
+import { DedupCalibrationService } from '../services/dedup-calibration.service';
 import { DedupService } from '../services/dedup.service';
 import { VideoDedupService } from '../services/video-dedup.service';
 
@@ -26,6 +33,7 @@ export class DedupController {
   constructor(
     private readonly service: DedupService,
     private readonly videos: VideoDedupService,
+    private readonly calibration: DedupCalibrationService,
   ) {}
 
   @MessagePattern(Subjects.DedupScan.name)
@@ -66,5 +74,20 @@ export class DedupController {
   @MessagePattern(Subjects.DedupForgetVideo.name)
   forgetVideo(@Payload() req: VideoCheckRequest): Promise<VideoCheckResponse> {
     return this.videos.forget(req);
+  }
+
+  @MessagePattern(Subjects.DedupThresholds.name)
+  thresholds(@Payload() req: ThresholdsGetRequest): Promise<ThresholdsGetResponse> {
+    return this.calibration.report(req);
+  }
+
+  @MessagePattern(Subjects.DedupThresholdsApply.name)
+  applyThresholds(@Payload() req: ThresholdsApplyRequest): Promise<ThresholdsApplyResponse> {
+    return this.calibration.apply(req);
+  }
+
+  @MessagePattern(Subjects.DedupThresholdsUndo.name)
+  undoThresholds(@Payload() req: ThresholdsUndoRequest): Promise<ThresholdsUndoResponse> {
+    return this.calibration.undo(req);
   }
 }

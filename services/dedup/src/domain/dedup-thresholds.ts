@@ -1,4 +1,5 @@
 import { LookalikeError } from '@lookalike/contracts';
+import { VERIFY_DEFAULTS } from '@lookalike/local-features';
 
 export interface DedupThresholds {
   /** Largest pHash Hamming distance of a `near` pair (of 64 bits). */
@@ -20,6 +21,12 @@ export interface DedupThresholds {
    * neighbour, is `similar` too; null turns the mutual-nearest-neighbour rule off.
    */
   mutualCosine: number | null;
+  /**
+   * RANSAC inliers a geometrically verified pair needs to count as `near`. The verifier's own
+   * minimum is the floor: a pair below it never had the photometric check, so raising this only
+   * filters stored verdicts (docs/quality-loop.md "Thresholds that learn").
+   */
+  minInliers: number;
 }
 
 /**
@@ -28,7 +35,7 @@ export interface DedupThresholds {
  * the starting point until a tenant calibrates its own.
  */
 export const MODEL_DEFAULTS: Readonly<
-  Record<string, Omit<DedupThresholds, 'phashMax' | 'hashVariants' | 'similarMutualK'>>
+  Record<string, Omit<DedupThresholds, 'phashMax' | 'hashVariants' | 'similarMutualK' | 'minInliers'>>
 > = {
   mobilenet: { cosineNear: 0.8, cosineSimilar: 0.9, mutualCosine: 0.85 },
   clip: { cosineNear: 0.85, cosineSimilar: 0.92, mutualCosine: 0.88 },
@@ -37,7 +44,13 @@ export const MODEL_DEFAULTS: Readonly<
 const FALLBACK = MODEL_DEFAULTS.mobilenet;
 
 export function defaultThresholds(model: string, phashMax = 6): DedupThresholds {
-  return { phashMax, hashVariants: true, similarMutualK: 5, ...(MODEL_DEFAULTS[model] ?? FALLBACK) };
+  return {
+    phashMax,
+    hashVariants: true,
+    similarMutualK: 5,
+    minInliers: VERIFY_DEFAULTS.minInliers,
+    ...(MODEL_DEFAULTS[model] ?? FALLBACK),
+  };
 }
 
 /** Checks a tenant's overrides and lays them over the defaults. */
@@ -55,5 +68,14 @@ export function mergeThresholds(base: DedupThresholds, patch: Partial<DedupThres
   unit('cosineSimilar', out.cosineSimilar);
   if (out.mutualCosine !== null) unit('mutualCosine', out.mutualCosine);
   if (!(out.similarMutualK >= 1)) throw LookalikeError.invalid('similarMutualK must be >= 1');
+  if (
+    !Number.isInteger(out.minInliers) ||
+    out.minInliers < VERIFY_DEFAULTS.minInliers ||
+    out.minInliers > 10_000
+  ) {
+    throw LookalikeError.invalid(`minInliers must be an integer in ${VERIFY_DEFAULTS.minInliers}..10000`, {
+      value: out.minInliers,
+    });
+  }
   return out;
 }

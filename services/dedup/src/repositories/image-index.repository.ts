@@ -90,6 +90,32 @@ export class ImageIndexRepository {
     return { image: toImage(point), vector: model ? point.vectors?.[globalVectorName(model)] : undefined };
   }
 
+  /** These images (those still indexed) with the model's vectors, by image id, one read per GET_BATCH. */
+  async findImages(
+    owner: string,
+    imageIds: readonly string[],
+    model: string | null,
+  ): Promise<Map<string, { image: IndexedImage; vector?: Float32Array }>> {
+    const name = model ? globalVectorName(model) : undefined;
+    const out = new Map<string, { image: IndexedImage; vector?: Float32Array }>();
+    const ids = [...new Set(imageIds)];
+    for (let i = 0; i < ids.length; i += GET_BATCH) {
+      const slice = ids.slice(i, i + GET_BATCH);
+      const page = await this.store.scroll(owner, {
+        filter: { imageIds: slice },
+        limit: slice.length,
+        withVectors: name ? [name] : false,
+      });
+      for (const point of page.points.filter(isStill)) {
+        out.set(point.payload.imageId, {
+          image: toImage(point),
+          vector: name ? point.vectors?.[name] : undefined,
+        });
+      }
+    }
+    return out;
+  }
+
   /** The k nearest neighbours (by image id) of the given points, or of every point of the tenant. */
   neighbours(
     owner: string,

@@ -89,6 +89,28 @@ export class LocalFeaturesRepository {
   }
 
   /**
+   * The stored verdicts (by this method) among these pairs, keyed `imageA:imageB` with imageA <
+   * imageB: whether the pair was verified and with how many inliers. Nothing is matched.
+   */
+  async storedVerdicts(
+    owner: string,
+    pairs: ReadonlyArray<readonly [string, string]>,
+  ): Promise<Map<string, { verified: boolean; inliers: number }>> {
+    if (pairs.length === 0) return new Map();
+    const rows = await this.verifications.find<PairGeometry>(
+      owner,
+      VERIFICATION_METHOD,
+      pairs.map(([a, b]) => orderedPair(a, b)),
+    );
+    return new Map(
+      rows.map((r) => [
+        `${r.imageA}:${r.imageB}`,
+        { verified: r.verified, inliers: r.geometry?.inliers ?? 0 },
+      ]),
+    );
+  }
+
+  /**
    * Each pair's geometry (from its first image to its second), null where either image has no
    * features to give. Pairs verified before, by this method, are read from SQL; the rest are
    * verified and stored. Unverified pairs come back compact (outcome and counts, no points).

@@ -17,6 +17,9 @@ export interface ScanSummary {
   groupsCreated: number;
   groupsKept: number;
   staleDropped: number;
+  /** The thresholds the sweep judged with, and the applied version among them (null: none). */
+  thresholds?: { phashMax: number; cosineNear: number; cosineSimilar: number; minInliers: number };
+  settingsVersion?: number | null;
   ms: number;
 }
 
@@ -52,15 +55,24 @@ export class DedupSweepService {
     const pointOf = new Map(images.map((im) => [im.imageId, im.pointId]));
     const neighbours = await this.index.neighbours(owner, model, this.settings.config.DEDUP_KNN_K, byPoint);
     await progress?.(Math.floor(images.length / 2), images.length);
+    const resolved = await this.settings.resolve(model, owner);
+    const thresholds = resolved.thresholds;
     const result = await runSweep({
       images,
       neighbours,
       cosines: (pairs) => this.index.cosines(owner, model, pairs, (id) => pointOf.get(id)),
-      thresholds: this.settings.thresholds(model, owner),
+      thresholds,
       keepRules: this.settings.keepRules,
       notDuplicate: await this.store.notDuplicatePairs(owner),
       maxBucket: this.settings.config.DEDUP_MAX_BUCKET,
-      verification: sweepVerification(this.features, owner, this.settings.config, images),
+      verification: sweepVerification(
+        this.features,
+        owner,
+        this.settings.config,
+        images,
+        undefined,
+        thresholds.minInliers,
+      ),
     });
     const quality = new Map(images.map((im) => [im.imageId, im.qualityScore]));
     let created = 0;
@@ -80,6 +92,13 @@ export class DedupSweepService {
       groupsCreated: created,
       groupsKept: kept.length,
       staleDropped,
+      thresholds: {
+        phashMax: thresholds.phashMax,
+        cosineNear: thresholds.cosineNear,
+        cosineSimilar: thresholds.cosineSimilar,
+        minInliers: thresholds.minInliers,
+      },
+      settingsVersion: resolved.version,
       ms: Date.now() - started,
     };
     this.logger.log(`sweep of ${owner}: ${JSON.stringify(summary)}`);

@@ -7,6 +7,7 @@ import { loadConfig } from '@lookalike/config';
 import { dedupEnvSchema } from '../dedup.config';
 import type { DedupStoreRepository } from '../repositories/dedup-store.repository';
 import type { ImageIndexRepository, IndexedImage } from '../repositories/image-index.repository';
+import type { DecisionSignalsService } from './decision-signals.service';
 import type { DedupJobsService } from './dedup-jobs.service';
 import { DedupSettings } from './dedup-settings';
 import { DedupService } from './dedup.service';
@@ -62,6 +63,7 @@ describe('DedupService', () => {
     submitDelete: jest.Mock;
     cancelPendingDeletes: jest.Mock;
   };
+  let signals: { capture: jest.Mock };
   let sut: DedupService;
 
   function build(env: Record<string, string> = {}): void {
@@ -77,6 +79,7 @@ describe('DedupService', () => {
         {} as DataSource,
         new LocalFeatureWorkers({ LOCAL_FEATURES: false, LOCAL_FEATURES_THREADS: 1 }),
       ),
+      signals as unknown as DecisionSignalsService,
     );
   }
 
@@ -93,12 +96,14 @@ describe('DedupService', () => {
       setTag: jest.fn(async () => undefined),
       listGroups: jest.fn(async () => ({ items: [group()], nextCursor: 'next' })),
       recordDecision: jest.fn(async () => undefined),
+      setVideoTag: jest.fn(async () => undefined),
     } as unknown as jest.Mocked<DedupStoreRepository>;
     jobs = {
       submitScan: jest.fn(async () => ({ jobId: '01JJOB' })),
       submitDelete: jest.fn(async () => ({ jobId: '01JDEL' })),
       cancelPendingDeletes: jest.fn(async () => undefined),
     };
+    signals = { capture: jest.fn(async () => 2) };
     build();
   });
 
@@ -126,6 +131,42 @@ describe('DedupService', () => {
     const [, payload, runAfter] = jobs.submitDelete.mock.calls[0] as [string, { imageIds: string[] }, Date];
     expect(payload.imageIds).toEqual([B]);
     expect(runAfter.getTime() - before).toBeGreaterThanOrEqual(3_599_000);
+  });
+
+  it("captures the decided pairs' signals once the decisions are stored", async () => {
+    await sut.resolveGroup({
+      caller,
+      groupId: group().groupId,
+      keep: [A],
+      duplicates: [B],
+      notDuplicate: [{ a: C, b: A }],
+    });
+    expect(signals.capture).toHaveBeenCalledWith('alice', [
+      [A, B],
+      [C, A],
+    ]);
+    expect(store.resolveGroup.mock.invocationCallOrder[0]).toBeLessThan(
+      signals.capture.mock.invocationCallOrder[0],
+    );
+  });
+
+  it('captures nothing for a group resolved with keeps only or for a video group', async () => {
+    await sut.resolveGroup({ caller, groupId: group().groupId, keep: [A], duplicates: [], notDuplicate: [] });
+    store.getGroup.mockResolvedValueOnce({ ...group(), media: 'video' });
+    await sut.resolveGroup({
+      caller,
+      groupId: group().groupId,
+      keep: [A],
+      duplicates: [B],
+      notDuplicate: [],
+    });
+    expect(signals.capture).not.toHaveBeenCalled();
+  });
+
+  it('captures the signals of a pair decision recorded from feedback', async () => {
+    await sut.recordDecision({ caller, imageA: B, imageB: A, verdict: 'duplicate' });
+    expect(store.recordDecision).toHaveBeenCalled();
+    expect(signals.capture).toHaveBeenCalledWith('alice', [[B, A]]);
   });
 
   it('never deletes when the undo window is 0', async () => {

@@ -36,6 +36,7 @@ import { DedupJobsService } from './dedup-jobs.service';
 import { LocalFeaturesRepository } from '../repositories/local-features.repository';
 import { sweepVerification } from './verification';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
+import { DecisionSignalsService } from './decision-signals.service';
 
 export const DUPLICATE_TAG = 'duplicate';
 /** Candidates an ingest-time check reads from each index. */
@@ -171,6 +172,7 @@ export class DedupService {
     private readonly jobs: DedupJobsService,
     @Inject(DEDUP_SETTINGS) private readonly settings: DedupSettings,
     private readonly features: LocalFeaturesRepository,
+    private readonly signals: DecisionSignalsService,
   ) {
     this.checks = new CheckQueue({
       concurrency: settings.config.DEDUP_CHECK_CONCURRENCY,
@@ -243,6 +245,14 @@ export class DedupService {
       caller.userId,
       decisions,
     );
+    // Thresholds that learn: the decided pairs' signals while their vectors and verdicts exist
+    // (a video's pairs are judged by alignment, which the image signals do not describe).
+    if (group.media !== 'video' && decisions.length > 0) {
+      await this.signals.capture(
+        caller.ownerUserId,
+        decisions.map((d) => [d.imageA, d.imageB] as const),
+      );
+    }
 
     if (group.media === 'video') {
       await this.store.setVideoTag(caller.ownerUserId, duplicates, DUPLICATE_TAG, true);
@@ -280,6 +290,7 @@ export class DedupService {
       imageB: req.imageB,
       verdict: req.verdict,
     });
+    await this.signals.capture(c.ownerUserId, [[req.imageA, req.imageB]]);
     return {};
   }
 
@@ -322,7 +333,7 @@ export class DedupService {
     if (!found) throw LookalikeError.notFound('image', imageId);
     context.live();
     const { image, vector } = found;
-    const thresholds = this.settings.thresholds(model ?? '', tenant);
+    const thresholds = await this.settings.thresholds(model ?? '', tenant);
     const k = this.settings.config.DEDUP_KNN_K;
     const probes = image.phash
       ? [
@@ -361,7 +372,14 @@ export class DedupService {
     ]);
     for (const [id, list] of lists) neighbours.set(id, list);
     context.live();
-    const verification = sweepVerification(this.features, tenant, this.settings.config, all, image.imageId);
+    const verification = sweepVerification(
+      this.features,
+      tenant,
+      this.settings.config,
+      all,
+      image.imageId,
+      thresholds.minInliers,
+    );
     const result = await runSweep({
       images: all,
       neighbours,

@@ -1,3 +1,4 @@
+import type { PairGeometry } from '@lookalike/local-features';
 import type { SweepVerification } from '../domain/dedup-sweep';
 import type { DedupConfig } from '../dedup.config';
 import type { LocalFeaturesRepository, PendingVerification } from '../repositories/local-features.repository';
@@ -15,6 +16,10 @@ export interface SweepVerifier extends SweepVerification {
  * closest first, skipping candidates already linked to one it verified against, so that one upload
  * costs a few verifications and two SQL statements (the stored links, then the new verdicts at
  * `flush`).
+ *
+ * `minInliers` (the tenant's threshold in force) filters the verdicts: a pair verified with fewer
+ * inliers counts as not verified. The verifier's own minimum is the floor, so a stored verdict
+ * never needs matching again when the threshold moves.
  */
 export function sweepVerification(
   features: LocalFeaturesRepository,
@@ -22,6 +27,7 @@ export function sweepVerification(
   config: DedupConfig,
   images: readonly IndexedImage[],
   focus?: string,
+  minInliers = 0,
 ): SweepVerifier | undefined {
   if (!features.enabled) return undefined;
   const byId = new Map(images.map((im) => [im.imageId, im]));
@@ -36,13 +42,27 @@ export function sweepVerification(
     maxHamming: config.DEDUP_VERIFY_MAX_HAMMING,
     expandPerImage: check ? 0 : config.DEDUP_VERIFY_EXPAND,
     focus,
-    knownVerified: check ? (pairs) => features.knownVerified(owner, pairs) : undefined,
-    verify: (pairs) =>
-      features.verify(
-        owner,
-        pairs.map(([a, b]) => [source(a), source(b)] as const),
-        check ? { lookup: false, pending } : {},
-      ),
+    knownVerified: check
+      ? async (pairs) =>
+          (await features.knownVerified(owner, pairs)).map((g) =>
+            enough(g, minInliers)?.verified ? g : null,
+          )
+      : undefined,
+    verify: async (pairs) =>
+      (
+        await features.verify(
+          owner,
+          pairs.map(([a, b]) => [source(a), source(b)] as const),
+          check ? { lookup: false, pending } : {},
+        )
+      ).map((g) => (g ? enough(g, minInliers) : g)),
     flush: () => features.save(owner, pending.splice(0)),
   };
+}
+
+/** A verified geometry with fewer inliers than the threshold in force counts as not verified. */
+export function enough<G extends PairGeometry | null>(g: G, minInliers: number): G {
+  return g && g.verified && g.inliers < minInliers
+    ? ({ ...g, verified: false, outcome: 'few_inliers' } as G)
+    : g;
 }
