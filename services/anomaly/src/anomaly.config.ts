@@ -11,6 +11,10 @@ export const anomalyEnvSchema = runtimeEnvSchema
     ANOMALY_K: envInt(10, 1, 100),
     /** Weights of the combined score, `dnn=0.3,density=0.3,ood=0.25,quality=0.15`. */
     ANOMALY_WEIGHTS: z.string().default('dnn=0.3,density=0.3,ood=0.25,quality=0.15'),
+    /** How long a tenant's applied weights are reused per process (apply/undo here invalidate at once). */
+    ANOMALY_SETTINGS_CACHE_S: envInt(10, 0, 3600),
+    /** Reviews of each verdict (ok, anomaly) the weight fit needs before it suggests weights. */
+    ANOMALY_CALIBRATION_MIN_EACH: envInt(10, 1, 100_000),
     /** The model whose vectors are scored (the collection's newest when empty). */
     ANOMALY_MODEL: z.string().optional(),
     /** Cron of the scheduled full recompute of every tenant; `off` disables it. */

@@ -6,11 +6,13 @@ import { VectorStoreModule } from '@lookalike/vector-store';
 import type { AnomalyConfig } from './anomaly.config';
 import { AnomalyController } from './controllers/anomaly.controller';
 import { AnomalyStoreRepository } from './repositories/anomaly-store.repository';
+import { CalibrationStoreRepository } from './repositories/calibration-store.repository';
 import { ThumbnailUrlRepository } from './repositories/thumbnail-url.repository';
 import { VectorIndexRepository } from './repositories/vector-index.repository';
 import { AnomalyQueueService } from './services/anomaly-queue.service';
 import { AnomalyScoringService } from './services/anomaly-scoring.service';
 import { AnomalyService } from './services/anomaly.service';
+import { AnomalyWeightsService } from './services/anomaly-weights.service';
 import { ScoreWriterService } from './services/score-writer.service';
 
 @Module({})
@@ -35,7 +37,9 @@ export class AnomalyModule {
         AnomalyScoringService,
         AnomalyQueueService,
         ScoreWriterService,
+        AnomalyWeightsService,
         AnomalyStoreRepository,
+        CalibrationStoreRepository,
         VectorIndexRepository,
         ThumbnailUrlRepository,
       ],

@@ -8,6 +8,8 @@ import { AnomalyStoreRepository } from '../src/repositories/anomaly-store.reposi
 import { payloadScore, VectorIndexRepository } from '../src/repositories/vector-index.repository';
 import { AnomalyQueueService, SCORE_JOB } from '../src/services/anomaly-queue.service';
 import { AnomalyScoringService } from '../src/services/anomaly-scoring.service';
+import { AnomalyWeightsService } from '../src/services/anomaly-weights.service';
+import { CalibrationStoreRepository } from '../src/repositories/calibration-store.repository';
 import { ScoreWriterService } from '../src/services/score-writer.service';
 import {
   countingVectorStore,
@@ -73,7 +75,13 @@ describe('ingest-time anomaly scoring under a stream of uploads (LanceDB, PGlite
     });
     const index = new VectorIndexRepository(counted.store);
     const store = new AnomalyStoreRepository(stores.dataSource);
-    scoring = new AnomalyScoringService(index, store, new ScoreWriterService(index, config), config);
+    // The tenant's applied weights, else ANOMALY_WEIGHTS; a recompute after an apply runs on `runner`.
+    const weights = new AnomalyWeightsService(
+      new CalibrationStoreRepository(stores.dataSource),
+      { submit: (job) => runner.submit(job) },
+      config,
+    );
+    scoring = new AnomalyScoringService(index, store, new ScoreWriterService(index, config), config, weights);
     runner = new JobRunner(new InProcessJobQueue(), new JobRepository(stores.dataSource), {
       workerId: 'anomaly-stream-test',
     });

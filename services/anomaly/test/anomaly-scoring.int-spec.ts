@@ -10,6 +10,8 @@ import type { ThumbnailUrlRepository } from '../src/repositories/thumbnail-url.r
 import { VectorIndexRepository } from '../src/repositories/vector-index.repository';
 import { AnomalyQueueService } from '../src/services/anomaly-queue.service';
 import { AnomalyScoringService } from '../src/services/anomaly-scoring.service';
+import { AnomalyWeightsService } from '../src/services/anomaly-weights.service';
+import { CalibrationStoreRepository } from '../src/repositories/calibration-store.repository';
 import { AnomalyService } from '../src/services/anomaly.service';
 import { ScoreWriterService } from '../src/services/score-writer.service';
 import { loadNearCopies } from '../../dedup/test/support/near-copies-fixture';
@@ -97,7 +99,13 @@ describe.each([
     });
     const index = new VectorIndexRepository(stores.vectors);
     const store = new AnomalyStoreRepository(stores.dataSource);
-    scoring = new AnomalyScoringService(index, store, new ScoreWriterService(index, config), config);
+    // The tenant's applied weights, else ANOMALY_WEIGHTS; a recompute after an apply runs on `runner`.
+    const weights = new AnomalyWeightsService(
+      new CalibrationStoreRepository(stores.dataSource),
+      { submit: (job) => runner.submit(job) },
+      config,
+    );
+    scoring = new AnomalyScoringService(index, store, new ScoreWriterService(index, config), config, weights);
     runner = new JobRunner(new InProcessJobQueue(), new JobRepository(stores.dataSource), {
       workerId: 'anomaly-test',
     });

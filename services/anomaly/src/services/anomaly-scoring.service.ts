@@ -6,7 +6,6 @@ import {
   centroidOf,
   combine,
   mergeNeighbours,
-  parseWeights,
   rawScores,
   referenceStats,
   scaleComponents,
@@ -20,6 +19,7 @@ import type { PendingImage } from '../domain/score-backlog';
 import { scoreLagHistogram, scorePassHistograms } from '../metrics/anomaly.metrics';
 import { AnomalyStoreRepository, type ScoreRow } from '../repositories/anomaly-store.repository';
 import { payloadScore, VectorIndexRepository } from '../repositories/vector-index.repository';
+import { AnomalyWeightsService, type TenantWeights } from './anomaly-weights.service';
 import { ScoreWriterService } from './score-writer.service';
 
 /** What the ingest-time scores are measured against: the tenant's centroid and score spread. */
@@ -67,7 +67,6 @@ function neighboursOf(list: { id: string; score: number }[]): StoredNeighbour[] 
 @Injectable()
 export class AnomalyScoringService {
   private readonly logger = new Logger(AnomalyScoringService.name);
-  private readonly weights: Weights;
   /** Per tenant: the centroid and spread an ingest-time score is measured against. */
   private readonly references = new Map<string, Reference>();
   private readonly building = new Map<string, Promise<Reference>>();
@@ -79,9 +78,9 @@ export class AnomalyScoringService {
     private readonly store: AnomalyStoreRepository,
     private readonly writer: ScoreWriterService,
     @Inject(APP_CONFIG) private readonly config: AnomalyConfig,
-  ) {
-    this.weights = parseWeights(config.ANOMALY_WEIGHTS);
-  }
+    // The tenant's applied weights, else ANOMALY_WEIGHTS (docs/quality-loop.md).
+    @Inject(AnomalyWeightsService) private readonly weights: TenantWeights,
+  ) {}
 
   /**
    * Every image of the tenant: one pass for the centroid, one batched kNN for the neighbour
@@ -122,7 +121,8 @@ export class AnomalyScoringService {
     });
     const stats = referenceStats(raws);
     this.references.set(owner, { model, centroid, stats, raws: [], at: Date.now(), scoredSince: 0 });
-    const rows = withVector.map((p, i) => this.row(p, raws[i], stats));
+    const weights = await this.weights.weightsFor(owner);
+    const rows = withVector.map((p, i) => this.row(p, raws[i], stats, weights));
     for (let i = 0; i < rows.length; i += WRITE_BATCH) {
       await this.store.upsert(owner, rows.slice(i, i + WRITE_BATCH));
       await progress?.(Math.min(rows.length, i + WRITE_BATCH), rows.length);
@@ -247,7 +247,8 @@ export class AnomalyScoringService {
       reference.stats.count >= MIN_REFERENCE
         ? reference.stats
         : referenceStats([...reference.raws, ...scored.map((s) => s.raw)]);
-    const rows = scored.map((s) => this.row(s.point, s.raw, stats));
+    const weights = await this.weights.weightsFor(owner);
+    const rows = scored.map((s) => this.row(s.point, s.raw, stats, weights));
     await this.store.upsert(owner, rows);
 
     // The payload: only scores whose rounded value differs from what the payload holds or is
@@ -286,12 +287,12 @@ export class AnomalyScoringService {
     await this.writer.flushAll();
   }
 
-  private row(point: StoredPoint, raw: StoredRaw, stats: ReferenceStats): ScoreRow {
+  private row(point: StoredPoint, raw: StoredRaw, stats: ReferenceStats, weights: Weights): ScoreRow {
     const components = scaleComponents(raw, stats);
     return {
       imageId: point.payload.imageId,
       ...components,
-      combined: combine(components, this.weights),
+      combined: combine(components, weights),
       raw,
     };
   }

@@ -16,6 +16,7 @@ import { APP_CONFIG } from '@lookalike/config';
 import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
 import { ANOMALY_VERDICTS, type AnomalyVerdict } from '@lookalike/persistence';
 import type { AnomalyConfig } from '../anomaly.config';
+import { RECOMPUTE_JOB } from '../domain/anomaly-jobs';
 import { ANOMALY_METHODS, type ListMethod } from '../domain/anomaly-scoring';
 import { AnomalyStoreRepository, type ListedScore } from '../repositories/anomaly-store.repository';
 import { ThumbnailUrlRepository } from '../repositories/thumbnail-url.repository';
@@ -23,7 +24,7 @@ import { VectorIndexRepository } from '../repositories/vector-index.repository';
 import { AnomalyQueueService } from './anomaly-queue.service';
 import { AnomalyScoringService } from './anomaly-scoring.service';
 
-export const RECOMPUTE_JOB = 'anomaly-recompute';
+export { RECOMPUTE_JOB };
 const LIST_METHODS: readonly string[] = [...ANOMALY_METHODS, 'combined'];
 
 function tenant(caller: Caller | undefined): { ownerUserId: string; userId: string } {
