@@ -73,6 +73,8 @@ export async function startEmbeddedStack(
   // The sign-in form suggests the user whose library the seed fills.
   if (options.seedDemo && env.AUTH_DEV_LOGIN === 'true') {
     env.AUTH_DEV_LOGIN_SUGGESTED_USER = input.AUTH_DEV_LOGIN_SUGGESTED_USER ?? DEMO_OWNER;
+    // ...and may apply the thresholds its reviews suggest (anyone may sign in as it in dev login).
+    env.AUTH_ADMIN_USERS = input.AUTH_ADMIN_USERS ?? DEMO_OWNER;
   }
   const threaded = options.gatewayThread ?? env.GATEWAY_THREAD !== 'false';
   if (threaded) startDefaultMetrics({ thread: 'main' });

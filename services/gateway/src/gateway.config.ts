@@ -16,6 +16,23 @@ export const gatewayEnvSchema = runtimeEnvSchema
       (v) => v === undefined || /^[A-Za-z0-9._@-]{1,128}$/.test(v),
       'must be a user id (1-128 of A-Z a-z 0-9 . _ @ -)',
     ),
+    /**
+     * Users (token subjects, comma-separated) who may apply and undo a tenant's learned thresholds
+     * (docs/OPERATIONS.md "Admins"); empty: nobody. The embedded host makes the seeded user one.
+     */
+    AUTH_ADMIN_USERS: z
+      .string()
+      .default('')
+      .transform((v) =>
+        v
+          .split(',')
+          .map((u) => u.trim())
+          .filter((u) => u !== ''),
+      )
+      .refine(
+        (users) => users.every((u) => /^[A-Za-z0-9._@-]{1,128}$/.test(u)),
+        'must be user ids separated by commas (1-128 of A-Z a-z 0-9 . _ @ - each)',
+      ),
     JWT_JWKS_URL: optional.refine((v) => v === undefined || URL.canParse(v), 'must be a URL'),
     JWT_PUBLIC_KEY: optional,
     JWT_ALGORITHMS: z.string().default('RS256,ES256'),

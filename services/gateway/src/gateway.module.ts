@@ -5,6 +5,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { memoryStorage } from 'multer';
 import { Subjects } from '@lookalike/contracts';
 import { RpcClient, ServiceCoreModule } from '@lookalike/messaging';
+import { AdminGuard, Admins } from './auth/admin.guard';
 import { AuthGuard } from './auth/auth.guard';
 import { AuthService } from './auth/auth.service';
 import { SlidingWindowThrottlerStorage } from './auth/sliding-window.storage';
@@ -12,8 +13,10 @@ import { UserThrottlerGuard } from './auth/user-throttler.guard';
 import { AuthController } from './controllers/auth.controller';
 import { ImagesController } from './controllers/images.controller';
 import { StatsController } from './controllers/stats.controller';
+import { ThresholdsController } from './controllers/thresholds.controller';
 import { VideosController } from './controllers/videos.controller';
 import { StatsService } from './services/stats.service';
+import { ThresholdsService } from './services/thresholds.service';
 import { VideosService } from './services/videos.service';
 import { ObjectsController } from './controllers/objects.controller';
 import { PlatformController } from './controllers/platform.controller';
@@ -69,6 +72,7 @@ export class GatewayModule {
         ObjectsController,
         VideosController,
         StatsController,
+        ThresholdsController,
       ],
       providers: [
         AuthService,
@@ -80,6 +84,9 @@ export class GatewayModule {
         ObjectsService,
         VideosService,
         StatsService,
+        ThresholdsService,
+        Admins,
+        AdminGuard,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: UserThrottlerGuard },
         { provide: APP_FILTER, useClass: ProblemFilter },
