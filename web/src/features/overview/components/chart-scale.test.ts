@@ -18,7 +18,8 @@ describe('chart scales', () => {
   it('ticks whole numbers only', () => {
     expect(axisTicks(20)).toEqual([0, 5, 10, 15, 20]);
     expect(axisTicks(1)).toEqual([0, 1]);
-    expect(axisTicks(10)).toEqual([0, 10]);
+    expect(axisTicks(10)).toEqual([0, 5, 10]);
+    expect(axisTicks(25)).toEqual([0, 25]);
   });
 
   it('labels hourly buckets by time and daily ones by date', () => {
@@ -29,11 +30,11 @@ describe('chart scales', () => {
     expect(bucketTitle(t, 'day')).toBe('Sun 6 Dec');
   });
 
-  it('labels the first and last buckets and a few between', () => {
+  it('labels a few evenly spaced buckets, counted back from the current one', () => {
     expect(labelledBuckets(0)).toEqual([]);
     expect(labelledBuckets(3)).toEqual([0, 1, 2]);
-    expect(labelledBuckets(7)).toEqual([0, 2, 3, 5, 6]);
-    expect(labelledBuckets(24)).toEqual([0, 6, 12, 17, 23]);
-    expect(labelledBuckets(30)).toEqual([0, 7, 15, 22, 29]);
+    expect(labelledBuckets(7)).toEqual([0, 2, 4, 6]);
+    expect(labelledBuckets(24)).toEqual([3, 8, 13, 18, 23]);
+    expect(labelledBuckets(30)).toEqual([5, 11, 17, 23, 29]);
   });
 });

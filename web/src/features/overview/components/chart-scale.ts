@@ -6,11 +6,16 @@ export function niceMax(max: number): number {
   return 10 * power;
 }
 
-/** Evenly spaced tick values from 0 to `top` (whole numbers only, so a count axis never says 0.5). */
-export function axisTicks(top: number, count = 4): number[] {
-  const step = top / count;
-  const ticks = Array.from({ length: count + 1 }, (_, i) => i * step);
-  return Number.isInteger(step) ? ticks : [0, top];
+/**
+ * Evenly spaced tick values from 0 to `top`: four steps, else two, else none between, whichever
+ * gives whole numbers (a count axis never says 2.5).
+ */
+export function axisTicks(top: number): number[] {
+  for (const count of [4, 2]) {
+    const step = top / count;
+    if (Number.isInteger(step)) return Array.from({ length: count + 1 }, (_, i) => i * step);
+  }
+  return [0, top];
 }
 
 /** A bucket's start as the axis shows it: the hour (UTC offset of the browser) or the day. */
@@ -33,10 +38,14 @@ export function bucketTitle(iso: string, bucket: 'hour' | 'day'): string {
   return `${date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short' })}, ${time(date)}–${time(end)}`;
 }
 
-/** Which buckets get an x-axis label: the first, the last and a few between, never crowded. */
+/**
+ * Which buckets get an x-axis label: at most `most`, evenly spaced and counted back from the last (the
+ * current bucket), so neighbouring labels never collide.
+ */
 export function labelledBuckets(count: number, most = 5): number[] {
   if (count <= 0) return [];
-  if (count <= most) return Array.from({ length: count }, (_, i) => i);
-  const step = (count - 1) / (most - 1);
-  return [...new Set(Array.from({ length: most }, (_, i) => Math.round(i * step)))];
+  const stride = Math.ceil(count / most);
+  const labelled: number[] = [];
+  for (let i = count - 1; i >= 0; i -= stride) labelled.unshift(i);
+  return labelled;
 }

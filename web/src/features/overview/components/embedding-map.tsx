@@ -255,15 +255,19 @@ function MapBody({
 
 function Legend({ items }: { items: LegendItem[] }) {
   return (
-    <ul className="grid content-start gap-2 text-sm" aria-label="Legend" data-testid="map-legend">
+    <ul className="grid min-w-0 content-start gap-2 text-sm" aria-label="Legend" data-testid="map-legend">
       {items.map((item) => (
-        <li key={item.label} className="grid gap-1">
-          <div className="flex items-center gap-2">
+        <li key={item.label} className="grid min-w-0 gap-1">
+          <div className="flex items-start gap-2">
             {item.kind === 'swatch' && (
-              <span className="size-3 shrink-0 rounded-full" style={{ background: item.color }} aria-hidden />
+              <span
+                className="mt-1 size-3 shrink-0 rounded-full"
+                style={{ background: item.color }}
+                aria-hidden
+              />
             )}
             {item.kind === 'swatches' && (
-              <span className="flex shrink-0" aria-hidden>
+              <span className="mt-1 flex shrink-0" aria-hidden>
                 {item.colors.slice(0, 5).map((color) => (
                   <span
                     key={color}
@@ -273,10 +277,10 @@ function Legend({ items }: { items: LegendItem[] }) {
                 ))}
               </span>
             )}
-            <span className="min-w-0 flex-1 truncate" title={item.label}>
-              {item.label}
+            <span className="min-w-0 flex-1 break-words">{item.label}</span>
+            <span className="mt-0.5 text-xs text-muted-foreground tabular-nums">
+              {formatCount(item.count)}
             </span>
-            <span className="text-xs text-muted-foreground tabular-nums">{formatCount(item.count)}</span>
           </div>
           {item.kind === 'ramp' && (
             <div className="grid gap-0.5">
@@ -305,7 +309,10 @@ function PointTooltip({ map, index }: { map: EmbeddingMap; index: number }) {
   const anomaly = map.anomaly[index] ?? -1;
   const tag = map.tag[index] ?? '';
   return (
-    <div className="grid gap-1.5 rounded-lg border bg-popover p-2 text-xs text-popover-foreground shadow-lg">
+    <div
+      className="grid gap-1.5 rounded-lg border bg-popover p-2 text-xs text-popover-foreground shadow-lg"
+      data-image-id={imageId}
+    >
       {settled === imageId ? (
         <ImageThumb imageId={imageId} className="rounded-md" alt={`Thumbnail of image ${imageId}`} />
       ) : (

@@ -30,7 +30,7 @@ describe('time series chart', () => {
     expect(within(table).getByRole('row', { name: '6 Dec, 14:00–15:00 17' })).toBeInTheDocument();
     // A round top for the axis above the highest bar, and five labelled hours along the bottom.
     expect(chart).toHaveTextContent('20');
-    expect(chart).toHaveTextContent(/00:00.*06:00.*12:00.*17:00.*23:00/);
+    expect(chart).toHaveTextContent(/03:00.*08:00.*13:00.*18:00.*23:00/);
   });
 
   it('shows a bucket on hover and follows the arrow keys', async () => {
