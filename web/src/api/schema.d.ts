@@ -493,6 +493,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/quality/thresholds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The thresholds in force and those your reviewers' decisions suggest, with the agreement of each, and the applied versions */
+        get: operations["getQualityThresholds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quality/thresholds/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply the suggestions (or given values) to your collection as a new version (admins) */
+        post: operations["applyQualityThresholds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/quality/thresholds/undo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Undo the version in force: the one before it applies again (admins) */
+        post: operations["undoQualityThresholds"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/metrics": {
         parameters: {
             query?: never;
@@ -1336,6 +1387,154 @@ export interface components {
             group_ids: string[];
             /** @description Tier of each group_ids entry */
             group_kinds: string[];
+        };
+        ThresholdAgreementDto: {
+            threshold: number;
+            /** @description Decided duplicate and called duplicate at this threshold */
+            tp: number;
+            /** @description Decided not duplicate but called duplicate */
+            fp: number;
+            /** @description Decided duplicate but not called */
+            fn: number;
+            tn: number;
+            precision: number;
+            recall: number;
+            f1: number;
+            /** @description Matthews correlation, -1..1: what the fit maximises */
+            mcc: number;
+        };
+        SignalThresholdDto: {
+            /** @enum {string} */
+            signal: "cosine" | "cosine_near" | "phash" | "inliers";
+            /**
+             * @description The setting it moves
+             * @enum {string}
+             */
+            setting: "cosineSimilar" | "cosineNear" | "phashMax" | "minInliers";
+            /**
+             * @description A pair is called duplicate at or above (below) it
+             * @enum {string}
+             */
+            direction: "at_least" | "at_most";
+            /** @description The value in force */
+            current: number;
+            /**
+             * @description Where it comes from: the model's default, the environment, DEDUP_TENANT_THRESHOLDS, or an applied version
+             * @enum {string}
+             */
+            source: "default" | "env" | "tenant_env" | "applied";
+            /** @description Duplicate decisions that carry the signal */
+            duplicates: number;
+            not_duplicates: number;
+            at_current: components["schemas"]["ThresholdAgreementDto"];
+            /** @description Absent: see reason */
+            suggested?: components["schemas"]["ThresholdAgreementDto"];
+            /** @enum {string} */
+            reason?: "not_enough_decisions";
+        };
+        SettingsVersionDto: {
+            version: number;
+            /** @description The settings of this version, by name */
+            settings: {
+                [key: string]: number;
+            };
+            /** @description What was in force before it ({}: the deployment's settings) */
+            previous: {
+                [key: string]: number;
+            };
+            applied_by: string;
+            /** Format: date-time */
+            applied_at: string;
+            undone_by?: string;
+            /** Format: date-time */
+            undone_at?: string;
+        };
+        DedupThresholdsDto: {
+            /** @description The model whose cosines are calibrated */
+            model: string;
+            signals: components["schemas"]["SignalThresholdDto"][];
+            /** @description Duplicate / not-duplicate decisions of your collection */
+            decisions: number;
+            /** @description Of which carry their signals */
+            with_signals: number;
+            /** @description Signals captured by this read for older decisions */
+            backfilled: number;
+            /** @description Decisions of each verdict a signal needs for a suggestion */
+            min_each: number;
+            /** @description The version in force; absent: none */
+            applied?: components["schemas"]["SettingsVersionDto"];
+            /** @description Applied versions, newest first */
+            history: components["schemas"]["SettingsVersionDto"][];
+        };
+        WeightsAgreementDto: {
+            /** @description dnn, density, ood, quality */
+            weights: {
+                [key: string]: number;
+            };
+            /** @description ROC-AUC of the combined score on the reviews; absent without both verdicts */
+            auc?: number;
+            /** @description The combined score cut that gets the most reviews right */
+            cut: number;
+            tp: number;
+            fp: number;
+            fn: number;
+            tn: number;
+        };
+        AnomalyWeightsDto: {
+            /** @enum {string} */
+            source: "default" | "env" | "applied";
+            /** @description Images whose latest review is anomaly */
+            anomalies: number;
+            /** @description Images whose latest review is ok */
+            ok: number;
+            min_each: number;
+            /** @description The weights in force and their agreement */
+            current: components["schemas"]["WeightsAgreementDto"];
+            suggested?: components["schemas"]["WeightsAgreementDto"];
+            /** @enum {string} */
+            reason?: "not_enough_decisions";
+            applied?: components["schemas"]["SettingsVersionDto"];
+            history: components["schemas"]["SettingsVersionDto"][];
+        };
+        QualityThresholdsDto: {
+            /** @description Whether you may apply and undo (AUTH_ADMIN_USERS) */
+            can_apply: boolean;
+            dedup: components["schemas"]["DedupThresholdsDto"];
+            anomaly: components["schemas"]["AnomalyWeightsDto"];
+        };
+        ApplyThresholdsDto: {
+            /** @enum {string} */
+            scope: "dedup" | "anomaly";
+            /** @description dedup: the signals whose suggestion to apply; absent: every suggestion that differs from its value */
+            signals?: ("cosine" | "cosine_near" | "phash" | "inliers")[];
+            /**
+             * @description Explicit values instead of the suggestion: dedup settings (cosineSimilar, cosineNear, phashMax, minInliers) or anomaly weights (dnn, density, ood, quality)
+             * @example {
+             *       "phashMax": 12
+             *     }
+             */
+            values?: {
+                [key: string]: number;
+            };
+        };
+        AppliedThresholdsDto: {
+            /** @enum {string} */
+            scope: "dedup" | "anomaly";
+            version: components["schemas"]["SettingsVersionDto"];
+            /** @description anomaly: the job that recomputes the stored scores with the new weights */
+            recompute_job_id?: string;
+        };
+        UndoThresholdsDto: {
+            /** @enum {string} */
+            scope: "dedup" | "anomaly";
+        };
+        UndoneThresholdsDto: {
+            /** @enum {string} */
+            scope: "dedup" | "anomaly";
+            undone: components["schemas"]["SettingsVersionDto"];
+            /** @description In force now; absent: the deployment's settings */
+            current?: components["schemas"]["SettingsVersionDto"];
+            recompute_job_id?: string;
         };
         ProblemDto: {
             /** @example https://lookalike.dev/problems/invalid_argument */
@@ -3890,6 +4089,233 @@ export interface operations {
             };
             /** @description Missing or invalid bearer token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getQualityThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["QualityThresholdsDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    applyQualityThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplyThresholdsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppliedThresholdsDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Unprocessable content (corrupt image, too many pixels, no text model) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Rate limited (Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Busy or unavailable (Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description A downstream service did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    undoQualityThresholds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UndoThresholdsDto"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UndoneThresholdsDto"];
+                };
+            };
+            /** @description Invalid request (validation errors in `errors`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Missing or invalid bearer token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Conflict */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
