@@ -29,6 +29,7 @@ EXTRA_BENCHES=(
   services/dedup/bench/verify-levers.ts
   services/dedup/bench/sweep-scale.ts
   services/dedup/bench/sweep-verify-scale.ts
+  services/dedup/bench/learn-thresholds.ts
   services/anomaly/bench/planted-auc.ts
 )
 
@@ -63,6 +64,7 @@ quick_args() {
     recall) echo "--n 2000 --queries 10 --datasets clustered --types ivf_hnsw_sq" ;;
     dedup-sweep-scale) echo "1000 10000" ;;
     dedup-sweep-verify-scale) echo "1000" ;;
+    search-embedding-map) echo "5000" ;;
     durable-stream) echo "--n 2000 --window 500" ;;
     *) echo "" ;;
   esac
