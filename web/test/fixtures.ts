@@ -7,7 +7,9 @@ import type {
   ImageRecord,
   Job,
   ModelInfo,
+  QualityThresholds,
   SearchHit,
+  SettingsVersion,
   Stats,
   StatsWindow,
   VideoDuplicate,
@@ -326,6 +328,116 @@ export function embeddingMap(n: number, overrides: Partial<EmbeddingMap> = {}): 
     tag: ids.map((_, i) => (i % 2 === 0 ? 'beach' : '')),
     group_ids: ['G0', 'G1'],
     group_kinds: ['exact', 'near'],
+    ...overrides,
+  };
+}
+
+function agreement(threshold: number, tp: number, fp: number, fn: number, tn: number, mcc: number) {
+  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
+  const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
+  const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0;
+  return { threshold, tp, fp, fn, tn, precision, recall, f1, mcc };
+}
+
+/** An applied version of the thresholds (GET /api/quality/thresholds `history`). */
+export function settingsVersion(version: number, overrides: Partial<SettingsVersion> = {}): SettingsVersion {
+  return {
+    version,
+    settings: { phashMax: 18 },
+    previous: {},
+    applied_by: 'admin',
+    applied_at: '2026-12-06T12:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/**
+ * GET /api/quality/thresholds as docs/quality-loop.md measured it (seed 1): cosine and pHash suggest
+ * a change, cosine_near lacks not-duplicate decisions, inliers is already at its best; the anomaly
+ * weights have a suggestion. An admin's view.
+ */
+export function qualityThresholds(overrides: Partial<QualityThresholds> = {}): QualityThresholds {
+  return {
+    can_apply: true,
+    dedup: {
+      model: 'mobilenet',
+      decisions: 672,
+      with_signals: 672,
+      backfilled: 0,
+      min_each: 10,
+      history: [],
+      signals: [
+        {
+          signal: 'cosine',
+          setting: 'cosineSimilar',
+          direction: 'at_least',
+          current: 0.9,
+          source: 'default',
+          duplicates: 393,
+          not_duplicates: 279,
+          at_current: agreement(0.9, 165, 13, 239, 256, 0.4),
+          suggested: agreement(0.805, 269, 59, 135, 210, 0.438),
+        },
+        {
+          signal: 'cosine_near',
+          setting: 'cosineNear',
+          direction: 'at_least',
+          current: 0.8,
+          source: 'env',
+          duplicates: 188,
+          not_duplicates: 1,
+          at_current: agreement(0.8, 130, 0, 59, 1, 0.15),
+          reason: 'not_enough_decisions',
+        },
+        {
+          signal: 'phash',
+          setting: 'phashMax',
+          direction: 'at_most',
+          current: 6,
+          source: 'default',
+          duplicates: 393,
+          not_duplicates: 279,
+          at_current: agreement(6, 189, 2, 215, 267, 0.5),
+          suggested: agreement(18, 292, 26, 112, 243, 0.614),
+        },
+        {
+          signal: 'inliers',
+          setting: 'minInliers',
+          direction: 'at_least',
+          current: 6,
+          source: 'default',
+          duplicates: 393,
+          not_duplicates: 279,
+          at_current: agreement(6, 363, 0, 41, 269, 0.883),
+          suggested: agreement(6, 363, 0, 41, 269, 0.883),
+        },
+      ],
+    },
+    anomaly: {
+      source: 'env',
+      anomalies: 14,
+      ok: 31,
+      min_each: 10,
+      current: {
+        weights: { dnn: 0.3, density: 0.3, ood: 0.25, quality: 0.15 },
+        auc: 0.712,
+        cut: 0.61,
+        tp: 9,
+        fp: 6,
+        fn: 5,
+        tn: 25,
+      },
+      suggested: {
+        weights: { dnn: 0.5, density: 0.2, ood: 0.2, quality: 0.1 },
+        auc: 0.784,
+        cut: 0.58,
+        tp: 11,
+        fp: 5,
+        fn: 3,
+        tn: 26,
+      },
+      history: [],
+    },
     ...overrides,
   };
 }
