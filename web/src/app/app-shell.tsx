@@ -9,6 +9,7 @@ import {
   MoonIcon,
   ScanSearchIcon,
   ShieldAlertIcon,
+  SlidersHorizontalIcon,
   SunIcon,
   UploadIcon,
 } from 'lucide-react';
@@ -33,6 +34,7 @@ const nav = [
   { to: '/videos', label: 'Videos', icon: FilmIcon },
   { to: '/dedupe', label: 'Dedupe', icon: CopyIcon },
   { to: '/anomalies', label: 'Anomalies', icon: ShieldAlertIcon },
+  { to: '/quality/thresholds', label: 'Thresholds', icon: SlidersHorizontalIcon },
 ];
 
 const themeOrder: Theme[] = ['light', 'dark', 'system'];

@@ -15,6 +15,7 @@ const pages = {
   search: () => import('./routes/search').then((module) => ({ default: module.SearchRoute })),
   dedupe: () => import('./routes/dedupe').then((module) => ({ default: module.DedupeRoute })),
   anomalies: () => import('./routes/anomalies').then((module) => ({ default: module.AnomaliesRoute })),
+  thresholds: () => import('./routes/thresholds').then((module) => ({ default: module.ThresholdsRoute })),
   videos: () => import('./routes/videos').then((module) => ({ default: module.VideosRoute })),
   video: () => import('./routes/video').then((module) => ({ default: module.VideoRoute })),
   image: () => import('./routes/image').then((module) => ({ default: module.ImageRoute })),
@@ -31,6 +32,7 @@ const UploadRoute = lazy(pages.upload);
 const SearchRoute = lazy(pages.search);
 const DedupeRoute = lazy(pages.dedupe);
 const AnomaliesRoute = lazy(pages.anomalies);
+const ThresholdsRoute = lazy(pages.thresholds);
 const VideosRoute = lazy(pages.videos);
 const VideoRoute = lazy(pages.video);
 const ImageRoute = lazy(pages.image);
@@ -61,6 +63,7 @@ export const routes: RouteObject[] = [
           { path: 'search', element: <SearchRoute /> },
           { path: 'dedupe', element: <DedupeRoute /> },
           { path: 'anomalies', element: <AnomaliesRoute /> },
+          { path: 'quality/thresholds', element: <ThresholdsRoute /> },
           { path: 'videos', element: <VideosRoute /> },
           { path: 'videos/:id', element: <VideoRoute /> },
           { path: 'images/:id', element: <ImageRoute /> },
