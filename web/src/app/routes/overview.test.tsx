@@ -87,6 +87,10 @@ describe('overview route', () => {
     const reviews = screen.getByTestId('stat-reviews');
     expect(within(reviews).getByTestId('stat-value')).toHaveTextContent('42');
     expect(reviews).toHaveTextContent(/Last hour\s*5/);
+    expect(within(reviews).getByRole('link', { name: /Thresholds they suggest/ })).toHaveAttribute(
+      'href',
+      '/quality/thresholds',
+    );
 
     const uploads = screen.getByTestId('stat-uploads');
     expect(within(uploads).getByTestId('stat-value')).toHaveTextContent('129');

@@ -231,6 +231,7 @@ export function StatCards({ stats }: { stats: Stats }) {
         icon={UserCheckIcon}
         value={formatCount(reviews.last_24h)}
         caption="in the last 24 hours"
+        link={{ to: '/quality/thresholds', label: 'Thresholds they suggest' }}
       >
         <Facts
           items={[
