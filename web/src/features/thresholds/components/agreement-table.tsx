@@ -4,7 +4,7 @@ import type { ThresholdAgreement } from '@/api/types';
 import { formatPercent, formatScore } from '@/lib/format';
 import { cn } from '@/lib/utils';
 
-import { agreementMetrics, trend, type Trend } from './threshold-words';
+import { agreementMetrics, metricValue, trend, type Trend } from './threshold-words';
 
 const trendIcon = { better: ArrowUpIcon, worse: ArrowDownIcon, same: MinusIcon };
 const trendClass = {
@@ -13,10 +13,11 @@ const trendClass = {
   same: 'text-muted-foreground',
 };
 
-export function TrendMark({ value }: { value: Trend }) {
+/** An arrow for better / worse / same, coloured unless `plain` (on a coloured badge). */
+export function TrendMark({ value, plain = false }: { value: Trend; plain?: boolean }) {
   const Icon = trendIcon[value];
   return (
-    <span className={cn('inline-flex items-center', trendClass[value])} title={value}>
+    <span className={cn('inline-flex items-center', !plain && trendClass[value])} title={value}>
       <Icon className="size-3.5" aria-hidden />
       <span className="sr-only">{value}</span>
     </span>
@@ -74,7 +75,7 @@ export function AgreementTable({
   suggestedLabel: string;
 }) {
   return (
-    <table className="w-full text-sm">
+    <table className="w-full max-w-2xl self-start text-sm">
       <thead className="text-left text-xs text-muted-foreground">
         <tr>
           <th className="py-1 pr-3 font-medium">Agreement with the decisions</th>
@@ -85,7 +86,11 @@ export function AgreementTable({
       <tbody>
         {agreementMetrics.map((metric) => {
           const format = (a: ThresholdAgreement) =>
-            metric.percent ? formatPercent(a[metric.key]) : formatScore(a[metric.key], 3);
+            metric.percent
+              ? formatPercent(metricValue(a, metric.key))
+              : formatScore(metricValue(a, metric.key), 3);
+          const now = metricValue(current, metric.key);
+          const then = suggested && metricValue(suggested, metric.key);
           return (
             <tr key={metric.key} className="border-t" data-metric={metric.key}>
               <th className="py-1 pr-3 text-left font-normal text-muted-foreground" title={metric.hint}>
@@ -96,7 +101,7 @@ export function AgreementTable({
                 {suggested ? (
                   <span className="inline-flex items-center gap-1">
                     {format(suggested)}
-                    <TrendMark value={trend(current[metric.key], suggested[metric.key])} />
+                    {now !== undefined && then !== undefined && <TrendMark value={trend(now, then)} />}
                   </span>
                 ) : (
                   <span className="text-muted-foreground">–</span>

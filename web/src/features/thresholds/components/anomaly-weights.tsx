@@ -52,6 +52,7 @@ function WeightBar({ value, muted }: { value: number | undefined; muted?: boolea
 }
 
 function CutCounts({ agreement }: { agreement: WeightsAgreement }) {
+  if (agreement.tp + agreement.fp + agreement.fn + agreement.tn === 0) return null;
   return (
     <span
       className="text-xs text-muted-foreground tabular-nums"
@@ -141,31 +142,33 @@ export function AnomalyWeightsSection({ report, canApply }: { report: AnomalyWei
             reviews ({report.min_each} of each needed).
           </p>
         </div>
-        <div className="flex flex-wrap items-center gap-2">
-          <Button
-            variant="outline"
-            disabled={!canApply || !applied || Boolean(recompute.jobId)}
-            onClick={() => {
-              undo.reset();
-              setUndoOpen(true);
-            }}
-          >
-            <Undo2Icon /> Undo last change
-          </Button>
-          <Button
-            disabled={!canApply || changes.length === 0 || Boolean(recompute.jobId)}
-            onClick={() => {
-              apply.reset();
-              setApplyOpen(true);
-            }}
-          >
-            <CheckIcon /> Apply suggested weights
-          </Button>
+        <div className="ml-auto grid max-w-md justify-items-end gap-1">
+          <div className="flex flex-wrap items-center justify-end gap-2">
+            <Button
+              variant="outline"
+              disabled={!canApply || !applied || Boolean(recompute.jobId)}
+              onClick={() => {
+                undo.reset();
+                setUndoOpen(true);
+              }}
+            >
+              <Undo2Icon /> Undo last change
+            </Button>
+            <Button
+              disabled={!canApply || changes.length === 0 || Boolean(recompute.jobId)}
+              onClick={() => {
+                apply.reset();
+                setApplyOpen(true);
+              }}
+            >
+              <CheckIcon /> Apply suggested weights
+            </Button>
+          </div>
+          <p className="text-right text-xs text-muted-foreground" data-testid="anomaly-apply-hint">
+            {hint}
+          </p>
         </div>
       </div>
-      <p className="-mt-2 text-right text-xs text-muted-foreground" data-testid="anomaly-apply-hint">
-        {hint}
-      </p>
 
       {recompute.jobId && (
         <div className="grid gap-1 text-sm" role="status" data-testid="recompute-progress">
@@ -186,7 +189,7 @@ export function AnomalyWeightsSection({ report, canApply }: { report: AnomalyWei
 
       <Card className="py-4">
         <CardContent className="grid gap-4 px-4">
-          <table className="w-full max-w-3xl text-sm" aria-label="Anomaly weights">
+          <table className="w-full max-w-4xl text-sm" aria-label="Anomaly weights">
             <thead className="text-left text-xs text-muted-foreground">
               <tr>
                 <th className="py-1 pr-3 font-medium">Component</th>

@@ -94,7 +94,7 @@ function SignalCard({
                   </span>
                   {moves ? (
                     <Badge variant={mcc === 'worse' ? 'warning' : 'success'}>
-                      <TrendMark value={mcc ?? 'same'} /> MCC {formatScore(signal.at_current.mcc, 3)} →{' '}
+                      <TrendMark value={mcc ?? 'same'} plain /> MCC {formatScore(signal.at_current.mcc, 3)} →{' '}
                       {formatScore(suggested.mcc, 3)}
                     </Badge>
                   ) : (
@@ -109,19 +109,27 @@ function SignalCard({
             </dd>
           </div>
           <div className="text-xs text-muted-foreground">
-            Evidence: {formatCount(signal.duplicates)} duplicate and {formatCount(signal.not_duplicates)} not
-            duplicate decisions carry the {signalWords[signal.signal]}; a pair is called duplicate at{' '}
-            {signal.direction === 'at_least' ? 'or above' : 'or below'} the threshold.
+            A pair is called a duplicate at {signal.direction === 'at_least' ? 'or above' : 'or below'} the
+            value. Evidence: {formatCount(signal.duplicates)} duplicate and{' '}
+            {formatCount(signal.not_duplicates)} not-duplicate decisions carry the{' '}
+            {signalWords[signal.signal]}.
           </div>
         </dl>
-        <AgreementTable
-          current={signal.at_current}
-          suggested={suggested}
-          currentLabel={`In force (${formatSetting(signal.setting, signal.at_current.threshold)})`}
-          suggestedLabel={
-            suggested ? `Suggested (${formatSetting(signal.setting, suggested.threshold)})` : 'Suggested'
-          }
-        />
+        {signal.duplicates + signal.not_duplicates > 0 ? (
+          <AgreementTable
+            current={signal.at_current}
+            suggested={suggested}
+            currentLabel={`In force (${formatSetting(signal.setting, signal.at_current.threshold)})`}
+            suggestedLabel={
+              suggested ? `Suggested (${formatSetting(signal.setting, suggested.threshold)})` : 'Suggested'
+            }
+          />
+        ) : (
+          <p className="text-sm text-muted-foreground">
+            No decided pair carries this signal yet: its agreement shows once reviewers resolve duplicate
+            groups.
+          </p>
+        )}
       </CardContent>
     </Card>
   );
@@ -168,7 +176,9 @@ export function DedupThresholdsSection({ report, canApply }: { report: DedupThre
   let hint: string;
   if (!canApply)
     hint = 'Only admins may apply or undo thresholds (AUTH_ADMIN_USERS); you see what the decisions suggest.';
-  else if (applicable.length === 0) hint = 'No suggestion differs from the value in force: nothing to apply.';
+  else if (!report.signals.some((s) => s.suggested))
+    hint = `No suggestions yet: each signal needs ${report.min_each} decisions of each verdict.`;
+  else if (applicable.length === 0) hint = 'Every suggestion equals the value in force: nothing to apply.';
   else if (chosen.length === 0) hint = 'Tick the signals whose suggestion to apply.';
   else hint = `${chosen.length} of ${applicable.length} suggestions selected.`;
 
@@ -187,32 +197,34 @@ export function DedupThresholdsSection({ report, canApply }: { report: DedupThre
             a suggestion.
           </p>
         </div>
-        <div className="flex flex-wrap items-center gap-2">
-          <Button
-            variant="outline"
-            disabled={!canApply || !applied}
-            onClick={() => {
-              undo.reset();
-              setUndoOpen(true);
-            }}
-            title={!applied ? 'Nothing applied to undo' : undefined}
-          >
-            <Undo2Icon /> Undo last change
-          </Button>
-          <Button
-            disabled={!canApply || chosen.length === 0}
-            onClick={() => {
-              apply.reset();
-              setApplyOpen(true);
-            }}
-          >
-            <CheckIcon /> Apply selected{chosen.length > 0 && ` (${chosen.length})`}
-          </Button>
+        <div className="ml-auto grid max-w-md justify-items-end gap-1">
+          <div className="flex flex-wrap items-center justify-end gap-2">
+            <Button
+              variant="outline"
+              disabled={!canApply || !applied}
+              onClick={() => {
+                undo.reset();
+                setUndoOpen(true);
+              }}
+              title={!applied ? 'Nothing applied to undo' : undefined}
+            >
+              <Undo2Icon /> Undo last change
+            </Button>
+            <Button
+              disabled={!canApply || chosen.length === 0}
+              onClick={() => {
+                apply.reset();
+                setApplyOpen(true);
+              }}
+            >
+              <CheckIcon /> Apply selected{chosen.length > 0 && ` (${chosen.length})`}
+            </Button>
+          </div>
+          <p className="text-right text-xs text-muted-foreground" data-testid="dedup-apply-hint">
+            {hint}
+          </p>
         </div>
       </div>
-      <p className="-mt-2 text-right text-xs text-muted-foreground" data-testid="dedup-apply-hint">
-        {hint}
-      </p>
 
       <div className="grid gap-3">
         {report.signals.map((signal) => (

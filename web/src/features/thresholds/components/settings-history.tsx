@@ -23,7 +23,7 @@ export function SettingsHistory({
       </p>
     );
   return (
-    <div className="overflow-x-auto">
+    <div className="max-w-4xl overflow-x-auto">
       <table className="w-full text-sm" aria-label={label}>
         <thead className="text-left text-xs text-muted-foreground">
           <tr>

@@ -113,6 +113,20 @@ export function trend(current: number, suggested: number, epsilon = 0.0005): Tre
   return 'same';
 }
 
+/**
+ * A metric where the counts define it: precision needs a pair called duplicate, recall a decided
+ * duplicate, MCC any decision. Otherwise it is unknown, not 100% or 0.
+ */
+export function metricValue(
+  agreement: ThresholdAgreement,
+  key: 'precision' | 'recall' | 'mcc',
+): number | undefined {
+  const { tp, fp, fn, tn } = agreement;
+  if (key === 'precision') return tp + fp > 0 ? agreement.precision : undefined;
+  if (key === 'recall') return tp + fn > 0 ? agreement.recall : undefined;
+  return tp + fp + fn + tn > 0 ? agreement.mcc : undefined;
+}
+
 export const agreementMetrics = [
   {
     key: 'precision',

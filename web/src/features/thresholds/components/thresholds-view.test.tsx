@@ -120,7 +120,9 @@ describe('thresholds view', () => {
         'Not enough decisions: 3 of 10 duplicates, 0 of 10 not duplicates',
       );
     expect(screen.getByRole('button', { name: /Apply selected/ })).toBeDisabled();
-    expect(screen.getByTestId('dedup-apply-hint')).toHaveTextContent('nothing to apply');
+    expect(screen.getByTestId('dedup-apply-hint')).toHaveTextContent(
+      'No suggestions yet: each signal needs 10 decisions of each verdict',
+    );
     expect(screen.getByTestId('anomaly-suggested-auc')).toHaveTextContent(
       'Not enough reviews: 2 of 10 anomalies, 10 of 10 ok',
     );
