@@ -333,8 +333,8 @@ export function describePersistenceContract(name: string, setup: () => Promise<D
           outcomes: { created: 4, rejected: 3 },
           anomalyQueue: { depth: 0, oldest: null },
         });
-        expect(mine!.openNearGroups.sort()).toEqual(
-          [exact.group.membersKey, [a, b, c].sort().join(',')].sort(),
+        expect(mine!.openImageGroups.map((g) => `${g.kind}:${g.membersKey}`).sort()).toEqual(
+          [`exact:${exact.group.membersKey}`, `near:${[a, b, c].sort().join(',')}`].sort(),
         );
         expect(mine!.groups).toEqual(
           expect.arrayContaining([

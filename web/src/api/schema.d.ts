@@ -1288,7 +1288,7 @@ export interface components {
         TierStatsDto: {
             open_groups: number;
             resolved_groups: number;
-            /** @description Redundant copies in the tier's open groups (members beyond one per group) */
+            /** @description Redundant copies in the tier's open groups: their images beyond one per set of overlapping groups (an image counts once) */
             open_copies: number;
         };
         DuplicateStatsDto: {

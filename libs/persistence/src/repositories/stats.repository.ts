@@ -13,8 +13,8 @@ export interface TenantCounts {
   processing: number;
   /** Groups by media, tier and status. */
   groups: { media: string; kind: string; status: string; count: number; members: number }[];
-  /** Members keys (sorted ids joined by commas) of the open image groups of tier exact or near. */
-  openNearGroups: string[];
+  /** Tier and members key (sorted ids joined by commas) of each open image group. */
+  openImageGroups: { kind: string; membersKey: string }[];
   anomalyQueue: { depth: number; oldest: Date | null };
   reviews: { lastHour: number; lastDay: number };
   outcomes: Partial<Record<IngestOutcome, number>>;
@@ -58,7 +58,7 @@ export class StatsRepository {
     const who = owner ?? null;
     const q = (sql: string, params: unknown[] = []) =>
       this.dataSource.query(sql, [who, ...params]) as Promise<Row[]>;
-    const [images, videos, groups, nearKeys, queue, reviews, anomalyReviews, outcomes] = await Promise.all([
+    const [images, videos, groups, groupKeys, queue, reviews, anomalyReviews, outcomes] = await Promise.all([
       q(`SELECT owner_user_id,
                 count(*) FILTER (WHERE source <> 'video') AS stills,
                 count(*) FILTER (WHERE source = 'video') AS frames,
@@ -73,9 +73,8 @@ export class StatsRepository {
                 sum(jsonb_array_length(members)) AS members
            FROM dedup_groups WHERE ($1::text IS NULL OR owner_user_id = $1)
           GROUP BY owner_user_id, media, kind, status`),
-      q(`SELECT owner_user_id, members_key FROM dedup_groups
-          WHERE ($1::text IS NULL OR owner_user_id = $1) AND media = 'image' AND status = 'open'
-            AND kind IN ('exact', 'near')`),
+      q(`SELECT owner_user_id, kind, members_key FROM dedup_groups
+          WHERE ($1::text IS NULL OR owner_user_id = $1) AND media = 'image' AND status = 'open'`),
       q(
         `SELECT s.owner_user_id, count(*) AS depth, min(s.computed_at) AS oldest
            FROM anomaly_scores s
@@ -118,7 +117,7 @@ export class StatsRepository {
           failed: 0,
           processing: 0,
           groups: [],
-          openNearGroups: [],
+          openImageGroups: [],
           anomalyQueue: { depth: 0, oldest: null },
           reviews: { lastHour: 0, lastDay: 0 },
           outcomes: {},
@@ -147,7 +146,9 @@ export class StatsRepository {
         members: num(r.members),
       });
     }
-    for (const r of nearKeys) of(r.owner_user_id).openNearGroups.push(String(r.members_key));
+    for (const r of groupKeys) {
+      of(r.owner_user_id).openImageGroups.push({ kind: String(r.kind), membersKey: String(r.members_key) });
+    }
     for (const r of queue) {
       of(r.owner_user_id).anomalyQueue = {
         depth: num(r.depth),

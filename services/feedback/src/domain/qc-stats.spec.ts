@@ -11,7 +11,7 @@ function counts(owner: string, over: Partial<TenantCounts> = {}): TenantCounts {
     failed: 0,
     processing: 0,
     groups: [],
-    openNearGroups: [],
+    openImageGroups: [],
     anomalyQueue: { depth: 0, oldest: null },
     reviews: { lastHour: 0, lastDay: 0 },
     outcomes: {},
@@ -41,13 +41,18 @@ describe('summarise', () => {
           { media: 'image', kind: 'near', status: 'resolved', count: 1, members: 2 },
           { media: 'video', kind: 'near', status: 'open', count: 1, members: 3 },
         ],
-        openNearGroups: ['a,b,c', 'd,e'],
+        openImageGroups: [
+          { kind: 'exact', membersKey: 'a,b' },
+          { kind: 'exact', membersKey: 'a,b,c' },
+          { kind: 'exact', membersKey: 'd,e' },
+        ],
         anomalyQueue: { depth: 4, oldest: new Date('2026-12-06T11:00:00Z') },
         outcomes: { created: 9, rejected: 2 },
       }),
       now,
       0.8,
     );
+    // Two overlapping exact groups and a third: 3 copies, not the 4 their sizes would add to.
     expect(s.exact).toEqual({ openGroups: 2, resolvedGroups: 0, openCopies: 3 });
     expect(s.near).toEqual({ openGroups: 0, resolvedGroups: 1, openCopies: 0 });
     expect(s).toMatchObject({
@@ -73,7 +78,11 @@ describe('summarise', () => {
 describe('labelledTenants', () => {
   it('names the largest tenants and sums the rest under other', () => {
     const all = [
-      counts('small', { stills: 1, openNearGroups: ['x,y'], outcomes: { rejected: 1 } }),
+      counts('small', {
+        stills: 1,
+        openImageGroups: [{ kind: 'near', membersKey: 'x,y' }],
+        outcomes: { rejected: 1 },
+      }),
       counts('big', { stills: 100 }),
       counts('mid', { stills: 5, anomalyQueue: { depth: 2, oldest: new Date(5) } }),
     ];

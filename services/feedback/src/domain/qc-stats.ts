@@ -30,13 +30,18 @@ export function redundantCopies(membersKeys: readonly string[]): number {
   return parent.size - roots.size;
 }
 
+/** Members keys of the open image groups of these tiers. */
+function keysOf(counts: TenantCounts, kinds: readonly string[]): string[] {
+  return counts.openImageGroups.filter((g) => kinds.includes(g.kind)).map((g) => g.membersKey);
+}
+
 function tier(counts: TenantCounts, kind: string): TierStats {
   const rows = counts.groups.filter((g) => g.media === 'image' && g.kind === kind);
-  const open = rows.filter((g) => g.status === 'open');
   return {
-    openGroups: open.reduce((s, g) => s + g.count, 0),
+    openGroups: rows.filter((g) => g.status === 'open').reduce((s, g) => s + g.count, 0),
     resolvedGroups: rows.filter((g) => g.status === 'resolved').reduce((s, g) => s + g.count, 0),
-    openCopies: open.reduce((s, g) => s + g.members - g.count, 0),
+    // Groups an upload check saved one after another can overlap: each image counts once.
+    openCopies: redundantCopies(keysOf(counts, [kind])),
   };
 }
 
@@ -46,7 +51,7 @@ export function summarise(
   now: Date,
   anomalyFlag: number,
 ): Omit<StatsResponse, 'window' | 'bucket' | 'series'> {
-  const copies = redundantCopies(counts.openNearGroups);
+  const copies = redundantCopies(keysOf(counts, ['exact', 'near']));
   const sum = (status: string) =>
     counts.groups.filter((g) => g.status === status).reduce((s, g) => s + g.count, 0);
   return {
@@ -115,7 +120,7 @@ export function labelledTenants(
     failed: 0,
     processing: 0,
     groups: [],
-    openNearGroups: [],
+    openImageGroups: [],
     anomalyQueue: { depth: 0, oldest: null },
     reviews: { lastHour: 0, lastDay: 0 },
     outcomes: {},
@@ -125,7 +130,7 @@ export function labelledTenants(
       other[k] += c[k];
     other.groups.push(...c.groups);
     // Members keys of different tenants never share an id: one pool counts each tenant's sets.
-    other.openNearGroups.push(...c.openNearGroups);
+    other.openImageGroups.push(...c.openImageGroups);
     other.anomalyQueue.depth += c.anomalyQueue.depth;
     const oldest = c.anomalyQueue.oldest;
     if (oldest && (!other.anomalyQueue.oldest || oldest < other.anomalyQueue.oldest))

@@ -30,7 +30,7 @@ export class QcMetricsService implements OnModuleInit, OnModuleDestroy {
   private readonly videos = gauge('lookalike_qc_videos', 'Stored videos per tenant', ['tenant']);
   private readonly copies = gauge(
     'lookalike_qc_duplicate_copies',
-    'Redundant copies in open image groups per tenant and tier (members beyond one per group)',
+    'Redundant copies in open image groups per tenant and tier (images beyond one per set of overlapping groups)',
     ['tenant', 'tier'],
   );
   private readonly rate = gauge(

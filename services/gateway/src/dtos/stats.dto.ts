@@ -18,7 +18,10 @@ export class StatsQueryDto {
 export class TierStatsDto {
   @ApiProperty() open_groups!: number;
   @ApiProperty() resolved_groups!: number;
-  @ApiProperty({ description: "Redundant copies in the tier's open groups (members beyond one per group)" })
+  @ApiProperty({
+    description:
+      "Redundant copies in the tier's open groups: their images beyond one per set of overlapping groups (an image counts once)",
+  })
   open_copies!: number;
 
   static from(t: TierStats | undefined): TierStatsDto {

@@ -79,7 +79,7 @@ export interface StatsRequest {
 export interface TierStats {
   openGroups: number;
   resolvedGroups: number;
-  /** Redundant copies in the tier's open groups (members beyond one per group). */
+  /** Redundant copies in the tier's open groups: images beyond one per set of overlapping groups. */
   openCopies: number;
 }
 
