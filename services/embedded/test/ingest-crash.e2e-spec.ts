@@ -1,23 +1,14 @@
 import { localFeaturesKey } from '@lookalike/local-features';
-import { ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Subjects } from '@lookalike/contracts';
-import { JetStreamJobQueue, NatsBus, RpcClient, type BusSubscription } from '@lookalike/messaging';
-import {
-  createObjectStore,
-  derivedObjectKey,
-  generateObjectKey,
-  loadObjectSigningKey,
-  type ObjectStore,
-} from '@lookalike/object-store';
-import { JobRepository, openDatabase, type LookalikeDataSource } from '@lookalike/persistence';
+import type { BusSubscription } from '@lookalike/messaging';
+import { derivedObjectKey, generateObjectKey } from '@lookalike/object-store';
+import { JobRepository } from '@lookalike/persistence';
 import { createVectorStore } from '@lookalike/vector-store';
+import { IngestProcess } from './support/ingest-process';
 import { serveStandInEmbedding } from './support/ingest-stand-ins';
 
-const repoRoot = resolve(__dirname, '../../..');
 const NEAR_COPIES = '/work/shared/datasets/dev-nearcopies/images';
 const OWNER = 'crash-owner';
 
@@ -29,83 +20,27 @@ jest.setTimeout(240_000);
  * a new process is started, and the end state must be what an uninterrupted run gives.
  */
 describe('batch ingest survives kill -9 of the ingest process (distributed)', () => {
-  const prefix = `crash${randomUUID().slice(0, 8)}`;
-  const schema = `e2e_crash_${Date.now()}`;
-  let dataDir: string;
-  let bus: NatsBus;
-  let rpc: RpcClient;
+  let ingest: IngestProcess;
   let embedding: BusSubscription;
-  let store: ObjectStore;
-  let child: ChildProcess | undefined;
-  let output = '';
-  let db: LookalikeDataSource;
   const calls = { count: 0 };
 
-  const env = () => ({
-    ...process.env,
-    TRANSPORT: 'nats',
-    NATS_SUBJECT_PREFIX: prefix,
-    LOOKALIKE_DATA_DIR: dataDir,
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/test?schema=${schema}`,
-    HEALTH_PORT: '0',
-    LOG_LEVEL: 'info',
-    JOB_LEASE_SECONDS: '3',
-    JOB_ACK_WAIT_MS: '3000',
-    BATCH_CONCURRENCY: '3',
-    RECONCILE_STALE_SECONDS: '0',
-    RECONCILE_INTERVAL_SECONDS: '0',
-  });
-
-  async function startIngest(): Promise<void> {
-    child = spawn(process.execPath, [join(repoRoot, 'services/ingest/dist/main.js')], {
-      env: env(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const deadline = Date.now() + 90_000;
-    while (Date.now() < deadline) {
-      if (output.includes('job runner started')) return;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    throw new Error(`ingest did not start\n${output.slice(-3000)}`);
-  }
-
-  async function job(jobId: string) {
-    return rpc.send(Subjects.IngestGetJob, { caller: { ownerUserId: OWNER, userId: OWNER }, jobId });
-  }
-
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'lookalike-crash-'));
-    bus = await NatsBus.connect({
-      url: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-      name: 'crash-e2e',
-      subjectPrefix: prefix,
-    });
-    rpc = new RpcClient(bus, { service: 'crash-e2e', timeoutOverrideMs: 30_000 });
+    ingest = await IngestProcess.open('crash', { BATCH_CONCURRENCY: '3' });
     // A slow embedding service keeps items in flight when the process is killed.
-    embedding = await serveStandInEmbedding(bus, dataDir, calls, { delayMs: 150 });
-    db = await openDatabase({ url: 'postgres://postgres@127.0.0.1:5432/test', schema, poolSize: 2 });
-    store = await createObjectStore({
-      kind: 'local',
-      dir: join(dataDir, 'objects'),
-      baseUrl: 'http://127.0.0.1:1/api/objects',
-      signingKey: await loadObjectSigningKey(dataDir),
-    });
+    embedding = await serveStandInEmbedding(ingest.bus, ingest.dataDir, calls, { delayMs: 150 });
   });
 
   afterAll(async () => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
     await embedding?.unsubscribe();
-    await new JetStreamJobQueue(bus.raw, { subjectPrefix: prefix }).destroy().catch(() => undefined);
-    await bus?.close();
-    await db?.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
-    await db?.destroy();
-    await rm(dataDir, { recursive: true, force: true });
+    await ingest?.close();
   });
 
+  async function job(jobId: string) {
+    return ingest.rpc.send(Subjects.IngestGetJob, { caller: { ownerUserId: OWNER, userId: OWNER }, jobId });
+  }
+
   it('indexes every accepted image exactly once and leaves nothing orphaned', async () => {
+    const { rpc, store, db, dataDir } = ingest;
     const files = (await readdir(NEAR_COPIES)).sort().slice(0, 24);
     const items: { bucket: string; key: string; tags: string[] }[] = [];
     for (const file of files) {
@@ -125,7 +60,7 @@ describe('batch ingest survives kill -9 of the ingest process (distributed)', ()
     await store.put(textKey, Buffer.from('this is not an image at all'), { contentType: 'image/jpeg' });
     items.push({ bucket: store.bucket, key: textKey, tags: [] });
 
-    await startIngest();
+    await ingest.start();
     const { jobId } = await rpc.send(Subjects.IngestBatch, {
       caller: { ownerUserId: OWNER, userId: OWNER },
       items,
@@ -139,15 +74,13 @@ describe('batch ingest survives kill -9 of the ingest process (distributed)', ()
       await new Promise((r) => setTimeout(r, 100));
     }
     const callsBeforeKill = calls.count;
-    child?.kill('SIGKILL');
-    await new Promise((r) => child?.once('exit', r));
+    await ingest.kill();
     // The service is gone: read its job row straight from PostgreSQL.
     const killedAt = await new JobRepository(db).get(OWNER, jobId);
     expect(killedAt?.state).toBe('running');
     expect(killedAt?.done).toBeLessThan(items.length);
 
-    output = '';
-    await startIngest();
+    await ingest.start();
     let final = await job(jobId);
     const deadline = Date.now() + 150_000;
     while (final.state !== 'succeeded' && final.state !== 'failed' && Date.now() < deadline) {

@@ -38,6 +38,24 @@ export interface OutcomeCount {
 
 type Row = Record<string, unknown> & { owner_user_id: string };
 
+/** A tenant with nothing counted yet. */
+export function emptyTenantCounts(owner: string): TenantCounts {
+  return {
+    owner,
+    stills: 0,
+    frames: 0,
+    videos: 0,
+    indexed: 0,
+    failed: 0,
+    processing: 0,
+    groups: [],
+    openImageGroups: [],
+    anomalyQueue: { depth: 0, oldest: null },
+    reviews: { lastHour: 0, lastDay: 0 },
+    outcomes: {},
+  };
+}
+
 const num = (v: unknown): number => Number(v ?? 0);
 
 /**
@@ -108,20 +126,7 @@ export class StatsRepository {
       const key = id.trim();
       let c = byOwner.get(key);
       if (!c) {
-        c = {
-          owner: key,
-          stills: 0,
-          frames: 0,
-          videos: 0,
-          indexed: 0,
-          failed: 0,
-          processing: 0,
-          groups: [],
-          openImageGroups: [],
-          anomalyQueue: { depth: 0, oldest: null },
-          reviews: { lastHour: 0, lastDay: 0 },
-          outcomes: {},
-        };
+        c = emptyTenantCounts(key);
         byOwner.set(key, c);
       }
       return c;

@@ -1,22 +1,8 @@
-import type { TenantCounts } from '@lookalike/persistence';
+import { emptyTenantCounts, type TenantCounts } from '@lookalike/persistence';
 import { bucketOf, labelledTenants, redundantCopies, summarise } from './qc-stats';
 
 function counts(owner: string, over: Partial<TenantCounts> = {}): TenantCounts {
-  return {
-    owner,
-    stills: 10,
-    frames: 0,
-    videos: 0,
-    indexed: 10,
-    failed: 0,
-    processing: 0,
-    groups: [],
-    openImageGroups: [],
-    anomalyQueue: { depth: 0, oldest: null },
-    reviews: { lastHour: 0, lastDay: 0 },
-    outcomes: {},
-    ...over,
-  };
+  return { ...emptyTenantCounts(owner), stills: 10, indexed: 10, ...over };
 }
 
 describe('redundantCopies', () => {

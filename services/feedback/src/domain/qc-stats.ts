@@ -1,5 +1,5 @@
 import type { StatsResponse, TierStats } from '@lookalike/contracts';
-import type { SeriesPoint, TenantCounts } from '@lookalike/persistence';
+import { emptyTenantCounts, type SeriesPoint, type TenantCounts } from '@lookalike/persistence';
 
 export const STATS_WINDOWS = { '24h': 24 * 3600, '7d': 7 * 86_400, '30d': 30 * 86_400 } as const;
 export type StatsWindow = keyof typeof STATS_WINDOWS;
@@ -111,20 +111,7 @@ export function labelledTenants(
   const named = sorted.slice(0, limit).map((counts) => ({ tenant: counts.owner, counts }));
   const rest = sorted.slice(limit);
   if (rest.length === 0) return named;
-  const other: TenantCounts = {
-    owner: 'other',
-    stills: 0,
-    frames: 0,
-    videos: 0,
-    indexed: 0,
-    failed: 0,
-    processing: 0,
-    groups: [],
-    openImageGroups: [],
-    anomalyQueue: { depth: 0, oldest: null },
-    reviews: { lastHour: 0, lastDay: 0 },
-    outcomes: {},
-  };
+  const other = emptyTenantCounts('other');
   for (const c of rest) {
     for (const k of ['stills', 'frames', 'videos', 'indexed', 'failed', 'processing'] as const)
       other[k] += c[k];
