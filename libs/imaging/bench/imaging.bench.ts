@@ -60,6 +60,10 @@ const steps: Array<[string, (bytes: Buffer) => Promise<unknown>]> = [
     'ingestArtefacts (the same from one decode; pHash from its own 1/8-scale decode)',
     (bytes) => ingestArtefacts(bytes, DEFAULT_IMAGE_LIMITS),
   ],
+  [
+    'ingestArtefacts without the 1024 px thumbnail (an original that is its own preview)',
+    (bytes) => ingestArtefacts(bytes, DEFAULT_IMAGE_LIMITS, undefined, { preview: false }),
+  ],
 ];
 
 function percentile(sorted: number[], p: number): number {

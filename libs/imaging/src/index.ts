@@ -39,7 +39,15 @@ export {
   qualityMetrics,
   qualityScore,
 } from './quality-metrics';
-export { makeThumbnail, THUMBNAIL_MIME, THUMBNAIL_SIZES, type ThumbnailSize } from './thumbnails';
+export {
+  makeThumbnail,
+  originalServesAsPreview,
+  PREVIEW_MAX_BYTES,
+  PREVIEW_MAX_SIDE,
+  THUMBNAIL_MIME,
+  THUMBNAIL_SIZES,
+  type ThumbnailSize,
+} from './thumbnails';
 export {
   type CropRegion,
   type CropStrategy,

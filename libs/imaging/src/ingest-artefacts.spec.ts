@@ -30,7 +30,7 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
     const [thumb256, thumb1024] = await Promise.all([makeThumbnail(bytes, 256), makeThumbnail(bytes, 1024)]);
     for (const [mine, theirs] of [
       [once.thumb256, thumb256],
-      [once.thumb1024, thumb1024],
+      [once.thumb1024!, thumb1024],
     ] as const) {
       const [a, b] = await Promise.all([sharp(mine).metadata(), sharp(theirs).metadata()]);
       expect(a.format).toBe('webp');
@@ -43,7 +43,7 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
     const large = await sharp(original).resize(3000, 2000, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer();
     const once = await ingestArtefacts(large);
     expect(once.phash).toBe((await perceptualHashes(large)).phash);
-    const t1024 = await sharp(once.thumb1024).metadata();
+    const t1024 = await sharp(once.thumb1024!).metadata();
     const t256 = await sharp(once.thumb256).metadata();
     expect([t1024.width, t1024.height]).toEqual([1024, 683]);
     expect([t256.width, t256.height]).toEqual([256, 171]);
@@ -70,5 +70,13 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
     await expect(ingestArtefacts(Buffer.from('not an image'))).rejects.toMatchObject({
       code: 'unprocessable',
     });
+  });
+
+  it('skips the 1024 px thumbnail when asked (the original serves as the preview)', async () => {
+    const bytes = readFileSync(path.join(IMAGES, files[0]!));
+    const once = await ingestArtefacts(bytes, undefined, undefined, { preview: false });
+    expect(once.thumb1024).toBeUndefined();
+    expect((await sharp(once.thumb256).metadata()).format).toBe('webp');
+    expect(once.phash).toBe((await perceptualHashes(bytes)).phash);
   });
 });

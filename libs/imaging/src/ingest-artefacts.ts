@@ -13,7 +13,8 @@ export interface IngestArtefacts {
   quality: QualityMetrics;
   /** WebP (THUMBNAIL_MIME) thumbnails, fitted inside 256 and 1024 px, never enlarged, no metadata. */
   thumb256: Buffer;
-  thumb1024: Buffer;
+  /** Absent when asked not to make it (`preview: false`: the original serves as the preview). */
+  thumb1024?: Buffer;
   /** The decoded pixels (sRGB, displayed orientation, fitted inside 1024 px, alpha flattened on white), for the stages after (local features). */
   pixels: { data: Buffer; width: number; height: number; channels: 3 };
 }
@@ -27,12 +28,14 @@ export interface IngestArtefacts {
  * gives, bit for bit, from its own (1/8-scale) decode.
  *
  * `displayed` is the full image's displayed size (from `inspectImage`), which the quality size
- * checks judge; read from the header when not given.
+ * checks judge; read from the header when not given. `preview: false` skips the 1024 px thumbnail
+ * (see `originalServesAsPreview`).
  */
 export async function ingestArtefacts(
   bytes: Buffer,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
   displayed?: { width: number; height: number },
+  options: { preview?: boolean } = {},
 ): Promise<IngestArtefacts> {
   // The pHash keeps a decode of its own: for a 32x32 grid libvips decodes a JPEG at 1/8 scale (a
   // 64th of the pixels), and that is the grid sharp-phash hashes. Taken from the 1024 px pixels
@@ -63,7 +66,7 @@ export async function ingestArtefacts(
       ? await pixels().flatten({ background: FLATTEN_BACKGROUND }).raw().toBuffer()
       : decoded.data;
   const [thumb1024, thumb256, quality] = await Promise.all([
-    pixels().webp(thumbnailWebp(1024)).toBuffer(),
+    options.preview === false ? Promise.resolve(undefined) : pixels().webp(thumbnailWebp(1024)).toBuffer(),
     pixels()
       .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
       .webp(thumbnailWebp(256))

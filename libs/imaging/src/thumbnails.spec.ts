@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '@lookalike/contracts';
 import sharp from 'sharp';
-import { makeThumbnail, type ThumbnailSize } from './thumbnails';
+import { makeThumbnail, originalServesAsPreview, type ThumbnailSize } from './thumbnails';
 
 const DATASETS = path.resolve(__dirname, '../../../../shared/datasets');
 const badInput = (name: string) => readFileSync(path.join(DATASETS, 'bad-inputs', name));
@@ -66,5 +66,25 @@ describe('makeThumbnail', () => {
       code: ErrorCode.Unprocessable,
       details: { reason: 'too_many_pixels' },
     });
+  });
+});
+
+describe('originalServesAsPreview', () => {
+  const small = { width: 1024, height: 683, format: 'jpeg', sizeBytes: 90_000 };
+
+  it('takes a small JPEG, PNG or WebP as its own preview', () => {
+    for (const format of ['jpeg', 'png', 'webp'])
+      expect(originalServesAsPreview({ ...small, format })).toBe(true);
+    expect(originalServesAsPreview({ ...small, width: 1280, height: 1280 })).toBe(true);
+  });
+
+  it('wants a thumbnail for a large, heavy, unknown-size or not browser-ready image', () => {
+    expect(originalServesAsPreview({ ...small, width: 1281 })).toBe(false);
+    expect(originalServesAsPreview({ ...small, height: 4000 })).toBe(false);
+    expect(originalServesAsPreview({ ...small, sizeBytes: 2_000_000 })).toBe(false);
+    expect(originalServesAsPreview({ ...small, sizeBytes: 0 })).toBe(false);
+    for (const format of ['heif', 'tiff', 'gif', 'avif', '']) {
+      expect(originalServesAsPreview({ ...small, format })).toBe(false);
+    }
   });
 });

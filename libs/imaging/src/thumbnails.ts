@@ -42,3 +42,31 @@ export async function makeThumbnail(
     limits,
   );
 }
+
+/** Formats every browser shows as they are. */
+const BROWSER_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
+/** An original up to this long side serves as its own preview (the 1024 px thumbnail, 25% slack). */
+export const PREVIEW_MAX_SIDE = 1280;
+/** ...and up to this many bytes (a large PNG is no preview). */
+export const PREVIEW_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Whether the original is served as the preview instead of a 1024 px WebP thumbnail: a JPEG, PNG
+ * or WebP whose displayed long side is at most PREVIEW_MAX_SIDE and whose file is at most
+ * PREVIEW_MAX_BYTES. A thumbnail of such an image is about the same picture at about the same
+ * weight, so ingest skips encoding one (docs/ingest.md, "Throughput"); search and the console
+ * then link the original.
+ */
+export function originalServesAsPreview(image: {
+  width: number;
+  height: number;
+  format: string;
+  sizeBytes: number;
+}): boolean {
+  return (
+    BROWSER_FORMATS.has(image.format) &&
+    Math.max(image.width, image.height) <= PREVIEW_MAX_SIDE &&
+    image.sizeBytes > 0 &&
+    image.sizeBytes <= PREVIEW_MAX_BYTES
+  );
+}

@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { originalServesAsPreview } from '@lookalike/imaging';
 import type { BusSubscription } from '@lookalike/messaging';
 import { Client } from 'pg';
 import { serveStandInEmbedding } from './support/ingest-stand-ins';
@@ -143,15 +144,31 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     return files.map((f) => f.slice(root.length + 1)).sort();
   }
 
-  async function allImages(
-    token: string,
-  ): Promise<{ payload: { image_id: string; key: string }; status: string }[]> {
+  interface Listed {
+    payload: {
+      image_id: string;
+      key: string;
+      width: number;
+      height: number;
+      format: string;
+      size_bytes: number;
+    };
+    status: string;
+  }
+
+  async function allImages(token: string): Promise<Listed[]> {
     const response = await api(token, '/api/images?limit=200');
     expect(response.status).toBe(200);
-    return (
-      (await response.json()) as { images: { payload: { image_id: string; key: string }; status: string }[] }
-    ).images;
+    return ((await response.json()) as { images: Listed[] }).images;
   }
+
+  /**
+   * The objects an indexed image keeps: its original, the 256 px thumbnail, local features, and a
+   * 1024 px thumbnail unless the original is its own preview (a small JPEG, PNG or WebP).
+   */
+  const objectsPerImage = (image: Listed) =>
+    originalServesAsPreview({ ...image.payload, sizeBytes: image.payload.size_bytes }) ? 3 : 4;
+  const objectsOfAll = (images: Listed[]) => images.reduce((n, image) => n + objectsPerImage(image), 0);
 
   it('answers every bad input with its README answer as problem+json and leaves nothing behind', async () => {
     const token = await devLogin(stack.url, `bad-${mode}`);
@@ -184,8 +201,8 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(images.map((i) => i.payload.image_id).sort()).toEqual([...accepted].sort());
     expect(images.every((i) => i.status === 'indexed')).toBe(true);
     const keys = await objectsOf(`bad-${mode}`);
-    // Each accepted image: its original, two thumbnails and its local features.
-    expect(keys).toHaveLength(accepted.length * 4);
+    // Each accepted image: its original, thumbnails and its local features.
+    expect(keys).toHaveLength(objectsOfAll(images));
     for (const image of images) {
       expect(keys).toContain(image.payload.key);
     }
@@ -255,8 +272,9 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(created).toHaveLength(1);
     expect(duplicates).toHaveLength(49);
     expect(new Set(duplicates.map((d) => d.duplicate_of))).toEqual(new Set([created[0].image_id]));
+    const [only] = await allImages(token);
     expect(await allImages(token)).toHaveLength(1);
-    expect(await objectsOf(`burst-${mode}`)).toHaveLength(4);
+    expect(await objectsOf(`burst-${mode}`)).toHaveLength(objectsPerImage(only!));
   });
 
   it('reports at upload time the near-duplicates the dedup service finds in the collection', async () => {
@@ -344,8 +362,11 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
     expect(Date.parse(String(progress.finished_at))).toBeGreaterThanOrEqual(
       Date.parse(String(progress.started_at)),
     );
-    expect(await allImages(token)).toHaveLength(2);
-    expect(await objectsOf(`batch-${mode}`)).toHaveLength(8);
+    const both = await allImages(token);
+    expect(both).toHaveLength(2);
+    expect(await objectsOf(`batch-${mode}`)).toHaveLength(objectsOfAll(both));
+    // The small JPEG is its own preview; the TIFF gets a 1024 px WebP one.
+    expect(both.map(objectsPerImage).sort()).toEqual([3, 4]);
   });
 });
 

@@ -250,6 +250,7 @@ describe.each(modes)('search through the gateway (%s)', (mode) => {
     const hit = body.hits[0]!;
     expect(hit.thumbnail_url).toContain(`${stack.url}/api/objects/`);
     expect(hit.thumbnail_url).toContain(`${ids.get('n1')}.thumb256.webp`);
+    // Seeded without a file size, the hit's preview is the 1024 px thumbnail.
     expect(hit.preview_url).toContain(`${ids.get('n1')}.thumb1024.webp`);
     expect(hit.payload).toBeUndefined();
     const self = await similar({

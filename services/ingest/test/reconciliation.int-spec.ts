@@ -204,8 +204,10 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     expect(await objects.head(orphanKey)).toBeNull();
     const keys: string[] = [];
     for await (const object of objects.list(`${OWNER}/`)) keys.push(object.key);
-    // Each image's original, two thumbnails and local features, and the video: none is an orphan.
-    expect(keys).toHaveLength(13);
+    // Each image's original, thumbnail and local features (these small JPEGs are their own
+    // previews: no 1024 px thumbnail), and the video: none is an orphan.
+    expect(keys).toHaveLength(10);
+    expect(keys.filter((k) => k.includes('.thumb1024.'))).toEqual([]);
     expect(keys).toContain(videoKey);
     expect(keys.filter((k) => k.endsWith('.features.lkf'))).toHaveLength(3);
     expect(await sut.reconcile()).toMatchObject({

@@ -216,8 +216,10 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
     expect(points.filter(Boolean)).toHaveLength(5);
     expect(frames.map((f) => f.sha256)).toEqual(frames.map((f) => frameSha256(video!.sha256, f.frameIndex!)));
     expect(await objects.head(frames[2]!.key)).toMatchObject({ contentType: 'image/jpeg' });
-    // Each frame has objects of its own: original, thumbnails (no two frames share one).
-    expect(new Set(frames.flatMap((f) => [f.key, f.thumb256Key, f.thumb1024Key])).size).toBe(15);
+    // Each frame has objects of its own: original and thumbnail (no two frames share one); a
+    // 320x240 JPEG frame is its own preview, so no 1024 px thumbnail is made.
+    expect(new Set(frames.flatMap((f) => [f.key, f.thumb256Key])).size).toBe(10);
+    expect(frames.every((f) => f.thumb1024Key === null)).toBe(true);
     expect(frames[1]!.key).toBe(frameObjectKey(key, 50));
     expect(await objects.head(key)).toMatchObject({ contentType: 'video/mp4' });
     // Frames are not duplicate-checked one by one.

@@ -1,6 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG } from '@lookalike/config';
-import { type ImageLimits, ingestArtefacts, THUMBNAIL_MIME } from '@lookalike/imaging';
+import {
+  type ImageLimits,
+  ingestArtefacts,
+  originalServesAsPreview,
+  THUMBNAIL_MIME,
+} from '@lookalike/imaging';
 import {
   greyFromPixels,
   LOCAL_FEATURES_MIME,
@@ -124,17 +129,27 @@ export class ImagePipelineService {
   }
 
   private async analyse(image: ImageEntity, bytes: Buffer): Promise<ImageEntity> {
-    // One decode for the pHash, the quality metrics, both thumbnails and the local features.
+    // One decode for the pHash, the quality metrics, the thumbnails and the local features. A
+    // small browser-ready original is its own preview: no 1024 px thumbnail is made for it.
+    const preview = !originalServesAsPreview({
+      width: image.width ?? 0,
+      height: image.height ?? 0,
+      format: image.format ?? '',
+      sizeBytes: image.sizeBytes,
+    });
     const { phash, quality, thumb256, thumb1024, pixels } = await ingestArtefacts(
       bytes,
       imageLimits(this.config),
       image.width && image.height ? { width: image.width, height: image.height } : undefined,
+      { preview },
     );
     const thumb256Key = derivedObjectKey(image.key, 'thumb256', 'webp');
-    const thumb1024Key = derivedObjectKey(image.key, 'thumb1024', 'webp');
+    const thumb1024Key = thumb1024 ? derivedObjectKey(image.key, 'thumb1024', 'webp') : null;
     await Promise.all([
       this.objects.put(thumb256Key, thumb256, { contentType: THUMBNAIL_MIME }),
-      this.objects.put(thumb1024Key, thumb1024, { contentType: THUMBNAIL_MIME }),
+      thumb1024Key && thumb1024
+        ? this.objects.put(thumb1024Key, thumb1024, { contentType: THUMBNAIL_MIME })
+        : undefined,
       this.storeFeatures(image, pixels),
     ]);
     const { flags, qualityScore, ...metrics } = quality;

@@ -45,6 +45,20 @@ describe('ImageUrlRepository', () => {
     expect(expiry(renewed.previewUrl) - clock).toBeGreaterThanOrEqual(300_000);
   });
 
+  it('links a small browser-ready original as its own preview, and the 1024 px thumbnail otherwise', async () => {
+    const sut = new ImageUrlRepository(store, config);
+    const small = { ...payload, width: 1024, height: 768, format: 'jpeg', sizeBytes: 90_000 };
+    expect(new URL((await sut.urlsFor(small)).previewUrl).pathname).toMatch(/00\.jpg$/);
+    for (const other of [
+      { ...small, width: 4000 },
+      { ...small, format: 'heif' },
+      { ...small, sizeBytes: 3_000_000 },
+      { ...small, sizeBytes: 0 },
+    ]) {
+      expect((await sut.urlsFor(other)).previewUrl).toContain('thumb1024');
+    }
+  });
+
   it('answers empty URLs for a payload without an object key', async () => {
     const sut = new ImageUrlRepository(store, config);
     expect(await sut.urlsFor({ key: '' } as ImagePayload)).toEqual({ previewUrl: '', thumbnailUrl: '' });

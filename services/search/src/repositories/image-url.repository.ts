@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { type ImagePayload } from '@lookalike/contracts';
 import { assertKeyInTenant, derivedObjectKey, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { APP_CONFIG } from '@lookalike/config';
+import { originalServesAsPreview } from '@lookalike/imaging';
 import type { SearchConfig } from '../search.config';
 
 export interface HitUrls {
@@ -36,8 +37,12 @@ export class ImageUrlRepository {
 
   async urlsFor(payload: ImagePayload): Promise<HitUrls> {
     if (!payload.key) return { previewUrl: '', thumbnailUrl: '' };
+    // A small browser-ready original is its own preview (ingest made no 1024 px thumbnail of it).
+    const previewKey = originalServesAsPreview(payload)
+      ? payload.key
+      : derivedObjectKey(payload.key, 'thumb1024', 'webp');
     const [previewUrl, thumbnailUrl] = await Promise.all([
-      this.downloadUrl(derivedObjectKey(payload.key, 'thumb1024', 'webp')),
+      this.downloadUrl(previewKey),
       this.downloadUrl(derivedObjectKey(payload.key, 'thumb256', 'webp')),
     ]);
     return { previewUrl, thumbnailUrl };
