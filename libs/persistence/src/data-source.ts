@@ -206,6 +206,22 @@ export class LookalikeDataSource extends DataSource {
 }
 
 /** Connects (starting the embedded server when asked) and applies pending migrations. */
+/**
+ * `CREATE SCHEMA IF NOT EXISTS` is not safe against itself: when several services start together
+ * on a new schema, all but one may fail on the catalogue's unique index (23505) or with
+ * duplicate_schema (42P06). Either means the schema is there, which is all this step wants.
+ */
+export async function ensureSchema(dataSource: DataSource, schema: string): Promise<void> {
+  try {
+    await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+  } catch (error) {
+    const code =
+      (error as { code?: string; driverError?: { code?: string } }).driverError?.code ??
+      (error as { code?: string }).code;
+    if (code !== '23505' && code !== '42P06') throw error;
+  }
+}
+
 export async function openDatabase(options: DatabaseOptions): Promise<LookalikeDataSource> {
   const embedded = 'embedded' in options ? await EmbeddedPostgres.start(options.embedded) : undefined;
   const urlOptions: DatabaseUrlOptions = embedded
@@ -215,7 +231,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<LookalikeD
   dataSource.embedded = embedded;
   try {
     await dataSource.initialize();
-    if (urlOptions.schema) await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${urlOptions.schema}"`);
+    if (urlOptions.schema) await ensureSchema(dataSource, urlOptions.schema);
     await migrate(dataSource, (urlOptions.poolSize ?? 10) > 1);
     return dataSource;
   } catch (error) {
