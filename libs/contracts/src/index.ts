@@ -2,6 +2,8 @@ export * from './errors';
 export * from './ids';
 export * from './vectors';
 export * from './subjects';
+export * from './caller';
+export * from './settings-version';
 export * from './generated/common/v1/common';
 export * from './generated/embedding/v1/embedding';
 export * from './generated/ingest/v1/ingest';

@@ -18,7 +18,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CpuSampler, SoakStack } from '../../embedded/bench/soak-stack';
+import { CpuSampler, multipartFile, SoakStack } from '../../embedded/bench/soak-stack';
 import { slideshow, variant, withIntro } from '../../../libs/video/test/make-videos';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -180,18 +180,11 @@ async function run(work: string, clips: Clip[], makeSeconds: number, cosine: str
     const cpuStart = sampler.sample();
     const started = performance.now();
     for (const clip of clips) {
-      const boundary = `----bench${Math.random().toString(16).slice(2)}`;
-      const body = Buffer.concat([
-        Buffer.from(
-          `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${clip.name}.mp4"\r\ncontent-type: video/mp4\r\n\r\n`,
-        ),
-        readFileSync(clip.file),
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
+      const upload = multipartFile(readFileSync(clip.file), `${clip.name}.mp4`, 'video/mp4');
       const response = await fetch(`${stack.url}/api/videos`, {
         method: 'POST',
-        headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` },
-        body,
+        headers: { ...auth, 'content-type': upload.type },
+        body: upload.body,
       });
       const answer = (await response.json()) as { video_id: string; status_url: string };
       if (response.status !== 202)

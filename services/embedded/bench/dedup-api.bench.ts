@@ -13,7 +13,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { SoakStack } from './soak-stack';
+import { multipartFile, SoakStack } from './soak-stack';
 
 const ROOT = resolve(__dirname, '../../..');
 const DATASET = process.env.BENCH_NEAR_COPIES ?? resolve(ROOT, '../shared/datasets/dev-nearcopies');
@@ -66,21 +66,18 @@ async function main(): Promise<void> {
     const fileOf = new Map<string, string>();
     const started = Date.now();
     for (const file of files) {
-      const boundary = `----bench${Math.random().toString(16).slice(2)}`;
-      const body = Buffer.concat([
-        Buffer.from(
-          `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${file}"\r\ncontent-type: application/octet-stream\r\n\r\n`,
-        ),
+      const upload = multipartFile(
         readFileSync(join(DATASET, 'images', file)),
-        Buffer.from(`\r\n--${boundary}--\r\n`),
-      ]);
+        file,
+        'application/octet-stream',
+      );
       const response = await fetch(`${stack.url}/api/images`, {
         method: 'POST',
         headers: {
           authorization: `Bearer ${token}`,
-          'content-type': `multipart/form-data; boundary=${boundary}`,
+          'content-type': upload.type,
         },
-        body,
+        body: upload.body,
       });
       const answer = (await response.json()) as { image_id: string };
       if (!response.ok)

@@ -262,3 +262,20 @@ export class CpuSampler {
     clearInterval(this.timer);
   }
 }
+
+/**
+ * A multipart body with one `file` part, built by hand: the benches send it through fetch as bytes
+ * (undici's FormData would copy every upload through Blobs).
+ */
+export function multipartFile(
+  bytes: Buffer,
+  filename: string,
+  contentType = 'image/jpeg',
+): { body: Buffer; type: string } {
+  const boundary = `----bench${Math.random().toString(16).slice(2)}`;
+  const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${filename}"\r\ncontent-type: ${contentType}\r\n\r\n`;
+  return {
+    body: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
+    type: `multipart/form-data; boundary=${boundary}`,
+  };
+}

@@ -59,7 +59,7 @@ import {
   type HistogramData,
   type Scrape,
 } from './soak-metrics';
-import { CpuSampler, SoakStack, type SoakMode } from './soak-stack';
+import { CpuSampler, multipartFile, SoakStack, type SoakMode } from './soak-stack';
 
 const ROOT = resolve(__dirname, '../../..');
 const env = process.env;
@@ -210,15 +210,6 @@ function percentile(values: number[], p: number): number | undefined {
   if (values.length === 0) return undefined;
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function multipart(bytes: Buffer, name: string): { body: Buffer; type: string } {
-  const boundary = `----soak${Math.random().toString(16).slice(2)}`;
-  const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: image/jpeg\r\n\r\n`;
-  return {
-    body: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-    type: `multipart/form-data; boundary=${boundary}`,
-  };
 }
 
 async function devLogin(url: string): Promise<string> {
@@ -466,7 +457,7 @@ async function soak(mode: SoakMode, files: string[], progress: (r: ModeResult) =
 
     const uploadAttempt = async (index: number): Promise<UploadResult & { retryAfterSeconds?: number }> => {
       const file = files[index]!;
-      const { body, type } = multipart(readFileSync(file), basename(file));
+      const { body, type } = multipartFile(readFileSync(file), basename(file));
       const started = performance.now();
       inFlight += 1;
       try {

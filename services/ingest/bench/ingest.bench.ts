@@ -29,7 +29,7 @@ import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { dropSchema } from '@lookalike/persistence';
 import { inspectModelInput, loadEmbeddingModels } from '@lookalike/service-embedding';
-import { CpuSampler, SoakStack, type SoakMode } from '../../embedded/bench/soak-stack';
+import { CpuSampler, multipartFile, SoakStack, type SoakMode } from '../../embedded/bench/soak-stack';
 import { writeVariants } from '../../embedded/bench/soak-images';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -72,15 +72,6 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
   );
 }
 
-function multipart(bytes: Buffer, name: string): { body: Buffer; type: string } {
-  const boundary = `----bench${Math.random().toString(16).slice(2)}`;
-  const head = `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="${name}"\r\ncontent-type: image/jpeg\r\n\r\n`;
-  return {
-    body: Buffer.concat([Buffer.from(head), bytes, Buffer.from(`\r\n--${boundary}--\r\n`)]),
-    type: `multipart/form-data; boundary=${boundary}`,
-  };
-}
-
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 const cpuMs = (since: NodeJS.CpuUsage) => {
@@ -117,7 +108,7 @@ async function uploadPath(url: string, token: string, files: string[], result: P
   await pool(files, CONCURRENCY, async (file) => {
     const started = performance.now();
     for (let attempt = 0; ; attempt += 1) {
-      const { body, type } = multipart(readFileSync(file), basename(file));
+      const { body, type } = multipartFile(readFileSync(file), basename(file));
       const response = await fetch(`${url}/api/images`, {
         method: 'POST',
         headers: { ...auth, 'content-type': type },

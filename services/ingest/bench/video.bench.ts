@@ -13,7 +13,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { CpuSampler, SoakStack } from '../../embedded/bench/soak-stack';
+import { CpuSampler, multipartFile, SoakStack } from '../../embedded/bench/soak-stack';
 import { slideshow } from '../../../libs/video/test/make-videos';
 
 const ROOT = resolve(__dirname, '../../..');
@@ -53,20 +53,13 @@ async function main(): Promise<void> {
     });
     const { access_token: token } = (await login.json()) as { access_token: string };
     const auth = { authorization: `Bearer ${token}` };
-    const boundary = `----bench${Math.random().toString(16).slice(2)}`;
-    const body = Buffer.concat([
-      Buffer.from(
-        `--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="bench.mp4"\r\ncontent-type: video/mp4\r\n\r\n`,
-      ),
-      bytes,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
+    const upload = multipartFile(bytes, 'bench.mp4', 'video/mp4');
     const cpuStart = sampler.sample();
     const started = performance.now();
     const response = await fetch(`${stack.url}/api/videos`, {
       method: 'POST',
-      headers: { ...auth, 'content-type': `multipart/form-data; boundary=${boundary}` },
-      body,
+      headers: { ...auth, 'content-type': upload.type },
+      body: upload.body,
     });
     const answer = (await response.json()) as { video_id: string; status_url: string };
     if (response.status !== 202)

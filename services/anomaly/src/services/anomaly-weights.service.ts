@@ -2,14 +2,14 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   ErrorCode,
   LookalikeError,
-  type Caller,
-  type SettingsVersion as SettingsVersionMessage,
   type WeightsAgreement as WeightsAgreementMessage,
   type WeightsApplyRequest,
   type WeightsApplyResponse,
   type WeightsGetRequest,
   type WeightsGetResponse,
   type WeightsUndoResponse,
+  requireCaller,
+  settingsVersionMessage,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { JOB_RUNNER, type JobRunner } from '@lookalike/messaging';
@@ -25,25 +25,6 @@ import {
 /** The weights the combined score of a tenant uses. */
 export interface TenantWeights {
   weightsFor(owner: string): Promise<Weights>;
-}
-
-function tenant(caller: Caller | undefined): { ownerUserId: string; userId: string } {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return { ownerUserId: caller.ownerUserId, userId: caller.userId || caller.ownerUserId };
-}
-
-function toVersion(v: WeightsVersion): SettingsVersionMessage {
-  const numbers = (o: object) =>
-    Object.fromEntries(Object.entries(o).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  return {
-    version: v.version,
-    settings: numbers(v.settings),
-    previous: numbers(v.previous),
-    appliedBy: v.appliedBy,
-    appliedAt: v.appliedAt.toISOString(),
-    undoneBy: v.undoneBy ?? '',
-    undoneAt: v.undoneAt?.toISOString() ?? '',
-  };
 }
 
 function toAgreement(a: WeightsAgreement): WeightsAgreementMessage {
@@ -98,7 +79,7 @@ export class AnomalyWeightsService implements TenantWeights {
   }
 
   async report(req: WeightsGetRequest): Promise<WeightsGetResponse> {
-    const { ownerUserId } = tenant(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     const { fit, applied } = await this.fit(ownerUserId);
     const history = await this.calibration.history(ownerUserId);
     return {
@@ -109,14 +90,14 @@ export class AnomalyWeightsService implements TenantWeights {
       atCurrent: toAgreement(fit.current),
       suggested: fit.suggested ? toAgreement(fit.suggested) : undefined,
       reason: fit.reason ?? '',
-      applied: applied ? toVersion(applied) : undefined,
-      history: history.map(toVersion),
+      applied: applied ? settingsVersionMessage(applied) : undefined,
+      history: history.map(settingsVersionMessage),
     };
   }
 
   /** Applies explicit weights or the suggestion as a new version, and recomputes the scores. */
   async apply(req: WeightsApplyRequest): Promise<WeightsApplyResponse> {
-    const caller = tenant(req.caller);
+    const caller = requireCaller(req.caller);
     const given = req.weights ?? {};
     let weights: Weights;
     let evidence: Record<string, unknown>;
@@ -140,16 +121,19 @@ export class AnomalyWeightsService implements TenantWeights {
     }
     const version = await this.calibration.apply(caller.ownerUserId, caller.userId, weights, evidence);
     this.cache.delete(caller.ownerUserId);
-    return { version: toVersion(version), recomputeJobId: await this.recompute(caller.ownerUserId) };
+    return {
+      version: settingsVersionMessage(version),
+      recomputeJobId: await this.recompute(caller.ownerUserId),
+    };
   }
 
   async undo(req: WeightsGetRequest): Promise<WeightsUndoResponse> {
-    const caller = tenant(req.caller);
+    const caller = requireCaller(req.caller);
     try {
       const { undone, current } = await this.calibration.undo(caller.ownerUserId, caller.userId);
       return {
-        undone: toVersion(undone),
-        current: current ? toVersion(current) : undefined,
+        undone: settingsVersionMessage(undone),
+        current: current ? settingsVersionMessage(current) : undefined,
         recomputeJobId: await this.recompute(caller.ownerUserId),
       };
     } finally {

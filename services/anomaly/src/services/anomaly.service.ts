@@ -6,11 +6,11 @@ import {
   type AnomalyListResponse,
   type AnomalyReviewRequest,
   type AnomalyReviewResponse,
-  type Caller,
   type Empty,
   type ImageScoreRequest,
   type JobRef,
   type RecomputeStartRequest,
+  requireCaller,
 } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { JOB_RUNNER, type JobRunner, type RunningJob } from '@lookalike/messaging';
@@ -26,11 +26,6 @@ import { AnomalyScoringService } from './anomaly-scoring.service';
 
 export { RECOMPUTE_JOB };
 const LIST_METHODS: readonly string[] = [...ANOMALY_METHODS, 'combined'];
-
-function tenant(caller: Caller | undefined): { ownerUserId: string; userId: string } {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return { ownerUserId: caller.ownerUserId, userId: caller.userId || caller.ownerUserId };
-}
 
 @Injectable()
 export class AnomalyService implements OnModuleInit {
@@ -55,7 +50,7 @@ export class AnomalyService implements OnModuleInit {
   }
 
   async list(req: AnomalyListRequest): Promise<AnomalyListResponse> {
-    const { ownerUserId } = tenant(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     const method = req.method || 'combined';
     if (!LIST_METHODS.includes(method))
       throw LookalikeError.invalid(`method must be one of ${LIST_METHODS.join(', ')}`);
@@ -73,7 +68,7 @@ export class AnomalyService implements OnModuleInit {
   }
 
   async review(req: AnomalyReviewRequest): Promise<AnomalyReviewResponse> {
-    const caller = tenant(req.caller);
+    const caller = requireCaller(req.caller);
     if (!(ANOMALY_VERDICTS as readonly string[]).includes(req.verdict)) {
       throw LookalikeError.invalid(`verdict must be one of ${ANOMALY_VERDICTS.join(', ')}`);
     }
@@ -99,7 +94,7 @@ export class AnomalyService implements OnModuleInit {
   }
 
   async recompute(req: RecomputeStartRequest): Promise<JobRef> {
-    const { ownerUserId } = tenant(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     const job = await this.runner.submit({ ownerUserId, kind: RECOMPUTE_JOB, maxAttempts: 3 });
     return { jobId: job.jobId };
   }
@@ -109,7 +104,7 @@ export class AnomalyService implements OnModuleInit {
    * full or the tenant's scores are behind). An image no longer in the index is skipped by the pass.
    */
   async scoreImage(req: ImageScoreRequest): Promise<Empty> {
-    const { ownerUserId } = tenant(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     if (!req.imageId) throw LookalikeError.invalid('image_id is required');
     this.queue.enqueue(ownerUserId, req.imageId);
     return {};

@@ -110,29 +110,26 @@ export class DedupStoreRepository {
     return this.repo.recordDecision({ ownerUserId: owner, userId, ...decision });
   }
 
-  /** Adds or removes a tag on the image rows (the vector payload is updated by the caller). */
-  async setTag(owner: string, imageIds: readonly string[], tag: string, on: boolean): Promise<void> {
-    if (imageIds.length === 0) return;
+  /**
+   * Adds or removes a tag on image rows, or on video rows for a video group's members (an image's
+   * vector payload is updated by the caller).
+   */
+  async setTag(
+    owner: string,
+    ids: readonly string[],
+    tag: string,
+    on: boolean,
+    media: 'image' | 'video' = 'image',
+  ): Promise<void> {
+    if (ids.length === 0) return;
+    const [table, id] = media === 'video' ? ['videos', 'video_id'] : ['images', 'image_id'];
     await this.dataSource.query(
       on
-        ? `UPDATE images SET tags = array_append(tags, $3), updated_at = now()
-            WHERE owner_user_id = $1 AND image_id = ANY($2::text[]) AND NOT ($3 = ANY(tags))`
-        : `UPDATE images SET tags = array_remove(tags, $3), updated_at = now()
-            WHERE owner_user_id = $1 AND image_id = ANY($2::text[])`,
-      [owner, imageIds, tag],
-    );
-  }
-
-  /** Adds or removes a tag on video rows (a resolved video group's members). */
-  async setVideoTag(owner: string, videoIds: readonly string[], tag: string, on: boolean): Promise<void> {
-    if (videoIds.length === 0) return;
-    await this.dataSource.query(
-      on
-        ? `UPDATE videos SET tags = array_append(tags, $3), updated_at = now()
-            WHERE owner_user_id = $1 AND video_id = ANY($2::text[]) AND NOT ($3 = ANY(tags))`
-        : `UPDATE videos SET tags = array_remove(tags, $3), updated_at = now()
-            WHERE owner_user_id = $1 AND video_id = ANY($2::text[])`,
-      [owner, videoIds, tag],
+        ? `UPDATE ${table} SET tags = array_append(tags, $3), updated_at = now()
+            WHERE owner_user_id = $1 AND ${id} = ANY($2::text[]) AND NOT ($3 = ANY(tags))`
+        : `UPDATE ${table} SET tags = array_remove(tags, $3), updated_at = now()
+            WHERE owner_user_id = $1 AND ${id} = ANY($2::text[])`,
+      [owner, ids, tag],
     );
   }
 

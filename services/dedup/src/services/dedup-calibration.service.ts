@@ -2,8 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   ErrorCode,
   LookalikeError,
-  type Caller,
-  type SettingsVersion as SettingsVersionMessage,
   type SignalThreshold,
   type ThresholdAgreement,
   type ThresholdsApplyRequest,
@@ -12,9 +10,11 @@ import {
   type ThresholdsGetResponse,
   type ThresholdsUndoRequest,
   type ThresholdsUndoResponse,
+  requireCaller,
+  settingsVersionMessage,
 } from '@lookalike/contracts';
 import { VERIFY_DEFAULTS } from '@lookalike/local-features';
-import type { DecidedPair, SettingsVersion } from '@lookalike/persistence';
+import type { DecidedPair } from '@lookalike/persistence';
 import {
   calibrateDedup,
   CALIBRATED_SIGNALS,
@@ -34,26 +34,6 @@ import {
   type DedupSettings,
   type ResolvedThresholds,
 } from './dedup-settings';
-
-function owner(caller: Caller | undefined): { ownerUserId: string; userId: string } {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return { ownerUserId: caller.ownerUserId, userId: caller.userId || caller.ownerUserId };
-}
-
-/** A stored version as the contract carries it (numbers only: every applicable setting is one). */
-export function toVersionMessage(v: SettingsVersion<object>): SettingsVersionMessage {
-  const numbers = (o: object) =>
-    Object.fromEntries(Object.entries(o).filter((e): e is [string, number] => typeof e[1] === 'number'));
-  return {
-    version: v.version,
-    settings: numbers(v.settings),
-    previous: numbers(v.previous),
-    appliedBy: v.appliedBy,
-    appliedAt: v.appliedAt.toISOString(),
-    undoneBy: v.undoneBy ?? '',
-    undoneAt: v.undoneAt?.toISOString() ?? '',
-  };
-}
 
 function toAgreement(a: Agreement): ThresholdAgreement {
   return { ...a };
@@ -99,7 +79,7 @@ export class DedupCalibrationService {
   ) {}
 
   async report(req: ThresholdsGetRequest): Promise<ThresholdsGetResponse> {
-    const { ownerUserId } = owner(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     const r = await this.fit(ownerUserId);
     const history = await this.calibration.history(ownerUserId);
     const applied = history.find((v) => v.undoneAt === null);
@@ -125,8 +105,8 @@ export class DedupCalibrationService {
       withSignals: r.decided.filter((d) => d.signals !== null).length,
       backfilled: r.backfilled,
       minEach: this.settings.config.DEDUP_CALIBRATION_MIN_EACH,
-      applied: applied ? toVersionMessage(applied) : undefined,
-      history: history.map(toVersionMessage),
+      applied: applied ? settingsVersionMessage(applied) : undefined,
+      history: history.map(settingsVersionMessage),
     };
   }
 
@@ -137,7 +117,7 @@ export class DedupCalibrationService {
    * others as they were.
    */
   async apply(req: ThresholdsApplyRequest): Promise<ThresholdsApplyResponse> {
-    const caller = owner(req.caller);
+    const caller = requireCaller(req.caller);
     const values = req.values ?? {};
     const given = Object.keys(values);
     if (given.length > 0 && req.signals.length > 0) {
@@ -213,15 +193,18 @@ export class DedupCalibrationService {
       evidence,
     );
     this.settings.invalidate(caller.ownerUserId);
-    return { version: toVersionMessage(version) };
+    return { version: settingsVersionMessage(version) };
   }
 
   /** Undoes the version in force (conflict when there is none): the one before applies again. */
   async undo(req: ThresholdsUndoRequest): Promise<ThresholdsUndoResponse> {
-    const caller = owner(req.caller);
+    const caller = requireCaller(req.caller);
     try {
       const { undone, current } = await this.calibration.undo(caller.ownerUserId, caller.userId);
-      return { undone: toVersionMessage(undone), current: current ? toVersionMessage(current) : undefined };
+      return {
+        undone: settingsVersionMessage(undone),
+        current: current ? settingsVersionMessage(current) : undefined,
+      };
     } finally {
       this.settings.invalidate(caller.ownerUserId);
     }

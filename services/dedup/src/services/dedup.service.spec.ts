@@ -96,7 +96,6 @@ describe('DedupService', () => {
       setTag: jest.fn(async () => undefined),
       listGroups: jest.fn(async () => ({ items: [group()], nextCursor: 'next' })),
       recordDecision: jest.fn(async () => undefined),
-      setVideoTag: jest.fn(async () => undefined),
     } as unknown as jest.Mocked<DedupStoreRepository>;
     jobs = {
       submitScan: jest.fn(async () => ({ jobId: '01JJOB' })),

@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   ErrorCode,
   LookalikeError,
-  type Caller,
   type DecisionRecordRequest,
   type DuplicateGroup,
   type Empty,
@@ -15,6 +14,7 @@ import {
   type JobRef,
   type PairEvidence,
   type ScanStartRequest,
+  requireCaller,
 } from '@lookalike/contracts';
 import type { PairGeometry } from '@lookalike/local-features';
 import {
@@ -41,11 +41,6 @@ import { DecisionSignalsService } from './decision-signals.service';
 export const DUPLICATE_TAG = 'duplicate';
 /** Candidates an ingest-time check reads from each index. */
 const CHECK_CANDIDATES = 50;
-
-function owner(caller: Caller | undefined): Caller & { ownerUserId: string } {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return { ...caller, userId: caller.userId || caller.ownerUserId };
-}
 
 function toGroup(g: DedupGroupEntity): DuplicateGroup {
   return {
@@ -183,13 +178,13 @@ export class DedupService {
   }
 
   async startScan(req: ScanStartRequest): Promise<JobRef> {
-    const caller = owner(req.caller);
+    const caller = requireCaller(req.caller);
     const job = await this.jobs.submitScan(caller.ownerUserId);
     return { jobId: job.jobId };
   }
 
   async listGroups(req: GroupListRequest): Promise<GroupListResponse> {
-    const caller = owner(req.caller);
+    const caller = requireCaller(req.caller);
     if (req.kind && !(DEDUP_KINDS as readonly string[]).includes(req.kind)) {
       throw LookalikeError.invalid(`kind must be one of ${DEDUP_KINDS.join(', ')}`);
     }
@@ -216,7 +211,7 @@ export class DedupService {
    * again with an image under `keep` removes its tag and cancels its pending deletion.
    */
   async resolveGroup(req: GroupResolveRequest): Promise<GroupResolveResponse> {
-    const caller = owner(req.caller);
+    const caller = requireCaller(req.caller);
     const group = await this.store.getGroup(caller.ownerUserId, req.groupId);
     if (!group) throw LookalikeError.notFound('dedup group', req.groupId);
     const members = new Set(group.members.map(memberId));
@@ -255,8 +250,8 @@ export class DedupService {
     }
 
     if (group.media === 'video') {
-      await this.store.setVideoTag(caller.ownerUserId, duplicates, DUPLICATE_TAG, true);
-      await this.store.setVideoTag(caller.ownerUserId, keep, DUPLICATE_TAG, false);
+      await this.store.setTag(caller.ownerUserId, duplicates, DUPLICATE_TAG, true, 'video');
+      await this.store.setTag(caller.ownerUserId, keep, DUPLICATE_TAG, false, 'video');
     } else {
       await this.retag(caller.ownerUserId, duplicates, keep);
     }
@@ -275,7 +270,7 @@ export class DedupService {
 
   /** One pair verdict outside any group (feedback of kind duplicate); both images must be the caller's. */
   async recordDecision(req: DecisionRecordRequest): Promise<Empty> {
-    const c = owner(req.caller);
+    const c = requireCaller(req.caller);
     if (req.verdict !== 'duplicate' && req.verdict !== 'not_duplicate') {
       throw LookalikeError.invalid('verdict must be duplicate or not_duplicate');
     }
@@ -300,7 +295,7 @@ export class DedupService {
    * has passed. See `check` for what it reads.
    */
   async checkImage(req: ImageCheckRequest): Promise<ImageCheckResponse> {
-    const caller = owner(req.caller);
+    const caller = requireCaller(req.caller);
     const arrived = Date.now();
     const deadline = req.waitMs > 0 ? arrived + req.waitMs : undefined;
     let outcome = 'ok';

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   LookalikeError,
-  type Caller,
   type VideoCheckRequest,
   type VideoCheckResponse,
   type VideoDuplicate,
   type VideoDuplicatesRequest,
   type VideoDuplicatesResponse,
+  requireCaller,
 } from '@lookalike/contracts';
 import {
   ImageRepository,
@@ -32,11 +32,6 @@ import { ImageIndexRepository } from '../repositories/image-index.repository';
 import { DEDUP_SETTINGS, type DedupSettings } from './dedup-settings';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-
-function ownerOf(caller: Caller | undefined): string {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return caller.ownerUserId;
-}
 
 function factsOf(video: VideoEntity): VideoFacts {
   return {
@@ -76,7 +71,7 @@ export class VideoDedupService {
   }
 
   async duplicates(req: VideoDuplicatesRequest): Promise<VideoDuplicatesResponse> {
-    const owner = ownerOf(req.caller);
+    const owner = requireCaller(req.caller).ownerUserId;
     const video = await this.mustFind(owner, req.videoId);
     const { pairs } = await this.alignments(owner, video);
     const duplicates: VideoDuplicate[] = pairs.map((p) => ({
@@ -103,7 +98,7 @@ export class VideoDedupService {
    * finds the same groups and updates them in place.
    */
   async check(req: VideoCheckRequest): Promise<VideoCheckResponse> {
-    const owner = ownerOf(req.caller);
+    const owner = requireCaller(req.caller).ownerUserId;
     const video = await this.mustFind(owner, req.videoId);
     if (video.status !== 'indexed') {
       throw LookalikeError.invalid(`video ${video.videoId} is ${video.status}, not indexed`);
@@ -236,7 +231,7 @@ export class VideoDedupService {
    * without the video. Resolved groups stay as the reviewer left them.
    */
   async forget(req: VideoCheckRequest): Promise<VideoCheckResponse> {
-    const owner = ownerOf(req.caller);
+    const owner = requireCaller(req.caller).ownerUserId;
     const groups = await this.store.openVideoGroupsHolding(owner, [req.videoId]);
     if (groups.length === 0) return { groupIds: [], kinds: [] };
     await this.store.dropOpenGroups(

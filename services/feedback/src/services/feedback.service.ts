@@ -10,6 +10,7 @@ import {
   type FeedbackListResponse,
   type HardNegativesExportRequest,
   type HardNegativesExportResponse,
+  requireCaller,
 } from '@lookalike/contracts';
 import { FEEDBACK_ACTIONS, type FeedbackAction, type FeedbackEntity } from '@lookalike/persistence';
 import type { FeedbackConfig } from '../feedback.config';
@@ -17,11 +18,6 @@ import { FeedbackStoreRepository } from '../repositories/feedback-store.reposito
 import { QualityLoopRepository } from '../repositories/quality-loop.repository';
 
 const QUERY_ID = /^[0-9A-Za-z_-]{1,64}$/;
-
-function tenant(caller: Caller | undefined): { ownerUserId: string; userId: string } {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return { ownerUserId: caller.ownerUserId, userId: caller.userId || caller.ownerUserId };
-}
 
 @Injectable()
 export class FeedbackService {
@@ -40,7 +36,7 @@ export class FeedbackService {
    * is logged and does not lose the feedback, which is already stored.
    */
   async create(req: FeedbackCreateRequest): Promise<FeedbackCreateResponse> {
-    const caller = tenant(req.caller);
+    const caller = requireCaller(req.caller);
     if (!(FEEDBACK_ACTIONS as readonly string[]).includes(req.action)) {
       throw LookalikeError.invalid(`action must be one of ${FEEDBACK_ACTIONS.join(', ')}`);
     }
@@ -69,7 +65,7 @@ export class FeedbackService {
   }
 
   async list(req: FeedbackListRequest): Promise<FeedbackListResponse> {
-    const { ownerUserId } = tenant(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     const page = await this.store.list(ownerUserId, {
       imageId: req.imageId || undefined,
       cursor: req.cursor || undefined,
@@ -86,7 +82,7 @@ export class FeedbackService {
 
   /** Every `irrelevant` hit of a search whose query image is known: (query image, wrong hit) pairs. */
   async hardNegatives(req: HardNegativesExportRequest): Promise<HardNegativesExportResponse> {
-    const { ownerUserId } = tenant(req.caller);
+    const { ownerUserId } = requireCaller(req.caller);
     const rows = await this.store.hardNegatives(ownerUserId, this.config.FEEDBACK_HARD_NEGATIVES_MAX);
     return {
       items: rows.map((r) => ({

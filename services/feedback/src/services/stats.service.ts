@@ -1,14 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { LookalikeError, type Caller, type StatsRequest, type StatsResponse } from '@lookalike/contracts';
+import { LookalikeError, requireCaller, type StatsRequest, type StatsResponse } from '@lookalike/contracts';
 import { APP_CONFIG } from '@lookalike/config';
 import { StatsRepository } from '@lookalike/persistence';
 import { bucketOf, seriesPoints, STATS_WINDOWS, summarise, type StatsWindow } from '../domain/qc-stats';
 import type { FeedbackConfig } from '../feedback.config';
-
-function ownerOf(caller: Caller | undefined): string {
-  if (!caller?.ownerUserId) throw LookalikeError.invalid('caller.owner_user_id is required');
-  return caller.ownerUserId;
-}
 
 /**
  * The caller's QC statistics (`GET /api/stats`, docs/OPERATIONS.md "QC metrics"): library, duplicate
@@ -23,7 +18,7 @@ export class StatsService {
   ) {}
 
   async get(req: StatsRequest): Promise<StatsResponse> {
-    const owner = ownerOf(req.caller);
+    const owner = requireCaller(req.caller).ownerUserId;
     const window = (req.window || '7d') as StatsWindow;
     if (!(window in STATS_WINDOWS)) {
       throw LookalikeError.invalid(`window must be one of ${Object.keys(STATS_WINDOWS).join(', ')}`, {
