@@ -43,6 +43,11 @@ export const runtimeEnvSchema = z.object({
    * their own `tenant` label, every other tenant is counted under `other`.
    */
   METRICS_TENANT_TOP_N: z.coerce.number().int().min(0).max(1000).default(20),
+  /**
+   * V8 heap growing factor after a full GC, as 1 + percent/100 (docs/OPERATIONS.md, "Memory"):
+   * fewer full collections for up to that much more heap; 0 leaves V8's own (about 1.1-1.3 here).
+   */
+  NODE_HEAP_GROWING_PERCENT: z.coerce.number().int().min(0).max(400).default(100),
 });
 export type RuntimeEnv = z.infer<typeof runtimeEnvSchema>;
 

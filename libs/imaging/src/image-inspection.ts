@@ -2,8 +2,9 @@ import sharp from 'sharp';
 import './sharp-loaders';
 import { ALLOWED_MIME_TYPES, detectImageFormat, type ImageFormat } from './image-format';
 import { corruptImage, emptyImage, imageTooLarge, tooManyPixels, unsupportedImageType } from './image-errors';
-import { runDecode, orientedPipeline } from './image-decoding';
+import { runDecode } from './image-decoding';
 import { type ImageLimits, sharpInputOptions } from './image-limits';
+import { phashGrid } from './perceptual-hash';
 
 export interface ImageInfo {
   format: ImageFormat;
@@ -21,10 +22,12 @@ export interface ImageInfo {
   /** Colour space libvips reports for the stored pixels (srgb, b-w, cmyk, rgb16...). */
   space: string;
   sizeBytes: number;
+  /**
+   * The proof decode's product: the 32 x 32 grey grid the pHash is computed from (`phashGrid`), so
+   * ingest hashes without decoding again (`ingestArtefacts`' `phashGrid` option).
+   */
+  phashGrid: Buffer;
 }
-
-/** Side of the proof decode; small enough to bound memory, large enough that every byte is read. */
-const PROOF_DECODE_SIDE = 64;
 
 function isPixelLimitError(error: unknown): boolean {
   return error instanceof Error && /exceeds pixel limit/i.test(error.message);
@@ -75,15 +78,9 @@ export async function inspectImage(bytes: Buffer, limits: ImageLimits): Promise<
     throw tooManyPixels(header.width, header.height, limits.maxPixels);
   }
 
-  await runDecode(
-    () =>
-      orientedPipeline(bytes, limits)
-        .resize(PROOF_DECODE_SIDE, PROOF_DECODE_SIDE, { fit: 'inside' })
-        .raw()
-        .toBuffer(),
-    limits,
-    entry.format,
-  );
+  // The proof decode is the pHash's: every byte is read (libvips decodes the whole first frame, at
+  // 1/8 scale where JPEG shrink-on-load allows, as the 64 px proof did), and ingest keeps the grid.
+  const grid = await phashGrid(bytes, limits, entry.format);
 
   const orientation = header.orientation ?? 1;
   const swapped = orientation >= 5 && orientation <= 8;
@@ -97,5 +94,6 @@ export async function inspectImage(bytes: Buffer, limits: ImageLimits): Promise<
     hasAlpha: header.hasAlpha ?? false,
     space: header.space ?? 'unknown',
     sizeBytes: bytes.length,
+    phashGrid: grid,
   };
 }

@@ -1,6 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
+import { inspectImage } from './image-inspection';
+import { DEFAULT_IMAGE_LIMITS } from './image-limits';
 import { ingestArtefacts } from './ingest-artefacts';
 import { perceptualHashes } from './perceptual-hash';
 import { qualityMetrics } from './quality-metrics';
@@ -36,6 +38,25 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
       expect(a.format).toBe('webp');
       expect([a.width, a.height]).toEqual([b.width, b.height]);
     }
+  });
+
+  it.each(files)("hashes %s from the inspection's proof decode, bit for bit", async (name) => {
+    const bytes = readFileSync(path.join(IMAGES, name));
+    const info = await inspectImage(bytes, DEFAULT_IMAGE_LIMITS);
+    const [fromGrid, decoded] = await Promise.all([
+      ingestArtefacts(bytes, DEFAULT_IMAGE_LIMITS, info, { phashGrid: info.phashGrid }),
+      perceptualHashes(bytes),
+    ]);
+    expect(fromGrid.phash).toBe(decoded.phash);
+    expect(fromGrid.phashVariants).toEqual(decoded.variants);
+  });
+
+  it('decodes for the pHash when the grid it is given is not one', async () => {
+    const bytes = readFileSync(path.join(IMAGES, files[1]!));
+    const once = await ingestArtefacts(bytes, DEFAULT_IMAGE_LIMITS, undefined, {
+      phashGrid: Buffer.alloc(10),
+    });
+    expect(once.phash).toBe((await perceptualHashes(bytes)).phash);
   });
 
   it('decodes a large photo at most at 1024 px, with the pHash of the original', async () => {

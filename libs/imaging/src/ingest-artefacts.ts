@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { ANALYSIS_MAX_SIDE, FLATTEN_BACKGROUND, orientedPipeline, runDecode } from './image-decoding';
 import { corruptImage } from './image-errors';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits';
-import { perceptualHashes, type PhashVariants } from './perceptual-hash';
+import { hashesOfGrid, isPhashGrid, perceptualHashes, type PhashVariants } from './perceptual-hash';
 import { displayedSize, type QualityMetrics, qualityFromPixels } from './quality-metrics';
 import { thumbnailWebp } from './thumbnails';
 
@@ -29,20 +29,24 @@ export interface IngestArtefacts {
  *
  * `displayed` is the full image's displayed size (from `inspectImage`), which the quality size
  * checks judge; read from the header when not given. `preview: false` skips the 1024 px thumbnail
- * (see `originalServesAsPreview`).
+ * (see `originalServesAsPreview`). `phashGrid` (from `inspectImage`) saves the pHash's decode.
  */
 export async function ingestArtefacts(
   bytes: Buffer,
   limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
   displayed?: { width: number; height: number },
-  options: { preview?: boolean } = {},
+  options: {
+    preview?: boolean;
+    /** The pHash grid `inspectImage` made with its proof decode; decoded here when absent. */
+    phashGrid?: Buffer;
+  } = {},
 ): Promise<IngestArtefacts> {
   // The pHash keeps a decode of its own: for a 32x32 grid libvips decodes a JPEG at 1/8 scale (a
   // 64th of the pixels), and that is the grid sharp-phash hashes. Taken from the 1024 px pixels
   // instead, 20 of 31 dev-nearcopies files got a hash 1-4 bits away, against every stored hash and
-  // the calibrated thresholds.
+  // the calibrated thresholds. Ingest passes the grid `inspectImage`'s proof decode made.
   const [hashes, decoded, size] = await Promise.all([
-    perceptualHashes(bytes, limits),
+    isPhashGrid(options.phashGrid) ? hashesOfGrid(options.phashGrid) : perceptualHashes(bytes, limits),
     runDecode(
       () =>
         orientedPipeline(bytes, limits)

@@ -24,7 +24,11 @@ export interface PhashVariants {
  * The 32x32 greyscale grid the hash is computed from, taken from the displayed image (EXIF
  * orientation applied, alpha flattened on white, first frame), resized exactly as sharp-phash does.
  */
-export async function phashGrid(bytes: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<Buffer> {
+export async function phashGrid(
+  bytes: Buffer,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+  format?: string,
+): Promise<Buffer> {
   return runDecode(
     () =>
       orientedPipeline(bytes, limits)
@@ -34,7 +38,13 @@ export async function phashGrid(bytes: Buffer, limits: ImageLimits = DEFAULT_IMA
         .raw({ depth: 'uchar' })
         .toBuffer(),
     limits,
+    format,
   );
+}
+
+/** A grid as `phashGrid` makes it: 32 x 32 grey levels. */
+export function isPhashGrid(grid: Buffer | undefined): grid is Buffer {
+  return grid !== undefined && grid.length === GRID * GRID;
 }
 
 // sharp-phash's cosine table, built with the same expression so the coefficients match it bit for bit.

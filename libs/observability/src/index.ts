@@ -5,3 +5,4 @@ export * from './tracing';
 export * from './health';
 export * from './metrics.controller';
 export * from './tenant-labels';
+export * from './heap-tuning';

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -137,9 +137,17 @@ export class SoakStack {
 
   private async launch(): Promise<void> {
     for (const p of this.processes) {
-      const child = spawn(process.execPath, [p.script], { env: p.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      // BENCH_STACK_NODE_ARGS: node flags for the stack's processes (those NODE_OPTIONS refuses, e.g. --trace-gc).
+      const nodeArgs = (process.env.BENCH_STACK_NODE_ARGS ?? '').split(' ').filter(Boolean);
+      const child = spawn(process.execPath, [...nodeArgs, p.script], {
+        env: p.env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      // BENCH_STACK_LOG keeps each process's whole output (e.g. NODE_OPTIONS=--trace-gc) in `<path>.<name>`.
+      const whole = process.env.BENCH_STACK_LOG;
       const append = (chunk: Buffer) => {
         p.log = (p.log + chunk.toString()).slice(-LOG_KEEP);
+        if (whole) appendFileSync(`${whole}.${p.name}`, chunk);
       };
       child.stdout?.on('data', append);
       child.stderr?.on('data', append);

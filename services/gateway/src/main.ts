@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@lookalike/config';
-import { startDefaultMetrics, startTracing } from '@lookalike/observability';
+import { startDefaultMetrics, startTracing, tuneHeapGrowth } from '@lookalike/observability';
 import { Logger } from 'nestjs-pino';
 import { configureGateway } from './app-setup';
 import { gatewayEnvSchema } from './gateway.config';
@@ -23,6 +23,7 @@ export async function startGateway(
   const config = loadConfig(gatewayEnvSchema, env);
   startTracing('lookalike-gateway', config.OTEL_EXPORTER_OTLP_ENDPOINT);
   startDefaultMetrics();
+  tuneHeapGrowth(config.NODE_HEAP_GROWING_PERCENT);
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), {
     bufferLogs: true,
     bodyParser: false,

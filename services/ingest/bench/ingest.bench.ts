@@ -24,7 +24,7 @@
  * scripts/bench/ingest-profile.sh.
  */
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { dropSchema } from '@lookalike/persistence';
@@ -294,6 +294,14 @@ async function runMode(mode: SoakMode, files: string[], results: PathResult[]): 
         `e2e window (CLOCK_MONOTONIC s): ${windowStart} ${monotonic()} uploads ${measured.length} client ${process.pid} ${mode}/${path}\n`,
       );
       results.push(result);
+      // BENCH_METRICS_OUT keeps the stack's /metrics page after each path (stage latencies, queue waits).
+      const metricsOut = process.env.BENCH_METRICS_OUT;
+      if (metricsOut) {
+        writeFileSync(
+          `${metricsOut}.${mode}.${path}.prom`,
+          await (await fetch(`${stack.url}/metrics`)).text(),
+        );
+      }
     }
   } finally {
     sampler.close();

@@ -2,7 +2,7 @@ import { DynamicModule, INestApplication, INestApplicationContext, Type } from '
 import { NestFactory } from '@nestjs/core';
 import { MicroserviceOptions } from '@nestjs/microservices';
 import { RuntimeEnv } from '@lookalike/config';
-import { startDefaultMetrics, startTracing } from '@lookalike/observability';
+import { startDefaultMetrics, startTracing, tuneHeapGrowth } from '@lookalike/observability';
 import { Logger } from 'nestjs-pino';
 import { BusServer } from '../bus-server';
 import { LocalBus } from '../local/local.bus';
@@ -29,6 +29,7 @@ export interface RunningService {
 export async function startService(options: StartServiceOptions): Promise<RunningService> {
   startTracing(`lookalike-${options.service}`, options.config.OTEL_EXPORTER_OTLP_ENDPOINT);
   startDefaultMetrics();
+  tuneHeapGrowth(options.config.NODE_HEAP_GROWING_PERCENT);
   if (options.config.TRANSPORT === 'local') {
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(options.module, {
       strategy: new BusServer(LocalBus.forProcess(), options.service),

@@ -12,7 +12,7 @@ import { loadImportEnv, type ImportEnv } from './import.config';
  * and a rerun skips files already created or found duplicate (same path, size and mtime).
  *
  *   npm run import -- <dir> [--tags a,b] [--url http://127.0.0.1:8080] [--user alice | LOOKALIKE_TOKEN=...]
- *                           [--concurrency 4] [--state <file>] [--no-progress]
+ *                           [--concurrency 8] [--state <file>] [--no-progress]
  */
 
 export interface FileOutcome {
@@ -237,7 +237,7 @@ async function main(argv: string[], env: ImportEnv): Promise<void> {
       tags: { type: 'string', default: '' },
       url: { type: 'string', default: env.LOOKALIKE_URL },
       user: { type: 'string' },
-      concurrency: { type: 'string', default: '4' },
+      concurrency: { type: 'string', default: '8' },
       state: { type: 'string' },
       'no-progress': { type: 'boolean', default: false },
     },

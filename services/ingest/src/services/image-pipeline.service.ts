@@ -73,7 +73,11 @@ export class ImagePipelineService {
   async run(
     start: ImageEntity,
     bytes?: Buffer,
-    options: { duplicateCheck?: boolean } = {},
+    options: {
+      duplicateCheck?: boolean;
+      /** The pHash grid of `bytes` from their inspection (`inspectImage`), so they are not decoded for it again. */
+      phashGrid?: Buffer;
+    } = {},
   ): Promise<PipelineResult> {
     let image = start;
     const owner = image.ownerUserId;
@@ -81,7 +85,7 @@ export class ImagePipelineService {
       if (image.status === 'stored' || image.status === 'failed' || !image.phash) {
         const data =
           bytes ?? (await this.objects.getBuffer(image.key, { maxBytes: this.config.MAX_IMAGE_BYTES }));
-        image = await this.analyse(image, data);
+        image = await this.analyse(image, data, bytes ? options.phashGrid : undefined);
       }
       const vectors = await this.embedding.embedImage(
         { bucket: image.bucket, key: image.key },
@@ -128,7 +132,7 @@ export class ImagePipelineService {
     return this.qualityLoop.duplicateReport(ownerUserId, imageId);
   }
 
-  private async analyse(image: ImageEntity, bytes: Buffer): Promise<ImageEntity> {
+  private async analyse(image: ImageEntity, bytes: Buffer, phashGrid?: Buffer): Promise<ImageEntity> {
     // One decode for the pHash, the quality metrics, the thumbnails and the local features. A
     // small browser-ready original is its own preview: no 1024 px thumbnail is made for it.
     const preview = !originalServesAsPreview({
@@ -141,7 +145,7 @@ export class ImagePipelineService {
       bytes,
       imageLimits(this.config),
       image.width && image.height ? { width: image.width, height: image.height } : undefined,
-      { preview },
+      { preview, phashGrid },
     );
     const thumb256Key = derivedObjectKey(image.key, 'thumb256', 'webp');
     const thumb1024Key = thumb1024 ? derivedObjectKey(image.key, 'thumb1024', 'webp') : null;

@@ -176,7 +176,7 @@ describe('IngestService', () => {
     });
     const answer = await sut.ingest(request());
     expect(answer.status).toBe('created');
-    expect(pipeline.run).toHaveBeenCalledWith(half, JPEG);
+    expect(pipeline.run).toHaveBeenCalledWith(half, JPEG, { phashGrid: expect.any(Buffer) });
     expect(objects.delete).not.toHaveBeenCalled();
   });
 

@@ -184,7 +184,9 @@ export class IngestService {
       return { imageId: image.imageId, status: 'created', ...report };
     }
     // A first ingest, or a replay after a crash mid-pipeline: continue from the row's state.
-    const { image: indexed, ...report } = await this.pipeline.run(image, bytes);
+    const { image: indexed, ...report } = await this.pipeline.run(image, bytes, {
+      phashGrid: info.phashGrid,
+    });
     return { imageId: indexed.imageId, status: 'created', ...report };
   }
 

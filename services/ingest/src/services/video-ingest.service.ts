@@ -360,7 +360,10 @@ export class VideoIngestService implements OnModuleInit {
         });
         if (image.status !== 'indexed') {
           await this.objects.put(key, frame.jpeg, { contentType: imageInfo.mime });
-          await this.pipeline.run(image, frame.jpeg, { duplicateCheck: false });
+          await this.pipeline.run(image, frame.jpeg, {
+            duplicateCheck: false,
+            phashGrid: imageInfo.phashGrid,
+          });
         }
         poster ??= image.imageId;
         await this.videos.update(owner, videoId, { framesDone: i + 1 });
