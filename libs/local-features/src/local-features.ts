@@ -65,27 +65,96 @@ export function featureSignature(options: FeatureOptions = FEATURE_DEFAULTS): st
 const FAST_THRESHOLD = 20;
 const FAST_THRESHOLD_SMOOTH = 5;
 
-function detect(cv: OpenCv, grey: CvMat, options: FeatureOptions, fastThreshold: number): KeypointSet {
+/** ORB's pyramid step: level `o` is the image scaled down by SCALE_FACTOR^o. */
+const SCALE_FACTOR = 1.2;
+
+/** A keypoint as OpenCV.js hands it over (and takes it back). */
+interface CvKeyPoint {
+  pt: { x: number; y: number };
+  size: number;
+  angle: number;
+  response: number;
+  octave: number;
+  class_id: number;
+}
+
+type KeyPointVector = InstanceType<OpenCv['KeyPointVector']>;
+
+/** Feature2D's `compute` (describe given keypoints): in the OpenCV.js build, not in its typings. */
+interface Describer {
+  compute(image: CvMat, keypoints: KeyPointVector, descriptors: CvMat): void;
+}
+
+function orbOf(cv: OpenCv, options: FeatureOptions, fastThreshold: number) {
+  return new cv.ORB(
+    options.keypoints,
+    SCALE_FACTOR,
+    options.levels,
+    31,
+    0,
+    2,
+    cv.ORB_HARRIS_SCORE,
+    31,
+    fastThreshold,
+  );
+}
+
+/** The keypoints' positions and their descriptors (none when ORB described none: a flat image). */
+function keypointSetOf(found: KeyPointVector, descriptors: CvMat): KeypointSet {
+  const count = descriptors.rows === found.size() ? found.size() : 0;
+  const points = new Float32Array(count * 2);
+  for (let i = 0; i < count; i += 1) {
+    const { pt } = found.get(i) as CvKeyPoint;
+    points[2 * i] = pt.x;
+    points[2 * i + 1] = pt.y;
+  }
+  return {
+    count,
+    points,
+    descriptors: Uint8Array.from(descriptors.data.subarray(0, count * ORB_DESCRIPTOR_BYTES)),
+  };
+}
+
+/**
+ * ORB keypoints of `grey` and, with the same keypoints mirrored, of `mirror` (`grey` flipped left to
+ * right). FAST corners and Harris scores are symmetric under the flip, so the mirror's own detection
+ * finds the mirrored keypoints; they are therefore only described there (`compute`), not detected
+ * again: about 11 -> 7 ms per image in OpenCV.js. A keypoint at column x of pyramid level o (width
+ * W_o = round(W / 1.2^o)) sits at column W_o - 1 - x of the mirror's level, and its orientation
+ * (the intensity centroid's angle) turns to 180 - angle. On dev-nearcopies every descriptor made so
+ * matched one of the mirror's own detection within 10 bits (5,941 of 5,941 on 20 photos).
+ */
+function detectWithMirror(
+  cv: OpenCv,
+  grey: CvMat,
+  mirror: CvMat,
+  options: FeatureOptions,
+  fastThreshold: number,
+): { plain: KeypointSet; mirrored: KeypointSet } {
   return withMats((keep) => {
-    const orb = keep(
-      new cv.ORB(options.keypoints, 1.2, options.levels, 31, 0, 2, cv.ORB_HARRIS_SCORE, 31, fastThreshold),
-    );
+    const orb = keep(orbOf(cv, options, fastThreshold));
     const found = keep(new cv.KeyPointVector());
     const descriptors = keep(new cv.Mat());
     orb.detectAndCompute(grey, keep(new cv.Mat()), found, descriptors);
-    // ORB may find none (a flat image); its descriptor matrix is then empty.
-    const count = descriptors.rows === found.size() ? found.size() : 0;
-    const points = new Float32Array(count * 2);
-    for (let i = 0; i < count; i += 1) {
-      const { pt } = found.get(i) as { pt: { x: number; y: number } };
-      points[2 * i] = pt.x;
-      points[2 * i + 1] = pt.y;
+    const plain = keypointSetOf(found, descriptors);
+    const turned = keep(new cv.KeyPointVector());
+    for (let i = 0; i < plain.count; i += 1) {
+      const k = found.get(i) as CvKeyPoint;
+      const scale = SCALE_FACTOR ** k.octave;
+      const levelWidth = Math.round(grey.cols / scale);
+      turned.push_back({
+        pt: { x: (levelWidth - 1 - k.pt.x / scale) * scale, y: k.pt.y },
+        size: k.size,
+        angle: (540 - k.angle) % 360,
+        response: k.response,
+        octave: k.octave,
+        class_id: k.class_id,
+      } as never);
     }
-    return {
-      count,
-      points,
-      descriptors: Uint8Array.from(descriptors.data.subarray(0, count * ORB_DESCRIPTOR_BYTES)),
-    };
+    const mirroredDescriptors = keep(new cv.Mat());
+    // ORB drops keypoints too close to the border; `turned` is left holding those it described.
+    (orb as unknown as Describer).compute(mirror, turned, mirroredDescriptors);
+    return { plain, mirrored: keypointSetOf(turned, mirroredDescriptors) };
   });
 }
 
@@ -93,9 +162,16 @@ function detect(cv: OpenCv, grey: CvMat, options: FeatureOptions, fastThreshold:
  * Smooth images (cells, retinas, blurred copies) have few corners at FAST's default threshold:
  * when it finds less than a quarter of the budget, the image is searched again at a lower one.
  */
-function keypointSet(cv: OpenCv, grey: CvMat, options: FeatureOptions): KeypointSet {
-  const found = detect(cv, grey, options, FAST_THRESHOLD);
-  return found.count >= options.keypoints / 4 ? found : detect(cv, grey, options, FAST_THRESHOLD_SMOOTH);
+function keypointSets(
+  cv: OpenCv,
+  grey: CvMat,
+  mirror: CvMat,
+  options: FeatureOptions,
+): { plain: KeypointSet; mirrored: KeypointSet } {
+  const found = detectWithMirror(cv, grey, mirror, options, FAST_THRESHOLD);
+  return found.plain.count >= options.keypoints / 4
+    ? found
+    : detectWithMirror(cv, grey, mirror, options, FAST_THRESHOLD_SMOOTH);
 }
 
 /**
@@ -120,8 +196,7 @@ export function extractWith(
     return {
       width: grey.width,
       height: grey.height,
-      plain: keypointSet(cv, mat, options),
-      mirrored: keypointSet(cv, mirror, options),
+      ...keypointSets(cv, mat, mirror, options),
       thumb: { width: tw, height: th, data: Uint8Array.from(small.data) },
     };
   });
