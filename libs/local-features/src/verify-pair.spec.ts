@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { greyFromBytes } from './grey-image';
 import { extractLocalFeatures, type LocalFeatures } from './local-features';
-import { reverseGeometry, verifyPair } from './verify-pair';
+import { openCv } from './opencv';
+import { hammingKnn2, reverseGeometry, verifyPair } from './verify-pair';
 
 const IMAGES = join(__dirname, '../../../../shared/datasets/dev-nearcopies/images');
 const cache = new Map<string, Promise<LocalFeatures>>();
@@ -91,5 +92,47 @@ describe('pair verification on dev-nearcopies (OpenCV ORB + RANSAC + tile correl
   it('finds corners in a smooth image by lowering the corner threshold', async () => {
     // cell.jpg gives 15 ORB corners at the default FAST threshold.
     expect((await features('cell.jpg')).plain.count).toBeGreaterThan(125);
+  });
+
+  it("finds each descriptor's two nearest as OpenCV's brute-force knnMatch does", async () => {
+    const { cv } = await openCv();
+    const [a, b] = await Promise.all([features('astronaut.jpg'), features('astronaut__jpeg20.jpg')]);
+    const ours = hammingKnn2(a.plain, b.plain);
+    const mat = (count: number, bytes: Uint8Array) => {
+      const m = new cv.Mat(count, 32, cv.CV_8U);
+      m.data.set(bytes.subarray(0, count * 32));
+      return m;
+    };
+    const query = mat(a.plain.count, a.plain.descriptors);
+    const train = mat(b.plain.count, b.plain.descriptors);
+    const matcher = new cv.BFMatcher(cv.NORM_HAMMING, false);
+    const knn = new cv.DMatchVectorVector();
+    try {
+      matcher.knnMatch(query, train, knn, 2);
+      expect(knn.size()).toBe(a.plain.count);
+      for (let i = 0; i < knn.size(); i += 1) {
+        const pair = knn.get(i);
+        const first = pair.get(0) as { trainIdx: number; distance: number };
+        const second = pair.get(1) as { distance: number };
+        expect([ours[i * 3], ours[i * 3 + 1], ours[i * 3 + 2]]).toEqual([
+          first.trainIdx,
+          first.distance,
+          second.distance,
+        ]);
+        pair.delete();
+      }
+    } finally {
+      for (const m of [query, train, matcher, knn]) m.delete();
+    }
+  });
+
+  it('reads descriptors at any byte offset, and has nothing to say against fewer than two', async () => {
+    const a = (await features('coffee.jpg')).plain;
+    const shifted = new Uint8Array(a.descriptors.length + 1);
+    shifted.set(a.descriptors, 1);
+    const unaligned = { ...a, descriptors: shifted.subarray(1) };
+    expect(hammingKnn2(unaligned, a)).toEqual(hammingKnn2(a, a));
+    expect(Array.from(hammingKnn2(a, a).filter((_, k) => k % 3 === 1)).every((d) => d === 0)).toBe(true);
+    expect(hammingKnn2(a, { ...a, count: 1 })).toHaveLength(0);
   });
 });
