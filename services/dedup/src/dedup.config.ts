@@ -58,7 +58,7 @@ export const dedupEnvSchema = runtimeEnvSchema
     /** Verified pairs remembered per process (by pair); a sweep re-verifies nothing it holds. */
     DEDUP_VERIFY_CACHE: envInt(100_000, 0, 10_000_000),
     /** Ingest-time checks this process runs at once, and how many may wait for a slot (busy beyond). */
-    DEDUP_CHECK_CONCURRENCY: envInt(4, 1, 64),
+    DEDUP_CHECK_CONCURRENCY: envInt(2, 1, 64),
     DEDUP_CHECK_QUEUE_MAX: envInt(16, 0, 10_000),
     /** Near-duplicate videos (docs/video.md): frames this close (cosine) vote for an alignment. */
     VIDEO_MATCH_MIN_COSINE: envNumber(0.85, 0, 1),

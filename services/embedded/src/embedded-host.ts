@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { LocalBus, RpcClient, RunningService, serveBusOnPort } from '@lookalike/messaging';
 import { metricsRegistry, startDefaultMetrics } from '@lookalike/observability';
@@ -10,10 +10,9 @@ import { startFeedback } from '@lookalike/service-feedback';
 import { startGateway } from '@lookalike/service-gateway';
 import { startIngest } from '@lookalike/service-ingest';
 import { startSearch } from '@lookalike/service-search';
-import { DEMO_OWNER, startDemoSeed } from './demo-seed';
+import { startDemoSeed } from './demo-seed';
+import { embeddedEnv, type Env } from './embedded-env';
 import type { GatewayThreadData, GatewayThreadEvent } from './gateway-thread';
-
-export type Env = Record<string, string | undefined>;
 
 const allServices = {
   embedding: startEmbedding,
@@ -56,26 +55,7 @@ export async function startEmbeddedStack(
   input: Env,
   options: EmbeddedStackOptions = {},
 ): Promise<EmbeddedStack> {
-  const env: Env = {
-    ...input,
-    TRANSPORT: 'local',
-    // One process owns the index here, so it can live in memory (graphs over a LanceDB copy).
-    VECTOR_STORE: input.VECTOR_STORE ?? 'hnsw',
-    AUTH_DEV_LOGIN: input.AUTH_DEV_LOGIN ?? 'true',
-    LOOKALIKE_DATA_DIR: resolve(input.LOOKALIKE_DATA_DIR ?? './data'),
-    // Signed object URLs of the local store point at this process's gateway.
-    PUBLIC_BASE_URL: input.PUBLIC_BASE_URL ?? `http://127.0.0.1:${input.API_PORT ?? 8080}`,
-    // Any user may load these into an empty library ("Load sample images" in the console).
-    SAMPLES_DIR: input.SAMPLES_DIR ?? input.SEED_DIR ?? resolve(__dirname, '../../../deploy/seed/images'),
-    // The gateway thread's stdout is no terminal even when the process's is: decide here.
-    LOG_FORMAT: (input.LOG_FORMAT ?? 'auto') === 'auto' && process.stdout.isTTY ? 'pretty' : input.LOG_FORMAT,
-  };
-  // The sign-in form suggests the user whose library the seed fills.
-  if (options.seedDemo && env.AUTH_DEV_LOGIN === 'true') {
-    env.AUTH_DEV_LOGIN_SUGGESTED_USER = input.AUTH_DEV_LOGIN_SUGGESTED_USER ?? DEMO_OWNER;
-    // ...and may apply the thresholds its reviews suggest (anyone may sign in as it in dev login).
-    env.AUTH_ADMIN_USERS = input.AUTH_ADMIN_USERS ?? DEMO_OWNER;
-  }
+  const env = embeddedEnv(input, options);
   const threaded = options.gatewayThread ?? env.GATEWAY_THREAD !== 'false';
   if (threaded) startDefaultMetrics({ thread: 'main' });
   const services: RunningService[] = [];

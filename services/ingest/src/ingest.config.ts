@@ -29,12 +29,12 @@ export const ingestEnvSchema = runtimeEnvSchema
     ENABLE_CROPS: envBoolean(false),
     CROP_COUNT: envInt(4, 1, 16),
     /** Ingests processed at once by this process, and how many may wait before callers get busy. */
-    INGEST_CONCURRENCY: envInt(8, 1, 64),
+    INGEST_CONCURRENCY: envInt(4, 1, 64),
     /** Upload outcomes per tenant are added to SQL (`ingest_outcomes`) this often, in one statement. */
     INGEST_OUTCOMES_FLUSH_MS: envInt(5000, 100, 600_000),
     INGEST_QUEUE_MAX: envInt(256, 0, 100_000),
     /** Items of one batch ingested at once. */
-    BATCH_CONCURRENCY: envInt(8, 1, 64),
+    BATCH_CONCURRENCY: envInt(4, 1, 64),
     MAX_BATCH_ITEMS: envInt(10_000, 1, 1_000_000),
     /**
      * The near-duplicate report of an ingest answer is the dedup service's check of the new image:
