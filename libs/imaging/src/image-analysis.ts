@@ -2,7 +2,7 @@ import { sha256Hex } from './content-hash';
 import { decodeForAnalysis } from './image-decoding';
 import { type ImageInfo, inspectImage } from './image-inspection';
 import type { ImageLimits } from './image-limits';
-import { type PhashVariants, perceptualHashes } from './perceptual-hash';
+import { hashesOfGrid, type PhashVariants } from './perceptual-hash';
 import { type QualityMetrics, qualityFromPixels } from './quality-metrics';
 
 export interface ImageAnalysis {
@@ -19,10 +19,9 @@ export interface ImageAnalysis {
  */
 export async function analyzeImage(bytes: Buffer, limits: ImageLimits): Promise<ImageAnalysis> {
   const info = await inspectImage(bytes, limits);
-  const [hashes, pixels] = await Promise.all([
-    perceptualHashes(bytes, limits),
-    decodeForAnalysis(bytes, limits),
-  ]);
+  // The inspection's proof decode made the pHash grid already.
+  const hashes = hashesOfGrid(info.phashGrid);
+  const pixels = await decodeForAnalysis(bytes, limits);
   const quality = await qualityFromPixels(pixels, { width: info.width, height: info.height });
   return { info, sha256: sha256Hex(bytes), phash: hashes.phash, phashVariants: hashes.variants, quality };
 }

@@ -1,31 +1,12 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 
+import { stubCanvas } from '../../../test/canvas';
 import { embeddingMap, extractionJob, stats } from '../../../test/fixtures';
 import { problemResponse, url } from '../../../test/handlers';
 import { server } from '../../../test/msw-server';
 import { renderApp } from '../../../test/render';
-
-/** jsdom has no canvas: a context that accepts the map's drawing and does nothing. */
-function stubCanvas() {
-  const noop = () => undefined;
-  const ctx = {
-    setTransform: noop,
-    clearRect: noop,
-    beginPath: noop,
-    moveTo: noop,
-    rect: noop,
-    arc: noop,
-    fill: vi.fn(),
-    stroke: noop,
-    fillStyle: '',
-    strokeStyle: '',
-    lineWidth: 1,
-  };
-  vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(ctx as unknown as RenderingContext);
-  return ctx;
-}
 
 /** Where a map point is drawn in jsdom: the test setup gives every element a 1024×800 box (fitView, 16 px padding). */
 const screenOf = (x: number, y: number) => ({ clientX: 128 + x * 768, clientY: 16 + y * 768 });

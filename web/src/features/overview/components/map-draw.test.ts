@@ -1,39 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
+import { recordingContext } from '../../../../test/canvas';
 import { bucketByColor, colorByGroup, noneColor } from './map-colors';
-import { drawMap, type MapContext } from './map-draw';
+import { drawMap } from './map-draw';
 import { buildGrid, nearestPoint } from './map-grid';
 import { seededPoints } from './map-test-points';
 import { fitView, toMap } from './map-view';
-
-/** Records what the map asks of a 2D context. */
-function stubContext() {
-  const calls = { fills: [] as string[], rects: 0, arcs: 0, strokes: 0, clears: 0 };
-  const ctx = {
-    fillStyle: '',
-    strokeStyle: '',
-    lineWidth: 1,
-    setTransform: () => undefined,
-    clearRect: () => {
-      calls.clears += 1;
-    },
-    beginPath: () => undefined,
-    moveTo: () => undefined,
-    rect: () => {
-      calls.rects += 1;
-    },
-    arc: () => {
-      calls.arcs += 1;
-    },
-    fill() {
-      calls.fills.push(String(this.fillStyle));
-    },
-    stroke: () => {
-      calls.strokes += 1;
-    },
-  };
-  return { ctx: ctx as unknown as MapContext, calls };
-}
 
 function input(xs: Float32Array, ys: Float32Array, groups: number[], radius: number, highlight = -1) {
   const coloring = colorByGroup(groups, Math.max(0, ...groups) + 1);
@@ -56,7 +28,7 @@ describe('drawing the map', () => {
   it('fills each colour once, grey first, and skips points off screen', () => {
     const xs = Float32Array.from([0.1, 0.2, 0.3, 5]);
     const ys = Float32Array.from([0.1, 0.2, 0.3, 0.5]);
-    const { ctx, calls } = stubContext();
+    const { ctx, calls } = recordingContext();
     const drawn = drawMap(ctx, input(xs, ys, [-1, 0, 1, 0], 1.5));
     expect(drawn).toBe(3);
     expect(calls.clears).toBe(1);
@@ -69,7 +41,7 @@ describe('drawing the map', () => {
   it('draws round dots when they are large, and rings the hovered point', () => {
     const xs = Float32Array.from([0.1, 0.2]);
     const ys = Float32Array.from([0.1, 0.2]);
-    const { ctx, calls } = stubContext();
+    const { ctx, calls } = recordingContext();
     drawMap(ctx, input(xs, ys, [-1, -1], 4, 1));
     expect(calls.arcs).toBe(3);
     expect(calls.rects).toBe(0);
@@ -91,7 +63,7 @@ describe('drawing the map', () => {
     const frame = input(xs, ys, groups, 1.2);
     const colourMs = performance.now() - start;
 
-    const { ctx, calls } = stubContext();
+    const { ctx, calls } = recordingContext();
     start = performance.now();
     const frames = 10;
     for (let f = 0; f < frames; f += 1) drawMap(ctx, frame);
