@@ -84,6 +84,26 @@ describe('HNSW vector store: graphs, durability, snapshots', () => {
     expect(a!.score).toBeCloseTo(b!.score, 5);
   });
 
+  it('by default serves a tenant from 200 points through its graph, with the exact answers', async () => {
+    // The default policy (graph and exact scan meet at 200 points, docs/vector-store.md): a
+    // streamed import no longer scans up to 1,000 points several times per upload.
+    const plain = new HnswVectorStore({ dir: join(dir, 'defaults') });
+    await plain.ensureCollection(SPEC);
+    try {
+      const points = dataset('t', 250, 5);
+      for (let i = 0; i < points.length; i += 50) {
+        await plain.upsert('t', points.slice(i, i + 50));
+        await reference.upsert('t', points.slice(i, i + 50));
+      }
+      await plain.upsert('few', dataset('few', 150, 6));
+      await plain.whenIndexed();
+      expect((await plain.describeCollection())!.engine).toMatchObject({ graphs: 1, graphPoints: 250 });
+      expect(await recall(plain, reference, 't')).toBe(1);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it('finds neighbours through the graph like an exact sweep', async () => {
     await load('big', dataset('big', 400, 3));
     await store.whenIndexed();

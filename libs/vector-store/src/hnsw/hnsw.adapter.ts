@@ -56,13 +56,16 @@ export interface HnswIndexPolicy {
 }
 
 /**
- * Measured on the 2-core machine (docs/vector-store.md, "Embedded HNSW"): an exact scan costs
- * about 0.4 µs per 512-d point in JS, a graph query 0.3-0.5 ms at any size, so graphs start at
- * 1,000 points and only filters that leave at most 1,000 points scan.
+ * Measured on the 2-core machine (bench/exact-vs-graph.bench.ts, docs/vector-store.md "Exact below
+ * 200 points"): an exact scan costs about 0.6 µs per 512-d point and 1.4 µs per 1280-d point in
+ * JS, a graph query 0.1-0.45 ms at 250-1,000 points (recall@10 1.0 there), so the graph is the
+ * cheaper from about 200 points at either size: graphs start at 200 points and only filters that
+ * leave at most 200 scan.
+ * (Both were 1,000: a streamed import scanned up to 1,000 1280-d points 3.8 times per upload.)
  */
 export const DEFAULT_HNSW_POLICY: HnswIndexPolicy = {
-  graphFromRows: 1_000,
-  exactBelowRows: 1_000,
+  graphFromRows: 200,
+  exactBelowRows: 200,
   ef: 128,
   buildSliceMs: 20,
   snapshotAfterChanges: 5_000,
