@@ -264,6 +264,19 @@ describe('the single-pass statistics against their definitions', () => {
     expect(blurEffect(board, 32, 32, 11)).toBeLessThan(0.2);
     expect(blurEffect(board, 32, 32, 11)).toBeCloseTo(blurEffectByDefinition(board, 32, 32, 11), 10);
   });
+
+  it('matches the definition on rows narrower and wider than the window (clamped ends, interior)', () => {
+    let seed = 11;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (const width of [2, 3, 6, 11, 12, 13, 14, 40]) {
+      const height = 5;
+      const noise = Uint8Array.from({ length: width * height }, next);
+      expect(blurEffect(noise, width, height, 11)).toBeCloseTo(
+        blurEffectByDefinition(noise, width, height, 11),
+        10,
+      );
+    }
+  });
 });
 
 describe('ramp', () => {

@@ -173,10 +173,26 @@ export function blurEffect(luma: Uint8Array, width: number, height: number, kern
   // data-dependent branch here is mispredicted about half the time), halved at the end.
   let variationH = 0;
   let keptH2 = 0;
+  // Along a row the window is clamped only near its ends: the columns up to `head` clamp behind,
+  // those from `tail` clamp ahead, and the loop between them indexes without a test.
+  const head = min(radius + 1, width - 1);
+  const tail = max(head + 1, width - radius);
   for (let y = 0; y < height; y += 1) {
     const row = y * width;
     const last = row + width - 1;
     for (let x = 1; x < width; x += 1) {
+      if (x > head && x < tail) {
+        // The interior: ahead = i + radius, behind = i - 1 - radius, both inside the row.
+        const end = row + tail;
+        for (let i = row + x; i < end; i += 1) {
+          const d = abs(luma[i] - luma[i - 1]);
+          variationH += d;
+          const kept = kernel * d - abs(luma[i + radius] - luma[i - 1 - radius]);
+          keptH2 += kept + abs(kept);
+        }
+        x = tail - 1;
+        continue;
+      }
       const i = row + x;
       const d = abs(luma[i] - luma[i - 1]);
       const ahead = x + radius < width ? i + radius : last;
