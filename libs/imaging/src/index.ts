@@ -34,6 +34,9 @@ export {
   QUALITY_FLAGS,
   QUALITY_THRESHOLDS,
   type QualityFlag,
+  type LumaImage,
+  lumaOf,
+  qualityAndLuma,
   type QualityMetrics,
   qualityFromPixels,
   qualityMetrics,
@@ -58,5 +61,5 @@ export {
 } from './salient-crops';
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
-export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
+export { analysisLuma, analysisPixels, ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
 export { derivedVariants, HASH_VARIANTS, type HashVariant } from './phash-variants';

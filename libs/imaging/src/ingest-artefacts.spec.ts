@@ -3,7 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { inspectImage } from './image-inspection';
 import { DEFAULT_IMAGE_LIMITS } from './image-limits';
-import { ingestArtefacts } from './ingest-artefacts';
+import { analysisLuma, ingestArtefacts } from './ingest-artefacts';
 import { perceptualHashes } from './perceptual-hash';
 import { qualityMetrics } from './quality-metrics';
 import { makeThumbnail } from './thumbnails';
@@ -17,6 +17,23 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
     .filter((name) => /\.(jpe?g|png|webp)$/i.test(name))
     .sort()
     .filter((_, i) => i % 6 === 0);
+
+  it('hands on the luma of its decode: what analysisLuma gives, transparency flattened on white', async () => {
+    const bytes = readFileSync(path.join(IMAGES, files[0]!));
+    const [once, alone] = await Promise.all([ingestArtefacts(bytes), analysisLuma(bytes)]);
+    expect(once.luma.width).toBe(alone.width);
+    expect(once.luma.height).toBe(alone.height);
+    expect(Buffer.from(once.luma.data).equals(Buffer.from(alone.data))).toBe(true);
+    // Left half opaque black, right half fully transparent: black, then the white background.
+    const rgba = Buffer.alloc(8 * 4 * 4);
+    for (let i = 0; i < 32; i += 1) rgba[i * 4 + 3] = i % 8 < 4 ? 255 : 0;
+    const png = await sharp(rgba, { raw: { width: 8, height: 4, channels: 4 } })
+      .png()
+      .toBuffer();
+    const luma = (await ingestArtefacts(png)).luma;
+    expect([luma.width, luma.height]).toEqual([8, 4]);
+    expect(Array.from(luma.data.subarray(0, 8))).toEqual([0, 0, 0, 0, 255, 255, 255, 255]);
+  });
 
   it.each(files)('gives what the separate functions give for %s', async (name) => {
     const bytes = readFileSync(path.join(IMAGES, name));

@@ -295,6 +295,38 @@ export async function qualityFromPixels(
   image: DecodedImage,
   displayed: { width: number; height: number },
 ): Promise<QualityMetrics> {
+  return (await qualityAndLuma(image, displayed)).quality;
+}
+
+/** 8-bit luma of decoded pixels, one byte per pixel, row-major. */
+export interface LumaImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/**
+ * The luma the quality metrics judge, round(0.299 R + 0.587 G + 0.114 B) per pixel of 3-channel
+ * pixels: what `qualityAndLuma` hands on, made alone (the same lookups, the same values).
+ */
+export function lumaOf(image: DecodedImage): LumaImage {
+  const { data, width, height } = image;
+  const count = width * height;
+  const luma = new Uint8Array(count);
+  for (let i = 0, p = 0; i < count; i += 1, p += 3) {
+    luma[i] = (LUMA_R[data[p]] + LUMA_G[data[p + 1]] + LUMA_B[data[p + 2]] + 0.5) | 0;
+  }
+  return { data: luma, width, height };
+}
+
+/**
+ * `qualityFromPixels` and the luma its pass made, for the stages after that need a grey image
+ * (local features), so it is not made again.
+ */
+export async function qualityAndLuma(
+  image: DecodedImage,
+  displayed: { width: number; height: number },
+): Promise<{ quality: QualityMetrics; luma: LumaImage }> {
   const t = QUALITY_THRESHOLDS;
   const { data, width, height } = image;
   const count = width * height;
@@ -333,7 +365,10 @@ export async function qualityFromPixels(
     grayscale: colourFraction < t.grayscale.colourFraction,
   };
   const flags = qualityFlags(base);
-  return { ...base, flags, qualityScore: qualityScore(base, flags) };
+  return {
+    quality: { ...base, flags, qualityScore: qualityScore(base, flags) },
+    luma: { data: luma, width, height },
+  };
 }
 
 /** Displayed size from the header alone (EXIF orientation taken into account). */

@@ -79,7 +79,7 @@ export class LocalFeaturePool {
     return () => this.listeners.delete(listener);
   }
 
-  /** Encoded features (`decodeLocalFeatures` reads them) of a grey image from `greyFromPixels`. */
+  /** Encoded features (`decodeLocalFeatures` reads them) of an analysis luma image (ingest's, `greyFromBytes`). */
   async extract(grey: GreyImage, options?: FeatureOptions): Promise<Buffer> {
     const task: ExtractTask = { grey, options };
     const bytes = await this.run<Uint8Array>(task, 'extract', 1);

@@ -15,7 +15,8 @@ export {
   LOCAL_FEATURES_MIME,
   localFeaturesKey,
 } from './feature-codec';
-export { greyFromBytes, greyFromPixels, stretchContrast } from './grey-image';
+export { fitGrey, stretchContrast } from './grey-fit';
+export { greyFromBytes } from './grey-image';
 export {
   MAX_EVIDENCE_POINTS,
   type PairGeometry,

@@ -1,3 +1,4 @@
+import { fitGrey, stretchContrast } from './grey-fit';
 import { openCv, withMats, type CvMat, type OpenCv } from './opencv';
 
 /** Bytes per ORB descriptor (256 bits). */
@@ -58,7 +59,9 @@ export const FEATURE_DEFAULTS: Readonly<FeatureOptions> = {
 
 /** Names the options, for caches of features made with them. */
 export function featureSignature(options: FeatureOptions = FEATURE_DEFAULTS): string {
-  return `s${options.side}-k${options.keypoints}-l${options.levels}-t${options.thumbSide}`;
+  // g2: the grey image is the analysis luma, area-averaged to `side` in OpenCV (was a libvips
+  // resize of the colour pixels, then libvips' grey).
+  return `s${options.side}-k${options.keypoints}-l${options.levels}-t${options.thumbSide}-g2`;
 }
 
 /** ORB's FAST corner threshold: its default, and the lower one tried when an image gives few corners. */
@@ -175,14 +178,16 @@ function keypointSets(
 }
 
 /**
- * ORB keypoints of the grey image (from `greyForFeatures`) and of its mirror, and the photometric
- * thumbnail. Synchronous WebAssembly: run it off the event loop (`LocalFeaturePool`).
+ * ORB keypoints of the grey image (the analysis luma: ingest's, or `greyFromBytes`) fitted to
+ * `options.side` and contrast-stretched, and of its mirror, and the photometric thumbnail.
+ * Synchronous WebAssembly: run it off the event loop (`LocalFeaturePool`).
  */
 export function extractWith(
   cv: OpenCv,
-  grey: GreyImage,
+  luma: GreyImage,
   options: FeatureOptions = FEATURE_DEFAULTS,
 ): LocalFeatures {
+  const grey = stretchContrast(fitGrey(cv, luma, options.side));
   return withMats((keep) => {
     const mat = keep(new cv.Mat(grey.height, grey.width, cv.CV_8UC1));
     mat.data.set(grey.data);

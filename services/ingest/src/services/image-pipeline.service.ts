@@ -3,15 +3,11 @@ import { APP_CONFIG } from '@lookalike/config';
 import {
   type ImageLimits,
   ingestArtefacts,
+  type LumaImage,
   originalServesAsPreview,
   THUMBNAIL_MIME,
 } from '@lookalike/imaging';
-import {
-  greyFromPixels,
-  LOCAL_FEATURES_MIME,
-  LocalFeatureWorkers,
-  localFeaturesKey,
-} from '@lookalike/local-features';
+import { LOCAL_FEATURES_MIME, LocalFeatureWorkers, localFeaturesKey } from '@lookalike/local-features';
 import { derivedObjectKey, OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { ImageRepository, type ImageEntity } from '@lookalike/persistence';
 import {
@@ -141,7 +137,7 @@ export class ImagePipelineService {
       format: image.format ?? '',
       sizeBytes: image.sizeBytes,
     });
-    const { phash, quality, thumb256, thumb1024, pixels } = await ingestArtefacts(
+    const { phash, quality, thumb256, thumb1024, luma } = await ingestArtefacts(
       bytes,
       imageLimits(this.config),
       image.width && image.height ? { width: image.width, height: image.height } : undefined,
@@ -154,7 +150,7 @@ export class ImagePipelineService {
       thumb1024Key && thumb1024
         ? this.objects.put(thumb1024Key, thumb1024, { contentType: THUMBNAIL_MIME })
         : undefined,
-      this.storeFeatures(image, pixels),
+      this.storeFeatures(image, luma),
     ]);
     const { flags, qualityScore, ...metrics } = quality;
     const numeric: Record<string, number> = {};
@@ -176,14 +172,11 @@ export class ImagePipelineService {
    * for dedup's geometric verification. Best effort: without them (a full pool, an error) the
    * upload goes on, and dedup extracts them from the original when it first needs them.
    */
-  private async storeFeatures(
-    image: ImageEntity,
-    pixels: { data: Buffer; width: number; height: number; channels: number },
-  ): Promise<void> {
+  private async storeFeatures(image: ImageEntity, luma: LumaImage): Promise<void> {
     const pool = this.features.pool;
     if (!pool) return;
     try {
-      const bytes = await pool.extract(await greyFromPixels(pixels));
+      const bytes = await pool.extract(luma);
       await this.objects.put(localFeaturesKey(image.key), bytes, { contentType: LOCAL_FEATURES_MIME });
     } catch (error) {
       this.logger.warn(

@@ -1,4 +1,5 @@
-import { stretchContrast } from './grey-image';
+import { fitGrey, stretchContrast } from './grey-fit';
+import { openCv } from './opencv';
 
 const image = (values: number[]) => ({ width: values.length, height: 1, data: Uint8Array.from(values) });
 
@@ -25,5 +26,34 @@ describe('stretchContrast', () => {
   it('leaves a flat image as it is', () => {
     const flat = image(Array.from({ length: 100 }, () => 128));
     expect(stretchContrast(flat)).toBe(flat);
+  });
+});
+
+describe('fitGrey', () => {
+  const ramp = (width: number, height: number) => ({
+    width,
+    height,
+    data: Uint8Array.from({ length: width * height }, (_, i) =>
+      Math.floor(((i % width) * 255) / (width - 1)),
+    ),
+  });
+
+  it('shrinks or enlarges the long side to the feature size and keeps the aspect ratio', async () => {
+    const { cv } = await openCv();
+    const small = fitGrey(cv, ramp(1024, 768), 400);
+    expect([small.width, small.height]).toEqual([400, 300]);
+    expect(small.data.length).toBe(400 * 300);
+    // A horizontal ramp stays one: dark on the left, bright on the right, every row alike.
+    expect(small.data[0]!).toBeLessThan(5);
+    expect(small.data[399]!).toBeGreaterThan(250);
+    expect(small.data[150 * 400 + 200]).toBe(small.data[200]);
+    const tall = fitGrey(cv, ramp(120, 200), 400);
+    expect([tall.width, tall.height]).toEqual([240, 400]);
+  });
+
+  it('hands back an image already at the feature size as it is', async () => {
+    const { cv } = await openCv();
+    const exact = ramp(400, 250);
+    expect(fitGrey(cv, exact, 400)).toBe(exact);
   });
 });
