@@ -62,7 +62,11 @@ async function main(): Promise<void> {
     for (let i = 0; i < x.length; i += 1) s += x[i]! * y[i]!;
     return s;
   };
-  const greys = new Map<number, Map<string, Awaited<ReturnType<typeof greyFromBytes>>>>();
+  // The analysis luma of each image, once: extraction fits it to each option set's side.
+  const greys = new Map<string, Awaited<ReturnType<typeof greyFromBytes>>>();
+  for (const im of images) {
+    greys.set(im.file, await greyFromBytes(readFileSync(join(NEAR_COPIES_DIR, 'images', im.file))));
+  }
   const iterations = Number(process.env.RANSAC_ITERATIONS ?? VERIFY_DEFAULTS.ransacIterations);
   const verifyOptions = { ...VERIFY_DEFAULTS, ransacIterations: iterations };
   console.log(`RANSAC iterations ${iterations}`);
@@ -84,23 +88,9 @@ async function main(): Promise<void> {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const i of only) {
     const options = sets[i]!;
-    let g = greys.get(options.side);
-    if (!g) {
-      g = new Map();
-      for (const im of images)
-        g.set(
-          im.file,
-          await greyFromBytes(
-            readFileSync(join(NEAR_COPIES_DIR, 'images', im.file)),
-            undefined,
-            options.side,
-          ),
-        );
-      greys.set(options.side, g);
-    }
     const features = new Map<string, LocalFeatures>();
     const t0 = performance.now();
-    for (const im of images) features.set(im.file, extractWith(cv, g.get(im.file)!, options));
+    for (const im of images) features.set(im.file, extractWith(cv, greys.get(im.file)!, options));
     const extractMs = (performance.now() - t0) / images.length;
     let verifyMs = 0;
     const seen = new Map<string, PairGeometry>();
