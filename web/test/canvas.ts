@@ -35,7 +35,7 @@ export function recordingContext() {
 }
 
 /** Every canvas's `getContext` answers a recording context (the map component in jsdom). */
-export function stubCanvas() {
+export function recordEveryCanvas() {
   const recorded = recordingContext();
   vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockReturnValue(
     recorded.ctx as unknown as RenderingContext,

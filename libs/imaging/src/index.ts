@@ -34,6 +34,7 @@ export {
   QUALITY_FLAGS,
   QUALITY_THRESHOLDS,
   type QualityFlag,
+  analysisLuma,
   type LumaImage,
   lumaOf,
   qualityAndLuma,
@@ -61,5 +62,5 @@ export {
 } from './salient-crops';
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
-export { analysisLuma, analysisPixels, ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
+export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
 export { derivedVariants, HASH_VARIANTS, type HashVariant } from './phash-variants';

@@ -3,9 +3,9 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { inspectImage } from './image-inspection';
 import { DEFAULT_IMAGE_LIMITS } from './image-limits';
-import { analysisLuma, ingestArtefacts } from './ingest-artefacts';
+import { ingestArtefacts } from './ingest-artefacts';
 import { perceptualHashes } from './perceptual-hash';
-import { qualityMetrics } from './quality-metrics';
+import { analysisLuma, qualityMetrics } from './quality-metrics';
 import { makeThumbnail } from './thumbnails';
 
 const DATASETS = path.resolve(__dirname, '../../../../shared/datasets');

@@ -1,21 +1,9 @@
 import sharp from 'sharp';
-import {
-  ANALYSIS_MAX_SIDE,
-  type DecodedImage,
-  FLATTEN_BACKGROUND,
-  orientedPipeline,
-  runDecode,
-} from './image-decoding';
+import { ANALYSIS_MAX_SIDE, FLATTEN_BACKGROUND, orientedPipeline, runDecode } from './image-decoding';
 import { corruptImage } from './image-errors';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits';
 import { hashesOfGrid, isPhashGrid, perceptualHashes, type PhashVariants } from './perceptual-hash';
-import {
-  displayedSize,
-  type LumaImage,
-  lumaOf,
-  qualityAndLuma,
-  type QualityMetrics,
-} from './quality-metrics';
+import { displayedSize, type LumaImage, qualityAndLuma, type QualityMetrics } from './quality-metrics';
 import { thumbnailWebp } from './thumbnails';
 
 /** What ingest stores about an image besides its vectors. */
@@ -28,61 +16,10 @@ export interface IngestArtefacts {
   /** Absent when asked not to make it (`preview: false`: the original serves as the preview). */
   thumb1024?: Buffer;
   /**
-   * The luma of the decoded pixels (`analysisLuma` of the same bytes, made by the quality pass), for
-   * the stages after: local features find their keypoints in it.
+   * The luma of the decoded pixels, made by the quality pass (`analysisLuma` gives it for any
+   * bytes), for the stages after: local features find their keypoints in it.
    */
   luma: LumaImage;
-}
-
-/**
- * The pixels every analysis of an upload looks at: displayed orientation, sRGB, fitted inside
- * 1024 px (JPEG and WebP shrink on load), transparency flattened on white, 3 channels.
- */
-export async function analysisPixels(
-  bytes: Buffer,
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
-): Promise<DecodedImage> {
-  return (await decodeAnalysis(bytes, limits)).flat;
-}
-
-/** The analysis decode as decoded (3 or 4 channels: the thumbnails keep transparency) and flattened. */
-async function decodeAnalysis(
-  bytes: Buffer,
-  limits: ImageLimits,
-): Promise<{
-  decoded: { data: Buffer; width: number; height: number; channels: 3 | 4 };
-  flat: DecodedImage;
-}> {
-  const { data, info } = await runDecode(
-    () =>
-      orientedPipeline(bytes, limits)
-        .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
-        .toColourspace('srgb')
-        .raw({ depth: 'uchar' })
-        .toBuffer({ resolveWithObject: true }),
-    limits,
-  );
-  const { width, height, channels } = info;
-  if (channels !== 3 && channels !== 4) {
-    throw corruptImage(undefined, new Error(`expected 3 or 4 channels after decoding, got ${channels}`));
-  }
-  // Analysis looks at the image as a viewer shows it: transparency flattened on white.
-  const flat =
-    channels === 4
-      ? await sharp(data, { raw: { width, height, channels } })
-          .flatten({ background: FLATTEN_BACKGROUND })
-          .raw()
-          .toBuffer()
-      : data;
-  return { decoded: { data, width, height, channels }, flat: { data: flat, width, height, channels: 3 } };
-}
-
-/** The luma of `analysisPixels`: the grey image ingest hands to local features, from any bytes. */
-export async function analysisLuma(
-  bytes: Buffer,
-  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
-): Promise<LumaImage> {
-  return lumaOf(await analysisPixels(bytes, limits));
 }
 
 /**
@@ -111,20 +48,37 @@ export async function ingestArtefacts(
   // 64th of the pixels), and that is the grid sharp-phash hashes. Taken from the 1024 px pixels
   // instead, 20 of 31 dev-nearcopies files got a hash 1-4 bits away, against every stored hash and
   // the calibrated thresholds. Ingest passes the grid `inspectImage`'s proof decode made.
-  const [hashes, { decoded, flat }, size] = await Promise.all([
+  const [hashes, decoded, size] = await Promise.all([
     isPhashGrid(options.phashGrid) ? hashesOfGrid(options.phashGrid) : perceptualHashes(bytes, limits),
-    decodeAnalysis(bytes, limits),
+    runDecode(
+      () =>
+        orientedPipeline(bytes, limits)
+          .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+          .toColourspace('srgb')
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true }),
+      limits,
+    ),
     displayed ?? displayedSize(bytes, limits),
   ]);
-  const { width, height, channels } = decoded;
-  const pixels = () => sharp(decoded.data, { raw: { width, height, channels } });
+  const { width, height, channels } = decoded.info;
+  if (channels !== 3 && channels !== 4) {
+    throw corruptImage(undefined, new Error(`expected 3 or 4 channels after decoding, got ${channels}`));
+  }
+  const raw = { raw: { width, height, channels } } as const;
+  const pixels = () => sharp(decoded.data, raw);
+  // Analysis looks at the image as a viewer shows it: transparency flattened on white.
+  const flat =
+    channels === 4
+      ? await pixels().flatten({ background: FLATTEN_BACKGROUND }).raw().toBuffer()
+      : decoded.data;
   const [thumb1024, thumb256, { quality, luma }] = await Promise.all([
     options.preview === false ? Promise.resolve(undefined) : pixels().webp(thumbnailWebp(1024)).toBuffer(),
     pixels()
       .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
       .webp(thumbnailWebp(256))
       .toBuffer(),
-    qualityAndLuma(flat, size),
+    qualityAndLuma({ data: flat, width, height, channels: 3 }, size),
   ]);
   return {
     phash: hashes.phash,

@@ -320,6 +320,18 @@ export function lumaOf(image: DecodedImage): LumaImage {
 }
 
 /**
+ * The luma local features are found in, for any bytes (a query image, an original without stored
+ * features): `lumaOf` the analysis decode (`decodeForAnalysis`: displayed orientation, sRGB,
+ * fitted inside 1024 px, transparency flattened on white), what ingest's quality pass hands on.
+ */
+export async function analysisLuma(
+  bytes: Buffer,
+  limits: ImageLimits = DEFAULT_IMAGE_LIMITS,
+): Promise<LumaImage> {
+  return lumaOf(await decodeForAnalysis(bytes, limits));
+}
+
+/**
  * `qualityFromPixels` and the luma its pass made, for the stages after that need a grey image
  * (local features), so it is not made again.
  */

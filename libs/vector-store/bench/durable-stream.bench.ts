@@ -10,11 +10,11 @@
  *     node libs/vector-store/dist/bench/bench/durable-stream.bench.js [--n 12000] [--window 1000] \
  *       [--variants hnsw,lancedb]
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HnswVectorStore, LanceDbVectorStore, pointIdFor, type UpsertPoint, type VectorStore } from '../src';
+import { benchPayload, benchSha } from './synthetic-vectors';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -34,35 +34,12 @@ const VARIANTS: Record<string, (dir: string) => VectorStore> = {
   lancedb: (dir) => new LanceDbVectorStore({ dir, index: { minRows: Number.MAX_SAFE_INTEGER } }),
 };
 
-const sha = (i: number) => createHash('sha256').update(`durable-stream:${i}`).digest('hex');
+const sha = (i: number) => benchSha('durable-stream', i);
 
 function point(i: number): UpsertPoint {
   const v = new Array<number>(DIM);
   for (let d = 0; d < DIM; d += 1) v[d] = Math.sin(i * 7.1 + d * 0.37);
-  return {
-    payload: {
-      imageId: `img-${i}`,
-      ownerUserId: OWNER,
-      bucket: 'bench',
-      key: `bench/${i}`,
-      sha256: sha(i),
-      phash: (i * 2654435761).toString(16).padStart(16, '0').slice(-16),
-      width: 1024,
-      height: 768,
-      format: 'jpeg',
-      source: 'upload',
-      tags: [],
-      createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
-      modelName: 'mobilenet',
-      modelVersion: '1',
-      qualityScore: 0.5,
-      qualityFlags: [],
-      nsfwScore: 0.1,
-      anomalyScore: 0,
-      sizeBytes: 100_000,
-    },
-    vectors: { mobilenet_global: v },
-  };
+  return { payload: benchPayload(OWNER, 'durable-stream', i), vectors: { mobilenet_global: v } };
 }
 
 async function run(name: string, make: (dir: string) => VectorStore): Promise<void> {

@@ -3,18 +3,18 @@
  * for each dimension and tenant size, the same points in two HNSW stores, one that always scans
  * (thresholds past the size) and one that always walks its graph (thresholds below it), and per
  * query the CPU of `neighbours` (one id) and of `search`, plus the graph's recall@10 against the
- * scan. Points are seeded random unit vectors (a graph's hardest case), upserted one at a time as
+ * scan. Points are seeded random unit vectors (`makeVectors('random')`, a graph's hardest case), upserted one at a time as
  * ingest does, which also gives the cost of an upsert with and without graph inserts.
  *
  *   npx tsc -b libs/contracts && npx tsc -p libs/vector-store/bench && \
  *     node libs/vector-store/dist/bench/bench/exact-vs-graph.bench.js [--dims 512,1280] \
  *       [--sizes 250,500,1000] [--queries 200]
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HnswVectorStore, type UpsertPoint } from '../src';
+import { benchPayload, makeVectors } from './synthetic-vectors';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -28,37 +28,11 @@ const QUERIES = Number(flag('queries', '200'));
 const OWNER = 'bench';
 const VECTOR = 'm_global';
 
-function point(i: number, vector: number[]): UpsertPoint {
+function point(i: number, vector: Float32Array): UpsertPoint {
   return {
-    payload: {
-      imageId: `img-${i}`,
-      ownerUserId: OWNER,
-      bucket: 'bench',
-      key: `bench/${i}`,
-      sha256: createHash('sha256').update(`exact-vs-graph:${i}`).digest('hex'),
-      phash: (i * 2654435761).toString(16).padStart(16, '0').slice(-16),
-      width: 1024,
-      height: 768,
-      format: 'jpeg',
-      source: 'upload',
-      tags: [],
-      createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
-      modelName: 'm',
-      modelVersion: '1',
-      qualityScore: 0.5,
-      qualityFlags: [],
-      nsfwScore: 0.1,
-      anomalyScore: 0,
-      sizeBytes: 100_000,
-    },
-    vectors: { [VECTOR]: vector },
+    payload: benchPayload(OWNER, 'exact-vs-graph', i, { modelName: 'm' }),
+    vectors: { [VECTOR]: [...vector] },
   };
-}
-
-function vectors(n: number, dim: number, seed: number): number[][] {
-  let s = seed >>> 0;
-  const rnd = () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32 - 0.5;
-  return Array.from({ length: n }, () => Array.from({ length: dim }, rnd));
 }
 
 const cpuMs = (from: NodeJS.CpuUsage) => {
@@ -82,7 +56,7 @@ async function measure(dim: number, size: number, graph: boolean): Promise<Measu
   });
   try {
     await store.ensureCollection({ models: [{ name: 'm', version: '1', dimension: dim, crops: false }] });
-    const points = vectors(size, dim, 7).map((v, i) => point(i, v));
+    const points = makeVectors('random', size, 7, dim).map((v, i) => point(i, v));
     let from = process.cpuUsage();
     for (const p of points) await store.upsert(OWNER, [p]);
     await store.whenIndexed();
@@ -95,7 +69,7 @@ async function measure(dim: number, size: number, graph: boolean): Promise<Measu
       lists.push(found!.neighbours.map((n) => n.id));
     }
     const neighboursMs = cpuMs(from) / QUERIES;
-    const queries = vectors(QUERIES, dim, 99);
+    const queries = makeVectors('random', QUERIES, 99, dim).map((v) => [...v]);
     from = process.cpuUsage();
     for (const vector of queries) await store.search(OWNER, { vectorName: VECTOR, vector, limit: 10 });
     return { upsertMs, neighboursMs, searchMs: cpuMs(from) / QUERIES, lists };

@@ -1,4 +1,46 @@
-/** Seeded synthetic unit vectors shared by the vector-store benchmarks. */
+/** Seeded synthetic unit vectors and payloads shared by the vector-store benchmarks. */
+import { createHash } from 'node:crypto';
+import type { PointPayload } from '../src';
+
+/** The sha256 a benchmark's point `i` stands for (its id derives from it): unique per `label`. */
+export function benchSha(label: string, i: number): string {
+  return createHash('sha256').update(`${label}:${i}`).digest('hex');
+}
+
+/**
+ * A valid payload for a benchmark's point `i`: image id, key and sha256 from `i` and `label`, a
+ * 1024 x 768 JPEG upload one second after the previous one; `over` sets what a benchmark needs
+ * otherwise.
+ */
+export function benchPayload(
+  owner: string,
+  label: string,
+  i: number,
+  over: Partial<PointPayload> = {},
+): PointPayload {
+  return {
+    imageId: `img-${i}`,
+    ownerUserId: owner,
+    bucket: 'bench',
+    key: `bench/${i}`,
+    sha256: benchSha(label, i),
+    phash: (i * 2654435761).toString(16).padStart(16, '0').slice(-16),
+    width: 1024,
+    height: 768,
+    format: 'jpeg',
+    source: 'upload',
+    tags: [],
+    createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
+    modelName: 'mobilenet',
+    modelVersion: '1',
+    qualityScore: 0.5,
+    qualityFlags: [],
+    nsfwScore: 0.1,
+    anomalyScore: 0,
+    sizeBytes: 100_000,
+    ...over,
+  };
+}
 
 /** mulberry32: small, seeded, good enough for benchmark data. */
 export function prng(seed: number): () => number {

@@ -13,11 +13,11 @@
  * sha256, time and scores; label lists on tags, flags, pHash chunks); `ann` can be added to either
  * (`scalar+ann`: also the ANN index of the vector column, slow to build at 100k).
  */
-import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanceDbVectorStore, pointIdFor, type UpsertPoint } from '../src';
+import { benchPayload, benchSha, prng } from './synthetic-vectors';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
@@ -45,44 +45,20 @@ interface Row {
 }
 const results: Row[] = [];
 
-/** mulberry32: small, seeded, good enough for benchmark data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const sha = (i: number) => createHash('sha256').update(`write-cost:${i}`).digest('hex');
+const sha = (i: number) => benchSha('write-cost', i);
 const idOf = (i: number) => pointIdFor(OWNER, sha(i));
 
 function point(i: number, rnd: () => number): UpsertPoint {
   return {
-    payload: {
-      imageId: `img-${i}`,
-      ownerUserId: OWNER,
-      bucket: 'bench',
-      key: `bench/${i}`,
-      sha256: sha(i),
+    payload: benchPayload(OWNER, 'write-cost', i, {
       phash: '0123456789abcdef',
       width: 640,
       height: 480,
-      format: 'jpeg',
-      source: 'upload',
       tags: ['cat', `t${i % 50}`],
-      createdAt: new Date(Date.UTC(2025, 0, 1) + i * 1000).toISOString(),
       modelName: 'clip',
-      modelVersion: '1',
-      qualityScore: 0.5,
-      qualityFlags: [],
-      nsfwScore: 0.1,
       anomalyScore: 0.2,
       sizeBytes: 1000,
-    },
+    }),
     vectors: { clip_global: Array.from({ length: DIM }, () => rnd() * 2 - 1) },
   };
 }

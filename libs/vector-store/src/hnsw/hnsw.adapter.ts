@@ -58,7 +58,7 @@ export interface HnswIndexPolicy {
 /**
  * Measured on the 2-core machine (bench/exact-vs-graph.bench.ts, docs/vector-store.md "Exact below
  * 200 points"): an exact scan costs about 0.6 µs per 512-d point and 1.4 µs per 1280-d point in
- * JS, a graph query 0.1-0.45 ms at 250-1,000 points (recall@10 1.0 there), so the graph is the
+ * JS, a graph query 0.1-0.45 ms at 250-1,000 points (recall@10 0.999-1.0 there), so the graph is the
  * cheaper from about 200 points at either size: graphs start at 200 points and only filters that
  * leave at most 200 scan.
  * (Both were 1,000: a streamed import scanned up to 1,000 1280-d points 3.8 times per upload.)

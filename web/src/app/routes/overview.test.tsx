@@ -2,7 +2,7 @@ import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 
-import { stubCanvas } from '../../../test/canvas';
+import { recordEveryCanvas } from '../../../test/canvas';
 import { embeddingMap, extractionJob, stats } from '../../../test/fixtures';
 import { problemResponse, url } from '../../../test/handlers';
 import { server } from '../../../test/msw-server';
@@ -13,7 +13,7 @@ const screenOf = (x: number, y: number) => ({ clientX: 128 + x * 768, clientY: 1
 
 describe('overview route', () => {
   beforeEach(() => {
-    stubCanvas();
+    recordEveryCanvas();
   });
 
   it('shows the numbers of GET /api/stats, each linking to where the work is', async () => {
