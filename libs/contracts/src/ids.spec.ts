@@ -16,4 +16,13 @@ describe('newUlid', () => {
     // Every one of the 32 Crockford characters shows up in the random part.
     expect(chars.size).toBe(32);
   });
+
+  it('orders the ids of one millisecond as they were made, and keeps an earlier time given', () => {
+    const now = 1_800_000_000_000;
+    const ids = Array.from({ length: 50 }, () => newUlid(now));
+    expect(ids).toEqual([...ids].sort());
+    expect(new Set(ids).size).toBe(50);
+    expect(decodeTime(newUlid(now - 5_000))).toBe(now - 5_000);
+    expect(decodeTime(newUlid(now))).toBe(now);
+  });
 });

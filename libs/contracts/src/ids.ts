@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ulid } from 'ulid';
+import { monotonicFactory, ulid } from 'ulid';
 
 const POOL_BYTES = 4096;
 let pool = randomBytes(POOL_BYTES);
@@ -18,7 +18,17 @@ function pooledRandom(): number {
   return pool[cursor++]! / 256;
 }
 
-/** A new ULID (time-ordered, 80 random bits from the system CSPRNG). */
+const monotonic = monotonicFactory(pooledRandom);
+let latest = -1;
+
+/**
+ * A new ULID (time-ordered, 80 random bits from the system CSPRNG). Ids made in one millisecond
+ * follow each other in the order they were made (the random part of the first, incremented), so a
+ * listing by creation time and then id agrees with the ids' own order; an explicit earlier `now`
+ * gets an id of its own time.
+ */
 export function newUlid(now: number = Date.now()): string {
-  return ulid(now, pooledRandom);
+  if (now < latest) return ulid(now, pooledRandom);
+  latest = now;
+  return monotonic(now);
 }
