@@ -250,8 +250,9 @@ function attempt(
     const fitted = normalise(Array.from(found.data64F as Float64Array));
     const fromA = normalise(mirrored ? multiply(fitted, flip) : fitted);
     const inlierPairs: [number, number, number, number][] = [];
+    const kept = mask.data;
     for (let i = 0; i < pairs.length; i += 1) {
-      if (!mask.data[i]) continue;
+      if (!kept[i]) continue;
       const ax = mirrored ? a.width - 1 - src[2 * i] : src[2 * i];
       inlierPairs.push([ax, src[2 * i + 1], dst[2 * i], dst[2 * i + 1]]);
     }
@@ -275,6 +276,13 @@ function saneShape(h: Matrix3, options: VerifyOptions): boolean {
     Math.abs(h[6]) < options.maxPerspective &&
     Math.abs(h[7]) < options.maxPerspective
   );
+}
+
+/** Non-zero bytes of a mask. */
+function countSet(mask: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < mask.length; i += 1) if (mask[i]) n += 1;
+  return n;
 }
 
 /**
@@ -308,8 +316,7 @@ function photometric(
     const wa = warped.data;
     const mask = cover.data;
     const pb = tb.data;
-    let covered = 0;
-    for (let i = 0; i < mask.length; i += 1) if (mask[i]) covered += 1;
+    const covered = countSet(mask);
     const back = keep(new cv.Mat());
     const onesB = keep(new cv.Mat(tb.height, tb.width, cv.CV_8UC1, new cv.Scalar(255)));
     cv.warpPerspective(
@@ -321,8 +328,9 @@ function photometric(
       cv.BORDER_CONSTANT,
       new cv.Scalar(0),
     );
-    let coveredA = 0;
-    for (let i = 0; i < back.data.length; i += 1) if (back.data[i]) coveredA += 1;
+    // `Mat.data` is a getter that makes a new view each time: read once, outside the loops.
+    const backMask = back.data;
+    const coveredA = countSet(backMask);
     let textured = 0;
     let agreeing = 0;
     const n = options.tiles;
@@ -364,7 +372,7 @@ function photometric(
         if (ncc >= options.minNcc) agreeing += 1;
       }
     }
-    return { textured, agreeing, coverage: covered / mask.length, coverageOfA: coveredA / back.data.length };
+    return { textured, agreeing, coverage: covered / mask.length, coverageOfA: coveredA / backMask.length };
   });
 }
 
