@@ -44,6 +44,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
   const checks: { imageId: string; timeoutMs: number; status?: string; inIndex: boolean }[] = [];
   let dedupAnswer: () => ImageCheckResponse = () => ({ matches: [], kinds: [] });
   const requests: { key: string; withCrops: boolean; count: number }[] = [];
+  let embeddingDown = false;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lookalike-pipeline-'));
@@ -70,6 +71,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
         crops: { enabled: boolean; count: number },
       ): Promise<ImageVectors> => {
         requests.push({ key: object.key, withCrops: crops.enabled, count: crops.count });
+        if (embeddingDown) throw new LookalikeError(ErrorCode.Unavailable, 'no service answers embedding');
         const bytes = await objects.getBuffer(object.key, { maxBytes: 1 << 26 });
         const global = await greyVector(bytes);
         return {
@@ -183,5 +185,37 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     expect(answer).toMatchObject({ status: 'created', nearDuplicates: [], duplicateCheck: 'unavailable' });
     expect(await images.findById(OWNER, answer.imageId)).toMatchObject({ status: 'indexed' });
     expect(notified).toContain(`${OWNER}/${answer.imageId}`);
+  }, 60_000);
+
+  it('writes the analysis with the failure when the embedding fails, and finishes the image on replay', async () => {
+    embeddingDown = true;
+    dedupAnswer = () => ({ matches: [], kinds: [] });
+    const key = generateObjectKey(OWNER, 'jpg');
+    await objects.put(key, await readFile(join(IMAGES, 'horse.jpg')), { contentType: 'image/jpeg' });
+    const ingest = () =>
+      sut.ingest({
+        caller: { ownerUserId: OWNER, userId: OWNER },
+        bucket: objects.bucket,
+        key,
+        tags: [],
+        source: 'batch',
+      });
+    await expect(ingest()).rejects.toMatchObject({ code: ErrorCode.Unavailable });
+    // One UPDATE carries the analysis and the failure: the reviewer still sees its thumbnail.
+    const [failed] = (await images.list(OWNER, { status: 'failed', limit: 10 })).items;
+    expect(failed).toMatchObject({ status: 'failed', error: 'no service answers embedding' });
+    expect(failed?.phash).toMatch(/^[0-9a-f]{16}$/);
+    expect(failed?.qualityScore).toEqual(expect.any(Number));
+    expect(await objects.head(failed!.thumb256Key!)).not.toBeNull();
+
+    embeddingDown = false;
+    const replayed = await ingest();
+    expect(replayed).toMatchObject({ imageId: failed!.imageId, duplicateCheck: 'ok' });
+    expect(await images.findById(OWNER, failed!.imageId)).toMatchObject({
+      status: 'indexed',
+      phash: failed!.phash,
+      thumb256Key: failed!.thumb256Key,
+      error: null,
+    });
   }, 60_000);
 });
