@@ -5,6 +5,7 @@ import { decodeForAnalysis } from './image-decoding';
 import {
   blurEffect,
   histogramStats,
+  pixelStatistics,
   QUALITY_FLAGS,
   type QualityFlag,
   type QualityMetrics,
@@ -256,6 +257,47 @@ describe('the single-pass statistics against their definitions', () => {
       expect(ours.entropy).toBeCloseTo(libvips.entropy, 6);
     },
   );
+
+  it('pixel statistics: luma, histogram and counts as the formula and plain comparisons give them', () => {
+    // Every level of each channel against the others' boundary levels, then seeded random pixels.
+    const edges = [0, 1, 7, 8, 12, 13, 127, 128, 249, 250, 251, 254, 255];
+    const pixels: number[] = [];
+    for (let v = 0; v < 256; v += 1)
+      for (const e of edges) pixels.push(v, e, e, e, v, e, e, e, v, v, v, e, v, e, v, e, v, v);
+    let seed = 7;
+    for (let i = 0; i < 30_000; i += 1) {
+      seed = (seed * 1_103_515_245 + 12_345) >>> 0;
+      pixels.push(seed & 255, (seed >>> 8) & 255, (seed >>> 16) & 255);
+    }
+    const data = Uint8Array.from(pixels);
+    const count = data.length / 3;
+    for (const [clipLevel, shadowLevel, delta] of [
+      [250, 8, 12],
+      [255, 0, 0],
+      [1, 255, 254],
+    ]) {
+      const ours = pixelStatistics(data, count, clipLevel, shadowLevel, delta);
+      const histogram = new Uint32Array(256);
+      let clipped = 0;
+      let shadows = 0;
+      let coloured = 0;
+      for (let i = 0; i < count; i += 1) {
+        const [r, g, b] = [data[3 * i], data[3 * i + 1], data[3 * i + 2]];
+        const y = Math.round(0.299 * r + 0.587 * g + 0.114 * b);
+        expect(ours.luma[i]).toBe(y);
+        histogram[y] += 1;
+        if (Math.max(r, g, b) >= clipLevel) clipped += 1;
+        if (y <= shadowLevel) shadows += 1;
+        if (Math.max(r, g, b) - Math.min(r, g, b) > delta) coloured += 1;
+      }
+      expect(ours.histogram).toEqual(histogram);
+      expect({ clipped: ours.clipped, shadows: ours.shadows, coloured: ours.coloured }).toEqual({
+        clipped,
+        shadows,
+        coloured,
+      });
+    }
+  });
 
   it('gives 1 (nothing to lose) for a flat image and a low value for a checkerboard', () => {
     const flat = new Uint8Array(20 * 10).fill(128);
