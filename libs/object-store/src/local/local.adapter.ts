@@ -274,7 +274,7 @@ export class LocalObjectStore implements ObjectStore {
     query: QueryInput;
     contentType?: string;
     contentLength?: number;
-    body: Readable;
+    body: Readable | Buffer;
   }): Promise<PutResult> {
     const grant = this.signer.verify({ method: 'PUT', key: request.key, query: request.query });
     const sent = request.contentType?.trim();

@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { LookalikeError } from '@lookalike/contracts';
 import { Public } from '../auth/caller';
-import { ObjectsService } from '../services/objects.service';
+import { objectKeyOfPath, ObjectsService } from '../services/objects.service';
 
 const PREFIX = '/api/objects/';
 
@@ -11,11 +11,7 @@ const PREFIX = '/api/objects/';
 function keyOf(request: Request): string {
   const path = request.path;
   if (!path.startsWith(PREFIX)) throw LookalikeError.notFound('object', path);
-  try {
-    return path.slice(PREFIX.length).split('/').map(decodeURIComponent).join('/');
-  } catch {
-    throw LookalikeError.invalid('the object key is not valid percent-encoding');
-  }
+  return objectKeyOfPath(path.slice(PREFIX.length));
 }
 
 /**

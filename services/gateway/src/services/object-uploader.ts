@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Caller, ErrorCode, LookalikeError, Subjects } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
+import { ObjectsService } from './objects.service';
 
 export interface StagedObject {
   bucket: string;
@@ -9,11 +10,16 @@ export interface StagedObject {
 
 /**
  * Puts bytes a client sent to the gateway into the object store the way any client would:
- * through a URL presigned by the ingest service. The gateway never holds store credentials.
+ * through a URL presigned by the ingest service. The gateway never holds store credentials. A URL
+ * of the local store, which this gateway serves itself, is handed to that route's service in
+ * process (the same checks, no HTTP request to itself: about a third of an upload's HTTP work).
  */
 @Injectable()
 export class ObjectUploader {
-  constructor(private readonly rpc: RpcClient) {}
+  constructor(
+    private readonly rpc: RpcClient,
+    private readonly objects: ObjectsService,
+  ) {}
 
   async stage(
     caller: Caller,
@@ -26,6 +32,16 @@ export class ObjectUploader {
       filename: file.originalname,
       sizeBytes: file.size,
     });
+    const own = target.method === 'PUT' ? this.objects.ownUploadTarget(target.url) : undefined;
+    if (own) {
+      await this.objects.upload({
+        ...own,
+        contentType: headerOf(target.headers, 'content-type'),
+        contentLength: file.size,
+        body: file.buffer,
+      });
+      return { bucket: target.bucket, key: target.key };
+    }
     let response: Response;
     if (target.method === 'POST') {
       const form = new FormData();
@@ -45,4 +61,9 @@ export class ObjectUploader {
     }
     return { bucket: target.bucket, key: target.key };
   }
+}
+
+/** A header of a presigned request, whatever the case of its name. */
+function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  return Object.entries(headers).find(([k]) => k.toLowerCase() === name)?.[1];
 }

@@ -13,6 +13,15 @@ import {
 } from '@lookalike/object-store';
 import type { GatewayConfig } from '../gateway.config';
 
+/** `a/b%20c.jpg` (a URL path after the store's prefix) -> `a/b c.jpg`; the signer checks the key. */
+export function objectKeyOfPath(path: string): string {
+  try {
+    return path.split('/').map(decodeURIComponent).join('/');
+  } catch {
+    throw LookalikeError.invalid('the object key is not valid percent-encoding');
+  }
+}
+
 /**
  * The HTTP side of the local object store: its presigned URLs point here. Every request is
  * authorised by the URL's HMAC (made by the ingest service with the shared key), not by a token.
@@ -37,9 +46,24 @@ export class ObjectsService {
     query: QueryInput;
     contentType?: string;
     contentLength?: number;
-    body: Readable;
+    body: Readable | Buffer;
   }): Promise<PutResult> {
     return (await this.local(request.key)).acceptSignedUpload(request);
+  }
+
+  /**
+   * The key and signed query of an upload URL this route serves (a local store's presigned PUT
+   * under the public base URL), undefined for any other URL (S3, another host). The gateway's own
+   * uploads (`ObjectUploader`) are handed to `upload` with them, in process: the same signature,
+   * type and size checks as the route, without a request to itself through the HTTP stack.
+   */
+  ownUploadTarget(url: string): { key: string; query: URLSearchParams } | undefined {
+    if (this.config.OBJECT_STORE !== 'local') return undefined;
+    const base = `${objectsBaseUrl(this.config.PUBLIC_BASE_URL)}/`;
+    if (!url.startsWith(base)) return undefined;
+    const parsed = new URL(url);
+    const rest = parsed.pathname.slice(new URL(base).pathname.length);
+    return { key: objectKeyOfPath(rest), query: parsed.searchParams };
   }
 
   private local(key: string): Promise<LocalObjectStore> {
