@@ -91,6 +91,26 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
     expect(once.quality.flags).toEqual(quality.flags);
   });
 
+  it('gives the same artefacts when told the displayed size (no resize step), and fits a size that lied', async () => {
+    for (const name of files.slice(0, 4)) {
+      const bytes = readFileSync(path.join(IMAGES, name));
+      const { width, height } = await inspectImage(bytes, DEFAULT_IMAGE_LIMITS);
+      const [told, untold] = await Promise.all([
+        ingestArtefacts(bytes, DEFAULT_IMAGE_LIMITS, { width, height }),
+        ingestArtefacts(bytes),
+      ]);
+      expect(Buffer.from(told.luma.data).equals(Buffer.from(untold.luma.data))).toBe(true);
+      expect(told.quality).toEqual(untold.quality);
+      expect(told.thumb256.equals(untold.thumb256)).toBe(true);
+    }
+    const large = await sharp(readFileSync(path.join(IMAGES, files[0]!)))
+      .resize(1500, 1000, { fit: 'fill' })
+      .jpeg()
+      .toBuffer();
+    const lied = await ingestArtefacts(large, DEFAULT_IMAGE_LIMITS, { width: 150, height: 100 });
+    expect([lied.luma.width, lied.luma.height]).toEqual([1024, 683]);
+  });
+
   it('keeps transparency in the thumbnails and flattens it on white for the analysis', async () => {
     const png = await sharp({
       create: { width: 300, height: 200, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } },

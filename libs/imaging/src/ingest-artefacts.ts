@@ -1,5 +1,11 @@
 import sharp from 'sharp';
-import { ANALYSIS_MAX_SIDE, FLATTEN_BACKGROUND, orientedPipeline, runDecode } from './image-decoding';
+import {
+  ANALYSIS_MAX_SIDE,
+  fitInside,
+  FLATTEN_BACKGROUND,
+  orientedPipeline,
+  runDecode,
+} from './image-decoding';
 import { corruptImage } from './image-errors';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits';
 import { hashesOfGrid, isPhashGrid, perceptualHashes, type PhashVariants } from './perceptual-hash';
@@ -20,6 +26,29 @@ export interface IngestArtefacts {
    * bytes), for the stages after: local features find their keypoints in it.
    */
   luma: LumaImage;
+}
+
+/**
+ * The image in displayed orientation and sRGB, fitted inside ANALYSIS_MAX_SIDE px. With the
+ * displayed size from `inspectImage`, an image that fits is decoded without a resize step; should
+ * the pixels come out larger than that size said (a header that lied), they are decoded again with it.
+ */
+async function decodeFitted(
+  bytes: Buffer,
+  limits: ImageLimits,
+  displayed?: { width: number; height: number },
+): Promise<{ data: Buffer; info: sharp.OutputInfo }> {
+  const decode = (known?: { width: number; height: number }) =>
+    runDecode(
+      () =>
+        fitInside(orientedPipeline(bytes, limits), ANALYSIS_MAX_SIDE, known)
+          .toColourspace('srgb')
+          .raw({ depth: 'uchar' })
+          .toBuffer({ resolveWithObject: true }),
+      limits,
+    );
+  const decoded = await decode(displayed);
+  return Math.max(decoded.info.width, decoded.info.height) > ANALYSIS_MAX_SIDE ? decode() : decoded;
 }
 
 /**
@@ -50,15 +79,7 @@ export async function ingestArtefacts(
   // the calibrated thresholds. Ingest passes the grid `inspectImage`'s proof decode made.
   const [hashes, decoded, size] = await Promise.all([
     isPhashGrid(options.phashGrid) ? hashesOfGrid(options.phashGrid) : perceptualHashes(bytes, limits),
-    runDecode(
-      () =>
-        orientedPipeline(bytes, limits)
-          .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
-          .toColourspace('srgb')
-          .raw({ depth: 'uchar' })
-          .toBuffer({ resolveWithObject: true }),
-      limits,
-    ),
+    decodeFitted(bytes, limits, displayed),
     displayed ?? displayedSize(bytes, limits),
   ]);
   const { width, height, channels } = decoded.info;
