@@ -6,7 +6,7 @@
  *   perf script -i perf.data -F pid,tid,time,ip,sym,dso | node services/ingest/bench/run-dist.cjs \
  *     services/ingest/bench/perf-stages.ts <window start s> <window end s> <uploads> [sample Hz] [client pid]
  *
- * JavaScript frames are named through `--perf-basic-prof` maps. A sample whose stack names no stage
+ * JavaScript frames are named through V8's jitdump (`perf inject --jit`). A sample whose stack names no stage
  * is given its thread's most common stage (the PGlite and OpenCV worker threads run WebAssembly
  * whose frames carry no file name), else the residue of its thread kind. Samples of the client pid
  * (the bench itself, sending the uploads) are counted apart.
