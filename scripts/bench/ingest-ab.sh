@@ -11,21 +11,23 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 old=${1:?usage: scripts/bench/ingest-ab.sh <old commit>}
 here=$(pwd)
-copy=$(mktemp -d)
-trap 'rm -rf "$copy"' EXIT
+# A sibling of the checkout, so that the benches find ../shared as they do from here.
+copy=$(mktemp -d "$(dirname "$here")/.ingest-ab-XXXXXX")
+trap 'rm -rf "$copy" "$copy".*' EXIT
 cp -a "$here/." "$copy/"
 (cd "$copy" && git checkout -q "$old" -- libs services && npx tsc -b tsconfig.build.json)
 images=${BENCH_IMAGES_DIR:-$here/.bench/ingest-images}
 soak_images=${BENCH_SOAK_IMAGES_DIR:-$here/.bench/soak-images}
+log=$copy.err
 run() {
   if [ "${BENCH:-ingest}" = soak ]; then
     BENCH_SOAK_N=${BENCH_SOAK_N:-1500} BENCH_SOAK_WINDOW=${BENCH_SOAK_WINDOW:-500} BENCH_SOAK_MODES=embedded \
       BENCH_SOAK_KILL=0 BENCH_SOAK_IMAGES_DIR="$soak_images" \
-      node services/ingest/bench/run-dist.cjs services/embedded/bench/soak.bench.ts 2>/dev/null |
+      node services/ingest/bench/run-dist.cjs services/embedded/bench/soak.bench.ts 2>>"$log" |
       grep -E '^\| [0-9]+-[0-9]+ \|'
   else
     BENCH_N=${BENCH_N:-300} BENCH_INGEST_MODES=embedded BENCH_INGEST_PATHS=upload BENCH_IMAGES_DIR="$images" \
-      node services/ingest/bench/run-dist.cjs services/ingest/bench/ingest.bench.ts 2>/dev/null |
+      node services/ingest/bench/run-dist.cjs services/ingest/bench/ingest.bench.ts 2>>"$log" |
       grep -E '^\| embedded'
   fi
 }
@@ -34,10 +36,11 @@ run() {
 if [ "${BENCH:-ingest}" = soak ]; then dir=$soak_images; else dir=$images; fi
 [ -d "$dir" ] || run >/dev/null
 for round in $(seq 1 "${ROUNDS:-4}"); do
-  (cd "$copy" && run >"$copy.old.out") &
-  (run >"$copy.new.out") &
+  (cd "$copy" && run >"$copy.old.out" || true) &
+  (run >"$copy.new.out" || true) &
   wait
+  [ -s "$copy.old.out" ] && [ -s "$copy.new.out" ] || { echo "a run gave no table row; its errors:" >&2; tail -20 "$log" >&2; exit 1; }
   sed "s/^/$round old $old /" "$copy.old.out"
   sed "s/^/$round new working tree /" "$copy.new.out"
 done
-rm -f "$copy.old.out" "$copy.new.out"
+rm -f "$copy.old.out" "$copy.new.out" "$log"
