@@ -102,8 +102,7 @@ export async function decodeForAnalysis(
   const maxSide = options.maxSide ?? ANALYSIS_MAX_SIDE;
   const { data, info } = await runDecode(
     () =>
-      normalisedPipeline(bytes, limits)
-        .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+      fitInside(normalisedPipeline(bytes, limits), maxSide)
         .removeAlpha()
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true }),

@@ -59,8 +59,8 @@ export const FEATURE_DEFAULTS: Readonly<FeatureOptions> = {
 
 /** Names the options, for caches of features made with them. */
 export function featureSignature(options: FeatureOptions = FEATURE_DEFAULTS): string {
-  // g2: the grey image is the analysis luma, area-averaged to `side` in OpenCV (was a libvips
-  // resize of the colour pixels, then libvips' grey).
+  // g2: the grey image is the analysis luma, fitted to `side` in OpenCV (`fitGrey`: bicubic down,
+  // bilinear up; was a libvips resize of the colour pixels, then libvips' grey).
   return `s${options.side}-k${options.keypoints}-l${options.levels}-t${options.thumbSide}-g2`;
 }
 

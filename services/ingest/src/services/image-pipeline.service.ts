@@ -86,7 +86,7 @@ export class ImagePipelineService {
         const data =
           bytes ?? (await this.objects.getBuffer(image.key, { maxBytes: this.config.MAX_IMAGE_BYTES }));
         analysed = await this.analyse(image, data, bytes ? options.phashGrid : undefined);
-        image = { ...image, ...analysed } as ImageEntity;
+        image = { ...image, ...analysed };
       }
       const vectors = await this.embedding.embedImage(
         { bucket: image.bucket, key: image.key },
