@@ -10,7 +10,7 @@ SERVICES := embedding ingest search dedup anomaly feedback gateway
 RUN_DIR := .tmp/run
 API_PORT ?= 8080
 
-.PHONY: help install build build-web proto proto-check openapi openapi-check lint format typecheck \
+.PHONY: help install build build-web native proto proto-check openapi openapi-check lint format typecheck \
         test test-unit test-integration test-e2e test-web test-browser services demo up up-compose down bench models seed clean
 
 help: ## List the targets
@@ -22,9 +22,12 @@ $(NPM_STAMP): package.json package-lock.json web/package.json
 
 install: $(NPM_STAMP) ## Install dependencies (npm ci; the onnxruntime CUDA download is skipped)
 
-build: install ## Compile every lib and service (tsc project references) and the console
+build: install ## Compile every lib and service (tsc project references), the native OpenCV addon and the console
 	npx tsc -b tsconfig.build.json
-	$(MAKE) --no-print-directory build-web
+	$(MAKE) --no-print-directory native build-web
+
+native: install ## The native OpenCV addon for local features, where libopencv-dev is installed (else OpenCV.js runs)
+	bash scripts/build-native.sh
 
 build-web: install
 	@if [ -f web/package.json ] && grep -q '"build"' web/package.json; then npm -w web run build; fi

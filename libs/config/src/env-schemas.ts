@@ -85,12 +85,17 @@ export const jobsEnvSchema = z.object({
 });
 export type JobsEnv = z.infer<typeof jobsEnvSchema>;
 
-/** Local features (ORB through OpenCV.js) for the geometric verification of near-duplicates. */
+/** Local features (ORB through OpenCV) for the geometric verification of near-duplicates. */
 export const localFeaturesEnvSchema = z.object({
   /** Extract them at ingest and verify candidates with them in dedup. */
   LOCAL_FEATURES: envBoolean(true),
-  /** Worker threads of this process's OpenCV pool (each holds about 60 MB of WebAssembly heap). */
+  /** Worker threads of this process's OpenCV pool (an OpenCV.js thread holds about 60 MB of heap). */
   LOCAL_FEATURES_THREADS: envInt(1, 1, 16),
+  /**
+   * Which OpenCV: `native` (the system's, through libs/local-features/native; about 5x faster),
+   * `wasm` (OpenCV.js), or `auto`, native when its addon is built (docs/local-features.md).
+   */
+  LOCAL_FEATURES_RUNTIME: z.enum(['auto', 'native', 'wasm']).default('auto'),
 });
 export type LocalFeaturesEnv = z.infer<typeof localFeaturesEnvSchema>;
 

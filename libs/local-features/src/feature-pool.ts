@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
 import { Piscina } from 'piscina';
+import { resolveCvRuntime, type CvRuntime, type CvRuntimeChoice } from './cv-ops';
 import type { ExtractTask, Timed, VerifyTask } from './feature-worker';
 import type { FeatureOptions, GreyImage } from './local-features';
 import type { PairGeometry, VerifyOptions } from './verify-pair';
@@ -12,6 +13,8 @@ export interface LocalFeaturePoolOptions {
   threads?: number;
   /** Tasks that may wait for a thread; past that, `extract`/`verify` reject with `busy`. */
   maxQueue?: number;
+  /** Which OpenCV the threads run (default `auto`: native when its addon is built). */
+  runtime?: CvRuntimeChoice;
 }
 
 export type LocalFeatureOp = 'extract' | 'verify';
@@ -38,7 +41,7 @@ export function defaultFeatureThreads(): number {
 
 /**
  * Local-feature work off the event loop: a bounded pool of worker threads (piscina), each with
- * its own OpenCV runtime. A full queue answers `busy` at once, which callers turn into their
+ * its own OpenCV (the native addon, or an OpenCV.js runtime). A full queue answers `busy` at once, which callers turn into their
  * backpressure (503 + Retry-After at the edge).
  */
 export class LocalFeaturePool {
@@ -48,8 +51,11 @@ export class LocalFeaturePool {
     verify: { items: 0, seconds: 0 },
   };
   private readonly listeners = new Set<UsageListener>();
+  /** The OpenCV its threads run, settled at construction (`native` where it cannot load throws here). */
+  readonly runtime: CvRuntime;
 
   constructor(options: LocalFeaturePoolOptions = {}) {
+    this.runtime = resolveCvRuntime(options.runtime ?? 'auto');
     const threads = options.threads ?? defaultFeatureThreads();
     this.pool = new Piscina({
       filename: workerEntry(),
@@ -81,7 +87,7 @@ export class LocalFeaturePool {
 
   /** Encoded features (`decodeLocalFeatures` reads them) of an analysis luma image (ingest's, `greyFromBytes`). */
   async extract(grey: GreyImage, options?: FeatureOptions): Promise<Buffer> {
-    const task: ExtractTask = { grey, options };
+    const task: ExtractTask = { runtime: this.runtime, grey, options };
     const bytes = await this.run<Uint8Array>(task, 'extract', 1);
     return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -89,7 +95,7 @@ export class LocalFeaturePool {
   /** A against each of `others`, in one task (A is decoded once). */
   verify(a: Uint8Array, others: Uint8Array[], options?: VerifyOptions): Promise<PairGeometry[]> {
     if (others.length === 0) return Promise.resolve([]);
-    const task: VerifyTask = { a, others, options };
+    const task: VerifyTask = { runtime: this.runtime, a, others, options };
     return this.run<PairGeometry[]>(task, 'verify', others.length);
   }
 

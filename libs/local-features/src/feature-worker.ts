@@ -1,19 +1,21 @@
 /**
- * The worker side of `LocalFeaturePool`: OpenCV runs here, one runtime per thread, so feature
+ * The worker side of `LocalFeaturePool`: OpenCV runs here (native or OpenCV.js, one per thread), so feature
  * extraction and pair verification never hold the event loop of a process that serves requests.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { decodeLocalFeatures, encodeLocalFeatures } from './feature-codec';
+import { cvOps, type CvRuntime } from './cv-ops';
 import { extractWith, FEATURE_DEFAULTS, type FeatureOptions, type GreyImage } from './local-features';
-import { openCv } from './opencv';
 import { VERIFY_DEFAULTS, verifyWith, type PairGeometry, type VerifyOptions } from './verify-pair';
 
 export interface ExtractTask {
+  runtime: CvRuntime;
   grey: GreyImage;
   options?: FeatureOptions;
 }
 
 export interface VerifyTask {
+  runtime: CvRuntime;
   /** Encoded features (`encodeLocalFeatures`) of A, and of each B it is checked against. */
   a: Uint8Array;
   others: Uint8Array[];
@@ -40,18 +42,18 @@ function threadCpuMs(): number {
 }
 
 export async function extract(task: ExtractTask): Promise<Timed<Uint8Array>> {
-  const { cv } = await openCv();
+  const ops = await cvOps(task.runtime);
   const started = threadCpuMs();
-  const value = encodeLocalFeatures(extractWith(cv, task.grey, task.options ?? FEATURE_DEFAULTS));
+  const value = encodeLocalFeatures(extractWith(ops, task.grey, task.options ?? FEATURE_DEFAULTS));
   return { value, cpuMs: threadCpuMs() - started };
 }
 
 export async function verify(task: VerifyTask): Promise<Timed<PairGeometry[]>> {
-  const { cv } = await openCv();
+  const ops = await cvOps(task.runtime);
   const started = threadCpuMs();
   const a = decodeLocalFeatures(task.a);
   const value = task.others.map((bytes) =>
-    verifyWith(cv, a, decodeLocalFeatures(bytes), task.options ?? VERIFY_DEFAULTS),
+    verifyWith(ops, a, decodeLocalFeatures(bytes), task.options ?? VERIFY_DEFAULTS),
   );
   return { value, cpuMs: threadCpuMs() - started };
 }

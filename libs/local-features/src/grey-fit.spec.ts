@@ -1,5 +1,5 @@
 import { fitGrey, stretchContrast } from './grey-fit';
-import { openCv } from './opencv';
+import { cvOps, cvRuntimesHere } from './cv-ops';
 
 const image = (values: number[]) => ({ width: values.length, height: 1, data: Uint8Array.from(values) });
 
@@ -29,7 +29,7 @@ describe('stretchContrast', () => {
   });
 });
 
-describe('fitGrey', () => {
+describe.each(cvRuntimesHere())('fitGrey (%s OpenCV)', (runtime) => {
   const ramp = (width: number, height: number) => ({
     width,
     height,
@@ -39,7 +39,7 @@ describe('fitGrey', () => {
   });
 
   it('shrinks or enlarges the long side to the feature size and keeps the aspect ratio', async () => {
-    const { cv } = await openCv();
+    const cv = await cvOps(runtime);
     const small = fitGrey(cv, ramp(1024, 768), 400);
     expect([small.width, small.height]).toEqual([400, 300]);
     expect(small.data.length).toBe(400 * 300);
@@ -52,7 +52,7 @@ describe('fitGrey', () => {
   });
 
   it('hands back an image already at the feature size as it is', async () => {
-    const { cv } = await openCv();
+    const cv = await cvOps(runtime);
     const exact = ramp(400, 250);
     expect(fitGrey(cv, exact, 400)).toBe(exact);
   });

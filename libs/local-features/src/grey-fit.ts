@@ -1,5 +1,5 @@
+import type { CvOps } from './cv-ops';
 import type { GreyImage } from './local-features';
-import { withMats, type OpenCv } from './opencv';
 
 /** Contrast stretch between these luminance percentiles: it rescues dark and washed-out copies. */
 const STRETCH = { lower: 0.5, upper: 99.5 } as const;
@@ -12,20 +12,13 @@ const STRETCH = { lower: 0.5, upper: 99.5 } as const;
  * dev-nearcopies bicubic, bilinear and Lanczos keep the recall of the libvips grey image (exact+near
  * 92.8%, all tiers 94.5%); area averaging, which smooths, lost a dark copy (91.5% / 93.3%).
  */
-export function fitGrey(cv: OpenCv, grey: GreyImage, side: number): GreyImage {
+export function fitGrey(ops: CvOps, grey: GreyImage, side: number): GreyImage {
   const long = Math.max(grey.width, grey.height);
   if (long === side) return grey;
   const scale = side / long;
   const width = Math.max(1, Math.round(grey.width * scale));
   const height = Math.max(1, Math.round(grey.height * scale));
-  return withMats((keep) => {
-    const source = keep(new cv.Mat(grey.height, grey.width, cv.CV_8UC1));
-    source.data.set(grey.data.subarray(0, grey.width * grey.height));
-    const fitted = keep(new cv.Mat());
-    const interpolation = scale < 1 ? cv.INTER_CUBIC : cv.INTER_LINEAR;
-    cv.resize(source, fitted, new cv.Size(width, height), 0, 0, interpolation);
-    return { width, height, data: Uint8Array.from(fitted.data) };
-  });
+  return ops.resize(grey, width, height, scale < 1 ? 'cubic' : 'linear');
 }
 
 /**

@@ -31,6 +31,15 @@ export {
 export { defaultFeatureThreads, LocalFeaturePool, type LocalFeaturePoolOptions } from './feature-pool';
 export { openCv, type OpenCv, type OpenCvRuntime } from './opencv';
 export {
+  cvOps,
+  type CvOps,
+  type CvRuntime,
+  type CvRuntimeChoice,
+  cvRuntimesHere,
+  NATIVE_ADDON_PATH,
+  resolveCvRuntime,
+} from './cv-ops';
+export {
   LocalFeaturesModule,
   type LocalFeaturesSettings,
   LocalFeatureWorkers,

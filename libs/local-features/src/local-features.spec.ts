@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cvRuntimesHere } from './cv-ops';
 import { greyFromBytes } from './grey-image';
 import {
   extractLocalFeatures,
@@ -29,33 +30,36 @@ function hamming(a: KeypointSet, i: number, b: KeypointSet, j: number): number {
   return bits;
 }
 
-describe('extractLocalFeatures: the mirror set described at the mirrored keypoints', () => {
-  jest.setTimeout(60_000);
+describe.each(cvRuntimesHere())(
+  'extractLocalFeatures on %s OpenCV: the mirror set described at the mirrored keypoints',
+  (runtime) => {
+    jest.setTimeout(60_000);
 
-  it.each(['astronaut.jpg', 'coffee.jpg', 'chelsea.jpg'])(
-    'matches what ORB finds in the flipped image itself (%s)',
-    async (file) => {
-      const grey = await greyFromBytes(readFileSync(join(IMAGES, file)));
-      const [features, ofFlipped] = await Promise.all([
-        extractLocalFeatures(grey),
-        extractLocalFeatures(flipped(grey)),
-      ]);
-      const mine = features.mirrored;
-      const theirs = ofFlipped.plain;
-      expect(mine.count).toBeGreaterThan(100);
-      let same = 0;
-      for (let i = 0; i < mine.count; i += 1) {
-        for (let j = 0; j < theirs.count; j += 1) {
-          const near =
-            Math.abs(mine.points[2 * i]! - theirs.points[2 * j]!) <= 1 &&
-            Math.abs(mine.points[2 * i + 1]! - theirs.points[2 * j + 1]!) <= 1;
-          if (near && hamming(mine, i, theirs, j) <= 10) {
-            same += 1;
-            break;
+    it.each(['astronaut.jpg', 'coffee.jpg', 'chelsea.jpg'])(
+      'matches what ORB finds in the flipped image itself (%s)',
+      async (file) => {
+        const grey = await greyFromBytes(readFileSync(join(IMAGES, file)));
+        const [features, ofFlipped] = await Promise.all([
+          extractLocalFeatures(grey, undefined, runtime),
+          extractLocalFeatures(flipped(grey), undefined, runtime),
+        ]);
+        const mine = features.mirrored;
+        const theirs = ofFlipped.plain;
+        expect(mine.count).toBeGreaterThan(100);
+        let same = 0;
+        for (let i = 0; i < mine.count; i += 1) {
+          for (let j = 0; j < theirs.count; j += 1) {
+            const near =
+              Math.abs(mine.points[2 * i]! - theirs.points[2 * j]!) <= 1 &&
+              Math.abs(mine.points[2 * i + 1]! - theirs.points[2 * j + 1]!) <= 1;
+            if (near && hamming(mine, i, theirs, j) <= 10) {
+              same += 1;
+              break;
+            }
           }
         }
-      }
-      expect(same / mine.count).toBeGreaterThanOrEqual(0.95);
-    },
-  );
-});
+        expect(same / mine.count).toBeGreaterThanOrEqual(0.95);
+      },
+    );
+  },
+);

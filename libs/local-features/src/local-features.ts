@@ -1,5 +1,12 @@
 import { fitGrey, stretchContrast } from './grey-fit';
-import { openCv, withMats, type CvMat, type OpenCv } from './opencv';
+import {
+  cvOps,
+  type CvOps,
+  type CvRuntimeChoice,
+  KEYPOINT_FIELDS,
+  type OrbKeypoints,
+  type OrbSettings,
+} from './cv-ops';
 
 /** Bytes per ORB descriptor (256 bits). */
 export const ORB_DESCRIPTOR_BYTES = 32;
@@ -71,51 +78,27 @@ const FAST_THRESHOLD_SMOOTH = 5;
 /** ORB's pyramid step: level `o` is the image scaled down by SCALE_FACTOR^o. */
 const SCALE_FACTOR = 1.2;
 
-/** A keypoint as OpenCV.js hands it over (and takes it back). */
-interface CvKeyPoint {
-  pt: { x: number; y: number };
-  size: number;
-  angle: number;
-  response: number;
-  octave: number;
-  class_id: number;
-}
-
-type KeyPointVector = InstanceType<OpenCv['KeyPointVector']>;
-
-/** Feature2D's `compute` (describe given keypoints): in the OpenCV.js build, not in its typings. */
-interface Describer {
-  compute(image: CvMat, keypoints: KeyPointVector, descriptors: CvMat): void;
-}
-
-function orbOf(cv: OpenCv, options: FeatureOptions, fastThreshold: number) {
-  return new cv.ORB(
-    options.keypoints,
-    SCALE_FACTOR,
-    options.levels,
-    31,
-    0,
-    2,
-    cv.ORB_HARRIS_SCORE,
-    31,
+function orbSettings(options: FeatureOptions, fastThreshold: number): OrbSettings {
+  return {
+    keypoints: options.keypoints,
+    scaleFactor: SCALE_FACTOR,
+    levels: options.levels,
+    edgeThreshold: 31,
+    patchSize: 31,
     fastThreshold,
-  );
+  };
 }
 
 /** The keypoints' positions and their descriptors (none when ORB described none: a flat image). */
-function keypointSetOf(found: KeyPointVector, descriptors: CvMat): KeypointSet {
-  const count = descriptors.rows === found.size() ? found.size() : 0;
+function keypointSetOf(found: OrbKeypoints): KeypointSet {
+  const described = found.descriptors.length / ORB_DESCRIPTOR_BYTES;
+  const count = described === found.fields.length / KEYPOINT_FIELDS ? described : 0;
   const points = new Float32Array(count * 2);
   for (let i = 0; i < count; i += 1) {
-    const { pt } = found.get(i) as CvKeyPoint;
-    points[2 * i] = pt.x;
-    points[2 * i + 1] = pt.y;
+    points[2 * i] = found.fields[i * KEYPOINT_FIELDS]!;
+    points[2 * i + 1] = found.fields[i * KEYPOINT_FIELDS + 1]!;
   }
-  return {
-    count,
-    points,
-    descriptors: Uint8Array.from(descriptors.data.subarray(0, count * ORB_DESCRIPTOR_BYTES)),
-  };
+  return { count, points, descriptors: found.descriptors.subarray(0, count * ORB_DESCRIPTOR_BYTES) };
 }
 
 /**
@@ -133,76 +116,57 @@ function keypointSetOf(found: KeyPointVector, descriptors: CvMat): KeypointSet {
  * describing the mirror is a third of an extraction).
  */
 function keypointSets(
-  cv: OpenCv,
-  grey: CvMat,
-  mirror: CvMat,
+  ops: CvOps,
+  grey: GreyImage,
   options: FeatureOptions,
 ): { plain: KeypointSet; mirrored: KeypointSet } {
-  return withMats((keep) => {
-    const detect = (fastThreshold: number) => {
-      const orb = keep(orbOf(cv, options, fastThreshold));
-      const found = keep(new cv.KeyPointVector());
-      const descriptors = keep(new cv.Mat());
-      orb.detectAndCompute(grey, keep(new cv.Mat()), found, descriptors);
-      return { orb, found, plain: keypointSetOf(found, descriptors) };
-    };
-    let first = detect(FAST_THRESHOLD);
-    if (first.plain.count < options.keypoints / 4) first = detect(FAST_THRESHOLD_SMOOTH);
-    const { orb, found, plain } = first;
-    const turned = keep(new cv.KeyPointVector());
-    for (let i = 0; i < plain.count; i += 1) {
-      const k = found.get(i) as CvKeyPoint;
-      const scale = SCALE_FACTOR ** k.octave;
-      const levelWidth = Math.round(grey.cols / scale);
-      turned.push_back({
-        pt: { x: (levelWidth - 1 - k.pt.x / scale) * scale, y: k.pt.y },
-        size: k.size,
-        angle: (540 - k.angle) % 360,
-        response: k.response,
-        octave: k.octave,
-        class_id: k.class_id,
-      } as never);
-    }
-    const mirroredDescriptors = keep(new cv.Mat());
-    // ORB drops keypoints too close to the border; `turned` is left holding those it described.
-    (orb as unknown as Describer).compute(mirror, turned, mirroredDescriptors);
-    return { plain, mirrored: keypointSetOf(turned, mirroredDescriptors) };
-  });
+  let orb = orbSettings(options, FAST_THRESHOLD);
+  let found = ops.orbDetectAndCompute(grey, orb);
+  let plain = keypointSetOf(found);
+  if (plain.count < options.keypoints / 4) {
+    orb = orbSettings(options, FAST_THRESHOLD_SMOOTH);
+    found = ops.orbDetectAndCompute(grey, orb);
+    plain = keypointSetOf(found);
+  }
+  const turned = found.fields.slice(0, plain.count * KEYPOINT_FIELDS);
+  for (let i = 0; i < turned.length; i += KEYPOINT_FIELDS) {
+    const x = turned[i]!;
+    const angle = turned[i + 3]!;
+    const octave = turned[i + 5]!;
+    const scale = SCALE_FACTOR ** octave;
+    const levelWidth = Math.round(grey.width / scale);
+    turned[i] = (levelWidth - 1 - x / scale) * scale;
+    turned[i + 3] = (540 - angle) % 360;
+  }
+  return { plain, mirrored: keypointSetOf(ops.orbCompute(ops.flip(grey), orb, turned)) };
 }
 
 /**
  * ORB keypoints of the grey image (the analysis luma: ingest's, or `greyFromBytes`) fitted to
  * `options.side` and contrast-stretched, and of its mirror, and the photometric thumbnail.
- * Synchronous WebAssembly: run it off the event loop (`LocalFeaturePool`).
+ * Synchronous OpenCV: run it off the event loop (`LocalFeaturePool`).
  */
 export function extractWith(
-  cv: OpenCv,
+  ops: CvOps,
   luma: GreyImage,
   options: FeatureOptions = FEATURE_DEFAULTS,
 ): LocalFeatures {
-  const grey = stretchContrast(fitGrey(cv, luma, options.side));
-  return withMats((keep) => {
-    const mat = keep(new cv.Mat(grey.height, grey.width, cv.CV_8UC1));
-    mat.data.set(grey.data);
-    const mirror = keep(new cv.Mat());
-    cv.flip(mat, mirror, 1);
-    const scale = Math.min(1, options.thumbSide / Math.max(grey.width, grey.height));
-    const tw = Math.max(1, Math.round(grey.width * scale));
-    const th = Math.max(1, Math.round(grey.height * scale));
-    const small = keep(new cv.Mat());
-    cv.resize(mat, small, new cv.Size(tw, th), 0, 0, cv.INTER_AREA);
-    return {
-      width: grey.width,
-      height: grey.height,
-      ...keypointSets(cv, mat, mirror, options),
-      thumb: { width: tw, height: th, data: Uint8Array.from(small.data) },
-    };
-  });
+  const grey = stretchContrast(fitGrey(ops, luma, options.side));
+  const scale = Math.min(1, options.thumbSide / Math.max(grey.width, grey.height));
+  const tw = Math.max(1, Math.round(grey.width * scale));
+  const th = Math.max(1, Math.round(grey.height * scale));
+  return {
+    width: grey.width,
+    height: grey.height,
+    ...keypointSets(ops, grey, options),
+    thumb: ops.resize(grey, tw, th, 'area'),
+  };
 }
 
 export async function extractLocalFeatures(
   grey: GreyImage,
   options: FeatureOptions = FEATURE_DEFAULTS,
+  runtime: CvRuntimeChoice = 'auto',
 ): Promise<LocalFeatures> {
-  return extractWith((await openCv()).cv, grey, options);
+  return extractWith(await cvOps(runtime), grey, options);
 }

@@ -1,4 +1,4 @@
-import { openCv, withMats, type OpenCv } from './opencv';
+import { cvOps, type CvOps, type CvRuntimeChoice } from './cv-ops';
 import { ORB_DESCRIPTOR_BYTES, type GreyImage, type KeypointSet, type LocalFeatures } from './local-features';
 
 export interface VerifyOptions {
@@ -213,7 +213,7 @@ interface Attempt {
 }
 
 function attempt(
-  cv: OpenCv,
+  ops: CvOps,
   a: LocalFeatures,
   b: LocalFeatures,
   mirrored: boolean,
@@ -223,48 +223,35 @@ function attempt(
   const none: Attempt = { mirrored, matches: 0, inliers: 0, homography: null, fitted: null, inlierPairs: [] };
   const { pairs } = matchSets(setA, b.plain, options.ratio);
   if (pairs.length < Math.max(4, options.minInliers)) return { ...none, matches: pairs.length };
-  return withMats((keep) => {
-    const src = new Float32Array(pairs.length * 2);
-    const dst = new Float32Array(pairs.length * 2);
-    pairs.forEach(([qa, tb], i) => {
-      src[2 * i] = setA.points[2 * qa];
-      src[2 * i + 1] = setA.points[2 * qa + 1];
-      dst[2 * i] = b.plain.points[2 * tb];
-      dst[2 * i + 1] = b.plain.points[2 * tb + 1];
-    });
-    const mask = keep(new cv.Mat());
-    const found = keep(
-      cv.findHomography(
-        keep(cv.matFromArray(pairs.length, 1, cv.CV_32FC2, src)),
-        keep(cv.matFromArray(pairs.length, 1, cv.CV_32FC2, dst)),
-        cv.RANSAC,
-        options.reprojectionPx,
-        mask,
-        options.ransacIterations,
-        0.995,
-      ),
-    );
-    if (found.rows !== 3 || found.cols !== 3) return { ...none, matches: pairs.length };
-    // The mirror's pixels: x' = (w - 1) - x. Composed in, the homography starts from A as stored.
-    const flip: Matrix3 = [-1, 0, a.width - 1, 0, 1, 0, 0, 0, 1];
-    const fitted = normalise(Array.from(found.data64F as Float64Array));
-    const fromA = normalise(mirrored ? multiply(fitted, flip) : fitted);
-    const inlierPairs: [number, number, number, number][] = [];
-    const kept = mask.data;
-    for (let i = 0; i < pairs.length; i += 1) {
-      if (!kept[i]) continue;
-      const ax = mirrored ? a.width - 1 - src[2 * i] : src[2 * i];
-      inlierPairs.push([ax, src[2 * i + 1], dst[2 * i], dst[2 * i + 1]]);
-    }
-    return {
-      mirrored,
-      matches: pairs.length,
-      inliers: inlierPairs.length,
-      homography: fromA,
-      fitted,
-      inlierPairs,
-    };
+  const src = new Float32Array(pairs.length * 2);
+  const dst = new Float32Array(pairs.length * 2);
+  pairs.forEach(([qa, tb], i) => {
+    src[2 * i] = setA.points[2 * qa]!;
+    src[2 * i + 1] = setA.points[2 * qa + 1]!;
+    dst[2 * i] = b.plain.points[2 * tb]!;
+    dst[2 * i + 1] = b.plain.points[2 * tb + 1]!;
   });
+  const found = ops.findHomography(src, dst, options.reprojectionPx, options.ransacIterations, 0.995);
+  if (!found.homography) return { ...none, matches: pairs.length };
+  // The mirror's pixels: x' = (w - 1) - x. Composed in, the homography starts from A as stored.
+  const flip: Matrix3 = [-1, 0, a.width - 1, 0, 1, 0, 0, 0, 1];
+  const fitted = normalise(Array.from(found.homography));
+  const fromA = normalise(mirrored ? multiply(fitted, flip) : fitted);
+  const inlierPairs: [number, number, number, number][] = [];
+  const kept = found.inliers;
+  for (let i = 0; i < pairs.length; i += 1) {
+    if (!kept[i]) continue;
+    const ax = mirrored ? a.width - 1 - src[2 * i]! : src[2 * i]!;
+    inlierPairs.push([ax, src[2 * i + 1]!, dst[2 * i]!, dst[2 * i + 1]!]);
+  }
+  return {
+    mirrored,
+    matches: pairs.length,
+    inliers: inlierPairs.length,
+    homography: fromA,
+    fitted,
+    inlierPairs,
+  };
 }
 
 function saneShape(h: Matrix3, options: VerifyOptions): boolean {
@@ -291,7 +278,7 @@ function countSet(mask: Uint8Array): number {
  * pixels. Returns the cells counted and agreeing, and the share of B that A covers.
  */
 function photometric(
-  cv: OpenCv,
+  ops: CvOps,
   a: LocalFeatures,
   b: LocalFeatures,
   h: Matrix3,
@@ -303,87 +290,68 @@ function photometric(
     multiply(scaling(tb.width / b.width, tb.height / b.height), h),
     scaling(a.width / ta.width, a.height / ta.height),
   );
-  return withMats((keep) => {
-    const src = keep(new cv.Mat(ta.height, ta.width, cv.CV_8UC1));
-    src.data.set(ta.data);
-    const ones = keep(new cv.Mat(ta.height, ta.width, cv.CV_8UC1, new cv.Scalar(255)));
-    const m = keep(cv.matFromArray(3, 3, cv.CV_64F, toThumb));
-    const size = new cv.Size(tb.width, tb.height);
-    const warped = keep(new cv.Mat());
-    const cover = keep(new cv.Mat());
-    cv.warpPerspective(src, warped, m, size, cv.INTER_LINEAR, cv.BORDER_CONSTANT, new cv.Scalar(0));
-    cv.warpPerspective(ones, cover, m, size, cv.INTER_NEAREST, cv.BORDER_CONSTANT, new cv.Scalar(0));
-    const wa = warped.data;
-    const mask = cover.data;
-    const pb = tb.data;
-    const covered = countSet(mask);
-    const back = keep(new cv.Mat());
-    const onesB = keep(new cv.Mat(tb.height, tb.width, cv.CV_8UC1, new cv.Scalar(255)));
-    cv.warpPerspective(
-      onesB,
-      back,
-      m,
-      new cv.Size(ta.width, ta.height),
-      cv.INTER_NEAREST | cv.WARP_INVERSE_MAP,
-      cv.BORDER_CONSTANT,
-      new cv.Scalar(0),
-    );
-    // `Mat.data` is a getter that makes a new view each time: read once, outside the loops.
-    const backMask = back.data;
-    const coveredA = countSet(backMask);
-    let textured = 0;
-    let agreeing = 0;
-    const n = options.tiles;
-    for (let ty = 0; ty < n; ty += 1) {
-      for (let tx = 0; tx < n; tx += 1) {
-        const x0 = Math.floor((tx * tb.width) / n);
-        const x1 = Math.floor(((tx + 1) * tb.width) / n);
-        const y0 = Math.floor((ty * tb.height) / n);
-        const y1 = Math.floor(((ty + 1) * tb.height) / n);
-        let count = 0;
-        let sa = 0;
-        let sb = 0;
-        let saa = 0;
-        let sbb = 0;
-        let sab = 0;
-        for (let y = y0; y < y1; y += 1) {
-          for (let x = x0; x < x1; x += 1) {
-            const i = y * tb.width + x;
-            if (!mask[i]) continue;
-            const p = wa[i];
-            const q = pb[i];
-            count += 1;
-            sa += p;
-            sb += q;
-            saa += p * p;
-            sbb += q * q;
-            sab += p * q;
-          }
-        }
-        const cell = (x1 - x0) * (y1 - y0);
-        if (cell === 0 || count < options.tileCoverage * cell) continue;
-        const ma = sa / count;
-        const mb = sb / count;
-        const va = saa / count - ma * ma;
-        const vb = sbb / count - mb * mb;
-        if (vb < options.minTileStd * options.minTileStd) continue;
-        textured += 1;
-        const ncc = (sab / count - ma * mb) / Math.sqrt(Math.max(va, 1e-6) * vb);
-        if (ncc >= options.minNcc) agreeing += 1;
-      }
-    }
-    return { textured, agreeing, coverage: covered / mask.length, coverageOfA: coveredA / backMask.length };
+  const solid = (image: GreyImage): GreyImage => ({
+    ...image,
+    data: new Uint8Array(image.data.length).fill(255),
   });
+  const wa = ops.warpPerspective(ta, toThumb, tb.width, tb.height, 'linear').data;
+  const mask = ops.warpPerspective(solid(ta), toThumb, tb.width, tb.height, 'nearest').data;
+  const pb = tb.data;
+  const covered = countSet(mask);
+  const backMask = ops.warpPerspective(solid(tb), toThumb, ta.width, ta.height, 'nearest', true).data;
+  const coveredA = countSet(backMask);
+  let textured = 0;
+  let agreeing = 0;
+  const n = options.tiles;
+  for (let ty = 0; ty < n; ty += 1) {
+    for (let tx = 0; tx < n; tx += 1) {
+      const x0 = Math.floor((tx * tb.width) / n);
+      const x1 = Math.floor(((tx + 1) * tb.width) / n);
+      const y0 = Math.floor((ty * tb.height) / n);
+      const y1 = Math.floor(((ty + 1) * tb.height) / n);
+      let count = 0;
+      let sa = 0;
+      let sb = 0;
+      let saa = 0;
+      let sbb = 0;
+      let sab = 0;
+      for (let y = y0; y < y1; y += 1) {
+        for (let x = x0; x < x1; x += 1) {
+          const i = y * tb.width + x;
+          if (!mask[i]) continue;
+          const p = wa[i];
+          const q = pb[i];
+          count += 1;
+          sa += p;
+          sb += q;
+          saa += p * p;
+          sbb += q * q;
+          sab += p * q;
+        }
+      }
+      const cell = (x1 - x0) * (y1 - y0);
+      if (cell === 0 || count < options.tileCoverage * cell) continue;
+      const ma = sa / count;
+      const mb = sb / count;
+      const va = saa / count - ma * ma;
+      const vb = sbb / count - mb * mb;
+      if (vb < options.minTileStd * options.minTileStd) continue;
+      textured += 1;
+      const ncc = (sab / count - ma * mb) / Math.sqrt(Math.max(va, 1e-6) * vb);
+      if (ncc >= options.minNcc) agreeing += 1;
+    }
+  }
+  return { textured, agreeing, coverage: covered / mask.length, coverageOfA: coveredA / backMask.length };
 }
 
 /**
  * Are A and B the same pixels, however cropped, scaled, framed, turned or mirrored? ORB matches
  * (plain, then against A's mirror when the plain one fails) must fit one sane homography with
  * enough RANSAC inliers, and the warped thumbnails must agree tile by tile. Synchronous
- * WebAssembly: run it off the event loop (`LocalFeaturePool`).
+ * OpenCV: run it off the event loop (`LocalFeaturePool`).
  */
 export function verifyWith(
-  cv: OpenCv,
+  ops: CvOps,
   a: LocalFeatures,
   b: LocalFeatures,
   options: VerifyOptions = VERIFY_DEFAULTS,
@@ -405,8 +373,8 @@ export function verifyWith(
   if (b.plain.count < options.minInliers || a.plain.count < options.minInliers) return empty;
   let best: PairGeometry | undefined;
   for (const mirrored of [false, true]) {
-    const tried = attempt(cv, a, b, mirrored, options);
-    const result = judge(cv, a, b, tried, options);
+    const tried = attempt(ops, a, b, mirrored, options);
+    const result = judge(ops, a, b, tried, options);
     if (result.verified) return result;
     if (!best || result.inliers > best.inliers) best = result;
   }
@@ -414,7 +382,7 @@ export function verifyWith(
 }
 
 function judge(
-  cv: OpenCv,
+  ops: CvOps,
   a: LocalFeatures,
   b: LocalFeatures,
   tried: Attempt,
@@ -448,7 +416,7 @@ function judge(
   if (tried.inliers < options.minInliers) return { ...base, homography, outcome: 'few_inliers' };
   // The shape is judged as fitted: composed with the mirror, the determinant turns negative.
   if (!saneShape(tried.fitted, options)) return { ...base, homography, outcome: 'degenerate' };
-  const check = photometric(cv, a, b, h, options);
+  const check = photometric(ops, a, b, h, options);
   const agrees =
     check.textured >= options.minTexturedTiles && check.agreeing >= options.agreeingShare * check.textured;
   return {
@@ -466,8 +434,9 @@ export async function verifyPair(
   a: LocalFeatures,
   b: LocalFeatures,
   options: VerifyOptions = VERIFY_DEFAULTS,
+  runtime: CvRuntimeChoice = 'auto',
 ): Promise<PairGeometry> {
-  return verifyWith((await openCv()).cv, a, b, options);
+  return verifyWith(await cvOps(runtime), a, b, options);
 }
 
 /** The inverse of a 3x3 matrix (adjugate over determinant), normalised; null when singular. */

@@ -14,12 +14,12 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import {
+  cvOps,
   decodeLocalFeatures,
   encodeLocalFeatures,
   extractWith,
   featureSignature,
   greyFromBytes,
-  openCv,
   VERIFY_DEFAULTS,
   verifyWith,
   type LocalFeatures,
@@ -38,7 +38,7 @@ import { evaluateNearCopies } from '../test/support/near-copies-eval';
 import { loadNearCopies, NEAR_COPIES_DIR } from '../test/support/near-copies-fixture';
 
 const ROOT = resolve(__dirname, '../../..');
-const CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}`);
+const RUNTIME = (process.env.LOCAL_FEATURES_RUNTIME ?? 'auto') as 'auto' | 'native' | 'wasm';
 const K = 10;
 const MAX_HAMMING = 20;
 const MIN_EACH = 10;
@@ -101,7 +101,8 @@ function cell(a: Agreement): string {
 }
 
 async function pairsOfNearCopies(): Promise<Pair[]> {
-  const { cv } = await openCv();
+  const cv = await cvOps(RUNTIME);
+  const CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}-${cv.runtime}`);
   const { images } = loadNearCopies();
   mkdirSync(CACHE, { recursive: true });
   const features = new Map<string, LocalFeatures>();

@@ -7,15 +7,16 @@
  *   node services/dedup/bench/run-ts.cjs services/dedup/bench/verify-levers.ts
  *
  * LEVERS=0,3 picks option sets by index (all by default); RANSAC_ITERATIONS overrides the cap;
- * STAGES=1 times knnMatch, findHomography and warpPerspective per pair, with the outcomes.
+ * STAGES=1 times findHomography and warpPerspective per pair, with the outcomes;
+ * LOCAL_FEATURES_RUNTIME=native|wasm picks the OpenCV (default auto).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   extractWith,
   FEATURE_DEFAULTS,
+  cvOps,
   greyFromBytes,
-  openCv,
   verifyWith,
   VERIFY_DEFAULTS,
   type FeatureOptions,
@@ -30,7 +31,10 @@ import { baseOf, loadNearCopies, NEAR_COPIES_DIR } from '../test/support/near-co
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 async function main(): Promise<void> {
-  const { cv } = await openCv();
+  const cv = {
+    ...(await cvOps((process.env.LOCAL_FEATURES_RUNTIME ?? 'auto') as 'auto' | 'native' | 'wasm')),
+  };
+  console.log(`OpenCV ${cv.runtime} (${cv.version})`);
   const { images } = loadNearCopies();
   const stage: Record<string, { ms: number; calls: number }> = {};
   const timed = (owner: Record<string, unknown>, name: string): void => {
@@ -45,14 +49,11 @@ async function main(): Promise<void> {
         s.calls += 1;
       }
     };
-    // Embind dispatches overloads through the property's own table.
-    Object.assign(wrapper, original);
     owner[name] = wrapper;
   };
   if (process.env.STAGES) {
     timed(cv as unknown as Record<string, unknown>, 'findHomography');
     timed(cv as unknown as Record<string, unknown>, 'warpPerspective');
-    timed(cv.BFMatcher.prototype as unknown as Record<string, unknown>, 'knnMatch');
   }
   const vec = new Map(images.map((im) => [im.file, im.vector]));
   const dot = (a: string, b: string): number => {

@@ -1,6 +1,7 @@
 /**
  * Geometric verification calibrated on dev-nearcopies: local features of every image (ORB through
- * OpenCV.js, cached under .bench/near-copies-features-<options>), then the sweep with and without
+ * OpenCV, LOCAL_FEATURES_RUNTIME=auto|native|wasm, cached under
+ * .bench/near-copies-features-<options>-<runtime>), then the sweep with and without
  * verification on the committed MobileNetV2 fixture, scored pairwise over the exact+near and
  * all-tier components, per transform, with the verification grid (k, pHash distance) and the
  * costs: extraction ms per image and verification ms per pair (one thread, in process).
@@ -14,8 +15,8 @@ import {
   encodeLocalFeatures,
   extractWith,
   featureSignature,
+  cvOps,
   greyFromBytes,
-  openCv,
   verifyWith,
   type LocalFeatures,
   type PairGeometry,
@@ -26,11 +27,12 @@ import { evaluateNearCopies, type Evaluation } from '../test/support/near-copies
 import { loadNearCopies, NEAR_COPIES_DIR } from '../test/support/near-copies-fixture';
 
 const ROOT = resolve(__dirname, '../../..');
-const CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}`);
+const RUNTIME = (process.env.LOCAL_FEATURES_RUNTIME ?? 'auto') as 'auto' | 'native' | 'wasm';
 const pct = (x: number): string => `${(100 * x).toFixed(1)}%`;
 
 async function main(): Promise<void> {
-  const { cv } = await openCv();
+  const cv = await cvOps(RUNTIME);
+  const CACHE = join(ROOT, '.bench', `near-copies-features-${featureSignature()}-${cv.runtime}`);
   const { images } = loadNearCopies();
   mkdirSync(CACHE, { recursive: true });
   const features = new Map<string, LocalFeatures>();
