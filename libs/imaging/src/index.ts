@@ -63,4 +63,11 @@ export {
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
 export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
+export {
+  defaultAnalysisThreads,
+  inlineAnalysis,
+  type PixelAnalysis,
+  PixelAnalysisPool,
+  type PixelAnalysisPoolOptions,
+} from './analysis-pool';
 export { derivedVariants, HASH_VARIANTS, type HashVariant } from './phash-variants';

@@ -6,10 +6,11 @@ import {
   orientedPipeline,
   runDecode,
 } from './image-decoding';
+import { inlineAnalysis, type PixelAnalysis } from './analysis-pool';
 import { corruptImage } from './image-errors';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits } from './image-limits';
 import { hashesOfGrid, isPhashGrid, perceptualHashes, type PhashVariants } from './perceptual-hash';
-import { displayedSize, type LumaImage, qualityAndLuma, type QualityMetrics } from './quality-metrics';
+import { displayedSize, type LumaImage, type QualityMetrics } from './quality-metrics';
 import { thumbnailWebp } from './thumbnails';
 
 /** What ingest stores about an image besides its vectors. */
@@ -61,7 +62,8 @@ async function decodeFitted(
  *
  * `displayed` is the full image's displayed size (from `inspectImage`), which the quality size
  * checks judge; read from the header when not given. `preview: false` skips the 1024 px thumbnail
- * (see `originalServesAsPreview`). `phashGrid` (from `inspectImage`) saves the pHash's decode.
+ * (see `originalServesAsPreview`). `phashGrid` (from `inspectImage`) saves the pHash's decode;
+ * `analyse` moves the quality pass off the calling thread (`PixelAnalysisPool`).
  */
 export async function ingestArtefacts(
   bytes: Buffer,
@@ -71,6 +73,8 @@ export async function ingestArtefacts(
     preview?: boolean;
     /** The pHash grid `inspectImage` made with its proof decode; decoded here when absent. */
     phashGrid?: Buffer;
+    /** Where the quality pass runs: a `PixelAnalysisPool`'s worker, or (default) inline. */
+    analyse?: PixelAnalysis;
   } = {},
 ): Promise<IngestArtefacts> {
   // The pHash keeps a decode of its own: for a 32x32 grid libvips decodes a JPEG at 1/8 scale (a
@@ -99,7 +103,7 @@ export async function ingestArtefacts(
       .resize(256, 256, { fit: 'inside', withoutEnlargement: true })
       .webp(thumbnailWebp(256))
       .toBuffer(),
-    qualityAndLuma({ data: flat, width, height, channels: 3 }, size),
+    (options.analyse ?? inlineAnalysis)({ data: flat, width, height, channels: 3 }, size),
   ]);
   return {
     phash: hashes.phash,

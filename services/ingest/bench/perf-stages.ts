@@ -25,7 +25,7 @@ const FRAME_STAGES: [string, RegExp][] = [
   ],
   ['quality metrics', /imaging\/(dist|src)\/quality-metrics/],
   ['pHash', /perceptual-hash|sharp-phash|phash-variants/],
-  ['local features', /local-features\/|opencv\.js/],
+  ['local features', /local-features\/|opencv\.js|libopencv_|lookalike_opencv/],
   [
     'model (ONNX + preprocess)',
     /libonnxruntime|onnxruntime-node|services\/embedding\/(dist|src)\/(model|preprocess)|tfjs/,

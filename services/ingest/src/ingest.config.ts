@@ -28,6 +28,11 @@ export const ingestEnvSchema = runtimeEnvSchema
     /** Store K salient-crop embeddings (`<model>_crops`) beside the global one. */
     ENABLE_CROPS: envBoolean(false),
     CROP_COUNT: envInt(4, 1, 16),
+    /**
+     * Worker threads for the quality pass over each upload's pixels (about 20 ms of JavaScript per
+     * 1024 px photo); 0 runs it on the event loop.
+     */
+    ANALYSIS_THREADS: envInt(1, 0, 16),
     /** Ingests processed at once by this process, and how many may wait before callers get busy. */
     INGEST_CONCURRENCY: envInt(4, 1, 64),
     /** Upload outcomes per tenant are added to SQL (`ingest_outcomes`) this often, in one statement. */

@@ -7,6 +7,7 @@ import { VectorStoreModule } from '@lookalike/vector-store';
 import { IngestController } from './controllers/ingest.controller';
 import type { IngestConfig } from './ingest.config';
 import { EmbeddingRepository } from './repositories/embedding.repository';
+import { AnalysisWorkers } from './services/analysis-workers';
 import { QualityLoopRepository } from './repositories/quality-loop.repository';
 import { ReconciliationRepository } from './repositories/reconciliation.repository';
 import { SampleImagesRepository } from './repositories/sample-images.repository';
@@ -42,6 +43,7 @@ export class IngestModule {
       ],
       controllers: [IngestController],
       providers: [
+        AnalysisWorkers,
         EmbeddingRepository,
         QualityLoopRepository,
         QualityLoopService,

@@ -16,6 +16,7 @@ import { ingestEnvSchema } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
 import type { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
+import { AnalysisWorkers } from '../src/services/analysis-workers';
 import { IngestService } from '../src/services/ingest.service';
 import { QualityLoopService } from '../src/services/quality-loop.service';
 
@@ -36,6 +37,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
   let db: LookalikeDataSource;
   let objects: ObjectStore;
   let workers: LocalFeatureWorkers;
+  let analysis: AnalysisWorkers;
   let vectors: VectorStore;
   let images: ImageRepository;
   let sut: IngestService;
@@ -97,17 +99,19 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     } as unknown as QualityLoopRepository;
     const loop = new QualityLoopService(config, qualityLoop);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
+    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 1 });
     sut = new IngestService(
       config,
       objects,
       images,
-      new ImagePipelineService(config, objects, vectors, images, embedding, loop, workers),
+      new ImagePipelineService(config, objects, vectors, images, embedding, loop, workers, analysis),
       loop,
     );
   }, 60_000);
 
   afterAll(async () => {
     await workers?.onModuleDestroy();
+    await analysis?.onModuleDestroy();
     await vectors?.close();
     await db?.destroy();
     await rm(dir, { recursive: true, force: true });

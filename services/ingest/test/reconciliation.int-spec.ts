@@ -16,6 +16,7 @@ import { ingestEnvSchema } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
 import { ReconciliationRepository } from '../src/repositories/reconciliation.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
+import { AnalysisWorkers } from '../src/services/analysis-workers';
 import { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { QualityLoopService } from '../src/services/quality-loop.service';
 import { ImagesService } from '../src/services/images.service';
@@ -50,6 +51,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
   let db: LookalikeDataSource;
   let objects: ObjectStore;
   let workers: LocalFeatureWorkers;
+  let analysis: AnalysisWorkers;
   let vectors: VectorStore;
   let images: ImageRepository;
   let ingest: IngestService;
@@ -80,6 +82,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     const loop = new QualityLoopService(config, loopEdge);
     const videos = new VideoRepository(db);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
+    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 0 });
     const pipeline = new ImagePipelineService(
       config,
       objects,
@@ -88,6 +91,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
       embeddingFrom(objects),
       loop,
       workers,
+      analysis,
     );
     ingest = new IngestService(config, objects, images, pipeline, loop);
     const imagesService = new ImagesService(config, objects, vectors, images);
@@ -120,6 +124,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
 
   afterAll(async () => {
     await workers?.onModuleDestroy();
+    await analysis?.onModuleDestroy();
     await vectors?.close();
     await db?.destroy();
     await rm(dir, { recursive: true, force: true });

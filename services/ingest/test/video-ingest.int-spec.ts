@@ -18,6 +18,7 @@ import { ingestEnvSchema, type IngestConfig } from '../src/ingest.config';
 import type { EmbeddingRepository, ImageVectors } from '../src/repositories/embedding.repository';
 import type { QualityLoopRepository } from '../src/repositories/quality-loop.repository';
 import { ImagePipelineService } from '../src/services/image-pipeline.service';
+import { AnalysisWorkers } from '../src/services/analysis-workers';
 import { ImagesService } from '../src/services/images.service';
 import { QualityLoopService } from '../src/services/quality-loop.service';
 import { frameObjectKey, frameSha256, VideoIngestService } from '../src/services/video-ingest.service';
@@ -33,6 +34,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
   let objects: ObjectStore;
   let vectors: VectorStore;
   let workers: LocalFeatureWorkers;
+  let analysis: AnalysisWorkers;
   let images: ImageRepository;
   let videos: VideoRepository;
   let jobs: JobRepository;
@@ -137,6 +139,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
     } as unknown as QualityLoopRepository;
     imagesService = new ImagesService(config, objects, vectors, images);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
+    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 0 });
     pipeline = new ImagePipelineService(
       config,
       objects,
@@ -145,6 +148,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
       embedding,
       new QualityLoopService(config, qualityLoop),
       workers,
+      analysis,
     );
     runner = new JobRunner(new InProcessJobQueue(), jobs, { workerId: 'video-test' });
     sut = new VideoIngestService(
@@ -168,6 +172,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
   afterAll(async () => {
     await runner?.stop();
     await workers?.onModuleDestroy();
+    await analysis?.onModuleDestroy();
     await vectors?.close();
     await db?.destroy();
     await rm(dir, { recursive: true, force: true });

@@ -21,6 +21,7 @@ import type { IngestConfig } from '../ingest.config';
 import { EmbeddingRepository, type ImageVectors } from '../repositories/embedding.repository';
 import { payloadOf } from './image-payload';
 import type { DuplicateReport } from './near-duplicate-report';
+import { AnalysisWorkers } from './analysis-workers';
 import { QualityLoopService } from './quality-loop.service';
 
 export interface PipelineResult extends DuplicateReport {
@@ -59,6 +60,7 @@ export class ImagePipelineService {
     private readonly embedding: EmbeddingRepository,
     private readonly qualityLoop: QualityLoopService,
     private readonly features: LocalFeatureWorkers,
+    private readonly analysis: AnalysisWorkers,
   ) {}
 
   /**
@@ -147,7 +149,7 @@ export class ImagePipelineService {
       bytes,
       imageLimits(this.config),
       image.width && image.height ? { width: image.width, height: image.height } : undefined,
-      { preview, phashGrid },
+      { preview, phashGrid, analyse: this.analysis.analyse },
     );
     const thumb256Key = derivedObjectKey(image.key, 'thumb256', 'webp');
     const thumb1024Key = thumb1024 ? derivedObjectKey(image.key, 'thumb1024', 'webp') : null;
