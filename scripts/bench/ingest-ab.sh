@@ -15,7 +15,8 @@ here=$(pwd)
 copy=$(mktemp -d "$(dirname "$here")/.ingest-ab-XXXXXX")
 trap 'rm -rf "$copy" "$copy".*' EXIT
 cp -a "$here/." "$copy/"
-(cd "$copy" && git checkout -q "$old" -- libs services && npx tsc -b tsconfig.build.json)
+# The old commit whole: files added since are removed (untracked ones under libs/ and services/ too).
+(cd "$copy" && git checkout -q -f --detach "$old" && git clean -fdq libs services && npx tsc -b tsconfig.build.json)
 images=${BENCH_IMAGES_DIR:-$here/.bench/ingest-images}
 soak_images=${BENCH_SOAK_IMAGES_DIR:-$here/.bench/soak-images}
 log=$copy.err

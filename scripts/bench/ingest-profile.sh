@@ -6,7 +6,8 @@
 # --perf-basic-prof map used before, code freed after start-up (the model conversion) kept its name
 # when new code (the quality metrics) took its place, and about 10 ms per upload went to the wrong
 # stage. Needs perf (linux-perf) and a build (npx tsc -b tsconfig.build.json).
-#   BENCH_N=300 scripts/bench/ingest-profile.sh     (PROFILE_WINDOW=embedded/batch picks another run)
+#   BENCH_N=300 scripts/bench/ingest-profile.sh     (PROFILE_WINDOW=embedded/batch picks another run;
+#   PROFILE_THREAD=main counts the main threads alone)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 1; }

@@ -65,13 +65,17 @@ async function main(): Promise<void> {
   if (!Number.isFinite(from) || !Number.isFinite(to) || !(uploads > 0)) {
     throw new Error('usage: perf-stages.ts <window start s> <window end s> <uploads> [sample Hz]');
   }
+  // PROFILE_THREAD=main keeps only the samples of processes' main threads (tid = pid): what holds
+  // the event loop that serves HTTP and drives the SQL connection.
+  const mainOnly = process.env.PROFILE_THREAD === 'main';
   const samples: Sample[] = [];
   let current: Sample | undefined;
   for await (const line of createInterface({ input: process.stdin })) {
     const head = /^\s*(\d+)\/(\d+)\s+([\d.]+):/.exec(line);
     if (head) {
       current = { pid: Number(head[1]), tid: Number(head[2]), time: Number(head[3]), frames: [] };
-      if (current.time >= from && current.time <= to) samples.push(current);
+      if (current.time >= from && current.time <= to && (!mainOnly || current.tid === current.pid))
+        samples.push(current);
     } else if (current && line.trim()) {
       current.frames.push(line.trim().replace(/^[0-9a-f]+\s+/, ''));
     }
