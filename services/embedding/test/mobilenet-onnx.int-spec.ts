@@ -63,3 +63,31 @@ describe('MobileNetV2 converted to ONNX against tfjs', () => {
     );
   });
 });
+
+describe('OnnxMobileNetModel on its own thread', () => {
+  it('leaves the event loop free while a batch runs, and keeps the caller its batch', async () => {
+    const model = await OnnxMobileNetModel.load({ logger: quiet });
+    try {
+      const per = model.preprocessor.tensorLength;
+      const batch = new Float32Array(8 * per).fill(0.25);
+      let ticks = 0;
+      let running = true;
+      const tick = (): void => {
+        ticks += 1;
+        if (running) setImmediate(tick);
+      };
+      setImmediate(tick);
+      const outputs = await model.run(batch, 8);
+      running = false;
+      expect(outputs).toHaveLength(8);
+      // onnxruntime-node's own `run` blocks its calling thread for the whole batch (tens of ms):
+      // called on the event loop, not one tick would pass in between.
+      expect(ticks).toBeGreaterThan(50);
+      // The batch was copied to the session's thread, not taken from the caller.
+      expect(batch.length).toBe(8 * per);
+      expect(batch[0]).toBe(0.25);
+    } finally {
+      await model.dispose();
+    }
+  }, 60_000);
+});
