@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 
 import { Logger } from '@nestjs/common';
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 
 import { ClipPreprocessor } from '../preprocess/clip-preprocess';
 import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../preprocess/image-decode';
@@ -15,6 +15,8 @@ import {
   type TextModel,
   l2Normalise,
 } from './embedding-model.port';
+import { OnnxSessionThread } from './onnx-session-thread';
+import type { TensorData } from './onnx-session-worker';
 import { ModelLoadError, ModelShapeError } from './model-errors';
 import { type ModelManifest, TEXTUAL_FILE, VISUAL_FILE, readManifest, verifyWeights } from './model-manifest';
 
@@ -102,8 +104,8 @@ export class OnnxClipModel implements ImageModel, TextModel {
     readonly manifest: ModelManifest,
     readonly preprocessor: ClipPreprocessor,
     private readonly tokenizer: ClipTokenizer,
-    private readonly visual: ort.InferenceSession,
-    private readonly textual: ort.InferenceSession,
+    private readonly visual: OnnxSessionThread,
+    private readonly textual: OnnxSessionThread,
     private readonly visualIo: GraphIo,
     private readonly textualIo: GraphIo,
     private readonly idsType: 'int64' | 'int32',
@@ -122,9 +124,9 @@ export class OnnxClipModel implements ImageModel, TextModel {
       // onnxruntime prints its own provider errors; we log one warning of our own instead.
       logSeverityLevel: 3,
     };
-    const open = async (file: string, providers: string[]): Promise<ort.InferenceSession> => {
+    const open = async (file: string, providers: string[]): Promise<OnnxSessionThread> => {
       try {
-        return await ort.InferenceSession.create(join(modelDir, file), {
+        return await OnnxSessionThread.start(join(modelDir, file), {
           ...base,
           executionProviders: providers,
         });
@@ -139,7 +141,7 @@ export class OnnxClipModel implements ImageModel, TextModel {
     };
 
     let device: ModelDevice = options.device ?? 'cpu';
-    let visual: ort.InferenceSession;
+    let visual: OnnxSessionThread;
     if (device === 'cuda') {
       try {
         visual = await open(VISUAL_FILE, ['cuda', 'cpu']);
@@ -235,7 +237,12 @@ export class OnnxClipModel implements ImageModel, TextModel {
         [batch.length / per, 3, size, size],
       );
     }
-    const input = new ort.Tensor('float32', batch.subarray(0, count * per), [count, 3, size, size]);
+    // A copy goes to the session's thread (moved, not cloned): the caller keeps its batch.
+    const input: TensorData = {
+      type: 'float32',
+      data: batch.slice(0, count * per),
+      dims: [count, 3, size, size],
+    };
     const vectors = await this.infer(this.visual, this.visualIo, { [this.visualIo.input]: input }, count);
     return vectors.map((vector) => ({ vector }));
   }
@@ -245,11 +252,11 @@ export class OnnxClipModel implements ImageModel, TextModel {
     const ids = this.tokenizer.tokenizeBatch(texts);
     const length = this.tokenizer.contextLength;
     const shape = [texts.length, length];
-    const tensor = (values: BigInt64Array): ort.Tensor =>
+    const tensor = (values: BigInt64Array): TensorData =>
       this.idsType === 'int64'
-        ? new ort.Tensor('int64', values, shape)
-        : new ort.Tensor('int32', Int32Array.from(values, Number), shape);
-    const feeds: Record<string, ort.Tensor> = { [this.textualIo.input]: tensor(ids) };
+        ? { type: 'int64', data: values, dims: shape }
+        : { type: 'int32', data: Int32Array.from(values, Number), dims: shape };
+    const feeds: Record<string, TensorData> = { [this.textualIo.input]: tensor(ids) };
     if (this.textualIo.mask) {
       // 1 up to and including the end token; the zero padding after it is masked out.
       const mask = new BigInt64Array(ids.length);
@@ -264,32 +271,28 @@ export class OnnxClipModel implements ImageModel, TextModel {
 
   /** Releases both sessions; safe to call again (a second call does nothing). */
   async dispose(): Promise<void> {
-    this.released ??= Promise.all([this.visual.release(), this.textual.release()]).then(() => undefined);
+    this.released ??= Promise.all([this.visual.close(), this.textual.close()]).then(() => undefined);
     return this.released;
   }
 
   private async infer(
-    session: ort.InferenceSession,
+    session: OnnxSessionThread,
     io: GraphIo,
-    feeds: Record<string, ort.Tensor>,
+    feeds: Record<string, TensorData>,
     count: number,
   ): Promise<Float32Array[]> {
     const results = await session.run(feeds);
-    const output = results[io.output];
+    const output = results[io.output]!;
     const dim = this.descriptor.dim;
-    try {
-      if (
-        output.type !== 'float32' ||
-        output.dims.length !== 2 ||
-        output.dims[0] !== count ||
-        output.dims[1] !== dim
-      ) {
-        throw new ModelShapeError(`${io.output} (${output.type})`, [count, dim], output.dims);
-      }
-      const data = output.data as Float32Array;
-      return Array.from({ length: count }, (_, i) => l2Normalise(data.slice(i * dim, (i + 1) * dim)));
-    } finally {
-      for (const tensor of Object.values(results)) tensor.dispose();
+    if (
+      output.type !== 'float32' ||
+      output.dims.length !== 2 ||
+      output.dims[0] !== count ||
+      output.dims[1] !== dim
+    ) {
+      throw new ModelShapeError(`${io.output} (${output.type})`, [count, dim], output.dims);
     }
+    const data = output.data;
+    return Array.from({ length: count }, (_, i) => l2Normalise(data.slice(i * dim, (i + 1) * dim)));
   }
 }

@@ -86,11 +86,16 @@ export class OnnxMobileNetModel implements MobileNetLike {
     // A copy goes to the session's thread (moved, not cloned): the caller keeps its batch.
     const input = batch.slice(0, count * per);
     const results = await this.session.run({
-      [MOBILENET_ONNX_IO.input]: { data: input, dims: [count, 224, 224, 3] },
+      [MOBILENET_ONNX_IO.input]: { type: 'float32', data: input, dims: [count, 224, 224, 3] },
     });
     const features = results[MOBILENET_ONNX_IO.features]!;
     const probabilities = results[MOBILENET_ONNX_IO.probabilities]!;
-    return mobileNetOutputs(features.data, probabilities.data, count, features.dims);
+    return mobileNetOutputs(
+      features.data as Float32Array,
+      probabilities.data as Float32Array,
+      count,
+      features.dims,
+    );
   }
 
   /** Releases the session; safe to call again. */

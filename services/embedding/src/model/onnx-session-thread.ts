@@ -2,7 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as ort from 'onnxruntime-node';
 import { Piscina } from 'piscina';
-import type { SessionResult, SessionTask, SessionWorkerData } from './onnx-session-worker';
+import type {
+  SessionDescription,
+  SessionResult,
+  SessionTask,
+  SessionWorkerData,
+} from './onnx-session-worker';
 
 /** The compiled worker: beside this file when compiled, in dist/ when run from sources (tests). */
 function workerEntry(): string {
@@ -25,13 +30,13 @@ export class OnnxSessionThread {
 
   private constructor(
     private readonly pool: Piscina,
-    readonly inputNames: readonly string[],
-    readonly outputNames: readonly string[],
+    readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[],
+    readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[],
   ) {}
 
   /** Starts the thread and makes the session there; a graph onnxruntime refuses rejects here. */
   static async start(
-    model: Uint8Array,
+    model: Uint8Array | string,
     options: ort.InferenceSession.SessionOptions,
   ): Promise<OnnxSessionThread> {
     const data: SessionWorkerData = { model, options };
@@ -43,11 +48,8 @@ export class OnnxSessionThread {
       workerData: data,
     });
     try {
-      const names = (await pool.run(undefined, { name: 'describe' })) as {
-        inputs: string[];
-        outputs: string[];
-      };
-      return new OnnxSessionThread(pool, names.inputs, names.outputs);
+      const graph = (await pool.run(undefined, { name: 'describe' })) as SessionDescription;
+      return new OnnxSessionThread(pool, graph.inputs, graph.outputs);
     } catch (error) {
       await pool.close({ force: true });
       throw error;

@@ -8,47 +8,73 @@ import * as ort from 'onnxruntime-node';
 import { Piscina, workerData } from 'piscina';
 
 export interface SessionWorkerData {
-  /** The ONNX graph's bytes. */
-  model: Uint8Array;
+  /** The ONNX graph: its bytes, or its file's path. */
+  model: Uint8Array | string;
   options: ort.InferenceSession.SessionOptions;
 }
 
+/** A numeric tensor as it crosses between threads. */
+export type TensorData =
+  | { type: 'float32'; data: Float32Array; dims: number[] }
+  | { type: 'int32'; data: Int32Array; dims: number[] }
+  | { type: 'int64'; data: BigInt64Array; dims: number[] };
+
 export interface SessionTask {
-  /** Float32 input tensors by name, with their dims. */
-  feeds: Record<string, { data: Float32Array; dims: number[] }>;
+  /** Input tensors by name. */
+  feeds: Record<string, TensorData>;
 }
 
-/** Float32 outputs by name, moved back with their dims. */
-export type SessionResult = Record<string, { data: Float32Array; dims: number[] }>;
+/** Output tensors by name, moved back. */
+export type SessionResult = Record<string, TensorData>;
+
+/** The graph's inputs and outputs as onnxruntime describes them (plain objects). */
+export interface SessionDescription {
+  inputs: ort.InferenceSession.ValueMetadata[];
+  outputs: ort.InferenceSession.ValueMetadata[];
+}
 
 let session: Promise<ort.InferenceSession> | undefined;
 
 function sessionOf(): Promise<ort.InferenceSession> {
   const { model, options } = workerData as SessionWorkerData;
-  session ??= ort.InferenceSession.create(model, options);
+  session ??=
+    typeof model === 'string'
+      ? ort.InferenceSession.create(model, options)
+      : ort.InferenceSession.create(model, options);
   return session;
 }
 
-/** Answers with the input and output names once the session is made (a load check). */
-export async function describe(): Promise<{ inputs: readonly string[]; outputs: readonly string[] }> {
+function plain(meta: ort.InferenceSession.ValueMetadata): ort.InferenceSession.ValueMetadata {
+  return meta.isTensor
+    ? { name: meta.name, isTensor: true, type: meta.type, shape: [...meta.shape] }
+    : { name: meta.name, isTensor: false };
+}
+
+/** The graph's inputs and outputs, once the session is made (the load check). */
+export async function describe(): Promise<SessionDescription> {
   const s = await sessionOf();
-  return { inputs: s.inputNames, outputs: s.outputNames };
+  return { inputs: s.inputMetadata.map(plain), outputs: s.outputMetadata.map(plain) };
 }
 
 export async function run(task: SessionTask): Promise<SessionResult> {
   const s = await sessionOf();
   const feeds: Record<string, ort.Tensor> = {};
-  for (const [name, { data, dims }] of Object.entries(task.feeds))
-    feeds[name] = new ort.Tensor('float32', data, dims);
+  for (const [name, { type, data, dims }] of Object.entries(task.feeds))
+    feeds[name] = new ort.Tensor(type, data, dims);
   const results = await s.run(feeds);
   const out: SessionResult = {};
   const buffers: ArrayBuffer[] = [];
   try {
     for (const [name, tensor] of Object.entries(results)) {
+      if (tensor.type !== 'float32' && tensor.type !== 'int32' && tensor.type !== 'int64') {
+        throw new Error(
+          `output ${name} is ${tensor.type}: only float32, int32 and int64 outputs cross threads`,
+        );
+      }
       // A copy the thread owns, so its buffer can be moved to the caller.
-      const data = Float32Array.from(tensor.data as Float32Array);
-      out[name] = { data, dims: [...tensor.dims] };
-      buffers.push(data.buffer);
+      const data = (tensor.data as Float32Array | Int32Array | BigInt64Array).slice();
+      out[name] = { type: tensor.type, data, dims: [...tensor.dims] } as TensorData;
+      buffers.push(data.buffer as ArrayBuffer);
     }
   } finally {
     for (const tensor of Object.values(results)) tensor.dispose();
