@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
-import { Piscina } from 'piscina';
+import { BoundedWorkerPool, halfTheCores, workerFile } from '@lookalike/workers';
 import type { AnalysisResult, AnalysisTask } from './analysis-worker';
 import type { DecodedImage } from './image-decoding';
 import { type LumaImage, qualityAndLuma, type QualityMetrics } from './quality-metrics';
@@ -23,19 +19,8 @@ export interface PixelAnalysisPoolOptions {
   maxQueue?: number;
 }
 
-/** The compiled worker: beside this file when compiled, in dist/ when run from sources (tests). */
-function workerEntry(): string {
-  const compiled = __filename.endsWith('.ts')
-    ? join(__dirname, '../dist/analysis-worker.js')
-    : join(__dirname, 'analysis-worker.js');
-  if (!existsSync(compiled)) {
-    throw new Error(`${compiled} is missing: build libs/imaging (make build) first`);
-  }
-  return compiled;
-}
-
 export function defaultAnalysisThreads(): number {
-  return Math.max(1, Math.floor(availableParallelism() / 2));
+  return halfTheCores();
 }
 
 /**
@@ -46,41 +31,30 @@ export function defaultAnalysisThreads(): number {
  * queue answers `busy` at once (503 + Retry-After at the edge).
  */
 export class PixelAnalysisPool {
-  private readonly pool: Piscina;
+  private readonly pool: BoundedWorkerPool;
 
   constructor(options: PixelAnalysisPoolOptions = {}) {
     const threads = options.threads ?? defaultAnalysisThreads();
-    this.pool = new Piscina({
-      filename: workerEntry(),
-      minThreads: threads,
-      maxThreads: threads,
+    this.pool = new BoundedWorkerPool({
+      filename: workerFile(__filename, 'analysis-worker'),
+      threads,
       maxQueue: options.maxQueue ?? 64 * threads,
-      idleTimeout: 60_000,
+      busyMessage: 'image analysis workers are busy',
     });
   }
 
   get threads(): number {
-    return this.pool.threads.length;
+    return this.pool.threads;
   }
 
   /** `qualityAndLuma` of the pixels, in a worker: the same metrics and luma, bit for bit. */
   readonly analyse: PixelAnalysis = async (image, displayed) => {
     const task: AnalysisTask = { data: image.data, width: image.width, height: image.height, displayed };
-    let result: AnalysisResult;
-    try {
-      result = (await this.pool.run(task)) as AnalysisResult;
-    } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) {
-        throw new LookalikeError(ErrorCode.Busy, 'image analysis workers are busy; retry shortly', {
-          retryAfterSeconds: 1,
-        });
-      }
-      throw error;
-    }
+    const result = await this.pool.run<AnalysisResult>(task);
     return { quality: result.quality, luma: { data: result.luma, width: image.width, height: image.height } };
   };
 
   async close(): Promise<void> {
-    await this.pool.close({ force: false });
+    await this.pool.close();
   }
 }

@@ -1,8 +1,4 @@
-import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
-import { ErrorCode, LookalikeError } from '@lookalike/contracts';
-import { Piscina } from 'piscina';
+import { BoundedWorkerPool, halfTheCores, workerFile } from '@lookalike/workers';
 import { resolveCvRuntime, type CvRuntime, type CvRuntimeChoice } from './cv-ops';
 import type { ExtractTask, Timed, VerifyTask } from './feature-worker';
 import type { FeatureOptions, GreyImage } from './local-features';
@@ -24,19 +20,8 @@ export type LocalFeatureUsage = Record<LocalFeatureOp, { items: number; seconds:
 
 export type UsageListener = (op: LocalFeatureOp, items: number, seconds: number) => void;
 
-/** The compiled worker: beside this file when compiled, in dist/ when run from sources (tests). */
-function workerEntry(): string {
-  const compiled = __filename.endsWith('.ts')
-    ? join(__dirname, '../dist/feature-worker.js')
-    : join(__dirname, 'feature-worker.js');
-  if (!existsSync(compiled)) {
-    throw new Error(`${compiled} is missing: build libs/local-features (make build) first`);
-  }
-  return compiled;
-}
-
 export function defaultFeatureThreads(): number {
-  return Math.max(1, Math.floor(availableParallelism() / 2));
+  return halfTheCores();
 }
 
 /**
@@ -45,7 +30,7 @@ export function defaultFeatureThreads(): number {
  * backpressure (503 + Retry-After at the edge).
  */
 export class LocalFeaturePool {
-  private readonly pool: Piscina;
+  private readonly pool: BoundedWorkerPool;
   private readonly totals: LocalFeatureUsage = {
     extract: { items: 0, seconds: 0 },
     verify: { items: 0, seconds: 0 },
@@ -57,21 +42,20 @@ export class LocalFeaturePool {
   constructor(options: LocalFeaturePoolOptions = {}) {
     this.runtime = resolveCvRuntime(options.runtime ?? 'auto');
     const threads = options.threads ?? defaultFeatureThreads();
-    this.pool = new Piscina({
-      filename: workerEntry(),
-      minThreads: threads,
-      maxThreads: threads,
+    this.pool = new BoundedWorkerPool({
+      filename: workerFile(__filename, 'feature-worker'),
+      threads,
       maxQueue: options.maxQueue ?? 64 * threads,
-      idleTimeout: 60_000,
+      busyMessage: 'local-feature workers are busy',
     });
   }
 
   get threads(): number {
-    return this.pool.threads.length;
+    return this.pool.threads;
   }
 
   get queued(): number {
-    return this.pool.queueSize;
+    return this.pool.queued;
   }
 
   /** Totals since the pool started: what local features cost, per image and per pair. */
@@ -100,24 +84,15 @@ export class LocalFeaturePool {
   }
 
   async close(): Promise<void> {
-    await this.pool.close({ force: false });
+    await this.pool.close();
   }
 
   private async run<T>(task: unknown, name: LocalFeatureOp, items: number): Promise<T> {
-    try {
-      const { value, cpuMs } = (await this.pool.run(task, { name })) as Timed<T>;
-      const seconds = cpuMs / 1000;
-      this.totals[name].items += items;
-      this.totals[name].seconds += seconds;
-      for (const listener of this.listeners) listener(name, items, seconds);
-      return value;
-    } catch (error) {
-      if (error instanceof Error && /queue is at limit/i.test(error.message)) {
-        throw new LookalikeError(ErrorCode.Busy, 'local-feature workers are busy; retry shortly', {
-          retryAfterSeconds: 1,
-        });
-      }
-      throw error;
-    }
+    const { value, cpuMs } = await this.pool.run<Timed<T>>(task, { name });
+    const seconds = cpuMs / 1000;
+    this.totals[name].items += items;
+    this.totals[name].seconds += seconds;
+    for (const listener of this.listeners) listener(name, items, seconds);
+    return value;
   }
 }

@@ -4,6 +4,22 @@ import { Subjects } from '@lookalike/contracts';
 import { devLogin, startTestStack, StackMode, TestStack } from './support/test-stack';
 
 const modes: StackMode[] = ['embedded', 'distributed'];
+/** A small limit, so that the rate-limit test's burst takes well under a second. */
+const rateLimit = 120;
+/** The gateway counts hits in fixed one-minute windows, the previous one weighted (sliding window). */
+const rateWindowMs = 60_000;
+
+/**
+ * Waits, where needed, until a burst that starts now ends inside the current window. A burst
+ * across a window boundary is counted with the estimate of the sliding-window counter (the
+ * previous window's hits taken as spread evenly over it), which can let a few more through; that
+ * is the method's documented trade, and the test asserts the exact limit, so it keeps the burst
+ * inside one window.
+ */
+async function awaitRoomInWindow(roomMs: number): Promise<void> {
+  const left = rateWindowMs - (Date.now() % rateWindowMs);
+  if (left < roomMs) await new Promise((r) => setTimeout(r, left + 50));
+}
 
 describe.each(modes)('foundation through the gateway (%s)', (mode) => {
   let stack: TestStack;
@@ -13,7 +29,11 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
     // The feedback module is left out: the test stands in for it to show a downstream timeout.
     stack = await startTestStack(mode, {
       omit: ['feedback'],
-      env: { RPC_TIMEOUT_MS: '1500', CONSOLE_DIR: resolve(__dirname, '../../../web/dist') },
+      env: {
+        RPC_TIMEOUT_MS: '1500',
+        CONSOLE_DIR: resolve(__dirname, '../../../web/dist'),
+        RATE_LIMIT_PER_MINUTE: String(rateLimit),
+      },
     });
     token = await devLogin(stack.url, 'alice');
   });
@@ -149,10 +169,10 @@ describe.each(modes)('foundation through the gateway (%s)', (mode) => {
         headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
         body: '{}',
       });
-    const limit = 600; // the gateway's default RATE_LIMIT_PER_MINUTE
-    for (let sent = 0; sent < limit; sent += 50) {
-      const answers = await Promise.all(Array.from({ length: 50 }, () => ask(throttled)));
-      expect(answers.map((r) => r.status)).toEqual(Array(50).fill(400));
+    await awaitRoomInWindow(15_000);
+    for (let sent = 0; sent < rateLimit; sent += 40) {
+      const answers = await Promise.all(Array.from({ length: 40 }, () => ask(throttled)));
+      expect(answers.map((r) => r.status)).toEqual(Array(40).fill(400));
     }
     const refused = await ask(throttled);
     expect(refused.status).toBe(429);

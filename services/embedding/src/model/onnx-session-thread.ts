@@ -1,24 +1,11 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { BoundedWorkerPool, workerFile } from '@lookalike/workers';
 import type * as ort from 'onnxruntime-node';
-import { Piscina } from 'piscina';
 import type {
   SessionDescription,
   SessionResult,
   SessionTask,
   SessionWorkerData,
 } from './onnx-session-worker';
-
-/** The compiled worker: beside this file when compiled, in dist/ when run from sources (tests). */
-function workerEntry(): string {
-  const compiled = __filename.endsWith('.ts')
-    ? join(__dirname, '../../dist/model/onnx-session-worker.js')
-    : join(__dirname, 'onnx-session-worker.js');
-  if (!existsSync(compiled)) {
-    throw new Error(`${compiled} is missing: build services/embedding (make build) first`);
-  }
-  return compiled;
-}
 
 /**
  * An onnxruntime session on a thread of its own (one piscina worker), so inference never holds
@@ -29,7 +16,7 @@ export class OnnxSessionThread {
   private closed: Promise<void> | undefined;
 
   private constructor(
-    private readonly pool: Piscina,
+    private readonly pool: BoundedWorkerPool,
     readonly inputMetadata: readonly ort.InferenceSession.ValueMetadata[],
     readonly outputMetadata: readonly ort.InferenceSession.ValueMetadata[],
   ) {}
@@ -40,18 +27,18 @@ export class OnnxSessionThread {
     options: ort.InferenceSession.SessionOptions,
   ): Promise<OnnxSessionThread> {
     const data: SessionWorkerData = { model, options };
-    const pool = new Piscina({
-      filename: workerEntry(),
-      minThreads: 1,
-      maxThreads: 1,
-      idleTimeout: Infinity,
+    // Unbounded: the embedding service's batch queue bounds what reaches the session.
+    const pool = new BoundedWorkerPool({
+      filename: workerFile(__filename, 'onnx-session-worker'),
+      threads: 1,
+      busyMessage: 'the model thread is busy',
       workerData: data,
     });
     try {
-      const graph = (await pool.run(undefined, { name: 'describe' })) as SessionDescription;
+      const graph = await pool.run<SessionDescription>(undefined, { name: 'describe' });
       return new OnnxSessionThread(pool, graph.inputs, graph.outputs);
     } catch (error) {
-      await pool.close({ force: true });
+      await pool.close(true);
       throw error;
     }
   }
@@ -60,7 +47,7 @@ export class OnnxSessionThread {
   run(feeds: SessionTask['feeds']): Promise<SessionResult> {
     const task: SessionTask = { feeds };
     const transferList = [...new Set(Object.values(feeds).map((f) => f.data.buffer as ArrayBuffer))];
-    return this.pool.run(task, { name: 'run', transferList }) as Promise<SessionResult>;
+    return this.pool.run<SessionResult>(task, { name: 'run', transferList });
   }
 
   /** Releases the session and ends the thread; safe to call again. */
@@ -69,7 +56,7 @@ export class OnnxSessionThread {
       try {
         await this.pool.run(undefined, { name: 'release' });
       } finally {
-        await this.pool.close({ force: false });
+        await this.pool.close();
       }
     })();
     return this.closed;
