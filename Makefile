@@ -22,11 +22,11 @@ $(NPM_STAMP): package.json package-lock.json web/package.json
 
 install: $(NPM_STAMP) ## Install dependencies (npm ci; the onnxruntime CUDA download is skipped)
 
-build: install ## Compile every lib and service (tsc project references), the native OpenCV addon and the console
+build: install ## Compile every lib and service (tsc project references), the native addons and the console
 	npx tsc -b tsconfig.build.json
 	$(MAKE) --no-print-directory native build-web
 
-native: install ## The native OpenCV addon for local features, where libopencv-dev is installed (else OpenCV.js runs)
+native: install ## The native addons: the quality pass's pixel sums (C++) and OpenCV for local features, where libopencv-dev is installed (else OpenCV.js runs)
 	bash scripts/build-native.sh
 
 build-web: install

@@ -7,7 +7,8 @@
 # when new code (the quality metrics) took its place, and about 10 ms per upload went to the wrong
 # stage. Needs perf (linux-perf) and a build (npx tsc -b tsconfig.build.json).
 #   BENCH_N=300 scripts/bench/ingest-profile.sh     (PROFILE_WINDOW=embedded/batch picks another run;
-#   PROFILE_THREAD=main counts the main threads alone)
+#   PROFILE_THREAD=main counts the main threads alone; PROFILE_DETAIL=<stage> lists where that
+#   stage's samples come from)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 command -v perf >/dev/null || { echo "perf is not installed (apt-get install linux-perf)" >&2; exit 1; }
@@ -29,6 +30,8 @@ window=$(grep -o 'e2e window (CLOCK_MONOTONIC s): .*' "$out/stderr" | grep " $la
 [ -n "$window" ] || { echo "no window $label in the bench's output" >&2; exit 1; }
 read -r start end _ uploads _ client _ <<<"$window"
 perf inject --jit -i "$out/perf.data" -o "$out/perf.jit.data"
-perf script -i "$out/perf.jit.data" -F pid,tid,time,ip,sym,dso 2>/dev/null |
+# PROFILE_KEEP=<file> keeps the named samples, to read them again (PROFILE_DETAIL=<stage> with
+# perf-stages.ts) without another run.
+perf script -i "$out/perf.jit.data" -F pid,tid,time,ip,sym,dso 2>/dev/null | tee "${PROFILE_KEEP:-/dev/null}" |
   node services/ingest/bench/run-dist.cjs services/ingest/bench/perf-stages.ts "$start" "$end" "$uploads" "$HZ" "$client"
 rm -f isolate-0x*-v8.log

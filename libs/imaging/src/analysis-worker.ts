@@ -1,9 +1,10 @@
 /**
  * The worker side of `PixelAnalysisPool`: the quality pass over decoded pixels (`qualityAndLuma`,
- * about 20 ms of synchronous JavaScript per 1024 px photo) runs here, off the event loop of the
- * process that serves HTTP and drives the SQL connection.
+ * about 3 ms of compiled loops per 1024 px photo, 14 ms in TypeScript) runs here, off the event
+ * loop of the process that serves HTTP and drives the SQL connection.
  */
 import { Piscina } from 'piscina';
+import type { PixelRuntime } from './pixel-sums';
 import { qualityAndLuma, type QualityMetrics } from './quality-metrics';
 
 export interface AnalysisTask {
@@ -12,6 +13,8 @@ export interface AnalysisTask {
   width: number;
   height: number;
   displayed: { width: number; height: number };
+  /** Settled by the pool at construction (`resolvePixelRuntime`). */
+  runtime: PixelRuntime;
 }
 
 export interface AnalysisResult {
@@ -21,9 +24,13 @@ export interface AnalysisResult {
 }
 
 export default async function analyse(task: AnalysisTask): Promise<AnalysisResult> {
-  const { data, width, height, displayed } = task;
+  const { data, width, height, displayed, runtime } = task;
   const pixels = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  const { quality, luma } = await qualityAndLuma({ data: pixels, width, height, channels: 3 }, displayed);
+  const { quality, luma } = await qualityAndLuma(
+    { data: pixels, width, height, channels: 3 },
+    displayed,
+    runtime,
+  );
   const result: AnalysisResult = { quality, luma: luma.data };
   // Piscina's transferable protocol: the value is posted with the luma's buffer in its transfer list.
   return Piscina.move({

@@ -66,8 +66,18 @@ export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
 export {
   defaultAnalysisThreads,
   inlineAnalysis,
+  inlineAnalysisOn,
   type PixelAnalysis,
   PixelAnalysisPool,
   type PixelAnalysisPoolOptions,
 } from './analysis-pool';
+export {
+  IMAGING_ADDON_PATH,
+  pixelRuntimesHere,
+  type PixelRuntime,
+  type PixelRuntimeChoice,
+  pixelSums,
+  type PixelSums,
+  resolvePixelRuntime,
+} from './pixel-sums';
 export { derivedVariants, HASH_VARIANTS, type HashVariant } from './phash-variants';

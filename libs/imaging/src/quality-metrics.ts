@@ -1,10 +1,17 @@
 import sharp from 'sharp';
 import { decodeForAnalysis, type DecodedImage, runDecode } from './image-decoding';
 import { DEFAULT_IMAGE_LIMITS, type ImageLimits, sharpInputOptions } from './image-limits';
+import {
+  type BlurSums,
+  blurSums,
+  type LaplacianSums,
+  lumaByte,
+  pixelSums,
+  type PixelRuntimeChoice,
+  shadowsOf,
+} from './pixel-sums';
 
-// Module-level bindings for the per-pixel loops: under Jest 30 every lookup of the global `Math`
-// goes through its globals guard and makes these loops about 30 times slower than in production.
-const { abs, max, min } = Math;
+export { pixelStatistics } from './pixel-sums';
 
 /** Quality flags, named as in the payload and the proto's `quality_flags`. */
 export const QUALITY_FLAGS = [
@@ -90,137 +97,27 @@ export function ramp(value: number, good: number, threshold: number, worst: numb
   return 0.5 - 0.5 * ((badness - thresholdAt) / (1 - thresholdAt));
 }
 
-/** Luma and the colour statistics of one pass over the pixels (`pixelStatistics`). */
-interface PixelStatistics {
-  luma: Uint8Array;
-  histogram: Uint32Array;
-  clipped: number;
-  shadows: number;
-  coloured: number;
-}
-
-/**
- * One pass over the RGB pixels: luma, round(0.299 R + 0.587 G + 0.114 B) (the Uint8Array store
- * truncates x + 0.5), its histogram, and the counts of clipped (a channel at `clipLevel` or more),
- * shadow (luma at `shadowLevel` or less) and coloured (channels more than `channelDelta` apart)
- * pixels. The counts add comparisons as numbers instead of branching on them (data-dependent
- * branches are mispredicted often on photos); the shadows are read off the histogram after the
- * pass, and the brightest and darkest channel are picked by comparisons rather than Math.max/min
- * of three. Per 1024 px photo in one thread, identical results: 15.4 -> 11.3 ms with the
- * branch-free blur sums below, then 13.6 -> 9.7 ms for this pass (40 ingest-bench files).
- */
-export function pixelStatistics(
-  data: Uint8Array,
-  count: number,
-  clipLevel: number,
-  shadowLevel: number,
-  channelDelta: number,
-): PixelStatistics {
-  const luma = new Uint8Array(count);
-  const histogram = new Uint32Array(256);
-  let clipped = 0;
-  let coloured = 0;
-  for (let i = 0, p = 0; i < count; i += 1, p += 3) {
-    const r = data[p];
-    const g = data[p + 1];
-    const b = data[p + 2];
-    const y = lumaByte(r, g, b);
-    luma[i] = y;
-    histogram[y] += 1;
-    const brightest = r > g ? (r > b ? r : b) : g > b ? g : b;
-    const darkest = r < g ? (r < b ? r : b) : g < b ? g : b;
-    clipped += +(brightest >= clipLevel);
-    coloured += +(brightest - darkest > channelDelta);
-  }
-  let shadows = 0;
-  for (let level = 0; level <= shadowLevel && level < 256; level += 1) shadows += histogram[level];
-  return { luma, histogram, clipped, shadows, coloured };
-}
-
-/** BT.601 luma of one pixel, rounded half up (`| 0` truncates the non-negative x + 0.5). */
-function lumaByte(r: number, g: number, b: number): number {
-  return (0.299 * r + 0.587 * g + 0.114 * b + 0.5) | 0;
-}
-
-function laplacianVariance(luma: Uint8Array, width: number, height: number): number {
+/** Variance of the Laplacian in 0..1 units, from its integer sums over the interior. */
+function laplacianVariance({ sum, sumSq }: LaplacianSums, width: number, height: number): number {
   if (width < 3 || height < 3) return 0;
-  // Integer sums of the (unscaled) Laplacian: exact, and scaled to 0..1 units once at the end.
-  let sum = 0;
-  let sumSq = 0;
-  for (let y = 1; y < height - 1; y += 1) {
-    const row = y * width;
-    for (let i = row + 1, end = row + width - 1; i < end; i += 1) {
-      const value = luma[i - 1] + luma[i + 1] + luma[i - width] + luma[i + width] - 4 * luma[i];
-      sum += value;
-      sumSq += value * value;
-    }
-  }
   const count = (width - 2) * (height - 2);
   const mean = sum / count / 255;
   return Math.max(0, sumSq / count / (255 * 255) - mean * mean);
 }
 
+/** Crete's blur effect from its sums (`blurSums`): the mean of both axes. */
+function blurFromSums(sums: BlurSums, kernel: number): number {
+  const along = (variation: number, kept: number) => (variation > 0 ? 1 - kept / kernel / variation : 1);
+  return (along(sums.variationH, sums.keptH2 / 2) + along(sums.variationV, sums.keptV2 / 2)) / 2;
+}
+
 /**
  * Crete's no-reference blur measure: re-blur the image with a `kernel`-pixel box filter along each
  * axis and measure what share of the neighbour-to-neighbour variation survives; a blurred image
- * has little left to lose. The mean of both axes.
- *
- * Along a line, with the ends repeated, the change of the box-blurred value from one pixel to the
- * next is (L[k + r] - L[k - 1 - r]) / kernel (r the radius, indices clamped to the line), so no
- * blurred copy is made: `kernel * kept` is summed in integers, row by row for both axes (the
- * vertical pass reads four whole rows at a time instead of striding down columns).
+ * has little left to lose. The mean of both axes (sums: `blurSums`).
  */
 export function blurEffect(luma: Uint8Array, width: number, height: number, kernel: number): number {
-  const radius = (kernel - 1) / 2;
-  // `kept + |kept|` is twice the positive part: summed without a branch on the pixel values (a
-  // data-dependent branch here is mispredicted about half the time), halved at the end.
-  let variationH = 0;
-  let keptH2 = 0;
-  // Along a row the window is clamped only near its ends: the columns up to `head` clamp behind,
-  // those from `tail` clamp ahead, and the loop between them indexes without a test.
-  const head = min(radius + 1, width - 1);
-  const tail = max(head + 1, width - radius);
-  for (let y = 0; y < height; y += 1) {
-    const row = y * width;
-    const last = row + width - 1;
-    for (let x = 1; x < width; x += 1) {
-      if (x > head && x < tail) {
-        // The interior: ahead = i + radius, behind = i - 1 - radius, both inside the row.
-        const end = row + tail;
-        for (let i = row + x; i < end; i += 1) {
-          const d = abs(luma[i] - luma[i - 1]);
-          variationH += d;
-          const kept = kernel * d - abs(luma[i + radius] - luma[i - 1 - radius]);
-          keptH2 += kept + abs(kept);
-        }
-        x = tail - 1;
-        continue;
-      }
-      const i = row + x;
-      const d = abs(luma[i] - luma[i - 1]);
-      const ahead = x + radius < width ? i + radius : last;
-      const behind = x - 1 - radius > 0 ? i - 1 - radius : row;
-      variationH += d;
-      const kept = kernel * d - abs(luma[ahead] - luma[behind]);
-      keptH2 += kept + abs(kept);
-    }
-  }
-  let variationV = 0;
-  let keptV2 = 0;
-  for (let y = 1; y < height; y += 1) {
-    const here = y * width;
-    const above = here - width;
-    const ahead = min(y + radius, height - 1) * width;
-    const behind = max(y - 1 - radius, 0) * width;
-    for (let x = 0; x < width; x += 1) {
-      const d = abs(luma[here + x] - luma[above + x]);
-      variationV += d;
-      const kept = kernel * d - abs(luma[ahead + x] - luma[behind + x]);
-      keptV2 += kept + abs(kept);
-    }
-  }
-  const along = (variation: number, kept: number) => (variation > 0 ? 1 - kept / kernel / variation : 1);
-  return (along(variationH, keptH2 / 2) + along(variationV, keptV2 / 2)) / 2;
+  return blurFromSums(blurSums(luma, width, height, kernel), kernel);
 }
 
 /** Mean, sample standard deviation and Shannon entropy (bits) of a 256-bin histogram. */
@@ -297,8 +194,9 @@ function qualityFlags(metrics: Omit<QualityMetrics, 'flags' | 'qualityScore'>): 
 export async function qualityFromPixels(
   image: DecodedImage,
   displayed: { width: number; height: number },
+  runtime: PixelRuntimeChoice = 'auto',
 ): Promise<QualityMetrics> {
-  return (await qualityAndLuma(image, displayed)).quality;
+  return (await qualityAndLuma(image, displayed, runtime)).quality;
 }
 
 /** 8-bit luma of decoded pixels, one byte per pixel, row-major. */
@@ -341,17 +239,20 @@ export async function analysisLuma(
 export async function qualityAndLuma(
   image: DecodedImage,
   displayed: { width: number; height: number },
+  runtime: PixelRuntimeChoice = 'auto',
 ): Promise<{ quality: QualityMetrics; luma: LumaImage }> {
   const t = QUALITY_THRESHOLDS;
   const { data, width, height } = image;
   const count = width * height;
-  const { luma, histogram, clipped, shadows, coloured } = pixelStatistics(
+  const sums = pixelSums(
     data,
-    count,
-    t.overexposed.clipLevel,
-    Math.round(t.overexposed.shadowLuma * 255),
-    t.grayscale.channelDelta,
+    width,
+    height,
+    { clipLevel: t.overexposed.clipLevel, channelDelta: t.grayscale.channelDelta, kernel: t.blurry.kernel },
+    runtime,
   );
+  const { luma, histogram, clipped, coloured } = sums;
+  const shadows = shadowsOf(histogram, Math.round(t.overexposed.shadowLuma * 255));
   let highlightLevel = 255;
   for (let level = 0, seen = 0; level < 256; level += 1) {
     seen += histogram[level];
@@ -366,8 +267,8 @@ export async function qualityAndLuma(
   const base = {
     brightness: lumaStats.mean / 255,
     contrast: lumaStats.stdev / 255,
-    sharpness: laplacianVariance(luma, width, height),
-    blurEffect: blurEffect(luma, width, height, t.blurry.kernel),
+    sharpness: laplacianVariance(sums.laplacian, width, height),
+    blurEffect: blurFromSums(sums.blur, t.blurry.kernel),
     entropy: lumaStats.entropy,
     highlight: highlightLevel / 255,
     clipped: clipped / count,

@@ -124,6 +124,40 @@ async function main(): Promise<void> {
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  const detail = process.env.PROFILE_DETAIL;
+  if (detail) process.stdout.write(detailOf(detail, samples, stages, uploads, msPerSample));
+}
+
+/**
+ * PROFILE_DETAIL=<stage>: where that stage's samples come from, to find what to cut: the threads
+ * (main or other) and the innermost JavaScript frames (a script path) of their stacks.
+ */
+function detailOf(
+  stage: string,
+  samples: Sample[],
+  stages: (string | undefined)[],
+  uploads: number,
+  msPerSample: number,
+): string {
+  const callers = new Map<string, number>();
+  let main = 0;
+  let picked = 0;
+  samples.forEach((s, i) => {
+    if (stages[i] !== stage) return;
+    picked += 1;
+    if (s.pid === s.tid) main += 1;
+    const js = s.frames.find((f) => /\.(js|ts|cjs|mjs):\d+/.test(f)) ?? '(no script frame)';
+    const name = js.replace(/\s*\(\S+\)\s*$/, '');
+    callers.set(name, (callers.get(name) ?? 0) + 1);
+  });
+  const ms = (n: number) => ((n * msPerSample) / uploads).toFixed(2);
+  const top = [...callers].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  return [
+    '',
+    `${stage}: ${ms(picked)} ms/upload, ${ms(main)} on main threads; innermost script frames:`,
+    ...top.map(([name, n]) => `  ${ms(n).padStart(6)}  ${name}`),
+    '',
+  ].join('\n');
 }
 
 main().catch((error: unknown) => {

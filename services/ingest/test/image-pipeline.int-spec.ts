@@ -99,7 +99,7 @@ describe('ingest pipeline against PGlite, LanceDB and the local object store', (
     } as unknown as QualityLoopRepository;
     const loop = new QualityLoopService(config, qualityLoop);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
-    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 1 });
+    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 1, QUALITY_PASS_RUNTIME: 'auto' });
     sut = new IngestService(
       config,
       objects,

@@ -82,7 +82,7 @@ describe('reconciliation against PGlite, LanceDB and the local object store', ()
     const loop = new QualityLoopService(config, loopEdge);
     const videos = new VideoRepository(db);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
-    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 0 });
+    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 0, QUALITY_PASS_RUNTIME: 'auto' });
     const pipeline = new ImagePipelineService(
       config,
       objects,

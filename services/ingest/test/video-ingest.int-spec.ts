@@ -139,7 +139,7 @@ describe('video ingest against PGlite, LanceDB, the local object store and real 
     } as unknown as QualityLoopRepository;
     imagesService = new ImagesService(config, objects, vectors, images);
     workers = new LocalFeatureWorkers({ LOCAL_FEATURES: true, LOCAL_FEATURES_THREADS: 1 });
-    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 0 });
+    analysis = new AnalysisWorkers({ ANALYSIS_THREADS: 0, QUALITY_PASS_RUNTIME: 'auto' });
     pipeline = new ImagePipelineService(
       config,
       objects,
