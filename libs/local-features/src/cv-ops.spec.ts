@@ -178,9 +178,43 @@ both('native OpenCV against OpenCV.js (the same calls, the same answers)', () =>
     }
   });
 
+  it("finds each descriptor's two nearest as the JavaScript matcher does, at any byte offset", async () => {
+    const orbOf = async (file: string) => {
+      const found = native.orbDetectAndCompute(await featureGrey(native, file), ORB);
+      const count = found.fields.length / KEYPOINT_FIELDS;
+      return { count, points: new Float32Array(count * 2), descriptors: found.descriptors };
+    };
+    const pairs = [
+      ['astronaut.jpg', 'astronaut__jpeg20.jpg'],
+      ['coffee.jpg', 'coffee__crop80.jpg'],
+      ['coffee.jpg', 'astronaut.jpg'],
+    ];
+    for (const [fa, fb] of pairs) {
+      const [a, b] = await Promise.all([orbOf(fa!), orbOf(fb!)]);
+      expect(a.count).toBeGreaterThan(100);
+      const expected = wasm.hammingKnn2(a, b);
+      expect(expected).toHaveLength(a.count * 3);
+      expect(native.hammingKnn2(a, b)).toEqual(expected);
+      const shifted = new Uint8Array(a.descriptors.length + 1);
+      shifted.set(a.descriptors, 1);
+      expect(native.hammingKnn2({ ...a, descriptors: shifted.subarray(1) }, b)).toEqual(expected);
+    }
+    // Ties: the same descriptor twice in B gives the earlier index and a second distance of 0.
+    const a = await orbOf('coffee.jpg');
+    const doubled = new Uint8Array(64);
+    doubled.set(a.descriptors.subarray(0, 32), 0);
+    doubled.set(a.descriptors.subarray(0, 32), 32);
+    const twice = { count: 2, points: new Float32Array(4), descriptors: doubled };
+    expect(Array.from(native.hammingKnn2(a, twice).subarray(0, 3))).toEqual([0, 0, 0]);
+    expect(native.hammingKnn2(a, twice)).toEqual(wasm.hammingKnn2(a, twice));
+    expect(native.hammingKnn2(a, { ...twice, count: 1 })).toHaveLength(0);
+  });
+
   it('answers a buffer shorter than its size with an error, not a crash', () => {
     const short = { width: 100, height: 100, data: new Uint8Array(50) };
     expect(() => native.flip(short)).toThrow(/do not cover/);
+    const few = { count: 10, points: new Float32Array(20), descriptors: new Uint8Array(100) };
+    expect(() => native.hammingKnn2(few, few)).toThrow(/descriptors do not cover/);
     expect(() => native.findHomography(new Float32Array(8), new Float32Array(6), 3, 10, 0.99)).toThrow(
       /differ in length/,
     );

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import type { GreyImage } from './local-features';
+import { hammingKnn2, ORB_DESCRIPTOR_BYTES } from './hamming';
+import type { GreyImage, KeypointSet } from './local-features';
 import { openCv, withMats, type CvMat, type OpenCv } from './opencv';
 
 /**
@@ -57,6 +58,11 @@ export interface CvOps {
   orbDetectAndCompute(image: GreyImage, orb: OrbSettings): OrbKeypoints;
   /** Descriptors of given keypoints: ORB drops those too near the border, and returns the rest. */
   orbCompute(image: GreyImage, orb: OrbSettings, keypoints: Float64Array): OrbKeypoints;
+  /**
+   * Brute-force Hamming `knnMatch(a, b, 2)`: `[bestIndex, bestDistance, secondDistance]` per A
+   * descriptor (the earlier of equal distances first), or nothing when B has fewer than two.
+   */
+  hammingKnn2(a: KeypointSet, b: KeypointSet): Int32Array;
   /** RANSAC homography from `src` to `dst` (x0, y0, x1, y1, ...). */
   findHomography(
     src: Float32Array,
@@ -108,6 +114,7 @@ interface NativeAddon {
     params: Float64Array,
     fields: Float64Array,
   ): OrbKeypoints;
+  hammingKnn2(a: Uint8Array, aCount: number, b: Uint8Array, bCount: number): Int32Array;
   findHomography(
     src: Float32Array,
     dst: Float32Array,
@@ -143,6 +150,13 @@ export function nativeOpsOf(addon: NativeAddon): CvOps {
       addon.orbDetectAndCompute(image.data, image.width, image.height, orbParameters(orb)),
     orbCompute: (image, orb, keypoints) =>
       addon.orbCompute(image.data, image.width, image.height, orbParameters(orb), keypoints),
+    hammingKnn2: (a, b) =>
+      addon.hammingKnn2(
+        a.descriptors.subarray(0, a.count * ORB_DESCRIPTOR_BYTES),
+        a.count,
+        b.descriptors.subarray(0, b.count * ORB_DESCRIPTOR_BYTES),
+        b.count,
+      ),
     findHomography: (src, dst, reprojectionPx, iterations, confidence) =>
       addon.findHomography(src, dst, reprojectionPx, iterations, confidence),
     warpPerspective: (image, matrix, width, height, interpolation, inverse = false) => ({
@@ -245,6 +259,8 @@ export function wasmOpsOf(cv: OpenCv): CvOps {
         (keep(orbOf(orb)) as unknown as Describer).compute(matOf(keep, image), given, descriptors);
         return keypointsOf(given, descriptors);
       }),
+    // OpenCV.js's BFMatcher is 2.5 times slower than the same search in plain JavaScript.
+    hammingKnn2,
     findHomography: (src, dst, reprojectionPx, iterations, confidence) =>
       withMats((keep) => {
         const n = src.length / 2;

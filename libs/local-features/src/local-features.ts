@@ -7,9 +7,9 @@ import {
   type OrbKeypoints,
   type OrbSettings,
 } from './cv-ops';
+import { ORB_DESCRIPTOR_BYTES } from './hamming';
 
-/** Bytes per ORB descriptor (256 bits). */
-export const ORB_DESCRIPTOR_BYTES = 32;
+export { ORB_DESCRIPTOR_BYTES } from './hamming';
 
 /** 8-bit grey pixels, row-major. */
 export interface GreyImage {
