@@ -1,4 +1,9 @@
-import { embeddedEnv, EMBEDDED_DEDUP_CHECK_CONCURRENCY, EMBEDDED_INGEST_CONCURRENCY } from './embedded-env';
+import {
+  embeddedEnv,
+  EMBEDDED_DEDUP_CHECK_CONCURRENCY,
+  EMBEDDED_INGEST_CONCURRENCY,
+  EMBEDDED_MODEL_THREADS,
+} from './embedded-env';
 
 describe('embeddedEnv', () => {
   it('runs more ingests and dedup checks at once than the services default to, unless told', () => {
@@ -16,6 +21,11 @@ describe('embeddedEnv', () => {
       '1',
       '3',
     ]);
+  });
+
+  it('gives the model one intra-op thread unless told', () => {
+    expect(embeddedEnv({}).MODEL_INTRA_OP_THREADS).toBe(String(EMBEDDED_MODEL_THREADS));
+    expect(embeddedEnv({ MODEL_INTRA_OP_THREADS: '4' }).MODEL_INTRA_OP_THREADS).toBe('4');
   });
 
   it('is the in-process transport on the in-memory index, whatever the caller says of the transport', () => {

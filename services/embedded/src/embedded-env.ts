@@ -6,6 +6,8 @@ export type Env = Record<string, string | undefined>;
 /** Ingests (and batch items) and dedup checks at once in the embedded stack, unless set. */
 export const EMBEDDED_INGEST_CONCURRENCY = 8;
 export const EMBEDDED_DEDUP_CHECK_CONCURRENCY = 4;
+/** onnxruntime's intra-op threads in the embedded stack, unless set. */
+export const EMBEDDED_MODEL_THREADS = 1;
 
 /** The environment every module of the embedded stack reads: the caller's, with this mode's defaults. */
 export function embeddedEnv(input: Env, options: { seedDemo?: boolean } = {}): Env {
@@ -27,6 +29,11 @@ export function embeddedEnv(input: Env, options: { seedDemo?: boolean } = {}): E
     INGEST_CONCURRENCY: input.INGEST_CONCURRENCY ?? String(EMBEDDED_INGEST_CONCURRENCY),
     DEDUP_CHECK_CONCURRENCY: input.DEDUP_CHECK_CONCURRENCY ?? String(EMBEDDED_DEDUP_CHECK_CONCURRENCY),
     BATCH_CONCURRENCY: input.BATCH_CONCURRENCY ?? String(EMBEDDED_INGEST_CONCURRENCY),
+    // One onnxruntime thread: every core here is busy with other stages while ingesting, and a
+    // second intra-op thread made each MobileNetV2 image cost 40-50% more CPU (8.6-9.9 against
+    // 11.7-15.2 ms) for 1-1.5 ms less latency (docs/ingest.md, "Native quality sums"). The
+    // embedding service's own default (every core) stays for its pods.
+    MODEL_INTRA_OP_THREADS: input.MODEL_INTRA_OP_THREADS ?? String(EMBEDDED_MODEL_THREADS),
     // The gateway thread's stdout is no terminal even when the process's is: decide here.
     LOG_FORMAT: (input.LOG_FORMAT ?? 'auto') === 'auto' && process.stdout.isTTY ? 'pretty' : input.LOG_FORMAT,
   };

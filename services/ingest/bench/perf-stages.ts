@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     if (best && best[1] / total >= 0.6) dominant.set(tid, best[0]);
   }
   const totals = new Map<string, number>();
-  samples.forEach((s, i) => {
+  const final = samples.map((s, i) => {
     const stage =
       stages[i] ??
       dominant.get(s.tid) ??
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
         ? 'kernel (I/O, page faults, scheduling)'
         : 'other JS, event loop, runtime');
     totals.set(stage, (totals.get(stage) ?? 0) + 1);
+    return stage;
   });
   const msPerSample = 1000 / hz;
   const all = samples.length;
@@ -125,7 +126,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   const detail = process.env.PROFILE_DETAIL;
-  if (detail) process.stdout.write(detailOf(detail, samples, stages, uploads, msPerSample));
+  if (detail) process.stdout.write(detailOf(detail, samples, final, uploads, msPerSample));
 }
 
 /**
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
 function detailOf(
   stage: string,
   samples: Sample[],
-  stages: (string | undefined)[],
+  stages: string[],
   uploads: number,
   msPerSample: number,
 ): string {
