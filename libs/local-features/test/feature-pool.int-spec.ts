@@ -53,9 +53,10 @@ describe('LocalFeaturePool (worker threads with their own OpenCV)', () => {
     const after = pool.usage;
     expect(after.extract.items - before.extract.items).toBe(2);
     expect(after.verify.items - before.verify.items).toBe(3);
-    // An extraction is tens of milliseconds of one thread, not nothing and not seconds.
+    // An extraction is about a millisecond (native, a small image on a fast machine: 0.96 ms seen)
+    // to tens of milliseconds (OpenCV.js) of one thread: not nothing and not seconds.
     const perImage = (after.extract.seconds - before.extract.seconds) / 2;
-    expect(perImage).toBeGreaterThan(0.001);
+    expect(perImage).toBeGreaterThan(0.0002);
     expect(perImage).toBeLessThan(2);
   });
 
