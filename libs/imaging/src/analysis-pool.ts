@@ -20,7 +20,7 @@ export function inlineAnalysisOn(runtime: PixelRuntimeChoice): PixelAnalysis {
 }
 
 export interface PixelAnalysisPoolOptions {
-  /** Worker threads (default: half the cores, at least one). */
+  /** Worker threads (default: half the cores, at least one: `halfTheCores`). */
   threads?: number;
   /** Tasks that may wait for a thread; past that `analyse` rejects with `busy`. */
   maxQueue?: number;
@@ -28,16 +28,12 @@ export interface PixelAnalysisPoolOptions {
   runtime?: PixelRuntimeChoice;
 }
 
-export function defaultAnalysisThreads(): number {
-  return halfTheCores();
-}
-
 /**
  * The quality pass in a bounded pool of worker threads (piscina): about 3 ms (compiled sums) to
  * 14 ms (TypeScript sums) of synchronous work per 1024 px upload that used to run on the event
  * loop of the process serving HTTP and the single SQL connection of the embedded stack (ingest.md,
- * "Native OpenCV and the quality pass off the event loop"). The pixels are copied to the worker, the luma moved back. A full
- * queue answers `busy` at once (503 + Retry-After at the edge).
+ * "Native OpenCV and the quality pass off the event loop"). The pixels are copied to the worker,
+ * the luma moved back. A full queue answers `busy` at once (503 + Retry-After at the edge).
  */
 export class PixelAnalysisPool {
   private readonly pool: BoundedWorkerPool;
@@ -46,7 +42,7 @@ export class PixelAnalysisPool {
 
   constructor(options: PixelAnalysisPoolOptions = {}) {
     this.runtime = resolvePixelRuntime(options.runtime ?? 'auto');
-    const threads = options.threads ?? defaultAnalysisThreads();
+    const threads = options.threads ?? halfTheCores();
     this.pool = new BoundedWorkerPool({
       filename: workerFile(__filename, 'analysis-worker'),
       threads,

@@ -64,7 +64,6 @@ export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
 export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
 export {
-  defaultAnalysisThreads,
   inlineAnalysis,
   inlineAnalysisOn,
   type PixelAnalysis,
