@@ -2,12 +2,13 @@
 // the same integer sums and the same luma bytes as the TypeScript loops, bit for bit
 // (pixel-sums.spec.ts compares them on real photos and on the edge cases). Every metric is
 // computed from the sums in TypeScript, so the two runtimes differ only in how fast they add.
-// Synchronous: callers run it in a worker thread.
+// `pixelSumsAsync` runs them on libuv's thread pool, off the event loop, without copying the pixels.
 #include <napi.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 
 namespace {
 
@@ -91,29 +92,52 @@ void Blur(const uint8_t* luma, int width, int height, int kernel, int64_t* varia
   *kept_v2 = kv;
 }
 
-// pixelSums(rgb, width, height, clipLevel, channelDelta, kernel, luma out, histogram out)
-//   -> Float64Array [clipped, coloured, laplacianSum, laplacianSumSq, variationH, keptH2, variationV, keptV2]
-Napi::Value PixelSums(const Napi::CallbackInfo& info) {
+// The arguments of both entry points, checked: pixelSums[Async](rgb, width, height, clipLevel,
+// channelDelta, kernel, luma out, histogram out).
+struct SumsArgs {
+  const uint8_t* rgb;
+  int width;
+  int height;
+  int clip_level;
+  int channel_delta;
+  int kernel;
+  uint8_t* luma;
+  uint32_t* histogram;
+};
+
+SumsArgs ReadArgs(const Napi::CallbackInfo& info, const char* name) {
   Napi::Env env = info.Env();
-  if (info.Length() != 8) throw Napi::TypeError::New(env, "pixelSums takes 8 arguments");
+  if (info.Length() != 8) throw Napi::TypeError::New(env, std::string(name) + " takes 8 arguments");
   auto rgb = info[0].As<Napi::Uint8Array>();
-  const int width = info[1].As<Napi::Number>().Int32Value();
-  const int height = info[2].As<Napi::Number>().Int32Value();
-  const int clip_level = info[3].As<Napi::Number>().Int32Value();
-  const int channel_delta = info[4].As<Napi::Number>().Int32Value();
-  const int kernel = info[5].As<Napi::Number>().Int32Value();
+  SumsArgs args{};
+  args.width = info[1].As<Napi::Number>().Int32Value();
+  args.height = info[2].As<Napi::Number>().Int32Value();
+  args.clip_level = info[3].As<Napi::Number>().Int32Value();
+  args.channel_delta = info[4].As<Napi::Number>().Int32Value();
+  args.kernel = info[5].As<Napi::Number>().Int32Value();
   auto luma_out = info[6].As<Napi::Uint8Array>();
   auto histogram_out = info[7].As<Napi::Uint32Array>();
-  if (width <= 0 || height <= 0) throw Napi::RangeError::New(env, "width and height must be positive");
-  const size_t count = static_cast<size_t>(width) * height;
+  if (args.width <= 0 || args.height <= 0) throw Napi::RangeError::New(env, "width and height must be positive");
+  const size_t count = static_cast<size_t>(args.width) * args.height;
   if (rgb.ElementLength() < count * 3) throw Napi::RangeError::New(env, "rgb pixels do not cover width x height");
   if (luma_out.ElementLength() < count) throw Napi::RangeError::New(env, "the luma buffer is too small");
   if (histogram_out.ElementLength() != 256) throw Napi::RangeError::New(env, "the histogram has 256 bins");
-  if (kernel < 1 || kernel % 2 == 0) throw Napi::RangeError::New(env, "the blur kernel must be odd");
+  if (args.kernel < 1 || args.kernel % 2 == 0) throw Napi::RangeError::New(env, "the blur kernel must be odd");
+  args.rgb = rgb.Data();
+  args.luma = luma_out.Data();
+  args.histogram = histogram_out.Data();
+  return args;
+}
 
-  const uint8_t* p = rgb.Data();
-  uint8_t* luma = luma_out.Data();
-  uint32_t* histogram = histogram_out.Data();
+constexpr int kSums = 8;
+
+// [clipped, coloured, laplacianSum, laplacianSumSq, variationH, keptH2, variationV, keptV2]; fills
+// the luma and the histogram. Touches no JavaScript value, so it may run off the main thread.
+void ComputeSums(const SumsArgs& args, int64_t sums[kSums]) {
+  const size_t count = static_cast<size_t>(args.width) * args.height;
+  const uint8_t* p = args.rgb;
+  uint8_t* luma = args.luma;
+  uint32_t* histogram = args.histogram;
   std::fill(histogram, histogram + 256, 0u);
   int64_t clipped = 0, coloured = 0;
   for (size_t i = 0; i < count; ++i, p += 3) {
@@ -123,20 +147,68 @@ Napi::Value PixelSums(const Napi::CallbackInfo& info) {
     histogram[y] += 1;
     const int brightest = std::max(r, std::max(g, b));
     const int darkest = std::min(r, std::min(g, b));
-    clipped += brightest >= clip_level;
-    coloured += brightest - darkest > channel_delta;
+    clipped += brightest >= args.clip_level;
+    coloured += brightest - darkest > args.channel_delta;
   }
-  int64_t lap_sum, lap_sq, vh, kh, vv, kv;
-  Laplacian(luma, width, height, &lap_sum, &lap_sq);
-  Blur(luma, width, height, kernel, &vh, &kh, &vv, &kv);
-  auto out = Napi::Float64Array::New(env, 8);
-  const int64_t sums[8] = {clipped, coloured, lap_sum, lap_sq, vh, kh, vv, kv};
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<double>(sums[i]);
+  sums[0] = clipped;
+  sums[1] = coloured;
+  Laplacian(luma, args.width, args.height, &sums[2], &sums[3]);
+  Blur(luma, args.width, args.height, args.kernel, &sums[4], &sums[5], &sums[6], &sums[7]);
+}
+
+Napi::Float64Array SumsArray(Napi::Env env, const int64_t sums[kSums]) {
+  auto out = Napi::Float64Array::New(env, kSums);
+  for (int i = 0; i < kSums; ++i) out[i] = static_cast<double>(sums[i]);
   return out;
+}
+
+// pixelSums(...) -> Float64Array of the sums, on the calling thread.
+Napi::Value PixelSums(const Napi::CallbackInfo& info) {
+  const SumsArgs args = ReadArgs(info, "pixelSums");
+  int64_t sums[kSums];
+  ComputeSums(args, sums);
+  return SumsArray(info.Env(), sums);
+}
+
+// The same sums on libuv's thread pool: the pixels are read where they lie (no copy to a worker
+// thread), and the three arrays are held by references until the promise settles.
+class SumsWorker : public Napi::AsyncWorker {
+ public:
+  SumsWorker(const Napi::CallbackInfo& info, const SumsArgs& args)
+      : Napi::AsyncWorker(info.Env(), "lookalike.pixelSums"),
+        deferred_(Napi::Promise::Deferred::New(info.Env())),
+        args_(args) {
+    held_[0] = Napi::Persistent(info[0].As<Napi::Object>());  // the pixels
+    held_[1] = Napi::Persistent(info[6].As<Napi::Object>());  // the luma out
+    held_[2] = Napi::Persistent(info[7].As<Napi::Object>());  // the histogram out
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { ComputeSums(args_, sums_); }
+  void OnOK() override { deferred_.Resolve(SumsArray(Env(), sums_)); }
+  void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  SumsArgs args_;
+  Napi::ObjectReference held_[3];
+  int64_t sums_[kSums] = {};
+};
+
+// pixelSumsAsync(...) -> Promise<Float64Array>: the caller must not write to the arrays meanwhile.
+Napi::Value PixelSumsAsync(const Napi::CallbackInfo& info) {
+  const SumsArgs args = ReadArgs(info, "pixelSumsAsync");
+  auto* worker = new SumsWorker(info, args);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pixelSums", Napi::Function::New(env, PixelSums, "pixelSums"));
+  exports.Set("pixelSumsAsync", Napi::Function::New(env, PixelSumsAsync, "pixelSumsAsync"));
   return exports;
 }
 

@@ -10,10 +10,13 @@ export type PixelAnalysis = (
   displayed: { width: number; height: number },
 ) => Promise<{ quality: QualityMetrics; luma: LumaImage }>;
 
-/** On the calling thread (tests, tools, `ANALYSIS_THREADS=0`). */
+/**
+ * Without a pool (tests, tools, ingest with the compiled sums): the compiled sums run on libuv's
+ * thread pool, the TypeScript sums on the calling thread.
+ */
 export const inlineAnalysis: PixelAnalysis = (image, displayed) => qualityAndLuma(image, displayed);
 
-/** On the calling thread with the pixel sums on a given runtime. */
+/** `inlineAnalysis` with the pixel sums on a given runtime (settled here: `native` that cannot load throws). */
 export function inlineAnalysisOn(runtime: PixelRuntimeChoice): PixelAnalysis {
   const settled = resolvePixelRuntime(runtime);
   return (image, displayed) => qualityAndLuma(image, displayed, settled);
@@ -29,11 +32,12 @@ export interface PixelAnalysisPoolOptions {
 }
 
 /**
- * The quality pass in a bounded pool of worker threads (piscina): about 3 ms (compiled sums) to
- * 14 ms (TypeScript sums) of synchronous work per 1024 px upload that used to run on the event
- * loop of the process serving HTTP and the single SQL connection of the embedded stack (ingest.md,
- * "Native OpenCV and the quality pass off the event loop"). The pixels are copied to the worker,
- * the luma moved back. A full queue answers `busy` at once (503 + Retry-After at the edge).
+ * The quality pass in a bounded pool of worker threads (piscina), for the TypeScript sums: about
+ * 14 ms of synchronous work per 1024 px upload that would otherwise run on the event loop of the
+ * process serving HTTP and the single SQL connection of the embedded stack (ingest.md, "Native
+ * OpenCV and the quality pass off the event loop"). The pixels are copied to the worker, the luma
+ * moved back. The compiled sums need no pool: they run on libuv's threads without that copy
+ * (`inlineAnalysis`). A full queue answers `busy` at once (503 + Retry-After at the edge).
  */
 export class PixelAnalysisPool {
   private readonly pool: BoundedWorkerPool;

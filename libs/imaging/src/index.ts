@@ -76,6 +76,7 @@ export {
   type PixelRuntime,
   type PixelRuntimeChoice,
   pixelSums,
+  pixelSumsOffThread,
   type PixelSums,
   resolvePixelRuntime,
 } from './pixel-sums';

@@ -6,6 +6,7 @@ import {
   pixelRuntimesHere,
   pixelSums,
   pixelSumsJs,
+  pixelSumsOffThread,
   type PixelSumsParams,
   resolvePixelRuntime,
 } from './pixel-sums';
@@ -75,6 +76,21 @@ describe('pixel sums', () => {
       }
     });
 
+    it('gives the same sums off the calling thread, several at once on the same pixels', async () => {
+      const image = await decodeForAnalysis(readFileSync(join(IMAGES, readdirSync(IMAGES).sort()[0]!)));
+      const expected = comparable(pixelSumsJs(image.data, image.width, image.height, PARAMS));
+      const small = noise(17 * 9 * 3, 5);
+      const all = await Promise.all([
+        pixelSumsOffThread(image.data, image.width, image.height, PARAMS, runtime),
+        pixelSumsOffThread(image.data, image.width, image.height, PARAMS, runtime),
+        pixelSumsOffThread(small, 17, 9, { ...PARAMS, kernel: 3 }, runtime),
+      ]);
+      expect(comparable(all[0])).toEqual(expected);
+      expect(comparable(all[1])).toEqual(expected);
+      expect(all[0].luma).not.toBe(all[1].luma);
+      expect(comparable(all[2])).toEqual(comparable(pixelSumsJs(small, 17, 9, { ...PARAMS, kernel: 3 })));
+    });
+
     it('counts clipped and coloured pixels by their thresholds', () => {
       // white (clipped, grey), pure red (clipped, coloured), mid grey, a faint tint of 12 (not coloured)
       const data = Uint8Array.from([255, 255, 255, 255, 0, 0, 128, 128, 128, 100, 112, 100]);
@@ -87,12 +103,19 @@ describe('pixel sums', () => {
   });
 
   const native = pixelRuntimesHere().includes('native');
-  (native ? it : it.skip)('refuses pixels that do not cover the size with an error, not a crash', () => {
-    // The addon checks its buffers; the TypeScript loops are never handed a short one by the pipeline.
-    expect(() => pixelSums(new Uint8Array(10), 4, 4, PARAMS, 'native')).toThrow(
-      /do not cover width x height/,
-    );
-    expect(() => pixelSums(new Uint8Array(48), 4, 4, { ...PARAMS, kernel: 4 }, 'native')).toThrow(/odd/);
-    expect(IMAGING_ADDON_PATH).toMatch(/lookalike_imaging\.node$/);
-  });
+  (native ? it : it.skip)(
+    'refuses pixels that do not cover the size with an error, not a crash',
+    async () => {
+      // The addon checks its buffers; the TypeScript loops are never handed a short one by the pipeline.
+      expect(() => pixelSums(new Uint8Array(10), 4, 4, PARAMS, 'native')).toThrow(
+        /do not cover width x height/,
+      );
+      expect(() => pixelSums(new Uint8Array(48), 4, 4, { ...PARAMS, kernel: 4 }, 'native')).toThrow(/odd/);
+      // Off the thread the same checks reject the promise before any work is queued.
+      await expect(pixelSumsOffThread(new Uint8Array(10), 4, 4, PARAMS, 'native')).rejects.toThrow(
+        /do not cover width x height/,
+      );
+      expect(IMAGING_ADDON_PATH).toMatch(/lookalike_imaging\.node$/);
+    },
+  );
 });

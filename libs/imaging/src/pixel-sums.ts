@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { OptionalAddon } from '@lookalike/workers';
 
 // Module-level bindings for the per-pixel loops: under Jest 30 every lookup of the global `Math`
 // goes through its globals guard and makes these loops about 30 times slower than in production.
@@ -203,49 +202,39 @@ export function pixelSumsJs(
   };
 }
 
+/** The addon's arguments: the pixels, their size, the params (nativeParams), and where to write. */
+type AddonSumsArgs = [
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  clipLevel: number,
+  channelDelta: number,
+  kernel: number,
+  luma: Uint8Array,
+  histogram: Uint32Array,
+];
+
 interface ImagingAddon {
-  pixelSums(
-    rgb: Uint8Array,
-    width: number,
-    height: number,
-    clipLevel: number,
-    channelDelta: number,
-    kernel: number,
-    luma: Uint8Array,
-    histogram: Uint32Array,
-  ): Float64Array;
+  pixelSums(...args: AddonSumsArgs): Float64Array;
+  /** The same on libuv's thread pool; the arrays must not be written until it settles. */
+  pixelSumsAsync(...args: AddonSumsArgs): Promise<Float64Array>;
 }
 
 /** The compiled addon, built by `make build` (scripts/build-native.sh) wherever a C++ compiler is. */
 export const IMAGING_ADDON_PATH = join(__dirname, '../native/build/Release/lookalike_imaging.node');
 
-let addon: ImagingAddon | null | undefined;
-let addonLoadError: string | undefined;
-
-function loadAddon(): ImagingAddon | null {
-  if (addon !== undefined) return addon;
-  addon = null;
-  if (existsSync(IMAGING_ADDON_PATH)) {
-    try {
-      addon = createRequire(__filename)(IMAGING_ADDON_PATH) as ImagingAddon;
-    } catch (error) {
-      addonLoadError = error instanceof Error ? error.message : String(error);
-    }
-  }
-  return addon;
-}
+const addon = new OptionalAddon<ImagingAddon>(IMAGING_ADDON_PATH, 'the compiled quality pass');
+const loadAddon = () => addon.get();
 
 /**
  * The runtime a choice comes to in this process: `auto` is native when the addon loads. Naming
  * `native` where it cannot load is a configuration error, said at start-up.
  */
 export function resolvePixelRuntime(choice: PixelRuntimeChoice = 'auto'): PixelRuntime {
-  if (choice === 'js') return 'js';
-  if (loadAddon()) return 'native';
-  if (choice === 'auto') return 'js';
-  throw new Error(
-    `the compiled quality pass is not available (${addonLoadError ?? `${IMAGING_ADDON_PATH} is not built`}): ` +
-      'run make build (it needs a C++ compiler), or set QUALITY_PASS_RUNTIME=js or auto',
+  return addon.runtime(
+    choice,
+    'js',
+    'run make build (it needs a C++ compiler), or set QUALITY_PASS_RUNTIME=js or auto',
   );
 }
 
@@ -257,7 +246,10 @@ export function pixelRuntimesHere(): PixelRuntime[] {
   return loadAddon() ? ['native', 'js'] : ['js'];
 }
 
-/** The sums of 3-channel pixels, on the runtime chosen (`auto`: native when built). */
+/**
+ * The sums of 3-channel pixels, on the runtime chosen (`auto`: native when built), on the calling
+ * thread.
+ */
 export function pixelSums(
   data: Uint8Array,
   width: number,
@@ -267,21 +259,55 @@ export function pixelSums(
 ): PixelSums {
   const native = resolvePixelRuntime(runtime) === 'native' ? loadAddon() : null;
   if (!native) return pixelSumsJs(data, width, height, params);
-  const luma = new Uint8Array(width * height);
-  const histogram = new Uint32Array(256);
-  const [clipped, coloured, sum, sumSq, variationH, keptH2, variationV, keptV2] = native.pixelSums(
+  const out = sumsOut(width, height);
+  return withSums(
+    out,
+    native.pixelSums(data, width, height, ...nativeParams(params), out.luma, out.histogram),
+  );
+}
+
+/**
+ * `pixelSums`, with the compiled loops on libuv's thread pool: the pixels are read where they lie,
+ * nothing is copied to a worker thread, and the event loop only waits. The TypeScript loops run on
+ * the calling thread (put them in a `PixelAnalysisPool` to keep them off it). The same sums either
+ * way; `data` must not change until the promise settles.
+ */
+export async function pixelSumsOffThread(
+  data: Uint8Array,
+  width: number,
+  height: number,
+  params: PixelSumsParams,
+  runtime: PixelRuntimeChoice = 'auto',
+): Promise<PixelSums> {
+  const native = resolvePixelRuntime(runtime) === 'native' ? loadAddon() : null;
+  if (!native) return pixelSumsJs(data, width, height, params);
+  const out = sumsOut(width, height);
+  const sums = await native.pixelSumsAsync(
     data,
     width,
     height,
-    params.clipLevel,
-    params.channelDelta,
-    params.kernel,
-    luma,
-    histogram,
+    ...nativeParams(params),
+    out.luma,
+    out.histogram,
   );
+  return withSums(out, sums);
+}
+
+const nativeParams = (params: PixelSumsParams): [number, number, number] => [
+  params.clipLevel,
+  params.channelDelta,
+  params.kernel,
+];
+
+const sumsOut = (width: number, height: number) => ({
+  luma: new Uint8Array(width * height),
+  histogram: new Uint32Array(256),
+});
+
+function withSums(out: { luma: Uint8Array; histogram: Uint32Array }, sums: Float64Array): PixelSums {
+  const [clipped, coloured, sum, sumSq, variationH, keptH2, variationV, keptV2] = sums;
   return {
-    luma,
-    histogram,
+    ...out,
     clipped,
     coloured,
     laplacian: { sum, sumSq },

@@ -6,7 +6,7 @@ import {
   blurSums,
   type LaplacianSums,
   lumaByte,
-  pixelSums,
+  pixelSumsOffThread,
   type PixelRuntimeChoice,
   shadowsOf,
 } from './pixel-sums';
@@ -234,7 +234,8 @@ export async function analysisLuma(
 
 /**
  * `qualityFromPixels` and the luma its pass made, for the stages after that need a grey image
- * (local features), so it is not made again.
+ * (local features), so it is not made again. With the compiled sums the pass runs on libuv's
+ * thread pool (`pixelSumsOffThread`); the TypeScript sums run on the calling thread.
  */
 export async function qualityAndLuma(
   image: DecodedImage,
@@ -244,7 +245,7 @@ export async function qualityAndLuma(
   const t = QUALITY_THRESHOLDS;
   const { data, width, height } = image;
   const count = width * height;
-  const sums = pixelSums(
+  const sums = await pixelSumsOffThread(
     data,
     width,
     height,

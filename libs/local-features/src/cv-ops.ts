@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { OptionalAddon } from '@lookalike/workers';
 import { hammingKnn2, ORB_DESCRIPTOR_BYTES } from './hamming';
 import type { GreyImage, KeypointSet } from './local-features';
 import { openCv, withMats, type CvMat, type OpenCv } from './opencv';
@@ -296,19 +296,14 @@ export function wasmOpsOf(cv: OpenCv): CvOps {
   };
 }
 
+const addon = new OptionalAddon<NativeAddon>(NATIVE_ADDON_PATH, 'native OpenCV');
 let native: CvOps | null | undefined;
-let nativeLoadError: string | undefined;
 
 /** The native runtime, or null when its addon is not built (or will not load: the reason is kept). */
 export function nativeOps(): CvOps | null {
-  if (native !== undefined) return native;
-  native = null;
-  if (existsSync(NATIVE_ADDON_PATH)) {
-    try {
-      native = nativeOpsOf(createRequire(__filename)(NATIVE_ADDON_PATH) as NativeAddon);
-    } catch (error) {
-      nativeLoadError = error instanceof Error ? error.message : String(error);
-    }
+  if (native === undefined) {
+    const loaded = addon.get();
+    native = loaded ? nativeOpsOf(loaded) : null;
   }
   return native;
 }
@@ -318,12 +313,10 @@ export function nativeOps(): CvOps | null {
  * `native` where it cannot load is a configuration error, said at start-up.
  */
 export function resolveCvRuntime(choice: CvRuntimeChoice): CvRuntime {
-  if (choice === 'wasm') return 'wasm';
-  if (nativeOps()) return 'native';
-  if (choice === 'auto') return 'wasm';
-  throw new Error(
-    `native OpenCV is not available (${nativeLoadError ?? `${NATIVE_ADDON_PATH} is not built`}): ` +
-      'install libopencv-dev and run make build, or set LOCAL_FEATURES_RUNTIME=wasm or auto',
+  return addon.runtime(
+    choice,
+    'wasm',
+    'install libopencv-dev and run make build, or set LOCAL_FEATURES_RUNTIME=wasm or auto',
   );
 }
 

@@ -1,1 +1,2 @@
 export * from './bounded-pool';
+export * from './optional-addon';
