@@ -23,7 +23,7 @@ const FRAME_STAGES: [string, RegExp][] = [
     'JS compile',
     /v8::internal::(compiler|maglev|baseline|Compiler|Parser|Scanner|PreParser|Bytecode|interpreter)|Builtins_CompileLazy/,
   ],
-  ['quality metrics', /imaging\/(dist|src)\/quality-metrics/],
+  ['quality metrics', /imaging\/(dist|src)\/(quality-metrics|pixel-sums)|lookalike_imaging/],
   ['pHash', /perceptual-hash|sharp-phash|phash-variants/],
   ['local features', /local-features\/|opencv\.js|libopencv_|lookalike_opencv/],
   [

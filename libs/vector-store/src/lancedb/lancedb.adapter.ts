@@ -140,9 +140,9 @@ export interface LanceMaintenancePolicy {
   maxBusyShare: number;
 }
 
-/** 100 writes or a minute, whichever comes first (at most once a second); versions kept a minute. */
+/** 20 writes or a minute, whichever comes first (at most once a second); versions kept a minute. */
 export const DEFAULT_LANCE_MAINTENANCE_POLICY: LanceMaintenancePolicy = {
-  compactEveryWrites: 100,
+  compactEveryWrites: 20,
   minIntervalMs: 1_000,
   maxIntervalMs: 60_000,
   keepVersionsMs: 60_000,
