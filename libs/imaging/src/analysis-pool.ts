@@ -1,4 +1,4 @@
-import { BoundedWorkerPool, halfTheCores, workerFile } from '@lookalike/workers';
+import { BoundedWorkerPool, workerFile } from '@lookalike/workers';
 import type { AnalysisResult, AnalysisTask } from './analysis-worker';
 import type { DecodedImage } from './image-decoding';
 import { type PixelRuntime, type PixelRuntimeChoice, resolvePixelRuntime } from './pixel-sums';
@@ -25,7 +25,7 @@ export function inlineAnalysisOn(runtime: PixelRuntimeChoice): PixelAnalysis {
 export interface PixelAnalysisPoolOptions {
   /** Worker threads (default: half the cores, at least one: `halfTheCores`). */
   threads?: number;
-  /** Tasks that may wait for a thread; past that `analyse` rejects with `busy`. */
+  /** Tasks that may wait for a thread (default 64 per thread); past that `analyse` rejects with `busy`. */
   maxQueue?: number;
   /** Who adds up the pixel sums (default `auto`: the compiled addon when built). */
   runtime?: PixelRuntimeChoice;
@@ -46,11 +46,10 @@ export class PixelAnalysisPool {
 
   constructor(options: PixelAnalysisPoolOptions = {}) {
     this.runtime = resolvePixelRuntime(options.runtime ?? 'auto');
-    const threads = options.threads ?? halfTheCores();
     this.pool = new BoundedWorkerPool({
       filename: workerFile(__filename, 'analysis-worker'),
-      threads,
-      maxQueue: options.maxQueue ?? 64 * threads,
+      threads: options.threads,
+      maxQueue: options.maxQueue,
       busyMessage: 'image analysis workers are busy',
     });
   }

@@ -147,18 +147,13 @@ Napi::Value WarpPerspective(const Napi::CallbackInfo& info) {
   return BytesOf(info.Env(), dst);
 }
 
-// hammingKnn2(a, aCount, b, bCount) -> Int32Array [bestIndex, bestDistance, secondDistance] per row
-// of A: what BFMatcher's knnMatch(a, b, 2) under the Hamming norm finds (the earlier of equal
-// distances first; cv-ops.spec.ts compares them), empty when B has fewer than two rows. A plain
-// loop rather than BFMatcher: Debian's OpenCV counts bits without the POPCNT instruction and is
-// no faster than the JavaScript matcher; this loop is compiled for POPCNT where the CPU has it
-// (target_clones picks at load) and is about 4x faster (0.21 against 0.92 ms for 300 x 300).
-cv::Mat DescriptorsOf(const Napi::Value& value, int count) {
+// `count` ORB descriptors (32 bytes each) of a Uint8Array, checked to be there.
+const uint8_t* DescriptorsOf(const Napi::Value& value, int count) {
   auto bytes = value.As<Napi::Uint8Array>();
   if (count < 0 || bytes.ElementLength() < static_cast<size_t>(count) * 32) {
     throw Napi::RangeError::New(value.Env(), "descriptors do not cover count x 32 bytes");
   }
-  return cv::Mat(count, 32, CV_8U, bytes.Data());
+  return bytes.Data();
 }
 
 __attribute__((target_clones("popcnt", "default"))) void Knn2(const uint8_t* a, int a_count,
@@ -187,14 +182,20 @@ __attribute__((target_clones("popcnt", "default"))) void Knn2(const uint8_t* a, 
   }
 }
 
+// hammingKnn2(a, aCount, b, bCount) -> Int32Array [bestIndex, bestDistance, secondDistance] per row
+// of A: what BFMatcher's knnMatch(a, b, 2) under the Hamming norm finds (the earlier of equal
+// distances first; cv-ops.spec.ts compares them), empty when B has fewer than two rows. A plain
+// loop rather than BFMatcher: Debian's OpenCV counts bits without the POPCNT instruction and is
+// no faster than the JavaScript matcher; this loop is compiled for POPCNT where the CPU has it
+// (target_clones picks at load) and is about 4x faster (0.21 against 0.92 ms for 300 x 300).
 Napi::Value HammingKnn2(const Napi::CallbackInfo& info) {
   const int a_count = IntAt(info, 1);
   const int b_count = IntAt(info, 3);
-  cv::Mat a = DescriptorsOf(info[0], a_count);
-  cv::Mat b = DescriptorsOf(info[2], b_count);
+  const uint8_t* a = DescriptorsOf(info[0], a_count);
+  const uint8_t* b = DescriptorsOf(info[2], b_count);
   if (b_count < 2 || a_count == 0) return Napi::Int32Array::New(info.Env(), 0);
   auto out = Napi::Int32Array::New(info.Env(), static_cast<size_t>(a_count) * 3);
-  Knn2(a.data, a_count, b.data, b_count, out.Data());
+  Knn2(a, a_count, b, b_count, out.Data());
   return out;
 }
 

@@ -7,7 +7,7 @@ import type { PairGeometry, VerifyOptions } from './verify-pair';
 export interface LocalFeaturePoolOptions {
   /** Worker threads (default: half the cores, at least one). */
   threads?: number;
-  /** Tasks that may wait for a thread; past that, `extract`/`verify` reject with `busy`. */
+  /** Tasks that may wait for a thread (default 64 per thread); past that, `extract`/`verify` reject with `busy`. */
   maxQueue?: number;
   /** Which OpenCV the threads run (default `auto`: native when its addon is built). */
   runtime?: CvRuntimeChoice;
@@ -41,11 +41,10 @@ export class LocalFeaturePool {
 
   constructor(options: LocalFeaturePoolOptions = {}) {
     this.runtime = resolveCvRuntime(options.runtime ?? 'auto');
-    const threads = options.threads ?? defaultFeatureThreads();
     this.pool = new BoundedWorkerPool({
       filename: workerFile(__filename, 'feature-worker'),
-      threads,
-      maxQueue: options.maxQueue ?? 64 * threads,
+      threads: options.threads ?? defaultFeatureThreads(),
+      maxQueue: options.maxQueue,
       busyMessage: 'local-feature workers are busy',
     });
   }

@@ -26,7 +26,8 @@ function descriptorWords(set: KeypointSet): Uint32Array {
  * `[bestIndex, bestDistance, secondDistance]` per A descriptor, or none when B has fewer than two.
  * The OpenCV.js runtime's matcher: in plain JS with a 16-bit popcount table it is about 2.5 times
  * as fast as OpenCV.js's own (0.95 against 2.4 ms for 300 x 300 ORB descriptors; identical on
- * 5,641 dev-nearcopies queries). The native runtime calls OpenCV's BFMatcher (cv-ops.ts).
+ * 5,641 dev-nearcopies queries). The native runtime runs the same loop compiled for POPCNT
+ * (`hammingKnn2` in native/opencv-ops.cc; Debian's BFMatcher was no faster than this one).
  */
 export function hammingKnn2(a: KeypointSet, b: KeypointSet): Int32Array {
   if (b.count < 2) return new Int32Array(0);

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
-import { BoundedWorkerPool, workerFile } from './bounded-pool';
+import { BoundedWorkerPool, QUEUE_PER_THREAD, workerFile } from './bounded-pool';
 
 const fixture = resolve(__dirname, '../test/fixtures/sleep-worker.js');
 
@@ -75,6 +75,15 @@ describe('BoundedWorkerPool', () => {
     expect((refused as LookalikeError).retryAfterSeconds).toBe(1);
     expect(pool.queued).toBeGreaterThan(0);
     expect((await Promise.all(accepted)).map((a) => (a as { value: number }).value)).toEqual([1, 2, 3]);
+  });
+
+  it('bounds its queue at QUEUE_PER_THREAD tasks per thread unless told otherwise', async () => {
+    pool = new BoundedWorkerPool({ filename: fixture, threads: 1, busyMessage: 'test workers are busy' });
+    const running = pool.run({ ms: 300, value: 0 });
+    await new Promise((r) => setTimeout(r, 50));
+    const queued = Array.from({ length: QUEUE_PER_THREAD }, (_, i) => pool!.run({ ms: 0, value: i + 1 }));
+    await expect(pool.run({ ms: 0, value: -1 })).rejects.toMatchObject({ code: ErrorCode.Busy });
+    await Promise.all([running, ...queued]);
   });
 
   it('passes other failures through as they are', async () => {

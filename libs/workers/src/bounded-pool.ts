@@ -34,9 +34,12 @@ export function halfTheCores(): number {
 export interface BoundedWorkerPoolOptions {
   /** The compiled worker (`workerFile`). */
   filename: string;
-  /** Worker threads, all started at once and kept. */
-  threads: number;
-  /** Tasks that may wait for a thread; past that `run` rejects with `busy` (default: no bound). */
+  /** Worker threads, all started at once and kept (default `halfTheCores()`). */
+  threads?: number;
+  /**
+   * Tasks that may wait for a thread; past that `run` rejects with `busy` (default
+   * QUEUE_PER_THREAD per thread; `Infinity` where the caller bounds its own queue).
+   */
   maxQueue?: number;
   /** What the `busy` error says, e.g. "image analysis workers are busy". */
   busyMessage: string;
@@ -51,6 +54,9 @@ export interface RunOptions {
   transferList?: ArrayBuffer[];
 }
 
+/** Tasks that may wait per worker thread by default: a burst of uploads, not an unbounded backlog. */
+export const QUEUE_PER_THREAD = 64;
+
 /**
  * A fixed set of worker threads (piscina) with a bounded queue: CPU work off the event loop. A
  * task past the full queue is refused at once with a `busy` LookalikeError and a one-second retry
@@ -62,11 +68,12 @@ export class BoundedWorkerPool {
 
   constructor(options: BoundedWorkerPoolOptions) {
     this.busyMessage = options.busyMessage;
+    const threads = options.threads ?? halfTheCores();
     this.pool = new Piscina({
       filename: options.filename,
-      minThreads: options.threads,
-      maxThreads: options.threads,
-      maxQueue: options.maxQueue ?? Infinity,
+      minThreads: threads,
+      maxThreads: threads,
+      maxQueue: options.maxQueue ?? QUEUE_PER_THREAD * threads,
       // The threads are kept: starting one costs more than most tasks (its module graph, a runtime).
       idleTimeout: Infinity,
       workerData: options.workerData,

@@ -31,6 +31,7 @@ export class OnnxSessionThread {
     const pool = new BoundedWorkerPool({
       filename: workerFile(__filename, 'onnx-session-worker'),
       threads: 1,
+      maxQueue: Infinity,
       busyMessage: 'the model thread is busy',
       workerData: data,
     });
