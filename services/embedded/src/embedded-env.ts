@@ -31,7 +31,7 @@ export function embeddedEnv(input: Env, options: { seedDemo?: boolean } = {}): E
     BATCH_CONCURRENCY: input.BATCH_CONCURRENCY ?? String(EMBEDDED_INGEST_CONCURRENCY),
     // One onnxruntime thread: every core here is busy with other stages while ingesting, and a
     // second intra-op thread made each MobileNetV2 image cost 40-50% more CPU (8.6-9.9 against
-    // 11.7-15.2 ms) for 1-1.5 ms less latency (docs/ingest.md, "Native quality sums"). The
+    // 11.7-15.2 ms) for 1-1.5 ms less latency (docs/ingest.md, "Compiled quality sums, a compiled matcher and one model thread"). The
     // embedding service's own default (every core) stays for its pods.
     MODEL_INTRA_OP_THREADS: input.MODEL_INTRA_OP_THREADS ?? String(EMBEDDED_MODEL_THREADS),
     // The gateway thread's stdout is no terminal even when the process's is: decide here.
