@@ -34,26 +34,37 @@ const hasSchedstat = existsSync(SCHEDSTAT);
 /**
  * This thread's CPU time in ms: Linux's per-thread scheduler account (its first field, ns on a
  * CPU), so time the thread waited for a core is not counted; elsewhere the wall clock, which
- * equals it for synchronous WebAssembly on an idle machine.
+ * equals it for synchronous work on an idle machine.
  */
 function threadCpuMs(): number {
   if (!hasSchedstat) return performance.now();
   return Number(readFileSync(SCHEDSTAT, 'latin1').split(' ', 1)[0]) / 1e6;
 }
 
+/**
+ * Runs synchronous work and its CPU time. The kernel brings a running thread's account up to date
+ * only at a tick or a switch, so a task shorter than a tick can read as 0 ms: then it is counted
+ * at its wall time, which it spent on the CPU (nothing in it waits).
+ */
+function timed<T>(work: () => T): Timed<T> {
+  const cpu = threadCpuMs();
+  const wall = performance.now();
+  const value = work();
+  const cpuMs = threadCpuMs() - cpu;
+  return { value, cpuMs: cpuMs > 0 ? cpuMs : performance.now() - wall };
+}
+
 export async function extract(task: ExtractTask): Promise<Timed<Uint8Array>> {
   const ops = await cvOps(task.runtime);
-  const started = threadCpuMs();
-  const value = encodeLocalFeatures(extractWith(ops, task.grey, task.options ?? FEATURE_DEFAULTS));
-  return { value, cpuMs: threadCpuMs() - started };
+  return timed(() => encodeLocalFeatures(extractWith(ops, task.grey, task.options ?? FEATURE_DEFAULTS)));
 }
 
 export async function verify(task: VerifyTask): Promise<Timed<PairGeometry[]>> {
   const ops = await cvOps(task.runtime);
-  const started = threadCpuMs();
-  const a = decodeLocalFeatures(task.a);
-  const value = task.others.map((bytes) =>
-    verifyWith(ops, a, decodeLocalFeatures(bytes), task.options ?? VERIFY_DEFAULTS),
-  );
-  return { value, cpuMs: threadCpuMs() - started };
+  return timed(() => {
+    const a = decodeLocalFeatures(task.a);
+    return task.others.map((bytes) =>
+      verifyWith(ops, a, decodeLocalFeatures(bytes), task.options ?? VERIFY_DEFAULTS),
+    );
+  });
 }
