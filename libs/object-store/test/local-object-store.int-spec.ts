@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { LocalObjectStore, createObjectStore, generateObjectKey } from '../src';
 import { describeObjectStoreContract, tamperParam, uploadPresigned } from './object-store.contract';
 
@@ -125,6 +127,36 @@ describe('LocalObjectStore', () => {
     });
     expect(await readdir(join(dir, 'tmp'))).toEqual([]);
     expect(await store.head(key)).toMatchObject({ size: 10 });
+  });
+
+  it('writes into a directory removed behind its back after it made it once', async () => {
+    const first = 'tenant-gone/ab/first.webp';
+    const second = 'tenant-gone/ab/second.webp';
+    await store.put(first, Buffer.from('one'), { contentType: 'image/webp' });
+    await rm(join(dir, 'objects', 'tenant-gone'), { recursive: true });
+    await rm(join(dir, 'meta', 'tenant-gone'), { recursive: true });
+
+    await store.put(second, Buffer.from('two'), { contentType: 'image/webp' });
+    expect(await store.head(first)).toBeNull();
+    expect(await store.head(second)).toMatchObject({ size: 3, contentType: 'image/webp' });
+    expect((await store.getBuffer(second, { maxBytes: 10 })).toString()).toBe('two');
+    expect(await readdir(join(dir, 'tmp'))).toEqual([]);
+  });
+
+  it('gives a buffer and the same bytes as a stream the same ETag', async () => {
+    const bytes = Buffer.from('the same bytes, two ways');
+    const fromBuffer = await store.put('tenant-etag/a.bin', bytes, {
+      contentType: 'application/octet-stream',
+    });
+    const fromStream = await store.put(
+      'tenant-etag/b.bin',
+      Readable.from([bytes.subarray(0, 5), bytes.subarray(5)]),
+      {
+        contentType: 'application/octet-stream',
+      },
+    );
+    expect(fromBuffer.etag).toBe(createHash('md5').update(bytes).digest('hex'));
+    expect(fromStream).toMatchObject({ size: bytes.length, etag: fromBuffer.etag });
   });
 
   it('refuses an upload URL whose signed size limit, type or method was changed', async () => {

@@ -57,6 +57,8 @@ export interface SignedDownload {
 }
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
+/** Directories remembered as existing (keys spread over two levels of prefixes); forgotten past this. */
+const MAX_KNOWN_DIRS = 10_000;
 const CONTENT_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/;
 
 function assertContentType(contentType: string): void {
@@ -108,6 +110,7 @@ export class LocalObjectStore implements ObjectStore {
   private readonly metaDir: string;
   private readonly tmpDir: string;
   private readonly now: () => Date;
+  private readonly knownDirs = new Set<string>();
 
   constructor(options: LocalObjectStoreOptions) {
     this.bucket = options.bucket ?? 'local';
@@ -176,24 +179,17 @@ export class LocalObjectStore implements ObjectStore {
     const tmpData = join(this.tmpDir, `${randomUUID()}.data`);
     const tmpMeta = join(this.tmpDir, `${randomUUID()}.meta`);
     try {
-      const tap = new Md5Tap();
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      const limited = options.maxBytes === undefined ? source : source.pipe(new ByteLimit(options.maxBytes));
-      if (limited !== source) source.on('error', (error) => limited.destroy(error));
-      await pipeline(limited, tap, createWriteStream(tmpData, { flags: 'wx' }));
-      await fsyncPath(tmpData);
-      const meta: ObjectMeta = { contentType: options.contentType, size: tap.size, etag: tap.digest() };
+      const written = Buffer.isBuffer(body)
+        ? await this.writeBuffer(tmpData, body)
+        : await this.writeStream(tmpData, body, options.maxBytes);
+      const meta: ObjectMeta = { contentType: options.contentType, ...written };
       await this.writeDurably(tmpMeta, JSON.stringify(meta));
 
       const dataPath = this.dataPath(key);
       const metaPath = this.metaPath(key);
-      await Promise.all([
-        mkdir(dirname(dataPath), { recursive: true }),
-        mkdir(dirname(metaPath), { recursive: true }),
-      ]);
       // Meta first: an object is visible once its data file exists, and then its meta is already there.
-      await rename(tmpMeta, metaPath);
-      await rename(tmpData, dataPath);
+      await this.renameInto(tmpMeta, metaPath);
+      await this.renameInto(tmpData, dataPath);
       await Promise.all([fsyncPath(dirname(metaPath)), fsyncPath(dirname(dataPath))]);
       return { key, size: meta.size, etag: meta.etag };
     } catch (error) {
@@ -375,10 +371,56 @@ export class LocalObjectStore implements ObjectStore {
     }
   }
 
-  private async writeDurably(path: string, content: string): Promise<void> {
+  /**
+   * A body already in memory (thumbnails, local features, most uploads) is hashed and written in
+   * one go: one open, write and fsync, where the stream path also pipes, taps and reopens the file
+   * to fsync it (docs/ingest.md, "Creating files").
+   */
+  private async writeBuffer(path: string, body: Buffer): Promise<{ size: number; etag: string }> {
+    await this.writeDurably(path, body);
+    return { size: body.length, etag: createHash('md5').update(body).digest('hex') };
+  }
+
+  private async writeStream(
+    path: string,
+    body: Readable,
+    maxBytes: number | undefined,
+  ): Promise<{ size: number; etag: string }> {
+    const tap = new Md5Tap();
+    const limited = maxBytes === undefined ? body : body.pipe(new ByteLimit(maxBytes));
+    if (limited !== body) body.on('error', (error) => limited.destroy(error));
+    await pipeline(limited, tap, createWriteStream(path, { flags: 'wx' }));
+    await fsyncPath(path);
+    return { size: tap.size, etag: tap.digest() };
+  }
+
+  /**
+   * Renames a temp file to its place, making the directory the first time it is needed. Directories
+   * known to exist are remembered, which saves two calls per write; one removed behind the store's
+   * back is made again when the rename finds it missing.
+   */
+  private async renameInto(from: string, to: string): Promise<void> {
+    const dir = dirname(to);
+    if (!this.knownDirs.has(dir)) await this.makeDir(dir);
+    try {
+      await rename(from, to);
+    } catch (error) {
+      if (!isMissing(error)) throw error;
+      await this.makeDir(dir);
+      await rename(from, to);
+    }
+  }
+
+  private async makeDir(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
+    this.knownDirs.add(dir);
+  }
+
+  private async writeDurably(path: string, content: string | Buffer): Promise<void> {
     const handle = await open(path, 'wx');
     try {
-      await handle.writeFile(content, 'utf8');
+      await handle.writeFile(content);
       await handle.sync();
     } finally {
       await handle.close();
