@@ -1,6 +1,7 @@
 export * from './errors';
 export * from './ids';
 export * from './vectors';
+export * from './inline-images';
 export * from './subjects';
 export * from './caller';
 export * from './settings-version';

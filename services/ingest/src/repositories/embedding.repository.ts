@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Subjects, unpackVector } from '@lookalike/contracts';
+import { MAX_INLINE_IMAGE_BYTES, Subjects, unpackVector } from '@lookalike/contracts';
 import { RpcClient } from '@lookalike/messaging';
 
 export interface ImageVectors {
@@ -13,17 +13,26 @@ export interface ImageVectors {
   nsfwScore: number;
 }
 
-/** The embedding service, reached over the transport with the object key (claim check). */
+/**
+ * The embedding service, reached over the transport. The image travels inline when ingest holds
+ * its bytes and they fit a message (MAX_INLINE_IMAGE_BYTES), which saves the service reading back
+ * the object just stored; otherwise by object key (claim check).
+ */
 @Injectable()
 export class EmbeddingRepository {
   constructor(private readonly rpc: RpcClient) {}
 
   async embedImage(
-    object: { bucket: string; key: string },
+    object: { bucket: string; key: string; bytes?: Buffer },
     crops: { enabled: boolean; count: number },
   ): Promise<ImageVectors> {
+    const { bucket, key, bytes } = object;
+    const source =
+      bytes && bytes.length > 0 && bytes.length <= MAX_INLINE_IMAGE_BYTES
+        ? { inline: bytes }
+        : { bucket, key };
     const reply = await this.rpc.send(Subjects.EmbeddingEmbedImages, {
-      images: [{ bucket: object.bucket, key: object.key }],
+      images: [source],
       withCrops: crops.enabled,
       cropCount: crops.enabled ? crops.count : 0,
     });

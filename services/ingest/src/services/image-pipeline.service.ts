@@ -83,15 +83,16 @@ export class ImagePipelineService {
     // error): one UPDATE fewer per upload. A crash in between leaves the row `stored` without a
     // pHash, and the replay analyses again (its thumbnails land under the same keys).
     let analysed: ImagePatch = {};
+    let data = bytes;
     try {
       if (image.status === 'stored' || image.status === 'failed' || !image.phash) {
-        const data =
-          bytes ?? (await this.objects.getBuffer(image.key, { maxBytes: this.config.MAX_IMAGE_BYTES }));
+        data ??= await this.objects.getBuffer(image.key, { maxBytes: this.config.MAX_IMAGE_BYTES });
         analysed = await this.analyse(image, data, bytes ? options.phashGrid : undefined);
         image = { ...image, ...analysed };
       }
+      // The bytes in hand go along, so the embedding service need not read the object back.
       const vectors = await this.embedding.embedImage(
-        { bucket: image.bucket, key: image.key },
+        { bucket: image.bucket, key: image.key, bytes: data },
         { enabled: this.config.ENABLE_CROPS, count: this.config.CROP_COUNT },
       );
       await this.ensureCollection(vectors);

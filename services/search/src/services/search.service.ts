@@ -6,6 +6,7 @@ import {
   type ImageFilter,
   type ImagePayload,
   LookalikeError,
+  MAX_INLINE_IMAGE_BYTES,
   type SearchHit as ContractHit,
   type SimilarSearchRequest,
   type SimilarSearchResponse,
@@ -49,7 +50,7 @@ export const CANDIDATE_WINDOW = 1000;
 const GROUP_OVERFETCH = 4;
 /** Four 16-bit chunks: two hashes within Hamming 3 always share one (pigeonhole). */
 export const PHASH_CHUNK_EXACT_MAX = 3;
-export const INLINE_QUERY_MAX_BYTES = 768 * 1024;
+export const INLINE_QUERY_MAX_BYTES = MAX_INLINE_IMAGE_BYTES;
 const STAGED_QUERY_MAX_BYTES = 64 * 1024 * 1024;
 /** Verified hits the rest of the window is checked against (the second hop). */
 export const VERIFY_HOP_ANCHORS = 2;
