@@ -35,6 +35,21 @@ describe('LocalFeaturePool (worker threads with their own OpenCV)', () => {
     expect(geometry!.verified).toBe(true);
   });
 
+  it('takes the pixels given away instead of a copy, and copies a view into a larger buffer', async () => {
+    const a = await grey('horse.jpg');
+    const expected = decodeLocalFeatures(await pool.extract(a));
+
+    const owned = { ...a, data: Uint8Array.from(a.data) };
+    expect(decodeLocalFeatures(await pool.extract(owned, undefined, { giveAway: true }))).toEqual(expected);
+    expect(owned.data.byteLength).toBe(0);
+
+    const backing = new Uint8Array(a.data.length + 16);
+    backing.set(a.data, 8);
+    const view = { ...a, data: backing.subarray(8, 8 + a.data.length) };
+    expect(decodeLocalFeatures(await pool.extract(view, undefined, { giveAway: true }))).toEqual(expected);
+    expect(view.data).toEqual(a.data);
+  });
+
   it('counts its busy time per image and per pair, for /metrics', async () => {
     const before = pool.usage;
     const seen: [string, number, number][] = [];

@@ -185,7 +185,8 @@ export class ImagePipelineService {
     const pool = this.features.pool;
     if (!pool) return;
     try {
-      const bytes = await pool.extract(luma);
+      // The luma is not needed after this: the thread takes it rather than a copy.
+      const bytes = await pool.extract(luma, undefined, { giveAway: true });
       await this.objects.put(localFeaturesKey(image.key), bytes, { contentType: LOCAL_FEATURES_MIME });
     } catch (error) {
       this.logger.warn(
