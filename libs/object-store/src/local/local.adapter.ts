@@ -57,7 +57,10 @@ export interface SignedDownload {
 }
 
 const MAX_EXPIRY_SECONDS = 7 * 24 * 3600;
-/** Directories remembered as existing (keys spread over two levels of prefixes); forgotten past this. */
+/**
+ * Directories remembered as existing (generated keys put a tenant's objects of a month in one);
+ * the set is cleared past this many.
+ */
 const MAX_KNOWN_DIRS = 10_000;
 const CONTENT_TYPE_PATTERN = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;[\x20-\x7e]*)?$/;
 
