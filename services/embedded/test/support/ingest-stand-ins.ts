@@ -7,9 +7,10 @@ import { errorToHeaders, type BusSubscription, type MessageBus } from '@lookalik
 export const STAND_IN_VECTOR = 'pixels_global';
 
 /**
- * Stands in for the embedding service where the stack runs without one: it reads the object the
- * claim check names from the local store and answers a 64-d vector of the 8x8 grey thumbnail of
- * the displayed image (mean-centred), so look-alike images get high cosine and others do not.
+ * Stands in for the embedding service where the stack runs without one: it takes the inline bytes,
+ * or reads the object the claim check names from the local store, and answers a 64-d vector of the
+ * 8x8 grey thumbnail of the displayed image (mean-centred), so look-alike images get high cosine
+ * and others do not.
  */
 export async function serveStandInEmbedding(
   bus: MessageBus,
@@ -25,7 +26,10 @@ export async function serveStandInEmbedding(
       const request = subject.request.decode(message.data);
       const embeddings = await Promise.all(
         request.images.map(async (image) => {
-          const bytes = await readFile(join(dataDir, 'objects', 'objects', image.key));
+          const bytes =
+            image.inline.length > 0
+              ? image.inline
+              : await readFile(join(dataDir, 'objects', 'objects', image.key));
           const grey = await sharp(bytes, { pages: 1 })
             .rotate()
             .resize(8, 8, { fit: 'fill' })
