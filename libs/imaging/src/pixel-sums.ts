@@ -57,17 +57,16 @@ export interface PixelStatistics {
   luma: Uint8Array;
   histogram: Uint32Array;
   clipped: number;
-  shadows: number;
   coloured: number;
 }
 
 /**
  * One pass over the RGB pixels: luma, round(0.299 R + 0.587 G + 0.114 B) (the Uint8Array store
- * truncates x + 0.5), its histogram, and the counts of clipped (a channel at `clipLevel` or more),
- * shadow (luma at `shadowLevel` or less) and coloured (channels more than `channelDelta` apart)
- * pixels. The counts add comparisons as numbers instead of branching on them (data-dependent
- * branches are mispredicted often on photos); the shadows are read off the histogram after the
- * pass, and the brightest and darkest channel are picked by comparisons rather than Math.max/min
+ * truncates x + 0.5), its histogram, and the counts of clipped (a channel at `clipLevel` or more)
+ * and coloured (channels more than `channelDelta` apart) pixels; shadows are read off the histogram
+ * (`shadowsOf`). The counts add comparisons as numbers instead of branching on them (data-dependent
+ * branches are mispredicted often on photos), and the brightest and darkest channel are picked by
+ * comparisons rather than Math.max/min
  * of three. Per 1024 px photo in one thread, identical results: 15.4 -> 11.3 ms with the
  * branch-free blur sums below, then 13.6 -> 9.7 ms for this pass (40 ingest-bench files).
  */
@@ -75,7 +74,6 @@ export function pixelStatistics(
   data: Uint8Array,
   count: number,
   clipLevel: number,
-  shadowLevel: number,
   channelDelta: number,
 ): PixelStatistics {
   const luma = new Uint8Array(count);
@@ -94,7 +92,7 @@ export function pixelStatistics(
     clipped += +(brightest >= clipLevel);
     coloured += +(brightest - darkest > channelDelta);
   }
-  return { luma, histogram, clipped, shadows: shadowsOf(histogram, shadowLevel), coloured };
+  return { luma, histogram, clipped, coloured };
 }
 
 /** Pixels with luma at `shadowLevel` or less, read off the histogram. */
@@ -191,7 +189,7 @@ export function pixelSumsJs(
   height: number,
   params: PixelSumsParams,
 ): PixelSums {
-  const stats = pixelStatistics(data, width * height, params.clipLevel, -1, params.channelDelta);
+  const stats = pixelStatistics(data, width * height, params.clipLevel, params.channelDelta);
   return {
     luma: stats.luma,
     histogram: stats.histogram,
