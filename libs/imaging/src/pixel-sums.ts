@@ -66,9 +66,9 @@ export interface PixelStatistics {
  * and coloured (channels more than `channelDelta` apart) pixels; shadows are read off the histogram
  * (`shadowsOf`). The counts add comparisons as numbers instead of branching on them (data-dependent
  * branches are mispredicted often on photos), and the brightest and darkest channel are picked by
- * comparisons rather than Math.max/min
- * of three. Per 1024 px photo in one thread, identical results: 15.4 -> 11.3 ms with the
- * branch-free blur sums below, then 13.6 -> 9.7 ms for this pass (40 ingest-bench files).
+ * comparisons rather than Math.max/min of three. Per 1024 px photo in one thread, identical
+ * results: 15.4 -> 11.3 ms with the branch-free blur sums below, then 13.6 -> 9.7 ms for this pass
+ * (40 ingest-bench files).
  */
 export function pixelStatistics(
   data: Uint8Array,

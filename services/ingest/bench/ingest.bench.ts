@@ -320,48 +320,57 @@ async function runMode(mode: SoakMode, files: string[], results: PathResult[]): 
   return model;
 }
 
+type BareModel = Awaited<ReturnType<typeof loadEmbeddingModels>>['image'];
+
+/**
+ * A bare loop: `prepare` writes each file's model input into its slot of a batch tensor (and does
+ * whatever else the loop measures), then the model runs on the batch, BATCH files at a time,
+ * nothing else running. Wall seconds and this process's CPU (libvips' and ONNX's threads included).
+ */
+async function bareLoop(
+  files: string[],
+  model: BareModel,
+  prepare: (bytes: Buffer, input: Float32Array, offset: number) => Promise<unknown>,
+): Promise<{ seconds: number; cpuMs: number }> {
+  const per = model.preprocessor.tensorLength;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  for (let i = 0; i < files.length; i += BATCH) {
+    const group = files.slice(i, i + BATCH);
+    const input = new Float32Array(group.length * per);
+    await Promise.all(group.map((file, j) => prepare(readFileSync(file), input, j * per)));
+    await model.run(input, group.length);
+  }
+  return { seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(cpu) };
+}
+
 /**
  * What ingest computes for each file, as its pipeline does it (libs/imaging's inspection and one
  * decode for pHash, quality and thumbnails, the compiled quality sums, local features in their
- * pool, the model on the embedding service's preprocessing), BATCH files at a time: the bare
- * library loop the service is compared with.
+ * pool, the model on the embedding service's preprocessing): the bare library loop the service is
+ * compared with.
  */
-async function bareImageWork(
-  files: string[],
-  model: Awaited<ReturnType<typeof loadEmbeddingModels>>['image'],
-): Promise<{ seconds: number; cpuMs: number }> {
+async function bareImageWork(files: string[], model: BareModel): Promise<{ seconds: number; cpuMs: number }> {
   const limits = DEFAULT_IMAGE_LIMITS;
   const analyse = inlineAnalysisOn('auto');
   const features = new LocalFeaturePool();
-  const per = model.preprocessor.tensorLength;
   try {
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    for (let i = 0; i < files.length; i += BATCH) {
-      const group = files.slice(i, i + BATCH);
-      const input = new Float32Array(group.length * per);
-      await Promise.all(
-        group.map(async (file, j) => {
-          const bytes = readFileSync(file);
-          sha256Hex(bytes);
-          const info = await inspectImage(bytes, limits);
-          const [artefacts] = await Promise.all([
-            ingestArtefacts(
-              bytes,
-              limits,
-              { width: info.width, height: info.height },
-              { preview: false, phashGrid: info.phashGrid, analyse },
-            ),
-            inspectModelInput(bytes).then((header) =>
-              model.preprocessor.preprocess(bytes, header, undefined, input, j * per),
-            ),
-          ]);
-          await features.extract(artefacts.luma, undefined, { giveAway: true });
-        }),
-      );
-      await model.run(input, group.length);
-    }
-    return { seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(cpu) };
+    return await bareLoop(files, model, async (bytes, input, offset) => {
+      sha256Hex(bytes);
+      const info = await inspectImage(bytes, limits);
+      const [artefacts] = await Promise.all([
+        ingestArtefacts(
+          bytes,
+          limits,
+          { width: info.width, height: info.height },
+          { preview: false, phashGrid: info.phashGrid, analyse },
+        ),
+        inspectModelInput(bytes).then((header) =>
+          model.preprocessor.preprocess(bytes, header, undefined, input, offset),
+        ),
+      ]);
+      await features.extract(artefacts.luma, undefined, { giveAway: true });
+    });
   } finally {
     await features.close();
   }
@@ -389,29 +398,10 @@ async function main(): Promise<void> {
     logger: { log: () => undefined, warn: () => undefined },
   });
   const bareModel = models.image;
-  const per = bareModel.preprocessor.tensorLength;
   const bareFiles = files.slice(1);
-  const bareCpu = process.cpuUsage();
-  const bareStarted = performance.now();
-  for (let i = 0; i < bareFiles.length; i += BATCH) {
-    const group = bareFiles.slice(i, i + BATCH);
-    const input = new Float32Array(group.length * per);
-    await Promise.all(
-      group.map(async (file, j) => {
-        const bytes = readFileSync(file);
-        await bareModel.preprocessor.preprocess(
-          bytes,
-          await inspectModelInput(bytes),
-          undefined,
-          input,
-          j * per,
-        );
-      }),
-    );
-    await bareModel.run(input, group.length);
-  }
-  const bareSeconds = (performance.now() - bareStarted) / 1000;
-  const bareCpuMs = cpuMs(bareCpu);
+  const bare = await bareLoop(bareFiles, bareModel, async (bytes, input, offset) =>
+    bareModel.preprocessor.preprocess(bytes, await inspectModelInput(bytes), undefined, input, offset),
+  );
 
   // The bare image work: everything ingest computes for an image, in process and batch by batch,
   // without the service around it (HTTP, object writes, SQL, the vector index, the quality loop's
@@ -420,7 +410,7 @@ async function main(): Promise<void> {
   await models.dispose();
   if (!keep) rmSync(imagesDir, { recursive: true, force: true });
 
-  const bareRate = bareFiles.length / bareSeconds;
+  const bareRate = bareFiles.length / bare.seconds;
   const workRate = bareFiles.length / work.seconds;
   const lines = [
     `## Ingest throughput (${new Date().toISOString().slice(0, 16)}Z)`,
@@ -436,7 +426,7 @@ async function main(): Promise<void> {
         .join(', ');
       return `| ${r.mode} | ${r.path} | ${r.images} | ${r.seconds.toFixed(1)} | **${rate.toFixed(2)}** | ${(r.serverCpuMs / r.images).toFixed(0)} | ${r.clientCpuMs === undefined ? 'n/a' : (r.clientCpuMs / r.images).toFixed(0)} | ${r.p50 === undefined ? '' : `${r.p50.toFixed(0)} / ${r.p95?.toFixed(0)}`} | ${(rate / bareRate).toFixed(2)}x | ${(rate / workRate).toFixed(2)}x | ${r.lagP99Ms.toFixed(1)} ms | ${outcomes}${r.busyWaits ? `; ${r.busyWaits} busy waits` : ''} |`;
     }),
-    `| bare | decode + preprocess + model, batch ${BATCH}, in process | ${bareFiles.length} | ${bareSeconds.toFixed(1)} | ${bareRate.toFixed(2)} | ${(bareCpuMs / bareFiles.length).toFixed(0)} | | | 1.00x | ${(bareRate / workRate).toFixed(2)}x | | |`,
+    `| bare | decode + preprocess + model, batch ${BATCH}, in process | ${bareFiles.length} | ${bare.seconds.toFixed(1)} | ${bareRate.toFixed(2)} | ${(bare.cpuMs / bareFiles.length).toFixed(0)} | | | 1.00x | ${(bareRate / workRate).toFixed(2)}x | | |`,
     `| bare | image work: inspect, SHA-256, pHash, quality, thumbnail, local features, model; batch ${BATCH}, in process | ${bareFiles.length} | ${work.seconds.toFixed(1)} | ${workRate.toFixed(2)} | ${(work.cpuMs / bareFiles.length).toFixed(0)} | | | ${(workRate / bareRate).toFixed(2)}x | 1.00x | | |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
