@@ -34,6 +34,15 @@ export class RpcClient {
     private readonly options: RpcClientOptions,
   ) {}
 
+  /**
+   * Whether a stored image's bytes may go along in a message: only on the in-process transport,
+   * where nothing is sent over a network. Over NATS they never do (the object store carries them,
+   * messages the key: docs/ARCHITECTURE.md).
+   */
+  get carriesImageBytes(): boolean {
+    return this.bus.kind === 'local';
+  }
+
   async send<Req, Res>(
     subject: SubjectDef<Req, Res>,
     request: DeepPartialOf<Req>,

@@ -14,7 +14,7 @@ const transports: Array<[string, () => Promise<MessageBus>]> = [
   ],
 ];
 
-describe.each(transports)('MessageBus contract (%s)', (_name, create) => {
+describe.each(transports)('MessageBus contract (%s)', (name, create) => {
   let bus: MessageBus;
 
   beforeEach(async () => {
@@ -37,6 +37,10 @@ describe.each(transports)('MessageBus contract (%s)', (_name, create) => {
     );
     expect(Buffer.from(reply.data).toString()).toBe('re:hello');
     expect(reply.headers['x-request-id']).toBe('abc');
+  });
+
+  it('lets image bytes go along in messages on the in-process transport only', () => {
+    expect(new RpcClient(bus, { service: 'test' }).carriesImageBytes).toBe(name === 'local');
   });
 
   it('delivers each request to exactly one member of a queue group', async () => {

@@ -5,7 +5,7 @@ import {
   packVector,
   Subjects,
 } from '@lookalike/contracts';
-import { LocalBus, RpcClient } from '@lookalike/messaging';
+import { LocalBus, type MessageBus, RpcClient } from '@lookalike/messaging';
 import { EmbeddingRepository } from './embedding.repository';
 
 describe('EmbeddingRepository', () => {
@@ -50,5 +50,20 @@ describe('EmbeddingRepository', () => {
     for (const request of sent) {
       expect(request.images).toEqual([{ ...object, inline: new Uint8Array(0) }]);
     }
+  });
+
+  it('over NATS sends the key, never the bytes', async () => {
+    // The same bus behind a port that says it is NATS: image bytes never travel there.
+    const nats: MessageBus = {
+      kind: 'nats',
+      maxPayload: bus.maxPayload,
+      request: (subject, message, timeoutMs) => bus.request(subject, message, timeoutMs),
+      serve: (subject, queue, handler) => bus.serve(subject, queue, handler),
+      ping: () => bus.ping(),
+      close: () => Promise.resolve(),
+    };
+    const overNats = new EmbeddingRepository(new RpcClient(nats, { service: 'ingest' }));
+    await overNats.embedImage({ ...object, bytes: Buffer.from('jpeg bytes') }, crops);
+    expect(sent[0].images).toEqual([{ ...object, inline: new Uint8Array(0) }]);
   });
 });

@@ -14,9 +14,10 @@ export interface ImageVectors {
 }
 
 /**
- * The embedding service, reached over the transport. The image travels inline when ingest holds
- * its bytes and they fit a message (MAX_INLINE_IMAGE_BYTES), which saves the service reading back
- * the object just stored; otherwise by object key (claim check).
+ * The embedding service, reached over the transport. On the in-process transport the image goes
+ * inline when ingest holds its bytes and they fit a message (MAX_INLINE_IMAGE_BYTES), which saves
+ * the service reading back the object just stored; otherwise (and always over NATS) by object key
+ * (claim check).
  */
 @Injectable()
 export class EmbeddingRepository {
@@ -28,7 +29,7 @@ export class EmbeddingRepository {
   ): Promise<ImageVectors> {
     const { bucket, key, bytes } = object;
     const source =
-      bytes && bytes.length > 0 && bytes.length <= MAX_INLINE_IMAGE_BYTES
+      this.rpc.carriesImageBytes && bytes && bytes.length > 0 && bytes.length <= MAX_INLINE_IMAGE_BYTES
         ? { inline: bytes }
         : { bucket, key };
     const reply = await this.rpc.send(Subjects.EmbeddingEmbedImages, {

@@ -7,7 +7,10 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 
-/** One image to embed: an object key (claim check) or small inline bytes (at most 768 KiB). */
+/**
+ * One image to embed: an object key (claim check) or small inline bytes (at most 768 KiB): a search
+ * query's image, or a stored image's bytes on the in-process transport only.
+ */
 export interface ImageSource {
   bucket: string;
   key: string;
