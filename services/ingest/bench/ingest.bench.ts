@@ -65,6 +65,69 @@ interface PathResult {
   outcomes: Record<string, number>;
   busyWaits: number;
   lagP99Ms: number;
+  machine?: MachineLoad;
+}
+
+/** The whole machine over a path's window, from /proc/stat: what the stack's own CPU does not show. */
+interface MachineLoad {
+  /** Cores busy on average (every process, the client's included). */
+  busyCores: number;
+  /** Share of the busy time spent in the kernel (system, irq, softirq). */
+  kernelShare: number;
+  contextSwitches: number;
+}
+
+interface ProcStatTotals {
+  busy: number;
+  kernel: number;
+  all: number;
+  contextSwitches: number;
+}
+
+/** The first `cpu` line of /proc/stat (jiffies) and the machine's context switches so far; undefined off Linux. */
+function procStatTotals(): ProcStatTotals | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'latin1');
+  } catch {
+    return undefined;
+  }
+  const cpu = /^cpu\s+(.*)$/m.exec(text)?.[1]?.trim().split(/\s+/).map(Number);
+  const ctxt = /^ctxt\s+(\d+)$/m.exec(text)?.[1];
+  if (!cpu || cpu.length < 8 || ctxt === undefined) return undefined;
+  // user nice system idle iowait irq softirq steal (guest time is inside user and nice).
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = cpu as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const kernel = system + irq + softirq;
+  const busy = user + nice + kernel + steal;
+  return { busy, kernel, all: busy + idle + iowait, contextSwitches: Number(ctxt) };
+}
+
+/** "1.91 cores, 21% kernel, 672 / image": how busy the machine was and what its kernel did. */
+function machineCell(load: MachineLoad | undefined, images: number): string {
+  if (!load) return 'n/a';
+  return `${load.busyCores.toFixed(2)} cores, ${(100 * load.kernelShare).toFixed(0)}% kernel, ${(load.contextSwitches / images).toFixed(0)} / image`;
+}
+
+function machineLoad(
+  before: ProcStatTotals | undefined,
+  after: ProcStatTotals | undefined,
+): MachineLoad | undefined {
+  if (!before || !after || after.all <= before.all) return undefined;
+  const busy = after.busy - before.busy;
+  return {
+    busyCores: (busy / (after.all - before.all)) * availableParallelism(),
+    kernelShare: busy > 0 ? (after.kernel - before.kernel) / busy : 0,
+    contextSwitches: after.contextSwitches - before.contextSwitches,
+  };
 }
 
 async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -290,6 +353,7 @@ async function runMode(mode: SoakMode, files: string[], results: PathResult[]): 
       }, 2000);
       const serverBefore = sampler.sample();
       const clientBefore = process.cpuUsage();
+      const machineBefore = procStatTotals();
       const windowStart = monotonic();
       const started = performance.now();
       if (path === 'upload') await uploadPath(stack.url, token, measured, result);
@@ -299,6 +363,7 @@ async function runMode(mode: SoakMode, files: string[], results: PathResult[]): 
       result.seconds = (performance.now() - started) / 1000;
       result.serverCpuMs = (sampler.sample() - serverBefore) * 1000;
       if (path !== 'cli') result.clientCpuMs = cpuMs(clientBefore);
+      result.machine = machineLoad(machineBefore, procStatTotals());
       clearInterval(lagSampler);
       process.stderr.write(
         `e2e window (CLOCK_MONOTONIC s): ${windowStart} ${monotonic()} uploads ${measured.length} client ${process.pid} ${mode}/${path}\n`,
@@ -324,6 +389,12 @@ async function runMode(mode: SoakMode, files: string[], results: PathResult[]): 
 
 type BareModel = Awaited<ReturnType<typeof loadEmbeddingModels>>['image'];
 
+interface BareRun {
+  seconds: number;
+  cpuMs: number;
+  machine?: MachineLoad;
+}
+
 /**
  * A bare loop: `prepare` writes each file's model input into its slot of a batch tensor (and does
  * whatever else the loop measures), then the model runs on the batch, BATCH files at a time,
@@ -333,9 +404,10 @@ async function bareLoop(
   files: string[],
   model: BareModel,
   prepare: (bytes: Buffer, input: Float32Array, offset: number) => Promise<unknown>,
-): Promise<{ seconds: number; cpuMs: number }> {
+): Promise<BareRun> {
   const per = model.preprocessor.tensorLength;
   const cpu = process.cpuUsage();
+  const machine = procStatTotals();
   const started = performance.now();
   for (let i = 0; i < files.length; i += BATCH) {
     const group = files.slice(i, i + BATCH);
@@ -343,7 +415,11 @@ async function bareLoop(
     await Promise.all(group.map((file, j) => prepare(readFileSync(file), input, j * per)));
     await model.run(input, group.length);
   }
-  return { seconds: (performance.now() - started) / 1000, cpuMs: cpuMs(cpu) };
+  return {
+    seconds: (performance.now() - started) / 1000,
+    cpuMs: cpuMs(cpu),
+    machine: machineLoad(machine, procStatTotals()),
+  };
 }
 
 /**
@@ -352,7 +428,7 @@ async function bareLoop(
  * pool, the model on the embedding service's preprocessing): the bare library loop the service is
  * compared with.
  */
-async function bareImageWork(files: string[], model: BareModel): Promise<{ seconds: number; cpuMs: number }> {
+async function bareImageWork(files: string[], model: BareModel): Promise<BareRun> {
   const limits = DEFAULT_IMAGE_LIMITS;
   const analyse = inlineAnalysisOn('auto');
   const features = new LocalFeaturePool();
@@ -419,17 +495,17 @@ async function main(): Promise<void> {
     '',
     `${N} distinct ~1024 px JPEGs per path (plus 1 warm-up), a new tenant per path, stack as child processes with every module (quality loop on), model ${model}, ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, load average ${loadBefore} before, ${load()} after.`,
     '',
-    '| mode | path | images | seconds | images/s | server CPU ms/image | client CPU ms/image | upload p50 / p95 ms | / bare | / bare image work | HTTP loop lag p99 max | outcomes |',
-    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| mode | path | images | seconds | images/s | server CPU ms/image | client CPU ms/image | upload p50 / p95 ms | / bare | / bare image work | HTTP loop lag p99 max | machine: busy cores, kernel share, context switches/image | outcomes |',
+    '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...results.map((r) => {
       const rate = r.images / r.seconds;
       const outcomes = Object.entries(r.outcomes)
         .map(([k, v]) => `${k} ${v}`)
         .join(', ');
-      return `| ${r.mode} | ${r.path} | ${r.images} | ${r.seconds.toFixed(1)} | **${rate.toFixed(2)}** | ${(r.serverCpuMs / r.images).toFixed(0)} | ${r.clientCpuMs === undefined ? 'n/a' : (r.clientCpuMs / r.images).toFixed(0)} | ${r.p50 === undefined ? '' : `${r.p50.toFixed(0)} / ${r.p95?.toFixed(0)}`} | ${(rate / bareRate).toFixed(2)}x | ${(rate / workRate).toFixed(2)}x | ${r.lagP99Ms.toFixed(1)} ms | ${outcomes}${r.busyWaits ? `; ${r.busyWaits} busy waits` : ''} |`;
+      return `| ${r.mode} | ${r.path} | ${r.images} | ${r.seconds.toFixed(1)} | **${rate.toFixed(2)}** | ${(r.serverCpuMs / r.images).toFixed(0)} | ${r.clientCpuMs === undefined ? 'n/a' : (r.clientCpuMs / r.images).toFixed(0)} | ${r.p50 === undefined ? '' : `${r.p50.toFixed(0)} / ${r.p95?.toFixed(0)}`} | ${(rate / bareRate).toFixed(2)}x | ${(rate / workRate).toFixed(2)}x | ${r.lagP99Ms.toFixed(1)} ms | ${machineCell(r.machine, r.images)} | ${outcomes}${r.busyWaits ? `; ${r.busyWaits} busy waits` : ''} |`;
     }),
-    `| bare | decode + preprocess + model, batch ${BATCH}, in process | ${bareFiles.length} | ${bare.seconds.toFixed(1)} | ${bareRate.toFixed(2)} | ${(bare.cpuMs / bareFiles.length).toFixed(0)} | | | 1.00x | ${(bareRate / workRate).toFixed(2)}x | | |`,
-    `| bare | image work: inspect, SHA-256, pHash, quality, thumbnail, local features, model; batch ${BATCH}, in process | ${bareFiles.length} | ${work.seconds.toFixed(1)} | ${workRate.toFixed(2)} | ${(work.cpuMs / bareFiles.length).toFixed(0)} | | | ${(workRate / bareRate).toFixed(2)}x | 1.00x | | |`,
+    `| bare | decode + preprocess + model, batch ${BATCH}, in process | ${bareFiles.length} | ${bare.seconds.toFixed(1)} | ${bareRate.toFixed(2)} | ${(bare.cpuMs / bareFiles.length).toFixed(0)} | | | 1.00x | ${(bareRate / workRate).toFixed(2)}x | | ${machineCell(bare.machine, bareFiles.length)} | |`,
+    `| bare | image work: inspect, SHA-256, pHash, quality, thumbnail, local features, model; batch ${BATCH}, in process | ${bareFiles.length} | ${work.seconds.toFixed(1)} | ${workRate.toFixed(2)} | ${(work.cpuMs / bareFiles.length).toFixed(0)} | | | ${(workRate / bareRate).toFixed(2)}x | 1.00x | | ${machineCell(work.machine, bareFiles.length)} | |`,
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
