@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { isLookalikeError } from '@lookalike/contracts';
 import type { ObjectStore } from '@lookalike/object-store';
 import { LOCAL_FEATURES_MIME, localFeaturesKey } from './feature-codec';
@@ -16,6 +17,12 @@ export interface FeatureSource {
 export interface StoredFeaturesOptions {
   /** Pair verdicts remembered (oldest forgotten first); 0 remembers none. */
   cacheSize: number;
+  /**
+   * Bytes of feature files kept in memory (the least recently used forgotten first); 0 or absent
+   * keeps none. A file never changes under its key (an image's keys are its own and die with it),
+   * so a kept file is never stale.
+   */
+  fileCacheBytes?: number;
 }
 
 /** Feature files are about 40-90 kB; anything far larger is not one. */
@@ -35,12 +42,34 @@ const MAX_ORIGINAL_BYTES = 200 << 20;
 export class StoredFeatures {
   private readonly logger = new Logger(StoredFeatures.name);
   private readonly cache = new Map<string, PairGeometry>();
+  /**
+   * Recently read feature files by object key: the candidates of a check are mostly images checked
+   * before (a copy's earlier copies), whose files were read then (each read is a head and a get of
+   * the store: about 1 ms of CPU locally, an S3 GET in the distributed mode).
+   */
+  private readonly files?: LRUCache<string, Buffer>;
+  private fileReads = { hits: 0, misses: 0 };
 
   constructor(
     private readonly objects: ObjectStore,
     readonly pool: LocalFeaturePool | null,
     private readonly options: StoredFeaturesOptions,
-  ) {}
+  ) {
+    const bytes = options.fileCacheBytes ?? 0;
+    if (bytes > 0) {
+      this.files = new LRUCache<string, Buffer>({
+        maxSize: bytes,
+        sizeCalculation: (file) => Math.max(1, file.length),
+        // A file larger than an eighth of the budget is read each time rather than evict many.
+        maxEntrySize: Math.max(1, Math.floor(bytes / 8)),
+      });
+    }
+  }
+
+  /** Feature files found in memory and read from the store since the start. */
+  get fileCacheStats(): { hits: number; misses: number } {
+    return { ...this.fileReads };
+  }
 
   /**
    * Verifies each pair (null where either image has no features to give), A's file read once per
@@ -112,8 +141,14 @@ export class StoredFeatures {
   /** The image's feature file: stored, or extracted from its original now and stored. */
   async features(source: FeatureSource): Promise<Buffer | null> {
     const key = localFeaturesKey(source.key);
+    const kept = this.files?.get(key);
+    if (kept) {
+      this.fileReads.hits += 1;
+      return kept;
+    }
+    this.fileReads.misses += 1;
     try {
-      return await this.objects.getBuffer(key, { maxBytes: MAX_FEATURE_BYTES });
+      return this.keep(key, await this.objects.getBuffer(key, { maxBytes: MAX_FEATURE_BYTES }));
     } catch (error) {
       if (!isLookalikeError(error) || error.code !== 'not_found') throw error;
     }
@@ -121,7 +156,7 @@ export class StoredFeatures {
       const original = await this.objects.getBuffer(source.key, { maxBytes: MAX_ORIGINAL_BYTES });
       const bytes = await this.extract(original);
       await this.objects.put(key, bytes, { contentType: LOCAL_FEATURES_MIME });
-      return bytes;
+      return this.keep(key, bytes);
     } catch (error) {
       this.logger.warn({ err: error, imageId: source.imageId }, 'no local features for this image');
       return null;
@@ -138,6 +173,11 @@ export class StoredFeatures {
     const results = await this.pool!.verify(mine, present);
     let next = 0;
     return theirs.map((o) => (o === null ? null : results[next++]!));
+  }
+
+  private keep(key: string, file: Buffer): Buffer {
+    this.files?.set(key, file);
+    return file;
   }
 
   private remember(key: string, geometry: PairGeometry): void {

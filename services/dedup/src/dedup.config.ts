@@ -57,6 +57,8 @@ export const dedupEnvSchema = runtimeEnvSchema
     DEDUP_VERIFY_EXPAND: envInt(8, 0, 100),
     /** Verified pairs remembered per process (by pair); a sweep re-verifies nothing it holds. */
     DEDUP_VERIFY_CACHE: envInt(100_000, 0, 10_000_000),
+    /** Feature files kept in memory per process, in MiB (least recently used forgotten first); 0 keeps none. */
+    DEDUP_FEATURE_CACHE_MB: envInt(64, 0, 4096),
     /** Ingest-time checks this process runs at once, and how many may wait for a slot (busy beyond). */
     DEDUP_CHECK_CONCURRENCY: envInt(2, 1, 64),
     DEDUP_CHECK_QUEUE_MAX: envInt(16, 0, 10_000),

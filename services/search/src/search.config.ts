@@ -43,6 +43,8 @@ export const searchEnvSchema = runtimeEnvSchema
     SEARCH_VERIFY_MIN_CANDIDATES: envInt(90, 10, 500),
     /** Pair verdicts (query image, hit) remembered per process for similar-by-id. */
     SEARCH_VERIFY_CACHE: envInt(20_000, 0, 10_000_000),
+    /** Feature files of stored images kept in memory per process, in MiB; 0 keeps none. */
+    SEARCH_FEATURE_CACHE_MB: envInt(32, 0, 4096),
   })
   .superRefine(refineStorage);
 

@@ -1,4 +1,4 @@
-import { Gauge, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '@lookalike/observability';
 
 const buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30];
@@ -53,6 +53,28 @@ export function checkQueueGauge(depth: () => { running: number; waiting: number 
       const now = depth();
       this.set({ state: 'running' }, now.running);
       this.set({ state: 'waiting' }, now.waiting);
+    },
+  });
+}
+
+/**
+ * Feature files read for pair verification, by where they came from: `memory` (the
+ * DEDUP_FEATURE_CACHE_MB cache) or `store`; read at scrape time from `reads`.
+ */
+export function featureFileReadsCounter(reads: () => { hits: number; misses: number }): Counter<'from'> {
+  const name = 'lookalike_dedup_feature_file_reads_total';
+  if (metricsRegistry.getSingleMetric(name)) metricsRegistry.removeSingleMetric(name);
+  let counted = { hits: 0, misses: 0 };
+  return new Counter({
+    name,
+    help: 'Local-feature files read for pair verification, by where they came from (memory, store)',
+    labelNames: ['from'],
+    registers: [metricsRegistry],
+    collect() {
+      const now = reads();
+      this.inc({ from: 'memory' }, Math.max(0, now.hits - counted.hits));
+      this.inc({ from: 'store' }, Math.max(0, now.misses - counted.misses));
+      counted = now;
     },
   });
 }

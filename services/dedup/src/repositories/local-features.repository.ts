@@ -12,6 +12,7 @@ import {
 import { OBJECT_STORE, type ObjectStore } from '@lookalike/object-store';
 import { DATA_SOURCE, orderedPair, PairVerificationRepository } from '@lookalike/persistence';
 import type { DedupConfig } from '../dedup.config';
+import { featureFileReadsCounter } from '../metrics/dedup.metrics';
 
 /**
  * Names what made a stored verification: the features' options and the rule's version. Change the
@@ -46,7 +47,7 @@ function compact(g: PairGeometry): PairGeometry {
  * Local features and pair verification for dedup: stored feature files (extracted from the
  * original when missing), verified in this process's OpenCV worker pool. Each pair is verified
  * once: its verdict is kept in SQL (`pair_verifications`, both run modes), and recent ones in
- * memory (DEDUP_VERIFY_CACHE).
+ * memory (DEDUP_VERIFY_CACHE); recently read feature files are kept too (DEDUP_FEATURE_CACHE_MB).
  */
 @Injectable()
 export class LocalFeaturesRepository {
@@ -59,7 +60,11 @@ export class LocalFeaturesRepository {
     @Inject(DATA_SOURCE) dataSource: DataSource,
     workers: LocalFeatureWorkers,
   ) {
-    this.stored = new StoredFeatures(objects, workers.pool, { cacheSize: config.DEDUP_VERIFY_CACHE });
+    this.stored = new StoredFeatures(objects, workers.pool, {
+      cacheSize: config.DEDUP_VERIFY_CACHE,
+      fileCacheBytes: config.DEDUP_FEATURE_CACHE_MB * 1024 * 1024,
+    });
+    featureFileReadsCounter(() => this.stored.fileCacheStats);
     this.verifications = new PairVerificationRepository(dataSource);
   }
 

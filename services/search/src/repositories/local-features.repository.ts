@@ -36,7 +36,10 @@ export class LocalFeaturesRepository {
     @Inject(OBJECT_STORE) objects: ObjectStore,
     workers: LocalFeatureWorkers,
   ) {
-    this.stored = new StoredFeatures(objects, workers.pool, { cacheSize: config.SEARCH_VERIFY_CACHE });
+    this.stored = new StoredFeatures(objects, workers.pool, {
+      cacheSize: config.SEARCH_VERIFY_CACHE,
+      fileCacheBytes: config.SEARCH_FEATURE_CACHE_MB * 1024 * 1024,
+    });
   }
 
   /** False when LOCAL_FEATURES is off: there is no pool to verify in. */
