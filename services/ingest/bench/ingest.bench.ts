@@ -96,16 +96,7 @@ function procStatTotals(): ProcStatTotals | undefined {
   const ctxt = /^ctxt\s+(\d+)$/m.exec(text)?.[1];
   if (!cpu || cpu.length < 8 || ctxt === undefined) return undefined;
   // user nice system idle iowait irq softirq steal (guest time is inside user and nice).
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = cpu as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = cpu;
   const kernel = system + irq + softirq;
   const busy = user + nice + kernel + steal;
   return { busy, kernel, all: busy + idle + iowait, contextSwitches: Number(ctxt) };
