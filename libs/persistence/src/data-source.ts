@@ -1,6 +1,3 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
@@ -18,7 +15,9 @@ import {
   PairVerificationEntity,
   VideoEntity,
 } from './entities';
+import { EmbeddedPostgres } from './embedded-postgres';
 import { persistenceMigrations } from './migrations';
+import { PreparingClient } from './prepared-statements';
 
 export const persistenceEntities = [
   ImageEntity,
@@ -57,6 +56,9 @@ export type DatabaseOptions = DatabaseUrlOptions | EmbeddedDatabaseOptions;
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 // Any constant shared by every process of the deployment; it only has to differ from other users' locks.
 const MIGRATION_LOCK_ID = 724_311_009;
+// The embedded server's connections are streams to its thread (embedded-postgres.ts); the URL gives
+// only the user and database of the startup message, its host is never resolved.
+const EMBEDDED_URL = 'postgres://postgres@pglite/postgres';
 
 /** TypeORM options for a PostgreSQL URL; never synchronize, migrations are run by openDatabase. */
 export function createDataSourceOptions(options: DatabaseUrlOptions): DataSourceOptions {
@@ -81,114 +83,6 @@ export function createDataSourceOptions(options: DatabaseUrlOptions): DataSource
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     },
   };
-}
-
-/**
- * The embedded server's thread: PGlite plus the socket server. It lives in a worker thread so the
- * WASM engine never blocks the service's event loop (and so it loads as plain Node code everywhere,
- * test runners included, since PGlite loads parts of itself with dynamic import()).
- */
-const EMBEDDED_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { PGlite } = require(workerData.pglite);
-const { PGLiteSocketServer } = require(workerData.socket);
-(async () => {
-  const db = await PGlite.create(workerData.dir);
-  const server = new PGLiteSocketServer({ db, host: workerData.host, port: workerData.port });
-  try {
-    await server.start();
-  } catch (error) {
-    await db.close();
-    throw error;
-  }
-  parentPort.on('message', async (message) => {
-    if (message !== 'stop') return;
-    await server.stop();
-    await db.close();
-    parentPort.postMessage({ type: 'stopped' });
-  });
-  parentPort.postMessage({ type: 'ready', conn: server.getServerConn() });
-})().catch((error) => parentPort.postMessage({ type: 'error', message: String(error && error.stack || error) }));
-`;
-
-type WorkerMessage =
-  { type: 'ready'; conn: string } | { type: 'stopped' } | { type: 'error'; message: string };
-
-/**
- * PGlite (PostgreSQL compiled to WASM) with its data in `<dataDir>/pg`, served over the Postgres
- * wire protocol on loopback so the same pg driver, entities and migrations work on it. It runs one
- * session, so clients must use a pool of one connection.
- */
-export class EmbeddedPostgres {
-  private constructor(
-    private readonly worker: Worker,
-    readonly url: string,
-  ) {}
-
-  static async start(options: { dataDir: string; host?: string; port?: number }): Promise<EmbeddedPostgres> {
-    const dir = join(options.dataDir, 'pg');
-    await mkdir(dir, { recursive: true });
-    const worker = new Worker(EMBEDDED_WORKER, {
-      eval: true,
-      workerData: {
-        dir,
-        host: options.host ?? '127.0.0.1',
-        port: options.port ?? 0,
-        pglite: require.resolve('@electric-sql/pglite'),
-        socket: require.resolve('@electric-sql/pglite-socket'),
-      },
-    });
-    try {
-      const ready = await nextMessage(worker);
-      if (ready.type !== 'ready') throw new Error(`embedded PostgreSQL did not start: ${describe(ready)}`);
-      return new EmbeddedPostgres(worker, `postgres://postgres@${ready.conn}/postgres`);
-    } catch (error) {
-      await worker.terminate();
-      throw error;
-    }
-  }
-
-  /** Closes the database cleanly (PGlite flushes its files), then ends the thread. */
-  async stop(): Promise<void> {
-    const stopped = nextMessage(this.worker);
-    this.worker.postMessage('stop');
-    try {
-      const message = await stopped;
-      if (message.type !== 'stopped')
-        throw new Error(`embedded PostgreSQL did not stop cleanly: ${describe(message)}`);
-    } finally {
-      await this.worker.terminate();
-    }
-  }
-}
-
-function describe(message: WorkerMessage): string {
-  return message.type === 'error' ? message.message : message.type;
-}
-
-function nextMessage(worker: Worker): Promise<WorkerMessage> {
-  return new Promise((resolve, reject) => {
-    const onMessage = (message: WorkerMessage) => {
-      cleanup();
-      resolve(message);
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    const onExit = (code: number) => {
-      cleanup();
-      reject(new Error(`embedded PostgreSQL thread exited with code ${code}`));
-    };
-    const cleanup = () => {
-      worker.off('message', onMessage);
-      worker.off('error', onError);
-      worker.off('exit', onExit);
-    };
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
-  });
 }
 
 /** A DataSource that also stops the embedded server it owns when destroyed. */
@@ -225,9 +119,17 @@ export async function ensureSchema(dataSource: DataSource, schema: string): Prom
 export async function openDatabase(options: DatabaseOptions): Promise<LookalikeDataSource> {
   const embedded = 'embedded' in options ? await EmbeddedPostgres.start(options.embedded) : undefined;
   const urlOptions: DatabaseUrlOptions = embedded
-    ? { url: embedded.url, poolSize: 1, logging: options.logging }
+    ? { url: EMBEDDED_URL, poolSize: 1, logging: options.logging }
     : (options as DatabaseUrlOptions);
-  const dataSource = new LookalikeDataSource(createDataSourceOptions(urlOptions));
+  const dataSourceOptions = createDataSourceOptions(urlOptions);
+  const dataSource = new LookalikeDataSource(
+    embedded
+      ? {
+          ...dataSourceOptions,
+          extra: { ...dataSourceOptions.extra, stream: () => embedded.connect(), Client: PreparingClient },
+        }
+      : dataSourceOptions,
+  );
   dataSource.embedded = embedded;
   try {
     await dataSource.initialize();
