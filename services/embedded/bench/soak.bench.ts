@@ -133,6 +133,8 @@ interface UploadResult {
 /** One window's readings of the stack's histograms and counters, summed over its segments. */
 interface StackReading {
   dedupCheck?: HistogramData;
+  /** The part of the check spent waiting for one of the dedup service's check slots. */
+  dedupWait?: HistogramData;
   anomalyScore?: HistogramData;
   anomalyLag?: HistogramData;
   anomalyFailures?: number;
@@ -232,6 +234,7 @@ function read(s: Scrape, dedupMetric: string): StackReading {
       dedupMetric === 'lookalike_rpc_server_duration_seconds'
         ? histogramOf(s, dedupMetric, subject('dedup.v1.check-image'))
         : histogramOf(s, dedupMetric),
+    dedupWait: histogramOf(s, 'lookalike_dedup_check_queue_wait_seconds'),
     anomalyScore: histogramOf(s, 'lookalike_rpc_server_duration_seconds', subject('anomaly.v1.score-image')),
     anomalyLag: histogramOf(s, 'lookalike_anomaly_score_lag_seconds'),
     anomalyFailures: countOf(s, 'lookalike_rpc_client_duration_seconds', failed('anomaly.v1.score-image')),
@@ -252,6 +255,7 @@ function numberDelta(end?: number, start?: number): number | undefined {
 function readingDelta(end: StackReading, start: StackReading): StackReading {
   return {
     dedupCheck: histogramDelta(end.dedupCheck, start.dedupCheck),
+    dedupWait: histogramDelta(end.dedupWait, start.dedupWait),
     anomalyScore: histogramDelta(end.anomalyScore, start.anomalyScore),
     anomalyLag: histogramDelta(end.anomalyLag, start.anomalyLag),
     anomalyFailures: numberDelta(end.anomalyFailures, start.anomalyFailures),
@@ -267,6 +271,7 @@ function addNumbers(a?: number, b?: number): number | undefined {
 function readingSum(a: StackReading, b: StackReading): StackReading {
   return {
     dedupCheck: addHistograms(a.dedupCheck, b.dedupCheck),
+    dedupWait: addHistograms(a.dedupWait, b.dedupWait),
     anomalyScore: addHistograms(a.anomalyScore, b.anomalyScore),
     anomalyLag: addHistograms(a.anomalyLag, b.anomalyLag),
     anomalyFailures: addNumbers(a.anomalyFailures, b.anomalyFailures),
@@ -754,7 +759,7 @@ function renderRow(row: WindowRow): string {
     ms(cpuPerImage(row)),
     ms(percentile(row.searchMs, 50), 1),
     ms(percentile(row.searchMs, 95), 1),
-    histogramCell(row.reading.dedupCheck, 1000, 0),
+    `${histogramCell(row.reading.dedupCheck, 1000, 0)}${row.reading.dedupWait ? ` (${histogramCell(row.reading.dedupWait, 1000, 0)})` : ''}`,
     histogramCell(row.reading.anomalyScore, 1000, 0),
     histogramCell(row.reading.anomalyLag, 1, 1),
     localFeatureCell(row),
@@ -782,7 +787,7 @@ function renderMode(r: ModeResult): string[] {
   ];
   if (r.rows.length > 0) {
     lines.push(
-      '| uploads | ingest p50 ms | ingest p95 ms | images/s | server CPU ms/image | similar p50 ms | similar p95 ms | dedup check p50 / p95 ms | anomaly score p50 / p95 ms | anomaly lag p50 / p95 s | local features ms/image (pairs/image) | errors | dedup unavailable | anomaly failures | index points | data files | versions | server RSS MB |',
+      '| uploads | ingest p50 ms | ingest p95 ms | images/s | server CPU ms/image | similar p50 ms | similar p95 ms | dedup check p50 / p95 ms (slot wait) | anomaly score p50 / p95 ms | anomaly lag p50 / p95 s | local features ms/image (pairs/image) | errors | dedup unavailable | anomaly failures | index points | data files | versions | server RSS MB |',
       '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | ---: | ---: |',
       ...r.rows.map(renderRow),
       '',
@@ -866,7 +871,7 @@ function render(results: ModeResult[], generated: { seconds: number; bytes: numb
     '',
     `${N} seeded variants of ${SOURCE} (crop, resize to a long side of 960-1088 px, JPEG re-encode; mean ${(generated.bytes / N / 1024).toFixed(0)} KiB, generated in ${generated.seconds.toFixed(0)} s before the run, untimed), uploaded through POST /api/images, ${CONCURRENCY} at a time, a row per ${WINDOW} uploads; ${cpus()[0]?.model ?? 'cpu'} x${availableParallelism()}, node ${process.version}.`,
     '',
-    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); local features = CPU of the OpenCV worker threads (lookalike_local_features_seconds_total: extraction at ingest and pair verification in the dedup check, per-thread scheduler time) per accepted upload, with the pairs verified per upload in brackets; dedup unavailable = answers with duplicate_check "unavailable"; anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = points of the durable copy (embedded: LMDB, with its size, and the HNSW graph snapshot files) or rows of the LanceDB table with its vector index; data files / versions = files under <data>/lancedb/images.lance/{data,_versions} (n/a without a LanceDB table); RSS = the server processes at the window end.`,
+    `Columns: ingest = client-side time of the upload request; images/s = accepted uploads over the window's upload time (restart downtime left out); server CPU = user+system of the stack's processes (/proc) from the window's first upload to the end of its similar-by-id queries, per accepted upload; similar = POST /api/search/similar {image_id} for ${QUERIES} images of the first window, ${ROUNDS} rounds one at a time after the window's uploads; dedup check = ${results[0]?.dedupMetric === 'lookalike_rpc_server_duration_seconds' ? 'the dedup service handling dedup.v1.check-image (lookalike_rpc_server_duration_seconds)' : `\`${results[0]?.dedupMetric}\``}; anomaly score = the anomaly service handling anomaly.v1.score-image; anomaly lag = lookalike_anomaly_score_lag_seconds ("n/a": the stack does not export it); p50/p95 from histogram buckets ("-": none in the window, ">": beyond the last bucket); errors = non-2xx or no answer after waiting out up to ${BUSY_RETRIES} 503 busy answers (their count in brackets); local features = CPU of the OpenCV worker threads (lookalike_local_features_seconds_total: extraction at ingest and pair verification in the dedup check, per-thread scheduler time) per accepted upload, with the pairs verified per upload in brackets; dedup unavailable = answers with duplicate_check "unavailable"; slot wait = the part of the check spent waiting for one of the dedup service's check slots (lookalike_dedup_check_queue_wait_seconds); anomaly failures = anomaly.v1.score-image notifications that failed or timed out; index points = points of the durable copy (embedded: LMDB, with its size, and the HNSW graph snapshot files) or rows of the LanceDB table with its vector index; data files / versions = files under <data>/lancedb/images.lance/{data,_versions} (n/a without a LanceDB table); RSS = the server processes at the window end.`,
     '',
   ];
   for (const r of results) lines.push(...renderMode(r));
