@@ -125,6 +125,143 @@ function chunksOf(words: readonly [number, number]): number[] {
  * share, each judged in O(1); union-find is near-linear.
  */
 export async function runSweep(input: SweepInput): Promise<SweepResult> {
+  const c = gatherCandidates(input);
+  const { n } = c;
+  const missing = [...c.candidates.entries()]
+    .filter(([, cosine]) => Number.isNaN(cosine))
+    .map(([key]) => key);
+  if (missing.length > 0) {
+    const scores = await input.cosines(missing.map((key) => c.ids(key)));
+    missing.forEach((key, i) => c.candidates.set(key, scores[i]));
+  }
+
+  const verdicts = judgeCandidates(input, c);
+  const verification = { checked: 0, expanded: 0, verified: 0, unavailable: 0, skipped: 0 };
+  if (input.verification) {
+    const v = input.verification;
+    const focus = v.focus === undefined ? undefined : c.index.get(v.focus);
+    const firstRound = firstRoundPairs(c, verdicts, v, focus);
+    if (focus !== undefined && v.knownVerified && firstRound.length > 1) {
+      await verifyFocusInOrder(focus, v.knownVerified);
+    } else {
+      await verifyPairs(firstRound, 'candidate');
+    }
+    await verifyPairs(closingPairs(c, verdicts, v.expandPerImage), 'expansion');
+
+    /** The focus image's pairs closest first, skipping candidates linked to one it verified against. */
+    async function verifyFocusInOrder(
+      f: number,
+      knownVerified: NonNullable<SweepVerification['knownVerified']>,
+    ): Promise<void> {
+      const other = (key: number): number => (Math.floor(key / n) === f ? key % n : Math.floor(key / n));
+      const ordered = [...firstRound].sort(
+        (x, y) =>
+          c.closeRank(f, other(x)) - c.closeRank(f, other(y)) ||
+          c.hashMatch(f, other(x)).hamming - c.hashMatch(f, other(y)).hamming,
+      );
+      const others = ordered.map(other);
+      const links = new UnionFind();
+      const between: [number, number][] = [];
+      for (let x = 0; x < others.length; x += 1) {
+        for (let y = x + 1; y < others.length; y += 1) {
+          const verdict = verdicts.get(c.code(others[x]!, others[y]!));
+          if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) links.union(String(x), String(y));
+          else between.push([x, y]);
+        }
+      }
+      const known = await knownVerified(
+        between.map(
+          ([x, y]) => [input.images[others[x]!]!.imageId, input.images[others[y]!]!.imageId] as const,
+        ),
+      );
+      const linkKeys: number[] = [];
+      const linkResults: PairGeometry[] = [];
+      between.forEach(([x, y], i) => {
+        const g = known[i];
+        // A pair a reviewer separated stays apart, whatever its geometry said before.
+        if (!g?.verified || c.banned.has(c.code(others[x]!, others[y]!))) return;
+        links.union(String(x), String(y));
+        // Ordered as the key reads (smaller index first), so the evidence's direction holds.
+        const [p, q] = others[x]! < others[y]! ? [x, y] : [y, x];
+        linkKeys.push(c.code(others[p]!, others[q]!));
+        linkResults.push(p === x ? g : reverseGeometry(g));
+      });
+      await verifyPairs(linkKeys, 'known', linkResults);
+      const reached = new Set<string>();
+      for (let x = 0; x < ordered.length; x += 1) {
+        const root = links.find(String(x));
+        if (reached.has(root)) {
+          verification.skipped += 1;
+          continue;
+        }
+        await verifyPairs([ordered[x]!], 'candidate');
+        const verdict = verdicts.get(ordered[x]!);
+        if (verdict?.rule === 'geometry') reached.add(root);
+      }
+    }
+
+    /** Verifies pairs (or takes `known` results: pairs verified before) and records their verdicts. */
+    async function verifyPairs(
+      keys: number[],
+      round: 'candidate' | 'expansion' | 'known',
+      known?: PairGeometry[],
+    ): Promise<void> {
+      if (keys.length === 0) return;
+      const ids = keys.map((key) => c.ids(key));
+      const results = known ?? (await v.verify(ids));
+      if (round === 'expansion') verification.expanded += keys.length;
+      else if (round === 'candidate') verification.checked += keys.length;
+      // Pairs outside the kNN lists have no cosine yet.
+      const missingCosines = round !== 'candidate' ? await input.cosines(ids) : undefined;
+      recordVerified(c, verdicts, verification, keys, ids, results, missingCosines, round === 'known');
+    }
+  }
+
+  const { pairs, pairCount } = collectPairs(input, verdicts, n);
+  const groups = await buildGroups(pairs, c.byId, input);
+  const groupCount: Record<DedupKind, number> = { exact: 0, near: 0, similar: 0 };
+  for (const g of groups) groupCount[g.kind] += 1;
+  return {
+    pairs,
+    groups,
+    stats: {
+      images: input.images.length,
+      candidatePairs: c.counts,
+      verification,
+      pairs: pairCount,
+      suppressed: c.suppressed.size,
+      groups: groupCount,
+    },
+  };
+}
+
+/*
+ * The sweep's synchronous steps are functions of their own, apart from the async runSweep: V8
+ * optimises each hot one alone, where one async function holding them all took 150-310 ms of
+ * TurboFan per compile and was recompiled about five times in an ingest run's first 400 uploads
+ * (docs/ingest.md, "The sweep's compile").
+ */
+
+/** Candidate pairs (integer pair codes) with what judging them needs. */
+interface Candidates {
+  n: number;
+  byId: Map<string, DedupImage>;
+  index: Map<string, number>;
+  /** Pair code of images i and j (i * n + j, i < j). */
+  code(i: number, j: number): number;
+  /** The two image ids of a pair code, the smaller index first. */
+  ids(key: number): readonly [string, string];
+  banned: Set<number>;
+  /** Pair code -> cosine (NaN where no kNN list gave it). */
+  candidates: Map<number, number>;
+  counts: { sha256: number; phash: number; knn: number; total: number };
+  suppressed: Set<number>;
+  hashMatch(i: number, j: number): HashMatch;
+  mutualRank(i: number, j: number): number;
+  closeRank(i: number, j: number): number;
+}
+
+function gatherCandidates(input: SweepInput): Candidates {
   const t = input.thresholds;
   const maxBucket = input.maxBucket ?? DEFAULT_MAX_BUCKET;
   const byId = new Map(input.images.map((im) => [im.imageId, im]));
@@ -214,182 +351,148 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
       add(i, j, 'knn', nb.score);
     });
   }
-  const mutualRank = (i: number, j: number): number =>
-    Math.max(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity);
   counts.total = candidates.size;
+  return {
+    n,
+    byId,
+    index,
+    code,
+    ids: (key) => [input.images[Math.floor(key / n)]!.imageId, input.images[key % n]!.imageId],
+    banned,
+    candidates,
+    counts,
+    suppressed,
+    hashMatch,
+    mutualRank: (i, j) => Math.max(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity),
+    closeRank: (i, j) => Math.min(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity),
+  };
+}
 
-  const missing = [...candidates.entries()].filter(([, cosine]) => Number.isNaN(cosine)).map(([key]) => key);
-  if (missing.length > 0) {
-    const ids = (key: number): readonly [string, string] => [
-      input.images[Math.floor(key / n)].imageId,
-      input.images[key % n].imageId,
-    ];
-    const scores = await input.cosines(missing.map(ids));
-    missing.forEach((key, i) => candidates.set(key, scores[i]));
-  }
-
+function judgeCandidates(input: SweepInput, c: Candidates): Map<number, PairVerdict | null> {
   const verdicts = new Map<number, PairVerdict | null>();
-  for (const [key, cosine] of candidates) {
-    const i = Math.floor(key / n);
-    const j = key % n;
+  for (const [key, cosine] of c.candidates) {
+    const i = Math.floor(key / c.n);
+    const j = key % c.n;
     verdicts.set(
       key,
       judgePair(
         input.images[i],
         input.images[j],
-        { cosine: Number.isNaN(cosine) ? -1 : cosine, mutualRank: mutualRank(i, j), hash: hashMatch(i, j) },
-        t,
+        {
+          cosine: Number.isNaN(cosine) ? -1 : cosine,
+          mutualRank: c.mutualRank(i, j),
+          hash: c.hashMatch(i, j),
+        },
+        input.thresholds,
       ),
     );
   }
-  const verification = { checked: 0, expanded: 0, verified: 0, unavailable: 0, skipped: 0 };
-  if (input.verification) {
-    const v = input.verification;
-    const focus = v.focus === undefined ? undefined : index.get(v.focus);
-    const closeRank = (i: number, j: number): number =>
-      Math.min(rank.get(i * n + j) ?? Infinity, rank.get(j * n + i) ?? Infinity);
-    const firstRound = [...verdicts.entries()]
-      .filter(([key, verdict]) => {
-        if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) return false;
-        const i = Math.floor(key / n);
-        const j = key % n;
-        if (focus !== undefined && i !== focus && j !== focus) return false;
-        return closeRank(i, j) < v.k || hashMatch(i, j).hamming <= v.maxHamming;
-      })
-      .map(([key]) => key);
-    if (focus !== undefined && v.knownVerified && firstRound.length > 1) {
-      await verifyFocusInOrder(focus, v.knownVerified);
-    } else {
-      await verifyPairs(firstRound, 'candidate');
-    }
-    // Triangle closure: copies of one original that each matched it but not each other.
-    const linked = new Map<number, number[]>();
-    for (const [key, verdict] of verdicts) {
-      if (!verdict || KIND_STRENGTH[verdict.kind] > KIND_STRENGTH.near) continue;
-      const i = Math.floor(key / n);
-      const j = key % n;
-      linked.set(i, [...(linked.get(i) ?? []), j]);
-      linked.set(j, [...(linked.get(j) ?? []), i]);
-    }
-    const closing = new Set<number>();
-    for (const others of linked.values()) {
-      let added = 0;
-      for (let x = 0; x < others.length && added < v.expandPerImage; x += 1) {
-        for (let y = x + 1; y < others.length && added < v.expandPerImage; y += 1) {
-          const key = code(others[x]!, others[y]!);
-          if (verdicts.has(key) || banned.has(key) || closing.has(key)) continue;
-          closing.add(key);
-          added += 1;
-        }
-      }
-    }
-    await verifyPairs([...closing], 'expansion');
+  return verdicts;
+}
 
-    /** The focus image's pairs closest first, skipping candidates linked to one it verified against. */
-    async function verifyFocusInOrder(
-      f: number,
-      knownVerified: NonNullable<SweepVerification['knownVerified']>,
-    ): Promise<void> {
-      const other = (key: number): number => (Math.floor(key / n) === f ? key % n : Math.floor(key / n));
-      const ordered = [...firstRound].sort(
-        (x, y) =>
-          closeRank(f, other(x)) - closeRank(f, other(y)) ||
-          hashMatch(f, other(x)).hamming - hashMatch(f, other(y)).hamming,
-      );
-      const others = ordered.map(other);
-      const links = new UnionFind();
-      const between: [number, number][] = [];
-      for (let x = 0; x < others.length; x += 1) {
-        for (let y = x + 1; y < others.length; y += 1) {
-          const verdict = verdicts.get(code(others[x]!, others[y]!));
-          if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) links.union(String(x), String(y));
-          else between.push([x, y]);
-        }
-      }
-      const known = await knownVerified(
-        between.map(
-          ([x, y]) => [input.images[others[x]!]!.imageId, input.images[others[y]!]!.imageId] as const,
-        ),
-      );
-      const linkKeys: number[] = [];
-      const linkResults: PairGeometry[] = [];
-      between.forEach(([x, y], i) => {
-        const g = known[i];
-        // A pair a reviewer separated stays apart, whatever its geometry said before.
-        if (!g?.verified || banned.has(code(others[x]!, others[y]!))) return;
-        links.union(String(x), String(y));
-        // Ordered as the key reads (smaller index first), so the evidence's direction holds.
-        const [p, q] = others[x]! < others[y]! ? [x, y] : [y, x];
-        linkKeys.push(code(others[p]!, others[q]!));
-        linkResults.push(p === x ? g : reverseGeometry(g));
-      });
-      await verifyPairs(linkKeys, 'known', linkResults);
-      const reached = new Set<string>();
-      for (let x = 0; x < ordered.length; x += 1) {
-        const root = links.find(String(x));
-        if (reached.has(root)) {
-          verification.skipped += 1;
-          continue;
-        }
-        await verifyPairs([ordered[x]!], 'candidate');
-        const verdict = verdicts.get(ordered[x]!);
-        if (verdict?.rule === 'geometry') reached.add(root);
-      }
-    }
+/** The candidates left below `near` that are close enough to verify (only the focus image's, with a focus). */
+function firstRoundPairs(
+  c: Candidates,
+  verdicts: ReadonlyMap<number, PairVerdict | null>,
+  v: SweepVerification,
+  focus: number | undefined,
+): number[] {
+  const keys: number[] = [];
+  for (const [key, verdict] of verdicts) {
+    if (verdict && KIND_STRENGTH[verdict.kind] <= KIND_STRENGTH.near) continue;
+    const i = Math.floor(key / c.n);
+    const j = key % c.n;
+    if (focus !== undefined && i !== focus && j !== focus) continue;
+    if (c.closeRank(i, j) < v.k || c.hashMatch(i, j).hamming <= v.maxHamming) keys.push(key);
+  }
+  return keys;
+}
 
-    /** Verifies pairs (or takes `known` results: pairs verified before) and records their verdicts. */
-    async function verifyPairs(
-      keys: number[],
-      round: 'candidate' | 'expansion' | 'known',
-      known?: PairGeometry[],
-    ): Promise<void> {
-      if (keys.length === 0) return;
-      const ids = keys.map(
-        (key) => [input.images[Math.floor(key / n)]!.imageId, input.images[key % n]!.imageId] as const,
-      );
-      const results = known ?? (await v.verify(ids));
-      if (round === 'expansion') verification.expanded += keys.length;
-      else if (round === 'candidate') verification.checked += keys.length;
-      // Pairs outside the kNN lists have no cosine yet.
-      const expansion = round !== 'candidate';
-      const missing = expansion ? await input.cosines(ids) : [];
-      keys.forEach((key, x) => {
-        const geometry = results[x];
-        if (!geometry) {
-          verification.unavailable += 1;
-          return;
-        }
-        const i = Math.floor(key / n);
-        const j = key % n;
-        const before = verdicts.get(key);
-        const hash = hashMatch(i, j);
-        const cosine = expansion ? missing[x]! : (before?.cosine ?? candidates.get(key) ?? -1);
-        if (expansion) candidates.set(key, cosine);
-        if (!geometry.verified) {
-          if (before) verdicts.set(key, { ...before, geometry, geometryFrom: ids[x]![0] });
-          return;
-        }
-        if (round !== 'known') verification.verified += 1;
-        verdicts.set(key, {
-          kind: 'near',
-          rule: 'geometry',
-          hamming: hash.hamming,
-          variant: hash.variant,
-          cosine: Number.isNaN(cosine) ? -1 : cosine,
-          geometry,
-          geometryFrom: ids[x]![0],
-        });
-      });
+/** Triangle closure: copies of one original that each matched it but not each other. */
+function closingPairs(
+  c: Candidates,
+  verdicts: ReadonlyMap<number, PairVerdict | null>,
+  expandPerImage: number,
+): number[] {
+  const linked = new Map<number, number[]>();
+  for (const [key, verdict] of verdicts) {
+    if (!verdict || KIND_STRENGTH[verdict.kind] > KIND_STRENGTH.near) continue;
+    const i = Math.floor(key / c.n);
+    const j = key % c.n;
+    linked.set(i, [...(linked.get(i) ?? []), j]);
+    linked.set(j, [...(linked.get(j) ?? []), i]);
+  }
+  const closing = new Set<number>();
+  for (const others of linked.values()) {
+    let added = 0;
+    for (let x = 0; x < others.length && added < expandPerImage; x += 1) {
+      for (let y = x + 1; y < others.length && added < expandPerImage; y += 1) {
+        const key = c.code(others[x]!, others[y]!);
+        if (verdicts.has(key) || c.banned.has(key) || closing.has(key)) continue;
+        closing.add(key);
+        added += 1;
+      }
     }
   }
+  return [...closing];
+}
 
+/**
+ * Records verification results: a verified pair becomes `near` by the geometry rule; an unverified
+ * one keeps its verdict with the geometry attached. `missingCosines` holds the cosines of pairs
+ * outside the kNN lists (expansion and known pairs), in the order of `keys`.
+ */
+function recordVerified(
+  c: Candidates,
+  verdicts: Map<number, PairVerdict | null>,
+  verification: SweepStats['verification'],
+  keys: readonly number[],
+  ids: ReadonlyArray<readonly [string, string]>,
+  results: ReadonlyArray<PairGeometry | null>,
+  missingCosines: readonly number[] | undefined,
+  known: boolean,
+): void {
+  keys.forEach((key, x) => {
+    const geometry = results[x];
+    if (!geometry) {
+      verification.unavailable += 1;
+      return;
+    }
+    const i = Math.floor(key / c.n);
+    const j = key % c.n;
+    const before = verdicts.get(key);
+    const hash = c.hashMatch(i, j);
+    const cosine = missingCosines ? missingCosines[x]! : (before?.cosine ?? c.candidates.get(key) ?? -1);
+    if (missingCosines) c.candidates.set(key, cosine);
+    if (!geometry.verified) {
+      if (before) verdicts.set(key, { ...before, geometry, geometryFrom: ids[x]![0] });
+      return;
+    }
+    if (!known) verification.verified += 1;
+    verdicts.set(key, {
+      kind: 'near',
+      rule: 'geometry',
+      hamming: hash.hamming,
+      variant: hash.variant,
+      cosine: Number.isNaN(cosine) ? -1 : cosine,
+      geometry,
+      geometryFrom: ids[x]![0],
+    });
+  });
+}
+
+/** The verdicts as pairs naming the smaller id first (like dedup_decisions), with counts per kind. */
+function collectPairs(
+  input: SweepInput,
+  verdicts: ReadonlyMap<number, PairVerdict | null>,
+  n: number,
+): { pairs: SweepPair[]; pairCount: Record<DedupKind, number> } {
   const pairs: SweepPair[] = [];
   const pairCount: Record<DedupKind, number> = { exact: 0, near: 0, similar: 0 };
   for (const [key, verdict] of verdicts) {
+    if (!verdict) continue;
     const a = input.images[Math.floor(key / n)]!;
     const b = input.images[key % n]!;
-    if (!verdict) continue;
-    // Pairs name the smaller id first, like dedup_decisions.
     pairs.push(
       a.imageId < b.imageId
         ? { a: a.imageId, b: b.imageId, verdict }
@@ -397,22 +500,7 @@ export async function runSweep(input: SweepInput): Promise<SweepResult> {
     );
     pairCount[verdict.kind] += 1;
   }
-
-  const groups = await buildGroups(pairs, byId, input);
-  const groupCount: Record<DedupKind, number> = { exact: 0, near: 0, similar: 0 };
-  for (const g of groups) groupCount[g.kind] += 1;
-  return {
-    pairs,
-    groups,
-    stats: {
-      images: input.images.length,
-      candidatePairs: counts,
-      verification,
-      pairs: pairCount,
-      suppressed: suppressed.size,
-      groups: groupCount,
-    },
-  };
+  return { pairs, pairCount };
 }
 
 /**
