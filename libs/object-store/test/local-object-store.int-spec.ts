@@ -1,9 +1,9 @@
 import { ErrorCode, isLookalikeError } from '@lookalike/contracts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { LocalObjectStore, createObjectStore, generateObjectKey } from '../src';
@@ -134,7 +134,6 @@ describe('LocalObjectStore', () => {
     const second = 'tenant-gone/ab/second.webp';
     await store.put(first, Buffer.from('one'), { contentType: 'image/webp' });
     await rm(join(dir, 'objects', 'tenant-gone'), { recursive: true });
-    await rm(join(dir, 'meta', 'tenant-gone'), { recursive: true });
 
     await store.put(second, Buffer.from('two'), { contentType: 'image/webp' });
     expect(await store.head(first)).toBeNull();
@@ -157,6 +156,68 @@ describe('LocalObjectStore', () => {
     );
     expect(fromBuffer.etag).toBe(createHash('md5').update(bytes).digest('hex'));
     expect(fromStream).toMatchObject({ size: bytes.length, etag: fromBuffer.etag });
+  });
+
+  it('keeps an object as one file, its bytes then its meta, and gives back the bytes alone', async () => {
+    const key = 'tenant-file/2026/12/one.webp';
+    const bytes = Buffer.from('webp bytes, then the trailer');
+    await store.put(key, bytes, { contentType: 'image/webp' });
+    const file = await readFile(join(dir, 'objects', key));
+    expect(file.subarray(0, bytes.length)).toEqual(bytes);
+    expect(file.length).toBeGreaterThan(bytes.length);
+    await expect(readFile(`${join(dir, 'meta', key)}.json`)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await store.head(key)).toMatchObject({ size: bytes.length, contentType: 'image/webp' });
+    expect(await store.getBuffer(key, { maxBytes: bytes.length })).toEqual(bytes);
+    expect(Buffer.concat(await (await store.get(key)).toArray())).toEqual(bytes);
+    await expect(store.getBuffer(key, { maxBytes: bytes.length - 1 })).rejects.toMatchObject({
+      code: ErrorCode.PayloadTooLarge,
+    });
+    const listed = [];
+    for await (const entry of store.list('tenant-file/')) listed.push(entry);
+    expect(listed.map(({ key: listedKey, size }) => ({ key: listedKey, size }))).toEqual([
+      { key, size: bytes.length },
+    ]);
+    const url = await store.presignDownload({ key, expiresInSeconds: 60 });
+    const download = await store.openSignedDownload({
+      key,
+      query: new URL(url).searchParams,
+      range: (size) => ({ start: 5, end: size - 1 }),
+    });
+    expect(Buffer.concat(await download.stream.toArray()).toString()).toBe('bytes, then the trailer');
+  });
+
+  it('stores and reads an empty object', async () => {
+    const key = 'tenant-file/2026/12/empty.bin';
+    await store.put(key, Buffer.alloc(0), { contentType: 'application/octet-stream' });
+    expect(await store.head(key)).toMatchObject({ size: 0 });
+    expect(await store.getBuffer(key, { maxBytes: 0 })).toEqual(Buffer.alloc(0));
+    expect(await (await store.get(key)).toArray()).toEqual([]);
+  });
+
+  it('reads an object written before the trailer, with its meta in a sidecar file', async () => {
+    const key = 'tenant-old/2026/11/old.png';
+    const bytes = Buffer.from('png bytes from an older version');
+    const dataPath = join(dir, 'objects', key);
+    const metaPath = `${join(dir, 'meta', key)}.json`;
+    await mkdir(dirname(dataPath), { recursive: true });
+    await mkdir(dirname(metaPath), { recursive: true });
+    await writeFile(dataPath, bytes);
+    await writeFile(
+      metaPath,
+      JSON.stringify({ contentType: 'image/png', size: bytes.length, etag: 'e'.repeat(32) }),
+    );
+    expect(await store.head(key)).toMatchObject({
+      size: bytes.length,
+      contentType: 'image/png',
+      etag: 'e'.repeat(32),
+    });
+    expect(await store.getBuffer(key, { maxBytes: 100 })).toEqual(bytes);
+    // Written again, it takes the trailer; deleted, neither file is left.
+    await store.put(key, Buffer.from('new bytes'), { contentType: 'image/png' });
+    expect(await store.head(key)).toMatchObject({ size: 9, contentType: 'image/png' });
+    await store.delete(key);
+    await expect(readFile(metaPath)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await store.head(key)).toBeNull();
   });
 
   it('refuses an upload URL whose signed size limit, type or method was changed', async () => {

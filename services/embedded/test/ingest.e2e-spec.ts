@@ -138,7 +138,7 @@ describe.each(modes)('image ingest through the gateway (%s)', (mode) => {
   }
 
   async function objectsOf(owner: string): Promise<string[]> {
-    // The local store keeps object bytes under <data>/objects/objects/<key>.
+    // The local store keeps each object as one file under <data>/objects/objects/<key>.
     const root = join(stack.dataDir, 'objects', 'objects');
     const files = await listFiles(join(root, owner));
     return files.map((f) => f.slice(root.length + 1)).sort();

@@ -1,7 +1,7 @@
 import { ErrorCode, LookalikeError } from '@lookalike/contracts';
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, type Stats } from 'node:fs';
+import { mkdir, open, readFile, readdir, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -11,7 +11,6 @@ import {
   assertPositiveSeconds,
   attachmentDisposition,
   payloadTooLarge,
-  readLimited,
 } from '../byte-limit';
 import { assertValidObjectKey } from '../object-key';
 import type {
@@ -25,9 +24,10 @@ import type {
   PutResult,
 } from '../object-store.port';
 import { LocalUrlSigner, type QueryInput } from './local-url.signer';
+import { metaTrailer, parseMeta, readAt, readMetaTrailer, type ObjectMeta } from './object-file';
 
 export interface LocalObjectStoreOptions {
-  /** Root of the store; objects/, meta/ and tmp/ are made below it. */
+  /** Root of the store; objects/ and tmp/ are made below it (meta/ holds the sidecars of objects written before 7 Dec 2026). */
   dir: string;
   /** Where the gateway serves signed object URLs, e.g. http://127.0.0.1:8080/api/objects */
   baseUrl: string;
@@ -35,12 +35,6 @@ export interface LocalObjectStoreOptions {
   /** Name reported as the bucket in presigned uploads and messages. */
   bucket?: string;
   now?: () => Date;
-}
-
-interface ObjectMeta {
-  contentType: string;
-  size: number;
-  etag: string;
 }
 
 export interface SignedDownload {
@@ -101,8 +95,9 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 /**
- * Objects as files under a data directory, for the embedded run mode. Every write goes to a temp
- * file that is fsynced and renamed into place, so a reader sees the old object or the whole new one.
+ * Objects as files under a data directory, for the embedded run mode: one file per object, its
+ * bytes followed by its meta (object-file.ts). Every write goes to a temp file that is fsynced and
+ * renamed into place, so a reader sees the old object or the whole new one.
  * Upload and download URLs point at the gateway and are signed with an HMAC (LocalUrlSigner).
  */
 export class LocalObjectStore implements ObjectStore {
@@ -129,9 +124,7 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async init(): Promise<void> {
-    await Promise.all(
-      [this.objectsDir, this.metaDir, this.tmpDir].map((dir) => mkdir(dir, { recursive: true })),
-    );
+    await Promise.all([this.objectsDir, this.tmpDir].map((dir) => mkdir(dir, { recursive: true })));
   }
 
   async presignUpload(request: PresignUploadRequest): Promise<PresignedUpload> {
@@ -180,70 +173,47 @@ export class LocalObjectStore implements ObjectStore {
       throw payloadTooLarge(options.maxBytes);
     }
     const tmpData = join(this.tmpDir, `${randomUUID()}.data`);
-    const tmpMeta = join(this.tmpDir, `${randomUUID()}.meta`);
     try {
-      const written = Buffer.isBuffer(body)
-        ? await this.writeBuffer(tmpData, body)
-        : await this.writeStream(tmpData, body, options.maxBytes);
-      const meta: ObjectMeta = { contentType: options.contentType, ...written };
-      await this.writeDurably(tmpMeta, JSON.stringify(meta));
-
+      const meta = Buffer.isBuffer(body)
+        ? await this.writeBuffer(tmpData, body, options.contentType)
+        : await this.writeStream(tmpData, body, options.maxBytes, options.contentType);
       const dataPath = this.dataPath(key);
-      const metaPath = this.metaPath(key);
-      // Meta first: an object is visible once its data file exists, and then its meta is already there.
-      await this.renameInto(tmpMeta, metaPath);
       await this.renameInto(tmpData, dataPath);
-      await Promise.all([fsyncPath(dirname(metaPath)), fsyncPath(dirname(dataPath))]);
+      await fsyncPath(dirname(dataPath));
       return { key, size: meta.size, etag: meta.etag };
     } catch (error) {
       if (!Buffer.isBuffer(body)) body.destroy();
-      await Promise.all([unlink(tmpData).catch(() => undefined), unlink(tmpMeta).catch(() => undefined)]);
+      await unlink(tmpData).catch(() => undefined);
       throw error;
     }
   }
 
   async get(key: string): Promise<Readable> {
     assertValidObjectKey(key);
-    let handle: FileHandle;
-    try {
-      handle = await open(this.dataPath(key), 'r');
-    } catch (error) {
-      if (isMissing(error)) throw LookalikeError.notFound('object', key);
-      throw error;
-    }
-    return handle.createReadStream();
+    const opened = await this.openObject(key);
+    if (!opened) throw LookalikeError.notFound('object', key);
+    return this.streamOf(opened, { start: 0, end: opened.meta.size - 1 });
   }
 
+  /** One open and one read: the size is checked against the trailer before the bytes are read. */
   async getBuffer(key: string, options: { maxBytes: number }): Promise<Buffer> {
-    const info = await this.head(key);
-    if (!info) throw LookalikeError.notFound('object', key);
-    if (info.size > options.maxBytes) throw payloadTooLarge(options.maxBytes);
-    return readLimited(await this.get(key), options.maxBytes);
+    assertValidObjectKey(key);
+    const opened = await this.openObject(key);
+    if (!opened) throw LookalikeError.notFound('object', key);
+    try {
+      if (opened.meta.size > options.maxBytes) throw payloadTooLarge(options.maxBytes);
+      return await readAt(opened.handle, opened.meta.size, 0);
+    } finally {
+      await opened.handle.close();
+    }
   }
 
   async head(key: string): Promise<ObjectInfo | null> {
     assertValidObjectKey(key);
-    let size: number;
-    let lastModified: Date;
-    try {
-      const stats = await stat(this.dataPath(key));
-      if (!stats.isFile()) return null;
-      size = stats.size;
-      lastModified = stats.mtime;
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw error;
-    }
-    const meta = await this.readMeta(key);
-    // A meta file that does not match the data (a put interrupted between its two renames) is ignored.
-    const matches = meta !== null && meta.size === size;
-    return {
-      key,
-      size,
-      contentType: matches ? meta.contentType : 'application/octet-stream',
-      etag: matches ? meta.etag : `${size.toString(16)}-${lastModified.getTime().toString(16)}`,
-      lastModified,
-    };
+    const opened = await this.openObject(key);
+    if (!opened) return null;
+    await opened.handle.close();
+    return { key, ...opened.meta, lastModified: opened.stats.mtime };
   }
 
   async delete(key: string): Promise<void> {
@@ -312,14 +282,15 @@ export class LocalObjectStore implements ObjectStore {
     range?: (size: number) => { start: number; end: number } | null | undefined;
   }): Promise<SignedDownload> {
     const grant = this.signer.verify({ method: 'GET', key: request.key, query: request.query });
-    const info = await this.head(request.key);
-    if (!info) throw LookalikeError.notFound('object', request.key);
+    const opened = await this.openObject(request.key);
+    if (!opened) throw LookalikeError.notFound('object', request.key);
+    const info = opened.meta;
     const range = request.range?.(info.size);
     return {
-      stream:
-        range === null
-          ? Readable.from([])
-          : createReadStream(this.dataPath(request.key), range ? { start: range.start, end: range.end } : {}),
+      stream: await this.streamOf(
+        opened,
+        range === null ? { start: 0, end: -1 } : (range ?? { start: 0, end: info.size - 1 }),
+      ),
       size: info.size,
       ...(range ? { range } : {}),
       ...(range === null ? { unsatisfiable: true } : {}),
@@ -349,52 +320,111 @@ export class LocalObjectStore implements ObjectStore {
         continue;
       }
       if (!key.startsWith(prefix)) continue;
-      const stats = await stat(join(this.objectsDir, key)).catch((error: unknown) => {
-        if (isMissing(error)) return null;
-        throw error;
-      });
-      if (stats) yield { key, size: stats.size, lastModified: stats.mtime };
+      const opened = await this.openObject(key);
+      if (!opened) continue;
+      await opened.handle.close();
+      yield { key, size: opened.meta.size, lastModified: opened.stats.mtime };
     }
   }
 
+  /** The sidecar meta file of an object written before the trailer (7 Dec 2026). */
   private async readMeta(key: string): Promise<ObjectMeta | null> {
     try {
-      const parsed = JSON.parse(await readFile(this.metaPath(key), 'utf8')) as Partial<ObjectMeta>;
-      if (
-        typeof parsed.contentType !== 'string' ||
-        typeof parsed.size !== 'number' ||
-        typeof parsed.etag !== 'string'
-      ) {
-        return null;
-      }
-      return { contentType: parsed.contentType, size: parsed.size, etag: parsed.etag };
+      return parseMeta(await readFile(this.metaPath(key), 'utf8'));
     } catch (error) {
-      if (isMissing(error) || error instanceof SyntaxError) return null;
+      if (isMissing(error)) return null;
       throw error;
     }
   }
 
   /**
-   * A body already in memory (thumbnails, local features, most uploads) is hashed and written in
-   * one go: one open, write and fsync, where the stream path also pipes, taps and reopens the file
-   * to fsync it (docs/ingest.md, "Creating files").
+   * A body already in memory (thumbnails, local features, most uploads) is hashed and written with
+   * its trailer in one go: one open, two writes and an fsync, where the stream path also pipes, taps
+   * and reopens the file to append the trailer (docs/ingest.md, "Creating files").
    */
-  private async writeBuffer(path: string, body: Buffer): Promise<{ size: number; etag: string }> {
-    await this.writeDurably(path, body);
-    return { size: body.length, etag: createHash('md5').update(body).digest('hex') };
+  private async writeBuffer(path: string, body: Buffer, contentType: string): Promise<ObjectMeta> {
+    const meta = { contentType, size: body.length, etag: createHash('md5').update(body).digest('hex') };
+    const handle = await open(path, 'wx');
+    try {
+      await handle.writeFile(body);
+      await handle.writeFile(metaTrailer(meta));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return meta;
   }
 
   private async writeStream(
     path: string,
     body: Readable,
     maxBytes: number | undefined,
-  ): Promise<{ size: number; etag: string }> {
+    contentType: string,
+  ): Promise<ObjectMeta> {
     const tap = new Md5Tap();
     const limited = maxBytes === undefined ? body : body.pipe(new ByteLimit(maxBytes));
     if (limited !== body) body.on('error', (error) => limited.destroy(error));
     await pipeline(limited, tap, createWriteStream(path, { flags: 'wx' }));
-    await fsyncPath(path);
-    return { size: tap.size, etag: tap.digest() };
+    const meta = { contentType, size: tap.size, etag: tap.digest() };
+    const handle = await open(path, 'a');
+    try {
+      await handle.writeFile(metaTrailer(meta));
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return meta;
+  }
+
+  /**
+   * An object's file, open, with its meta: from the trailer, or for a file written before the
+   * trailer from its sidecar (ignored when it does not match the data: a put interrupted between its
+   * two renames). Null when there is no such object. The caller closes the handle.
+   */
+  private async openObject(
+    key: string,
+  ): Promise<{ handle: FileHandle; meta: ObjectMeta; stats: Stats } | null> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.dataPath(key), 'r');
+    } catch (error) {
+      if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'EISDIR') return null;
+      throw error;
+    }
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile()) {
+        await handle.close();
+        return null;
+      }
+      const trailer = await readMetaTrailer(handle, stats.size);
+      if (trailer) return { handle, meta: trailer, stats };
+      const sidecar = await this.readMeta(key);
+      const meta =
+        sidecar !== null && sidecar.size === stats.size
+          ? sidecar
+          : {
+              contentType: 'application/octet-stream',
+              size: stats.size,
+              etag: `${stats.size.toString(16)}-${stats.mtime.getTime().toString(16)}`,
+            };
+      return { handle, meta, stats };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** The bytes `start`..`end` (inclusive) of an opened object; the stream closes the handle. */
+  private async streamOf(
+    opened: { handle: FileHandle },
+    range: { start: number; end: number },
+  ): Promise<Readable> {
+    if (range.end < range.start) {
+      await opened.handle.close();
+      return Readable.from([]);
+    }
+    return opened.handle.createReadStream({ start: range.start, end: range.end });
   }
 
   /**
@@ -418,16 +448,6 @@ export class LocalObjectStore implements ObjectStore {
     await mkdir(dir, { recursive: true });
     if (this.knownDirs.size >= MAX_KNOWN_DIRS) this.knownDirs.clear();
     this.knownDirs.add(dir);
-  }
-
-  private async writeDurably(path: string, content: string | Buffer): Promise<void> {
-    const handle = await open(path, 'wx');
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
   }
 
   private dataPath(key: string): string {

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { packVector, Subjects } from '@lookalike/contracts';
 import { errorToHeaders, type BusSubscription, type MessageBus } from '@lookalike/messaging';
+import { readStoredObject } from './stored-object';
 import { loadNearCopies } from '../../../dedup/test/support/near-copies-fixture';
 
 /**
@@ -32,10 +31,7 @@ export function serveFixtureEmbedding(bus: MessageBus, dataDir: string): Promise
       const request = subject.request.decode(message.data);
       const embeddings = await Promise.all(
         request.images.map(async (image) => {
-          const bytes =
-            image.inline.length > 0
-              ? image.inline
-              : await readFile(join(dataDir, 'objects', 'objects', image.key));
+          const bytes = image.inline.length > 0 ? image.inline : await readStoredObject(dataDir, image.key);
           const vector = bySha.get(createHash('sha256').update(bytes).digest('hex'));
           if (!vector) throw new Error(`no fixture vector for ${image.key}`);
           return { vector: packVector(vector), crops: [], nsfwScore: 0 };

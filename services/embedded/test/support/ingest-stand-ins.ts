@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { packVector, Subjects } from '@lookalike/contracts';
 import { errorToHeaders, type BusSubscription, type MessageBus } from '@lookalike/messaging';
+import { readStoredObject } from './stored-object';
 
 export const STAND_IN_VECTOR = 'pixels_global';
 
@@ -26,10 +25,7 @@ export async function serveStandInEmbedding(
       const request = subject.request.decode(message.data);
       const embeddings = await Promise.all(
         request.images.map(async (image) => {
-          const bytes =
-            image.inline.length > 0
-              ? image.inline
-              : await readFile(join(dataDir, 'objects', 'objects', image.key));
+          const bytes = image.inline.length > 0 ? image.inline : await readStoredObject(dataDir, image.key);
           const grey = await sharp(bytes, { pages: 1 })
             .rotate()
             .resize(8, 8, { fit: 'fill' })
