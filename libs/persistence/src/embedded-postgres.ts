@@ -45,7 +45,12 @@ const { PGlite } = require(workerData.pglite);
   const waiting = [];
   const open = (s) => {
     session = s;
-    s.port.on('message', (chunk) => serially(() => receive(s, chunk)));
+    // A call that throws leaves the session's protocol state unknown and its client without an
+    // answer: the connection is closed (pg reports it as terminated) and the session reset.
+    s.port.on('message', (chunk) => serially(() => receive(s, chunk).catch((error) => {
+      parentPort.postMessage({ type: 'warning', message: String(error && error.stack || error) });
+      return end(s);
+    })));
   };
   const end = async (s) => {
     const queued = waiting.indexOf(s);
