@@ -16,6 +16,11 @@ copy=$(mktemp -d "$(dirname "$here")/.ingest-ab-XXXXXX")
 trap 'rm -rf "$copy" "$copy".*' EXIT
 cp -a "$here/." "$copy/"
 # The old commit whole: files added since are removed (untracked ones under libs/ and services/ too).
+# It runs on this checkout's node_modules: an old commit that needs a package since removed (such as
+# @electric-sql/pglite-socket before 1716a4e) needs it installed here first (npm install --no-save).
+if ! git diff --quiet "$old" -- package-lock.json; then
+  echo "note: package-lock.json differs from $old; the old build uses this checkout's node_modules" >&2
+fi
 (cd "$copy" && git checkout -q -f --detach "$old" && git clean -fdq libs services && npx tsc -b tsconfig.build.json)
 images=${BENCH_IMAGES_DIR:-$here/.bench/ingest-images}
 soak_images=${BENCH_SOAK_IMAGES_DIR:-$here/.bench/soak-images}
