@@ -75,13 +75,13 @@ async function main(): Promise<void> {
   const bare = await PGlite.create(join(dir, 'bare'));
   await bare.exec(SCHEMA);
   const server = await EmbeddedPostgres.start({ dataDir: join(dir, 'embedded') });
-  const config = { connectionString: 'postgres://postgres@pglite/postgres', stream: () => server.connect() };
+  const config = server.clientConfig();
   const schemaClient = new Client(config);
   await schemaClient.connect();
   await schemaClient.query(SCHEMA);
   await schemaClient.end();
 
-  const overTransport = (client: Client) => async () => {
+  const overTransport = async (client: Client) => {
     await client.connect();
     return { run: (t: string, v: unknown[]) => client.query(t, v), close: () => client.end() };
   };
@@ -90,10 +90,10 @@ async function main(): Promise<void> {
       name: 'PGlite in this thread (db.query)',
       open: async () => ({ run: (t, v) => bare.query(t, v), close: async () => undefined }),
     },
-    { name: 'pg over the embedded transport, unnamed', open: () => overTransport(new Client(config))() },
+    { name: 'pg over the embedded transport, unnamed', open: () => overTransport(new Client(config)) },
     {
       name: 'pg over the embedded transport, prepared (PreparingClient)',
-      open: () => overTransport(new PreparingClient(config))(),
+      open: () => overTransport(new PreparingClient(config)),
     },
   ];
   const results = new Map<string, { cpuMs: number; wallMs: number }[]>(modes.map((mode) => [mode.name, []]));

@@ -56,9 +56,6 @@ export type DatabaseOptions = DatabaseUrlOptions | EmbeddedDatabaseOptions;
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 // Any constant shared by every process of the deployment; it only has to differ from other users' locks.
 const MIGRATION_LOCK_ID = 724_311_009;
-// The embedded server's connections are streams to its thread (embedded-postgres.ts); the URL gives
-// only the user and database of the startup message, its host is never resolved.
-const EMBEDDED_URL = 'postgres://postgres@pglite/postgres';
 
 /** TypeORM options for a PostgreSQL URL; never synchronize, migrations are run by openDatabase. */
 export function createDataSourceOptions(options: DatabaseUrlOptions): DataSourceOptions {
@@ -118,15 +115,17 @@ export async function ensureSchema(dataSource: DataSource, schema: string): Prom
 
 export async function openDatabase(options: DatabaseOptions): Promise<LookalikeDataSource> {
   const embedded = 'embedded' in options ? await EmbeddedPostgres.start(options.embedded) : undefined;
-  const urlOptions: DatabaseUrlOptions = embedded
-    ? { url: EMBEDDED_URL, poolSize: 1, logging: options.logging }
+  // The embedded server's connections are streams to its thread (embedded-postgres.ts).
+  const client = embedded?.clientConfig();
+  const urlOptions: DatabaseUrlOptions = client
+    ? { url: client.connectionString, poolSize: 1, logging: options.logging }
     : (options as DatabaseUrlOptions);
   const dataSourceOptions = createDataSourceOptions(urlOptions);
   const dataSource = new LookalikeDataSource(
-    embedded
+    client
       ? {
           ...dataSourceOptions,
-          extra: { ...dataSourceOptions.extra, stream: () => embedded.connect(), Client: PreparingClient },
+          extra: { ...dataSourceOptions.extra, stream: client.stream, Client: PreparingClient },
         }
       : dataSourceOptions,
   );

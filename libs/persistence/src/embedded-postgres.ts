@@ -229,6 +229,14 @@ export class EmbeddedPostgres {
     }
   }
 
+  /**
+   * A pg client's connection options for this server: the URL gives only the user and database of
+   * the startup message (its host is never resolved), the stream is a new connection's.
+   */
+  clientConfig(): { connectionString: string; stream: () => EmbeddedPostgresStream } {
+    return { connectionString: 'postgres://postgres@pglite/postgres', stream: () => this.connect() };
+  }
+
   /** A new connection's stream; pg's `stream` option. */
   connect(): EmbeddedPostgresStream {
     const { port1, port2 } = new MessageChannel();

@@ -13,10 +13,7 @@ describe('embedded PostgreSQL transport', () => {
     await client.connect();
     return client;
   };
-  const config = () => ({
-    connectionString: 'postgres://postgres@pglite/postgres',
-    stream: () => server.connect(),
-  });
+  const config = () => server.clientConfig();
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'lookalike-embedded-pg-'));

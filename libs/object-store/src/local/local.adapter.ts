@@ -94,6 +94,17 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
+/** Writes `parts` one after the other into the file opened with `flags`, then fsyncs it. */
+async function writeSynced(path: string, flags: 'wx' | 'a', parts: readonly Buffer[]): Promise<void> {
+  const handle = await open(path, flags);
+  try {
+    for (const part of parts) await handle.writeFile(part);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Objects as files under a data directory, for the embedded run mode: one file per object, its
  * bytes followed by its meta (object-file.ts). Every write goes to a temp file that is fsynced and
@@ -344,14 +355,7 @@ export class LocalObjectStore implements ObjectStore {
    */
   private async writeBuffer(path: string, body: Buffer, contentType: string): Promise<ObjectMeta> {
     const meta = { contentType, size: body.length, etag: createHash('md5').update(body).digest('hex') };
-    const handle = await open(path, 'wx');
-    try {
-      await handle.writeFile(body);
-      await handle.writeFile(metaTrailer(meta));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(path, 'wx', [body, metaTrailer(meta)]);
     return meta;
   }
 
@@ -366,20 +370,14 @@ export class LocalObjectStore implements ObjectStore {
     if (limited !== body) body.on('error', (error) => limited.destroy(error));
     await pipeline(limited, tap, createWriteStream(path, { flags: 'wx' }));
     const meta = { contentType, size: tap.size, etag: tap.digest() };
-    const handle = await open(path, 'a');
-    try {
-      await handle.writeFile(metaTrailer(meta));
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
+    await writeSynced(path, 'a', [metaTrailer(meta)]);
     return meta;
   }
 
   /**
    * An object's file, open, with its meta: from the trailer, or for a file written before the
-   * trailer from its sidecar (ignored when it does not match the data: a put interrupted between its
-   * two renames). Null when there is no such object. The caller closes the handle.
+   * trailer from its sidecar (ignored when it does not match the data: an older put interrupted
+   * between its two renames). Null when there is no such object. The caller closes the handle.
    */
   private async openObject(
     key: string,
