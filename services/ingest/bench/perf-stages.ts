@@ -131,7 +131,8 @@ async function main(): Promise<void> {
 
 /**
  * PROFILE_DETAIL=<stage>: where that stage's samples come from, to find what to cut: the threads
- * (main or other) and the innermost JavaScript frames (a script path) of their stacks.
+ * (main or other) and the innermost JavaScript frames (a script path) of their stacks; for the
+ * samples with no script frame, their innermost two native frames (kernel frames skipped).
  */
 function detailOf(
   stage: string,
@@ -141,6 +142,7 @@ function detailOf(
   msPerSample: number,
 ): string {
   const callers = new Map<string, number>();
+  const natives = new Map<string, number>();
   let main = 0;
   let picked = 0;
   samples.forEach((s, i) => {
@@ -150,13 +152,27 @@ function detailOf(
     const js = s.frames.find((f) => /\.(js|ts|cjs|mjs):\d+/.test(f)) ?? '(no script frame)';
     const name = js.replace(/\s*\(\S+\)\s*$/, '');
     callers.set(name, (callers.get(name) ?? 0) + 1);
+    if (name === '(no script frame)') {
+      const native = s.frames
+        .filter((f) => !KERNEL.test(f))
+        .slice(0, 2)
+        .join(' < ');
+      natives.set(native, (natives.get(native) ?? 0) + 1);
+    }
   });
   const ms = (n: number) => ((n * msPerSample) / uploads).toFixed(2);
-  const top = [...callers].sort((a, b) => b[1] - a[1]).slice(0, 25);
+  const top = (counts: Map<string, number>) =>
+    [...counts]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 25)
+      .map(([name, n]) => `  ${ms(n).padStart(6)}  ${name}`);
   return [
     '',
     `${stage}: ${ms(picked)} ms/upload, ${ms(main)} on main threads; innermost script frames:`,
-    ...top.map(([name, n]) => `  ${ms(n).padStart(6)}  ${name}`),
+    ...top(callers),
+    '',
+    'samples with no script frame, innermost native frames:',
+    ...top(natives),
     '',
   ].join('\n');
 }
