@@ -272,6 +272,44 @@ describe('LanceDB maintenance', () => {
     }
   }, 300_000);
 
+  it('looks at the indexes at most once per checkIntervalMs, and builds one that falls due after the writes stop', async () => {
+    const INTERVAL_MS = 3_000;
+    const store = new LanceDbVectorStore({
+      dir,
+      // Compaction off: the background maintenance only looks at the indexes.
+      maintenance: false,
+      index: {
+        minRows: 500,
+        scalarIndexMinRows: 1_000_000,
+        types: { none: 'ivf_flat', scalar: 'ivf_flat', product: 'ivf_pq', binary: 'ivf_rq' },
+        checkIntervalMs: INTERVAL_MS,
+      },
+    });
+    try {
+      await store.ensureCollection(SPEC);
+      const started = Date.now();
+      const WRITES = 30;
+      for (let w = 0; w < WRITES; w++) {
+        await store.upsert(
+          OWNER,
+          Array.from({ length: 20 }, (_, i) => pointFor(OWNER, w * 20 + i)),
+        );
+      }
+      const writing = Date.now() - started;
+      const during = (await store.describeCollection())!.engine;
+      // Looked at after every write (coalesced while one look runs) this was one look per write or
+      // two; now the first write's, then one per interval.
+      expect(during.indexChecks).toBeLessThanOrEqual(1 + Math.ceil(writing / INTERVAL_MS));
+      expect(during.indexChecks).toBeLessThan(WRITES / 2);
+      // The table crossed minRows during the writes; the index comes with the next look, no write needed.
+      const built = await eventually(store, (e) => e['clip_global.index'] !== 'exact');
+      expect(built['clip_global.index']).toBe('IvfFlat');
+      expect(await store.count(OWNER)).toBe(WRITES * 20);
+    } finally {
+      await store.close();
+    }
+  }, 120_000);
+
   it('insertNew appends new points that are durable and visible like upserted ones', async () => {
     const store = new LanceDbVectorStore({ dir });
     await store.ensureCollection(SPEC);
