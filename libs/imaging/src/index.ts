@@ -62,7 +62,8 @@ export {
 } from './salient-crops';
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
-export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
+export { decodeModelSource, ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
+export { MODEL_SOURCE_SIDE, modelSourceOf, modelSourceSize, type RgbPixels } from './model-source';
 export {
   inlineAnalysis,
   inlineAnalysisOn,

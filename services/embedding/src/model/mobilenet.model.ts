@@ -120,6 +120,7 @@ export function mobileNetPreprocessor(decodeLimits: DecodeLimits = DEFAULT_DECOD
     layout: 'nhwc',
     kernel: 'linear',
     fastShrinkOnLoad: true,
+    source: 'modelSource',
     limits: decodeLimits,
   });
 }
