@@ -62,8 +62,7 @@ export {
 } from './salient-crops';
 export { sha256Hex } from './content-hash';
 export { analyzeImage, type ImageAnalysis } from './image-analysis';
-export { decodeModelSource, ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
-export { MODEL_SOURCE_SIDE, modelSourceOf, modelSourceSize, type RgbPixels } from './model-source';
+export { ingestArtefacts, type IngestArtefacts } from './ingest-artefacts';
 export {
   inlineAnalysis,
   inlineAnalysisOn,

@@ -3,8 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { inspectImage } from './image-inspection';
 import { DEFAULT_IMAGE_LIMITS } from './image-limits';
-import { decodeModelSource, ingestArtefacts } from './ingest-artefacts';
-import { MODEL_SOURCE_SIDE, modelSourceSize } from './model-source';
+import { ingestArtefacts } from './ingest-artefacts';
 import { perceptualHashes } from './perceptual-hash';
 import { analysisLuma, qualityMetrics } from './quality-metrics';
 import { makeThumbnail } from './thumbnails';
@@ -123,60 +122,6 @@ describe('ingestArtefacts (one decode for quality and thumbnails, the pHash bit 
     // Fully transparent reads as white paper, not as black.
     expect(once.quality.flags).not.toContain('dark');
     expect(once.phash).toBe((await perceptualHashes(png)).phash);
-  });
-
-  it('gives the model source that decodeModelSource makes from the bytes, byte for byte', async () => {
-    const rotated = await sharp(readFileSync(path.join(IMAGES, files[1]!)))
-      .jpeg()
-      .withMetadata({ orientation: 6 })
-      .toBuffer();
-    const translucent = await sharp(readFileSync(path.join(IMAGES, files[2]!)))
-      .ensureAlpha(0.5)
-      .png()
-      .toBuffer();
-    const large = await sharp(readFileSync(path.join(IMAGES, files[3]!)))
-      .resize(2000, 1500, { fit: 'fill' })
-      .jpeg()
-      .toBuffer();
-    const inputs = [
-      ...files.slice(0, 6).map((name) => readFileSync(path.join(IMAGES, name))),
-      rotated,
-      translucent,
-      large,
-    ];
-    for (const bytes of inputs) {
-      const { width, height } = await inspectImage(bytes, DEFAULT_IMAGE_LIMITS);
-      const [once, alone] = await Promise.all([
-        ingestArtefacts(bytes, DEFAULT_IMAGE_LIMITS, { width, height }),
-        decodeModelSource(bytes),
-      ]);
-      expect([once.modelSource.width, once.modelSource.height]).toEqual([alone.width, alone.height]);
-      expect(once.modelSource.data.equals(alone.data)).toBe(true);
-      expect(once.modelSource.data.length).toBe(alone.width * alone.height * 3);
-      // 256 px on the shorter side of the (1024 px fitted) displayed image, never enlarged.
-      const fitted = Math.min(1, 1024 / Math.max(width, height));
-      const shorter = Math.min(MODEL_SOURCE_SIDE, Math.round(Math.min(width, height) * fitted));
-      expect(Math.abs(Math.min(alone.width, alone.height) - shorter)).toBeLessThanOrEqual(1);
-      // The 256 px thumbnail is made from it: the same picture, fitted inside 256 px.
-      const thumb = await sharp(once.thumb256).metadata();
-      expect(Math.max(thumb.width ?? 0, thumb.height ?? 0)).toBeLessThanOrEqual(256);
-    }
-    // The rotated JPEG is decoded in displayed orientation: portrait for a landscape original.
-    const landscape = await sharp(readFileSync(path.join(IMAGES, files[1]!))).metadata();
-    const portrait = await decodeModelSource(rotated);
-    expect(portrait.width < portrait.height).toBe((landscape.width ?? 0) > (landscape.height ?? 0));
-    // Transparency flattened on white for the model, kept in the thumbnail.
-    const flat = await ingestArtefacts(translucent);
-    expect((await sharp(flat.thumb256).metadata()).hasAlpha).toBe(true);
-    expect(flat.modelSource.data.length).toBe(flat.modelSource.width * flat.modelSource.height * 3);
-  });
-
-  it('sizes the model source at 256 px on the shorter side, never enlarged', () => {
-    expect(modelSourceSize(1024, 683)).toEqual({ width: 384, height: 256 });
-    expect(modelSourceSize(683, 1024)).toEqual({ width: 256, height: 384 });
-    expect(modelSourceSize(1024, 100)).toEqual({ width: 1024, height: 100 });
-    expect(modelSourceSize(200, 150)).toEqual({ width: 200, height: 150 });
-    expect(modelSourceSize(256, 256)).toEqual({ width: 256, height: 256 });
   });
 
   it('refuses bytes that are not an image with the typed error', async () => {

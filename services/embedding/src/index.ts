@@ -4,4 +4,3 @@ export { embeddingEnvSchema, EmbeddingConfig } from './embedding.config';
 export { EmbeddingService } from './services/embedding.service';
 export { loadEmbeddingModels, type EmbeddingModels, type EmbeddingModelsOptions } from './model/model-loader';
 export { inspectImage as inspectModelInput } from './preprocess/image-decode';
-export { ClipPreprocessor } from './preprocess/clip-preprocess';

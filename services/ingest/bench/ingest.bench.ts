@@ -36,7 +36,7 @@ import {
 } from '@lookalike/imaging';
 import { LocalFeaturePool } from '@lookalike/local-features';
 import { dropSchema } from '@lookalike/persistence';
-import { ClipPreprocessor, inspectModelInput, loadEmbeddingModels } from '@lookalike/service-embedding';
+import { inspectModelInput, loadEmbeddingModels } from '@lookalike/service-embedding';
 import { CpuSampler, multipartFile, SoakStack, type SoakMode } from '../../embedded/bench/soak-stack';
 import { writeVariants } from '../../embedded/bench/soak-images';
 
@@ -416,7 +416,7 @@ async function bareLoop(
 /**
  * What ingest computes for each file, as its pipeline does it (libs/imaging's inspection and one
  * decode for pHash, quality and thumbnails, the compiled quality sums, local features in their
- * pool, the model fed from the analysis decode's model source, as ingest feeds it): the bare library loop the service is
+ * pool, the model on the embedding service's preprocessing): the bare library loop the service is
  * compared with.
  */
 async function bareImageWork(files: string[], model: BareModel): Promise<BareRun> {
@@ -427,17 +427,18 @@ async function bareImageWork(files: string[], model: BareModel): Promise<BareRun
     return await bareLoop(files, model, async (bytes, input, offset) => {
       sha256Hex(bytes);
       const info = await inspectImage(bytes, limits);
-      const artefacts = await ingestArtefacts(
-        bytes,
-        limits,
-        { width: info.width, height: info.height },
-        { preview: false, phashGrid: info.phashGrid, analyse },
-      );
-      // The model fed as ingest feeds it: from the model source of the analysis decode.
-      await Promise.all([
-        model.preprocessor.preprocessSource(artefacts.modelSource, input, offset),
-        features.extract(artefacts.luma, undefined, { giveAway: true }),
+      const [artefacts] = await Promise.all([
+        ingestArtefacts(
+          bytes,
+          limits,
+          { width: info.width, height: info.height },
+          { preview: false, phashGrid: info.phashGrid, analyse },
+        ),
+        inspectModelInput(bytes).then((header) =>
+          model.preprocessor.preprocess(bytes, header, undefined, input, offset),
+        ),
       ]);
+      await features.extract(artefacts.luma, undefined, { giveAway: true });
     });
   } finally {
     await features.close();
@@ -467,12 +468,8 @@ async function main(): Promise<void> {
   });
   const bareModel = models.image;
   const bareFiles = files.slice(1);
-  // The bare loop keeps the model's own cheapest route from bytes (a shrink-on-load decode straight
-  // to the input), not the shared model source ingest feeds it from (a 1024 px decode, made for the
-  // analysis): the reference stays the fastest decode + model loop, as in every earlier run.
-  const fromOriginal = new ClipPreprocessor({ ...bareModel.preprocessor.options, source: 'original' });
   const bare = await bareLoop(bareFiles, bareModel, async (bytes, input, offset) =>
-    fromOriginal.preprocess(bytes, await inspectModelInput(bytes), undefined, input, offset),
+    bareModel.preprocessor.preprocess(bytes, await inspectModelInput(bytes), undefined, input, offset),
   );
 
   // The bare image work: everything ingest computes for an image, in process and batch by batch,

@@ -120,7 +120,6 @@ export function mobileNetPreprocessor(decodeLimits: DecodeLimits = DEFAULT_DECOD
     layout: 'nhwc',
     kernel: 'linear',
     fastShrinkOnLoad: true,
-    source: 'modelSource',
     limits: decodeLimits,
   });
 }

@@ -1,5 +1,4 @@
-import { decodeModelSource, type RgbPixels } from '@lookalike/imaging';
-import sharp from 'sharp';
+import type sharp from 'sharp';
 
 import {
   DEFAULT_DECODE_LIMITS,
@@ -33,15 +32,6 @@ export interface PreprocessOptions {
    * matches a full decode + resample bit for bit. Off by default so CLIP sees what it was trained on.
    */
   fastShrinkOnLoad: boolean;
-  /**
-   * original: the model input is resized from a decode of the image bytes (with `fastShrinkOnLoad`),
-   * as the model's reference pipeline does; modelSource: from the shared model source
-   * (`@lookalike/imaging` `modelSourceOf`: the analysis decode fitted inside 1024 px, then 256 px on
-   * the shorter side), which ingest hands over from its own decode, so an upload is decoded once for
-   * analysis, thumbnail and model alike (docs/ingest.md, "One decode for the model"). Crops always
-   * come from the original.
-   */
-  source: 'original' | 'modelSource';
   limits: DecodeLimits;
 }
 
@@ -53,7 +43,6 @@ export const CLIP_PREPROCESS: PreprocessOptions = {
   layout: 'nchw',
   kernel: 'cubic',
   fastShrinkOnLoad: false,
-  source: 'original',
   limits: DEFAULT_DECODE_LIMITS,
 };
 
@@ -140,34 +129,10 @@ export class ClipPreprocessor {
 
   /** The `size` x `size` RGB pixels the model will see (before normalisation). */
   async pixels(bytes: Uint8Array, header: ImageHeader, region?: Region): Promise<Buffer> {
-    const { fastShrinkOnLoad, limits } = this.options;
-    if (!region && this.options.source === 'modelSource') {
-      const source = await decodeModelSource(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
-        maxBytes: limits.maxInputBytes,
-        maxPixels: limits.maxPixels,
-        decodeTimeoutMs: limits.timeoutSeconds * 1000,
-      });
-      return this.sourcePixels(source);
-    }
+    const { size, mode, kernel, fastShrinkOnLoad, limits, mean } = this.options;
     let pipeline: sharp.Sharp = orientedPipeline(bytes, limits);
     const source = region ?? { left: 0, top: 0, width: header.width, height: header.height };
     if (region) pipeline = pipeline.extract(region);
-    return this.checked(await renderRaw(this.fitted(pipeline, source, fastShrinkOnLoad), header.format));
-  }
-
-  /** The model's pixels from the shared model source (`source: 'modelSource'`; see PreprocessOptions). */
-  async sourcePixels(source: RgbPixels): Promise<Buffer> {
-    const pipeline = sharp(source.data, { raw: { width: source.width, height: source.height, channels: 3 } });
-    return this.checked(await renderRaw(this.fitted(pipeline, source, false), 'raw'));
-  }
-
-  /** The pipeline resized and cropped, padded or squashed to the model's square. */
-  private fitted(
-    pipeline: sharp.Sharp,
-    source: { width: number; height: number },
-    fastShrinkOnLoad: boolean,
-  ): sharp.Sharp {
-    const { size, mode, kernel, mean } = this.options;
     const plan = planResize(source.width, source.height, size, mode);
     if (mode === 'pad') {
       // Letterbox with the mean colour, which normalises to zero: the bars carry no signal.
@@ -176,16 +141,13 @@ export class ClipPreprocessor {
         g: Math.round(mean[1] * 255),
         b: Math.round(mean[2] * 255),
       };
-      return pipeline.resize(size, size, { fit: 'contain', kernel, fastShrinkOnLoad, background });
+      pipeline = pipeline.resize(size, size, { fit: 'contain', kernel, fastShrinkOnLoad, background });
+    } else {
+      pipeline = pipeline.resize(plan.width, plan.height, { fit: 'fill', kernel, fastShrinkOnLoad });
+      if (mode === 'crop')
+        pipeline = pipeline.extract({ left: plan.left, top: plan.top, width: size, height: size });
     }
-    const resized = pipeline.resize(plan.width, plan.height, { fit: 'fill', kernel, fastShrinkOnLoad });
-    return mode === 'crop'
-      ? resized.extract({ left: plan.left, top: plan.top, width: size, height: size })
-      : resized;
-  }
-
-  private checked(raw: { data: Buffer; width: number; height: number; channels: number }): Buffer {
-    const { size } = this.options;
+    const raw = await renderRaw(pipeline, header.format);
     if (raw.width !== size || raw.height !== size || raw.channels !== 3) {
       throw new RangeError(
         `preprocessing produced ${raw.width}x${raw.height}x${raw.channels}, expected ${size}x${size}x3`,
@@ -204,10 +166,5 @@ export class ClipPreprocessor {
   ): Promise<Float32Array> {
     const rgb = await this.pixels(bytes, header, region);
     return normaliseRgb(rgb, this.options, out, offset);
-  }
-
-  /** `preprocess` from the shared model source, which the caller already holds. */
-  async preprocessSource(source: RgbPixels, out?: Float32Array, offset = 0): Promise<Float32Array> {
-    return normaliseRgb(await this.sourcePixels(source), this.options, out, offset);
   }
 }

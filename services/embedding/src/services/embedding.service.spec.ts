@@ -1,5 +1,4 @@
 import { ErrorCode, LookalikeError, unpackVector } from '@lookalike/contracts';
-import { ingestArtefacts } from '@lookalike/imaging';
 import sharp from 'sharp';
 
 import type { ImageModel, ImageModelOutput, ModelDescriptor, TextModel } from '../model/embedding-model.port';
@@ -15,23 +14,19 @@ const SIZE = 4;
  * tell which pixels reached it, and it records the size of every batch it ran.
  */
 class ChannelMeanModel implements ImageModel {
-  readonly preprocessor: ClipPreprocessor;
+  readonly preprocessor = new ClipPreprocessor({
+    size: SIZE,
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    mode: 'squash',
+  });
   readonly batches: number[] = [];
   gate: Promise<void> = Promise.resolve();
 
   constructor(
     readonly descriptor: ModelDescriptor,
     private readonly nsfw?: number,
-    source: 'original' | 'modelSource' = 'original',
-  ) {
-    this.preprocessor = new ClipPreprocessor({
-      size: SIZE,
-      mean: [0, 0, 0],
-      std: [1, 1, 1],
-      mode: 'squash',
-      source,
-    });
-  }
+  ) {}
 
   async run(batch: Float32Array, count: number): Promise<ImageModelOutput[]> {
     this.batches.push(count);
@@ -105,11 +100,8 @@ describe('EmbeddingService', () => {
   });
 
   /** The offline configuration: one network gives vectors and nsfw_score, no text. */
-  function offline(
-    options: Partial<EmbeddingServiceOptions> = {},
-    source: 'original' | 'modelSource' = 'original',
-  ) {
-    const model = new ChannelMeanModel(mobilenetDescriptor, 0.25, source);
+  function offline(options: Partial<EmbeddingServiceOptions> = {}) {
+    const model = new ChannelMeanModel(mobilenetDescriptor, 0.25);
     const models: EmbeddingModels = {
       image: model,
       nsfw: model as unknown as EmbeddingModels['nsfw'],
@@ -255,81 +247,6 @@ describe('EmbeddingService', () => {
     await expect(
       sut.embedImages({ images: [{ bucket: '', key: '', inline: red }], withCrops: true, cropCount: 6 }),
     ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument });
-  });
-
-  it('feeds a model from the model source ingest hands over, as it would from the bytes, without reading them', async () => {
-    const { sut, model } = offline({}, 'modelSource');
-    const photo = await sharp({
-      create: { width: 900, height: 600, channels: 3, background: { r: 30, g: 140, b: 220 } },
-    })
-      .composite([{ input: await solid(250, 200, 0), left: 100, top: 50 }])
-      .jpeg()
-      .toBuffer();
-    const { modelSource } = await ingestArtefacts(photo);
-    images.objects.set('b/photo.jpg', photo);
-    const handed = await sut.embedImages({
-      images: [
-        {
-          bucket: 'b',
-          key: 'photo.jpg',
-          inline: Buffer.alloc(0),
-          modelSource: { width: modelSource.width, height: modelSource.height, rgb: modelSource.data },
-        },
-      ],
-      withCrops: false,
-      cropCount: 0,
-    });
-    expect(images.reads).toEqual([]);
-    const [fromBytes, inline] = await Promise.all([
-      sut.embedImages({
-        images: [{ bucket: 'b', key: 'photo.jpg', inline: Buffer.alloc(0) }],
-        withCrops: false,
-        cropCount: 0,
-      }),
-      sut.embedImages({ images: [{ bucket: '', key: '', inline: photo }], withCrops: false, cropCount: 0 }),
-    ]);
-    expect(images.reads).toHaveLength(1);
-    // The same pixels by either route, so the same vector, bit for bit.
-    expect(vec(handed.embeddings[0]!.vector)).toEqual(vec(fromBytes.embeddings[0]!.vector));
-    expect(vec(inline.embeddings[0]!.vector)).toEqual(vec(fromBytes.embeddings[0]!.vector));
-    expect(model.batches.reduce((a, b) => a + b, 0)).toBe(3);
-    // A model fed from the original ignores the handed pixels and decodes the bytes.
-    const original = offline();
-    const blueSource = await ingestArtefacts(blue);
-    const ignored = await original.sut.embedImages({
-      images: [
-        {
-          bucket: '',
-          key: '',
-          inline: red,
-          modelSource: {
-            width: blueSource.modelSource.width,
-            height: blueSource.modelSource.height,
-            rgb: blueSource.modelSource.data,
-          },
-        },
-      ],
-      withCrops: false,
-      cropCount: 0,
-    });
-    expect(vec(ignored.embeddings[0]!.vector)[0]).toBeCloseTo(1, 2);
-  });
-
-  it.each([
-    ['with too few bytes', { width: 10, height: 10, rgb: Buffer.alloc(299) }],
-    ['wider than the analysis decode', { width: 1025, height: 10, rgb: Buffer.alloc(1025 * 30) }],
-    ['larger than a model source', { width: 300, height: 300, rgb: Buffer.alloc(300 * 300 * 3) }],
-    ['empty', { width: 0, height: 0, rgb: Buffer.alloc(0) }],
-  ])('refuses a model source %s with invalid_argument naming the image', async (_name, modelSource) => {
-    const { sut, model } = offline({}, 'modelSource');
-    await expect(
-      sut.embedImages({
-        images: [{ bucket: '', key: '', inline: red, modelSource }],
-        withCrops: false,
-        cropCount: 0,
-      }),
-    ).rejects.toMatchObject({ code: ErrorCode.InvalidArgument, details: { index: 0 } });
-    expect(model.batches).toEqual([]);
   });
 
   it('answers bad image bytes with a typed error naming the image, and keeps serving', async () => {

@@ -5,7 +5,6 @@ import {
   type ImagesEmbedRequest,
   type ImagesEmbedResponse,
   LookalikeError,
-  type ModelSource,
   MAX_INLINE_IMAGE_BYTES,
   type ModelInfoGetResponse,
   type TextEmbedRequest,
@@ -13,7 +12,6 @@ import {
   isLookalikeError,
   packVector,
 } from '@lookalike/contracts';
-import { ANALYSIS_MAX_SIDE, MODEL_SOURCE_SIDE } from '@lookalike/imaging';
 
 import { BatchQueue, type Ticket } from '../batching/batch-queue';
 import { type CropSelector, makeSalientCropSelector } from '../crops/salient-crops';
@@ -75,23 +73,6 @@ function batchRunner(model: ImageModel): (items: Float32Array[]) => Promise<Imag
 }
 
 /** Prefixes an error with the position of the image it is about, keeping its code. */
-/** A model source is what `modelSourceOf` gives: RGB, its shorter side at most 256, fitted in 1024 px. */
-function checkModelSource(source: ModelSource, index: number): void {
-  const { width, height, rgb } = source;
-  const fits =
-    width >= 1 &&
-    height >= 1 &&
-    Math.min(width, height) <= MODEL_SOURCE_SIDE &&
-    Math.max(width, height) <= ANALYSIS_MAX_SIDE &&
-    rgb.byteLength === width * height * 3;
-  if (!fits) {
-    throw LookalikeError.invalid(
-      `image ${index}: the model source is ${width}x${height} with ${rgb.byteLength} bytes; expected RGB, at most ${MODEL_SOURCE_SIDE} px on the shorter side and ${ANALYSIS_MAX_SIDE} on the longer`,
-      { index, width, height, bytes: rgb.byteLength },
-    );
-  }
-}
-
 function forImage(index: number, error: unknown): unknown {
   if (!isLookalikeError(error)) return error;
   return new LookalikeError(error.code, `image ${index}: ${error.message}`, {
@@ -290,7 +271,6 @@ export class EmbeddingService {
     if (inline === 0 && !(source.bucket && source.key)) {
       throw LookalikeError.invalid(`image ${index}: needs a bucket and key, or inline bytes`, { index });
     }
-    if (source.modelSource) checkModelSource(source.modelSource, index);
     if (inline > this.options.maxInlineBytes) {
       throw new LookalikeError(
         ErrorCode.PayloadTooLarge,
@@ -327,29 +307,21 @@ export class EmbeddingService {
 
   private async prepare(source: ImageSource, cropCount: number): Promise<PreparedImage> {
     const limits = this.options.decodeLimits;
-    const image = this.models.image.preprocessor;
-    const nsfw = this.nsfwQueue ? this.models.nsfw?.preprocessor : undefined;
-    // The model source ingest handed over, where the model is fed from it: the global input is
-    // resized from those pixels, and the image is read and decoded only for what still needs it.
-    const shared =
-      source.modelSource && image.options.source === 'modelSource'
-        ? { data: source.modelSource.rgb, width: source.modelSource.width, height: source.modelSource.height }
-        : undefined;
-    if (shared && cropCount === 0 && !nsfw) {
-      return { global: await image.preprocessSource(shared), nsfw: undefined, crops: [] };
-    }
     const bytes =
       source.inline && source.inline.byteLength > 0
         ? source.inline
         : await this.images.getBuffer(source.bucket, source.key, limits.maxInputBytes);
     const header = await inspectImage(bytes, limits);
+    const image = this.models.image.preprocessor;
     const regions = cropCount > 0 ? await this.selectCrops(bytes, header, cropCount) : [];
-    const [global, nsfwInput, ...crops] = await Promise.all([
-      shared ? image.preprocessSource(shared) : image.preprocess(bytes, header),
-      nsfw?.preprocess(bytes, header),
+    const [global, nsfw, ...crops] = await Promise.all([
+      image.preprocess(bytes, header),
+      this.nsfwQueue && this.models.nsfw
+        ? this.models.nsfw.preprocessor.preprocess(bytes, header)
+        : undefined,
       ...regions.slice(0, cropCount).map((region) => image.preprocess(bytes, header, region)),
     ]);
-    return { global: global as Float32Array, nsfw: nsfwInput, crops: crops as Float32Array[] };
+    return { global: global as Float32Array, nsfw, crops: crops as Float32Array[] };
   }
 
   private async withDeadline<T>(work: Promise<T>, what: string): Promise<T> {

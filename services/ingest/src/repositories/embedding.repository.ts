@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { MAX_INLINE_IMAGE_BYTES, Subjects, unpackVector } from '@lookalike/contracts';
-import type { RgbPixels } from '@lookalike/imaging';
 import { RpcClient } from '@lookalike/messaging';
 
 export interface ImageVectors {
@@ -17,27 +16,22 @@ export interface ImageVectors {
 /**
  * The embedding service, reached over the transport. On the in-process transport the image goes
  * inline when ingest holds its bytes and they fit a message (MAX_INLINE_IMAGE_BYTES), which saves
- * the service reading back the object just stored, and with it the model's source pixels when
- * ingest made them (which saves it decoding the image again); otherwise (and always over NATS) by
- * object key (claim check), and the service decodes it.
+ * the service reading back the object just stored; otherwise (and always over NATS) by object key
+ * (claim check).
  */
 @Injectable()
 export class EmbeddingRepository {
   constructor(private readonly rpc: RpcClient) {}
 
   async embedImage(
-    object: { bucket: string; key: string; bytes?: Buffer; modelSource?: RgbPixels },
+    object: { bucket: string; key: string; bytes?: Buffer },
     crops: { enabled: boolean; count: number },
   ): Promise<ImageVectors> {
-    const { bucket, key, bytes, modelSource } = object;
-    const inline =
-      this.rpc.carriesImageBytes && bytes && bytes.length > 0 && bytes.length <= MAX_INLINE_IMAGE_BYTES;
-    const source = {
-      ...(inline ? { inline: bytes } : { bucket, key }),
-      ...(inline && modelSource
-        ? { modelSource: { width: modelSource.width, height: modelSource.height, rgb: modelSource.data } }
-        : {}),
-    };
+    const { bucket, key, bytes } = object;
+    const source =
+      this.rpc.carriesImageBytes && bytes && bytes.length > 0 && bytes.length <= MAX_INLINE_IMAGE_BYTES
+        ? { inline: bytes }
+        : { bucket, key };
     const reply = await this.rpc.send(Subjects.EmbeddingEmbedImages, {
       images: [source],
       withCrops: crops.enabled,

@@ -5,7 +5,6 @@ import {
   ingestArtefacts,
   type LumaImage,
   originalServesAsPreview,
-  type RgbPixels,
   THUMBNAIL_MIME,
 } from '@lookalike/imaging';
 import { LOCAL_FEATURES_MIME, LocalFeatureWorkers, localFeaturesKey } from '@lookalike/local-features';
@@ -84,22 +83,16 @@ export class ImagePipelineService {
     // error): one UPDATE fewer per upload. A crash in between leaves the row `stored` without a
     // pHash, and the replay analyses again (its thumbnails land under the same keys).
     let analysed: ImagePatch = {};
-    let modelSource: RgbPixels | undefined;
     let data = bytes;
     try {
       if (image.status === 'stored' || image.status === 'failed' || !image.phash) {
         data ??= await this.objects.getBuffer(image.key, { maxBytes: this.config.MAX_IMAGE_BYTES });
-        ({ patch: analysed, modelSource } = await this.analyse(
-          image,
-          data,
-          bytes ? options.phashGrid : undefined,
-        ));
+        analysed = await this.analyse(image, data, bytes ? options.phashGrid : undefined);
         image = { ...image, ...analysed };
       }
-      // The bytes in hand go along, and the model's source pixels from the analysis decode, so the
-      // embedding service need not read the object back nor decode it again.
+      // The bytes in hand go along, so the embedding service need not read the object back.
       const vectors = await this.embedding.embedImage(
-        { bucket: image.bucket, key: image.key, bytes: data, modelSource },
+        { bucket: image.bucket, key: image.key, bytes: data },
         { enabled: this.config.ENABLE_CROPS, count: this.config.CROP_COUNT },
       );
       await this.ensureCollection(vectors);
@@ -143,15 +136,8 @@ export class ImagePipelineService {
     return this.qualityLoop.duplicateReport(ownerUserId, imageId);
   }
 
-  /**
-   * pHash, quality and thumbnails (stored); the row's patch for them, written by the caller, and the
-   * model's source pixels from the same decode.
-   */
-  private async analyse(
-    image: ImageEntity,
-    bytes: Buffer,
-    phashGrid?: Buffer,
-  ): Promise<{ patch: ImagePatch; modelSource: RgbPixels }> {
+  /** pHash, quality and thumbnails (stored); the row's patch for them, written by the caller. */
+  private async analyse(image: ImageEntity, bytes: Buffer, phashGrid?: Buffer): Promise<ImagePatch> {
     // One decode for the pHash, the quality metrics, the thumbnails and the local features. A
     // small browser-ready original is its own preview: no 1024 px thumbnail is made for it.
     const preview = !originalServesAsPreview({
@@ -160,7 +146,7 @@ export class ImagePipelineService {
       format: image.format ?? '',
       sizeBytes: image.sizeBytes,
     });
-    const { phash, quality, thumb256, thumb1024, luma, modelSource } = await ingestArtefacts(
+    const { phash, quality, thumb256, thumb1024, luma } = await ingestArtefacts(
       bytes,
       imageLimits(this.config),
       image.width && image.height ? { width: image.width, height: image.height } : undefined,
@@ -181,15 +167,12 @@ export class ImagePipelineService {
       if (typeof value === 'number' && Number.isFinite(value)) numeric[name] = value;
     }
     return {
-      patch: {
-        phash,
-        qualityScore,
-        qualityFlags: [...flags],
-        qualityMetrics: numeric,
-        thumb256Key,
-        thumb1024Key,
-      },
-      modelSource,
+      phash,
+      qualityScore,
+      qualityFlags: [...flags],
+      qualityMetrics: numeric,
+      thumb256Key,
+      thumb1024Key,
     };
   }
 

@@ -15,22 +15,6 @@ export interface ImageSource {
   bucket: string;
   key: string;
   inline: Buffer;
-  /**
-   * The model's source pixels that ingest made from its own decode of the image, so that the
-   * service need not decode it again; on the in-process transport only. Used by a model fed from the
-   * shared model source; the others, and the crops, decode the image itself.
-   */
-  modelSource?: ModelSource | undefined;
-}
-
-/**
- * @lookalike/imaging's modelSourceOf: 8-bit sRGB, three interleaved channels, displayed
- * orientation, transparency flattened on white, 256 px on the shorter side (never enlarged).
- */
-export interface ModelSource {
-  width: number;
-  height: number;
-  rgb: Buffer;
 }
 
 export interface ImagesEmbedRequest {
@@ -83,7 +67,7 @@ export interface ModelInfoGetResponse {
 }
 
 function createBaseImageSource(): ImageSource {
-  return { bucket: "", key: "", inline: Buffer.alloc(0), modelSource: undefined };
+  return { bucket: "", key: "", inline: Buffer.alloc(0) };
 }
 
 export const ImageSource: MessageFns<ImageSource> = {
@@ -96,9 +80,6 @@ export const ImageSource: MessageFns<ImageSource> = {
     }
     if (message.inline.length !== 0) {
       writer.uint32(26).bytes(message.inline);
-    }
-    if (message.modelSource !== undefined) {
-      ModelSource.encode(message.modelSource, writer.uint32(34).fork()).join();
     }
     return writer;
   },
@@ -140,14 +121,6 @@ export const ImageSource: MessageFns<ImageSource> = {
             message.inline = Buffer.from(reader.bytes());
             continue;
           }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.modelSource = ModelSource.decode(reader, reader.uint32());
-            continue;
-          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -168,88 +141,6 @@ export const ImageSource: MessageFns<ImageSource> = {
     message.bucket = object.bucket ?? "";
     message.key = object.key ?? "";
     message.inline = object.inline ?? Buffer.alloc(0);
-    message.modelSource = (object.modelSource !== undefined && object.modelSource !== null)
-      ? ModelSource.fromPartial(object.modelSource)
-      : undefined;
-    return message;
-  },
-};
-
-function createBaseModelSource(): ModelSource {
-  return { width: 0, height: 0, rgb: Buffer.alloc(0) };
-}
-
-export const ModelSource: MessageFns<ModelSource> = {
-  encode(message: ModelSource, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.width !== 0) {
-      writer.uint32(8).uint32(message.width);
-    }
-    if (message.height !== 0) {
-      writer.uint32(16).uint32(message.height);
-    }
-    if (message.rgb.length !== 0) {
-      writer.uint32(26).bytes(message.rgb);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): ModelSource {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseModelSource();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 8) {
-              break;
-            }
-
-            message.width = reader.uint32();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.height = reader.uint32();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.rgb = Buffer.from(reader.bytes());
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  create<I extends Exact<DeepPartial<ModelSource>, I>>(base?: I): ModelSource {
-    return ModelSource.fromPartial(base ?? ({} as any));
-  },
-  fromPartial<I extends Exact<DeepPartial<ModelSource>, I>>(object: I): ModelSource {
-    const message = createBaseModelSource();
-    message.width = object.width ?? 0;
-    message.height = object.height ?? 0;
-    message.rgb = object.rgb ?? Buffer.alloc(0);
     return message;
   },
 };
