@@ -15,7 +15,7 @@ export interface FeatureSource {
 }
 
 export interface StoredFeaturesOptions {
-  /** Pair verdicts remembered (oldest forgotten first); 0 remembers none. */
+  /** Pair verdicts remembered (the least recently used forgotten first); 0 remembers none. */
   cacheSize: number;
   /**
    * Bytes of feature files kept in memory (the least recently used forgotten first); 0 or absent
@@ -36,12 +36,12 @@ const MAX_ORIGINAL_BYTES = 200 << 20;
  * Local features of stored images and pair verification over them: feature files from the object
  * store (ingest writes them beside the thumbnails), extracted from the original and stored when
  * missing (images ingested before local features existed, or whose extraction was skipped),
- * verified in the process's OpenCV worker pool. A bounded cache remembers each pair's verdict.
+ * verified in the process's OpenCV worker pool. A bounded LRU cache remembers each pair's verdict.
  * The repositories of the services that verify (dedup, search) wrap it.
  */
 export class StoredFeatures {
   private readonly logger = new Logger(StoredFeatures.name);
-  private readonly cache = new Map<string, PairGeometry>();
+  private readonly verdicts?: LRUCache<string, PairGeometry>;
   /**
    * Recently read feature files by object key: the candidates of a check are mostly images checked
    * before (a copy's earlier copies), whose files were read then (each read is a head and a get of
@@ -55,6 +55,7 @@ export class StoredFeatures {
     readonly pool: LocalFeaturePool | null,
     private readonly options: StoredFeaturesOptions,
   ) {
+    if (options.cacheSize > 0) this.verdicts = new LRUCache<string, PairGeometry>({ max: options.cacheSize });
     const bytes = options.fileCacheBytes ?? 0;
     if (bytes > 0) {
       this.files = new LRUCache<string, Buffer>({
@@ -81,7 +82,7 @@ export class StoredFeatures {
   ): Promise<(PairGeometry | null)[]> {
     const pool = this.pool;
     if (!pool) return pairs.map(() => null);
-    const out: (PairGeometry | null)[] = pairs.map(([a, b]) => this.cache.get(cacheKey(a, b)) ?? null);
+    const out: (PairGeometry | null)[] = pairs.map(([a, b]) => this.verdicts?.get(cacheKey(a, b)) ?? null);
     const byA = new Map<string, { a: FeatureSource; items: { b: FeatureSource; at: number }[] }>();
     pairs.forEach(([a, b], at) => {
       if (out[at]) return;
@@ -181,10 +182,7 @@ export class StoredFeatures {
   }
 
   private remember(key: string, geometry: PairGeometry): void {
-    const limit = this.options.cacheSize;
-    if (limit === 0) return;
-    if (this.cache.size >= limit) this.cache.delete(this.cache.keys().next().value!);
-    this.cache.set(key, geometry);
+    this.verdicts?.set(key, geometry);
   }
 }
 

@@ -61,6 +61,31 @@ describe('StoredFeatures (feature files from a real local store)', () => {
     expect(cached.fileCacheStats).toEqual({ hits: 2, misses: 2 });
   });
 
+  it('remembers verdicts up to cacheSize pairs, the least recently used forgotten first', async () => {
+    const tasks: number[] = [];
+    const off = pool.onUsage((op, items) => {
+      if (op === 'verify') tasks.push(items);
+    });
+    try {
+      const remembering = new StoredFeatures(objects, pool, { cacheSize: 2 });
+      const expected = await remembering.verify(pairs);
+      const verified = () => tasks.reduce((a, b) => a + b, 0);
+      expect(verified()).toBe(2);
+      // Both pairs are remembered: no work, the same verdicts; horse > crop is now the more recent.
+      expect(await remembering.verify([pairs[0]])).toEqual([expected[0]]);
+      expect(verified()).toBe(2);
+      // A third pair pushes out the least recently used one (crop > horse; a FIFO would drop the other).
+      await remembering.verify([[crop, crop]]);
+      expect(verified()).toBe(3);
+      expect(await remembering.verify([pairs[0]])).toEqual([expected[0]]);
+      expect(verified()).toBe(3);
+      expect(await remembering.verify([pairs[1]])).toEqual([expected[1]]);
+      expect(verified()).toBe(4);
+    } finally {
+      off();
+    }
+  });
+
   it('keeps the file it extracted from the original for an image without one', async () => {
     const cached = new StoredFeatures(objects, pool, { cacheSize: 0, fileCacheBytes: 8 << 20 });
     const made = await cached.features(rocket);
